@@ -1,0 +1,103 @@
+import { ConfigError, loadConfig } from '../../infra/config.js';
+import { readEnv } from '../../infra/env.js';
+import { createGatewayLogger } from '../../infra/logger.js';
+import { displayPath, resolvePaths } from '../../infra/paths.js';
+import { generateRuntimeToken, removeRuntimeToken, writeRuntimeToken } from '../../infra/runtime-token.js';
+import { farclawVersion } from '../../infra/version.js';
+import { Gateway } from '../../gateway/gateway.js';
+import { PortInUseError } from '../../gateway/server.js';
+import { planGatewayRun, type RunFlags } from '../../gateway/startup/plan.js';
+import { EXIT_CONFIG, StartupError } from '../../gateway/startup/startup-error.js';
+import { HANDSHAKE_TIMEOUT_MS, TICK_INTERVAL_MS } from '../../protocol/version.js';
+import { StateDirLockedError } from '../../store/db.js';
+
+function positiveIntEnv(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
+  const raw = readEnv(name, env);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new StartupError(`Invalid FARCLAW_${name}: "${raw}" is not a positive integer.`, 1);
+  return n;
+}
+
+/**
+ * `farclaw gateway run`: resolves the plan, starts the gateway, and stops it gracefully on
+ * SIGTERM/SIGINT. Resolves with the process exit code.
+ */
+export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const paths = resolvePaths(env);
+  let loaded;
+  try {
+    loaded = loadConfig(paths.configPath);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new StartupError(err.message, EXIT_CONFIG);
+    throw err;
+  }
+  let plan;
+  try {
+    plan = planGatewayRun(flags, loaded, env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new StartupError(err.message, EXIT_CONFIG);
+    throw err;
+  }
+  for (const w of plan.warnings) process.stderr.write(w + '\n');
+  const tickIntervalMs = positiveIntEnv('TICK_INTERVAL_MS', TICK_INTERVAL_MS, env);
+  const handshakeTimeoutMs = positiveIntEnv('HANDSHAKE_TIMEOUT_MS', HANDSHAKE_TIMEOUT_MS, env);
+  const { logger, file: logFile, close: closeLog } = createGatewayLogger(paths.logDir);
+
+  let runtimeToken: string | undefined;
+  let gateway: Gateway;
+  try {
+    if (plan.needsRuntimeToken) plan.auth.token = generateRuntimeToken();
+    gateway = await Gateway.start({
+      version: farclawVersion(),
+      port: plan.port,
+      hosts: plan.bind.hosts,
+      optionalHosts: plan.bind.optionalHosts,
+      auth: plan.auth,
+      paths,
+      config: loaded,
+      logger,
+      logFile,
+      tickIntervalMs,
+      handshakeTimeoutMs,
+    });
+    if (plan.needsRuntimeToken && plan.auth.token) {
+      // Written only now that we hold the state-dir lock, so a refused second gateway can
+      // never overwrite the running one's token.
+      const written = writeRuntimeToken(paths.stateDir, plan.auth.token);
+      runtimeToken = written.token;
+      logger.info(`no gateway token configured: generated a runtime token for this run (local farclaw commands read it from ${displayPath(written.path, env)})`);
+    }
+  } catch (err) {
+    closeLog();
+    if (err instanceof StateDirLockedError) throw new StartupError(`Gateway failed to start: ${err.message}`, EXIT_CONFIG);
+    if (err instanceof PortInUseError) {
+      throw new StartupError(
+        `Gateway failed to start: another gateway instance is already listening on ws://127.0.0.1:${plan.port} | ${err.message}\nPort ${plan.port} is already in use.`,
+        1,
+      );
+    }
+    throw err;
+  }
+  const urls = gateway.addresses().map((a) => `ws://${a}`).join(', ');
+  logger.info(`farclaw gateway ${farclawVersion()} listening on ${urls} (auth: ${plan.auth.mode}, bind: ${plan.bind.mode})`);
+  if (plan.bind.resolvedHost !== '127.0.0.1') {
+    logger.warn('Gateway is binding to a non-loopback address. Ensure authentication is configured before exposing to public networks.');
+  }
+
+  return await new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      logger.info(`received ${signal}: stopping`);
+      void gateway.stop('gateway stopping').then(() => {
+        if (runtimeToken) removeRuntimeToken(paths.stateDir, runtimeToken);
+        logger.info('gateway stopped');
+        closeLog();
+        resolve(0);
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

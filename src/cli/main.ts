@@ -1,0 +1,85 @@
+import { Command, CommanderError, Option } from 'commander';
+import { StartupError } from '../gateway/startup/startup-error.js';
+import { farclawVersion } from '../infra/version.js';
+import { CliError } from './cli-error.js';
+import { runGatewayCall, runHealth, type CallFlags } from './commands/gateway-call.js';
+import { runGateway } from './commands/gateway-run.js';
+
+function callOptions(cmd: Command): Command {
+  return cmd
+    .option('--url <url>', 'gateway WebSocket URL (requires --token or --password)')
+    .option('--port <port>', 'local gateway port')
+    .option('--token <token>', 'gateway token')
+    .option('--password <password>', 'gateway password')
+    .option('--timeout <ms>', 'timeout in milliseconds', '10000')
+    .option('--json', 'machine-readable output');
+}
+
+function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.ProcessEnv): Command {
+  const program = new Command('farclaw')
+    .description('An OpenClaw-compatible gateway with first-class remote access')
+    .version(farclawVersion(), '-V, --version')
+    .showHelpAfterError(false);
+  const gateway = program.command('gateway').description('run and talk to a gateway');
+  gateway
+    .command('run')
+    .description('run the gateway in the foreground')
+    .option('--port <port>', 'port for WebSocket and HTTP (default 18789)')
+    .addOption(new Option('--bind <mode>', 'loopback | lan | tailnet | auto | custom'))
+    .addOption(new Option('--auth <mode>', 'none | token | password | trusted-proxy'))
+    .option('--token <token>', 'shared token clients must present')
+    .option('--password <password>', 'shared password (prefer --password-file)')
+    .option('--password-file <path>', 'read the shared password from a file')
+    .option('--tailscale <mode>', 'off | serve | funnel')
+    .option('--allow-unconfigured', 'start even if the config lacks gateway.mode=local')
+    .action((opts: Record<string, string | boolean | undefined>) => setExit(runGateway(opts, env)));
+  callOptions(gateway.command('call <method>').description('call one gateway method and print its result'))
+    .option('--params <json>', 'method params as JSON', '{}')
+    .option('--expect-url <url>', 'fail unless the resolved gateway URL is this one')
+    .action((method: string, opts: CallFlags) => setExit(runGatewayCall(method, opts, env)));
+  callOptions(gateway.command('health').description('check gateway health'))
+    .action((opts: CallFlags) => setExit(runHealth(opts, env, false)));
+  program
+    .command('health')
+    .description('show the configured gateway’s health')
+    .option('--json', 'machine-readable output')
+    .option('--timeout <ms>', 'timeout in milliseconds', '60000')
+    .action((opts: CallFlags) => setExit(runHealth(opts, env, true)));
+  return program;
+}
+
+function printError(err: unknown, json: boolean): number {
+  if (err instanceof CliError) {
+    if (json && err.json) process.stdout.write(JSON.stringify({ ok: false, error: err.json }, null, 2) + '\n');
+    else process.stderr.write(err.message + '\n');
+    return err.exitCode;
+  }
+  if (err instanceof StartupError) {
+    process.stderr.write(err.message + '\n');
+    return err.exitCode;
+  }
+  const verbose = process.argv.includes('--verbose');
+  process.stderr.write(`farclaw: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (verbose && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+  return 1;
+}
+
+/** CLI entry: parses argv, runs the command, returns the exit code. Never throws. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let pending: Promise<number> | undefined;
+  const program = buildProgram((p) => (pending = p), env);
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv);
+    return pending ? await pending : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.executeSubCommandAsync') return 1;
+      return err.exitCode === 0 ? 0 : 1;
+    }
+    return printError(err, json);
+  }
+}

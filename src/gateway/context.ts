@@ -1,0 +1,47 @@
+import type { Database } from 'better-sqlite3';
+import type { LoadedConfig } from '../infra/config.js';
+import type { Logger } from '../infra/logger.js';
+import type { FarclawPaths } from '../infra/paths.js';
+import type { ClientInfo } from '../protocol/schema/connect.js';
+import type { GatewayIdentity } from '../store/gateway-identity-repo.js';
+import type { ServerAuth } from './auth/shared-secret.js';
+import type { EventLoopMonitor } from './event-loop-monitor.js';
+import type { HealthService } from './health-service.js';
+import type { PresenceRegistry } from './presence.js';
+
+/** What an authenticated connection is allowed to be. */
+export interface Principal {
+  connId: string;
+  role: 'operator' | 'node';
+  scopes: string[];
+  client: ClientInfo;
+  /** Socket peer is loopback and no forwarding header was present (remote-access.md 6.4). */
+  isLocal: boolean;
+  remoteAddress: string;
+  authMethod: string;
+  connectedAtMs: number;
+}
+
+/** Long-lived services of one gateway process, shared by handshake and method handlers. */
+export interface GatewayServices {
+  version: string;
+  bootId: string;
+  startedAtMs: number;
+  paths: FarclawPaths;
+  config: LoadedConfig;
+  auth: ServerAuth;
+  port: number;
+  db: Database;
+  identity: GatewayIdentity;
+  health: HealthService;
+  presence: PresenceRegistry;
+  eventLoop: EventLoopMonitor;
+  logger: Logger;
+  logFile: string;
+  tickIntervalMs: number;
+  /** Methods this gateway answers (hello-ok `features.methods`). */
+  methodNames: readonly string[];
+  /** Connected principals, for methods that list them. */
+  principals(): Principal[];
+  isReady(): boolean;
+}

@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocketServer } from 'ws';
+import type { LoadedConfig } from '../infra/config.js';
+import type { Logger } from '../infra/logger.js';
+import type { FarclawPaths } from '../infra/paths.js';
+import { HEALTH_REFRESH_INTERVAL_MS, CloseCode } from '../protocol/version.js';
+import { lockStateDir, openStateDb, type Database } from '../store/db.js';
+import { loadOrCreateGatewayIdentity } from '../store/gateway-identity-repo.js';
+import type { ServerAuth } from './auth/shared-secret.js';
+import { Broadcaster } from './broadcaster.js';
+import type { GatewayServices } from './context.js';
+import { Dispatcher } from './dispatcher.js';
+import { EventLoopMonitor } from './event-loop-monitor.js';
+import { HealthService } from './health-service.js';
+import { handleHttp } from './http/endpoints.js';
+import { ALL_METHODS } from './methods/index.js';
+import { PresenceRegistry } from './presence.js';
+import { closeAll, createWsServer, isDirectLocal, listenAll, rejectUpgrade } from './server.js';
+import { Connection } from './ws/connection.js';
+
+export interface GatewayOptions {
+  version: string;
+  port: number;
+  /** Listen addresses; `optionalHosts` may fail to bind (e.g. ::1 without IPv6). */
+  hosts: readonly string[];
+  optionalHosts?: ReadonlySet<string>;
+  auth: ServerAuth;
+  paths: FarclawPaths;
+  config: LoadedConfig;
+  logger: Logger;
+  logFile: string;
+  tickIntervalMs: number;
+  handshakeTimeoutMs: number;
+}
+
+/** One running gateway: owns its lock, database, listeners, connections and timers. */
+export class Gateway {
+  private servers: Server[] = [];
+  private readonly pending = new Set<Connection>();
+  private stopping: Promise<void> | undefined;
+  private ready = false;
+
+  private constructor(
+    readonly services: GatewayServices,
+    private readonly wss: WebSocketServer,
+    private readonly broadcaster: Broadcaster,
+    private readonly dispatcher: Dispatcher,
+    private readonly release: { lock(): void; db(): void },
+  ) {}
+
+  /** Takes the state-dir lock, opens state, binds every listener; throws on any failure. */
+  static async start(opts: GatewayOptions): Promise<Gateway> {
+    const lock = lockStateDir(opts.paths.stateDir);
+    let db: Database | undefined;
+    try {
+      db = openStateDb(opts.paths.dbPath);
+      const identity = loadOrCreateGatewayIdentity(db);
+      const eventLoop = new EventLoopMonitor();
+      const dispatcher = new Dispatcher(ALL_METHODS);
+      const instanceId = randomUUID();
+      let gateway: Gateway | undefined;
+      const services: GatewayServices = {
+        version: opts.version,
+        bootId: instanceId,
+        startedAtMs: Date.now(),
+        paths: opts.paths,
+        config: opts.config,
+        auth: opts.auth,
+        port: opts.port,
+        db,
+        identity,
+        health: new HealthService({ eventLoop, sessionsPath: opts.paths.dbPath, maxAgeMs: HEALTH_REFRESH_INTERVAL_MS }),
+        presence: new PresenceRegistry(opts.version, instanceId),
+        eventLoop,
+        logger: opts.logger,
+        logFile: opts.logFile,
+        tickIntervalMs: opts.tickIntervalMs,
+        methodNames: dispatcher.names(),
+        principals: () => gateway?.principals() ?? [],
+        isReady: () => gateway?.ready ?? false,
+      };
+      const broadcaster = new Broadcaster({
+        tickIntervalMs: opts.tickIntervalMs,
+        healthIntervalMs: HEALTH_REFRESH_INTERVAL_MS,
+        onHealthTick: () => gateway?.broadcastHealth(),
+      });
+      const openDb = db;
+      gateway = new Gateway(services, createWsServer(), broadcaster, dispatcher, { lock: () => lock.release(), db: () => openDb.close() });
+      await gateway.listen(opts);
+      broadcaster.start();
+      gateway.ready = true;
+      return gateway;
+    } catch (err) {
+      db?.close();
+      lock.release();
+      throw err;
+    }
+  }
+
+  private async listen(opts: GatewayOptions): Promise<void> {
+    this.servers = await listenAll(
+      opts.hosts,
+      opts.port,
+      {
+        onHttp: (req, res) => handleHttp(req, res, this.services, isDirectLocal(req)),
+        onUpgrade: (req, socket, head) => this.onUpgrade(req, socket, head, opts.handshakeTimeoutMs),
+      },
+      opts.optionalHosts ?? new Set(),
+    );
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, handshakeTimeoutMs: number): void {
+    if (this.stopping) return rejectUpgrade(socket, 503, 'gateway stopping');
+    const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+    if (path !== '/') return rejectUpgrade(socket, 404, 'not found');
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = new Connection(
+        ws,
+        { remoteAddress: req.socket.remoteAddress ?? '', isLocal: isDirectLocal(req), origin: req.headers.origin, host: req.headers.host },
+        {
+          services: this.services,
+          dispatcher: this.dispatcher,
+          handshakeTimeoutMs,
+          onAuthenticated: (c) => this.onAuthenticated(c),
+          onClosed: (c) => this.onClosed(c),
+        },
+      );
+      this.pending.add(conn);
+      ws.once('close', () => this.pending.delete(conn));
+    });
+  }
+
+  private onAuthenticated(conn: Connection): void {
+    this.pending.delete(conn);
+    this.broadcaster.connections.add(conn);
+    const p = conn.principal;
+    if (p && PresenceRegistry.isTracked(p.client.mode)) {
+      this.services.presence.upsert(conn.connId, {
+        ts: Date.now(),
+        host: p.client.displayName ?? p.client.id,
+        clientId: p.client.id,
+        version: p.client.version,
+        platform: p.client.platform,
+        ...(p.client.deviceFamily ? { deviceFamily: p.client.deviceFamily } : {}),
+        mode: p.client.mode,
+        roles: [p.role],
+        ...(p.client.instanceId ? { instanceId: p.client.instanceId } : {}),
+        reason: 'connect',
+      });
+      this.broadcastPresence();
+    }
+    // The real gateway follows hello-ok with a health event (vector health.json).
+    conn.sendEvent('health', this.services.health.get(), this.stateVersion());
+  }
+
+  private onClosed(conn: Connection): void {
+    this.broadcaster.connections.delete(conn);
+    if (this.services.presence.remove(conn.connId) !== undefined) this.broadcastPresence();
+  }
+
+  private stateVersion() {
+    return { presence: this.services.presence.version, health: this.services.health.version };
+  }
+
+  private broadcastPresence(): void {
+    this.broadcaster.broadcast('presence', { presence: this.services.presence.list() }, this.stateVersion());
+  }
+
+  private broadcastHealth(): void {
+    const snapshot = this.services.health.refresh();
+    this.broadcaster.broadcast('health', snapshot, this.stateVersion());
+  }
+
+  principals() {
+    return [...this.broadcaster.connections].flatMap((c) => (c.principal ? [c.principal] : []));
+  }
+
+  /** Bound addresses, e.g. for logging. */
+  addresses(): string[] {
+    return this.servers.flatMap((s) => {
+      const a = s.address();
+      return a && typeof a === 'object' ? [a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`] : [];
+    });
+  }
+
+  /**
+   * Graceful stop: refuse new sockets, let running requests answer, tell every client
+   * (`shutdown` event), close with 1012, then release state. Idempotent.
+   */
+  stop(reason = 'gateway stopping'): Promise<void> {
+    this.stopping ??= (async () => {
+      this.ready = false;
+      for (const s of this.servers) s.close();
+      this.broadcaster.stop();
+      const open = [...this.broadcaster.connections];
+      await Promise.race([Promise.all(open.map((c) => c.drain())), new Promise((r) => setTimeout(r, 5000).unref())]);
+      for (const c of open) {
+        c.sendEvent('shutdown', { reason });
+        c.close(CloseCode.SERVICE_RESTART, 'service restart');
+      }
+      for (const c of this.pending) c.close(CloseCode.SERVICE_RESTART, 'service restart');
+      const all = [...open, ...this.pending];
+      // Give each peer a moment to answer the close frame, then cut whatever is left.
+      await Promise.race([Promise.all(all.map((c) => c.closed)), new Promise((r) => setTimeout(r, 2000).unref())]);
+      for (const c of all) c.ws.terminate();
+      await closeAll(this.servers);
+      this.services.eventLoop.close();
+      this.release.db();
+      this.release.lock();
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,43 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { secretsEqual } from '../auth/shared-secret.js';
+import type { GatewayServices } from '../context.js';
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+function hasBearer(req: IncomingMessage, services: GatewayServices): boolean {
+  const header = req.headers.authorization ?? '';
+  const m = /^Bearer\s+(.+)$/i.exec(header);
+  if (!m?.[1]) return false;
+  const secret = services.auth.mode === 'password' ? services.auth.password : services.auth.token;
+  return secret !== undefined && secretsEqual(m[1].trim(), secret);
+}
+
+/**
+ * HTTP on the gateway port (remote-access.md 14): `/healthz` for anyone, `/readyz` with details
+ * only for direct-local or bearer-authenticated callers.
+ */
+export function handleHttp(req: IncomingMessage, res: ServerResponse, services: GatewayServices, isLocal: boolean): void {
+  const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed');
+    return;
+  }
+  if (path === '/healthz' || path === '/health') {
+    sendJson(res, 200, { ok: true, status: 'live' });
+    return;
+  }
+  if (path === '/readyz' || path === '/ready') {
+    const ready = services.isReady();
+    const detailed = isLocal || hasBearer(req, services);
+    const body = detailed
+      ? { ready, failing: ready ? [] : ['startup'], uptimeMs: Date.now() - services.startedAtMs, eventLoop: services.eventLoop.sample() }
+      : { ready };
+    sendJson(res, ready ? 200 : 503, body);
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+}

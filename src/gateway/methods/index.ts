@@ -1,0 +1,15 @@
+import type { MethodDef } from '../dispatcher.js';
+import { handleAgentsList, handleModelsList } from './agents.js';
+import { handleConfigGet } from './config.js';
+import { handleHealth, handleStatus } from './health.js';
+import { handleLogsTail } from './logs.js';
+import { handleNodeDescribe, handleNodeInvoke, handleNodeList } from './nodes.js';
+import { handleSend } from './send.js';
+import { handleGatewayIdentityGet, handleLastHeartbeat, handleSystemPresence } from './system.js';
+
+/** Every method this gateway answers. */
+export const ALL_METHODS: readonly MethodDef[] = [
+  handleHealth, handleStatus, handleSystemPresence, handleConfigGet, handleLogsTail, handleLastHeartbeat,
+  handleGatewayIdentityGet, handleModelsList, handleAgentsList, handleNodeList, handleNodeDescribe,
+  handleNodeInvoke, handleSend,
+];

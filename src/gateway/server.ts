@@ -1,0 +1,85 @@
+import { STATUS_CODES, createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { MAX_PREAUTH_PAYLOAD_BYTES } from '../protocol/version.js';
+
+/** Headers that mean "a proxy sits in front of this request" (remote-access.md 6.4). */
+const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip'];
+
+export function isLoopbackAddress(addr: string | undefined): boolean {
+  if (!addr) return false;
+  const a = addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+  return a === '::1' || a.startsWith('127.');
+}
+
+/** Direct-local: loopback peer and no proxy-shaped header. */
+export function isDirectLocal(req: IncomingMessage): boolean {
+  if (!isLoopbackAddress(req.socket.remoteAddress)) return false;
+  return !Object.keys(req.headers).some((h) => FORWARDING_HEADERS.includes(h) || h.startsWith('x-forwarded-') || h.startsWith('tailscale-'));
+}
+
+/** Answers a refused upgrade with a real HTTP response, then closes the socket. */
+export function rejectUpgrade(socket: Duplex, status: number, body: string): void {
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+export interface ListenerHandlers {
+  onHttp: Parameters<typeof createServer>[1];
+  onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+/** A port already held by someone else. */
+export class PortInUseError extends Error {
+  constructor(readonly host: string, readonly port: number, cause: unknown) {
+    super(`listen EADDRINUSE: address already in use ${host.includes(':') ? `[${host}]` : host}:${port}`, { cause });
+  }
+}
+
+/** Opens one HTTP server per host on the same port; all or nothing. */
+export async function listenAll(hosts: readonly string[], port: number, handlers: ListenerHandlers, optionalHosts: ReadonlySet<string>): Promise<Server[]> {
+  const servers: Server[] = [];
+  try {
+    for (const host of hosts) {
+      const server = createServer({ keepAliveTimeout: 5000 }, handlers.onHttp);
+      server.on('upgrade', handlers.onUpgrade);
+      server.on('clientError', (_err, socket) => socket.destroy());
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ host, port, exclusive: true }, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (optionalHosts.has(host) && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
+        if (code === 'EADDRINUSE') throw new PortInUseError(host, port, err);
+        throw err;
+      }
+      servers.push(server);
+    }
+    return servers;
+  } catch (err) {
+    await closeAll(servers);
+    throw err;
+  }
+}
+
+export async function closeAll(servers: readonly Server[]): Promise<void> {
+  await Promise.all(
+    servers.map((s) => new Promise<void>((resolve) => {
+      s.close(() => resolve());
+      s.closeAllConnections();
+    })),
+  );
+}
+
+/** The WebSocket server: no compression (protocol.md 1 item 4), 64 KiB until hello-ok. */
+export function createWsServer(): WebSocketServer {
+  return new WebSocketServer({ noServer: true, maxPayload: MAX_PREAUTH_PAYLOAD_BYTES, perMessageDeflate: false, clientTracking: false });
+}

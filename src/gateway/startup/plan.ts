@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { resolveSecret, type LoadedConfig } from '../../infra/config.js';
+import { AUTH_MODES, BIND_MODES } from '../../infra/config-schema.js';
+import { readEnv } from '../../infra/env.js';
+import { DEFAULT_PORT, InvalidPortError, parsePort } from '../../infra/port.js';
+import type { AuthMode, ServerAuth } from '../auth/shared-secret.js';
+import { checkCustomBind, isContainer, isLoopbackHost, resolveBind, type BindMode, type BindPlan } from './bind.js';
+import { StartupError } from './startup-error.js';
+
+
+/** `gateway run` flags as commander hands them over (strings, unvalidated). */
+export interface RunFlags {
+  port?: string;
+  bind?: string;
+  auth?: string;
+  token?: string;
+  password?: string;
+  passwordFile?: string;
+  tailscale?: string;
+  allowUnconfigured?: boolean;
+}
+
+export interface RunPlan {
+  port: number;
+  bind: BindPlan;
+  auth: ServerAuth;
+  /** True when no secret was configured and a runtime-only token must be generated. */
+  needsRuntimeToken: boolean;
+  /** Lines for stderr before starting (e.g. the inline-password warning). */
+  warnings: string[];
+}
+
+/** Gateway port: `--port` → `FARCLAW_GATEWAY_PORT` → `gateway.port` → 18789 (remote-access.md 3.1). */
+export function resolvePort(flag: string | undefined, loaded: LoadedConfig, env: NodeJS.ProcessEnv): number {
+  try {
+    if (flag !== undefined) return parsePort(flag, '--port');
+    const fromEnv = readEnv('GATEWAY_PORT', env);
+    if (fromEnv !== undefined) return parsePort(fromEnv, 'FARCLAW_GATEWAY_PORT');
+  } catch (err) {
+    if (err instanceof InvalidPortError) throw new StartupError(err.message, 1);
+    throw err;
+  }
+  return loaded.config.gateway?.port ?? DEFAULT_PORT;
+}
+
+function checkEnum<T extends string>(value: string | undefined, allowed: readonly T[], message: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new StartupError(message, 1);
+  return value as T;
+}
+
+/** The start guard (5.2): only enforced when a config file exists; no file = embedded defaults. */
+function checkStartGuard(loaded: LoadedConfig, flags: RunFlags): void {
+  if (!loaded.exists || flags.allowUnconfigured) return;
+  const mode = loaded.config.gateway?.mode;
+  if (mode === undefined) {
+    throw new StartupError('Gateway start blocked: existing config is missing gateway.mode. Set gateway.mode=local in the config (or pass --allow-unconfigured).');
+  }
+  if (mode !== 'local') {
+    throw new StartupError(`Gateway start blocked: set gateway.mode=local (current: ${mode}) or pass --allow-unconfigured.`);
+  }
+}
+
+function readPasswordFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new StartupError(`Cannot read --password-file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 1);
+  }
+}
+
+/**
+ * Decides port, listeners and auth for `gateway run` (remote-access.md 3.1, 4, 5.1–5.3).
+ * Throws StartupError carrying the exact message and exit code of each refusal.
+ */
+export function planGatewayRun(flags: RunFlags, loaded: LoadedConfig, env: NodeJS.ProcessEnv): RunPlan {
+  const authFlag = checkEnum(flags.auth, AUTH_MODES, 'Invalid --auth. Use "none", "token", "password", or "trusted-proxy".');
+  const bindFlag = checkEnum(flags.bind, BIND_MODES, 'Invalid --bind. Use "loopback", "lan", "tailnet", "auto", or "custom".');
+  const tailscale = checkEnum(flags.tailscale, ['off', 'serve', 'funnel'] as const, 'Invalid --tailscale. Use "off", "serve", or "funnel".');
+  if (flags.password !== undefined && flags.passwordFile !== undefined) throw new StartupError('Use either --password or --password-file.', 1);
+  checkStartGuard(loaded, flags);
+  const warnings: string[] = [];
+  if (flags.password !== undefined) {
+    warnings.push('Warning: --password can be exposed via process listings. Prefer --password-file or FARCLAW_GATEWAY_PASSWORD.');
+  }
+  const port = resolvePort(flags.port, loaded, env);
+  const gw = loaded.config.gateway ?? {};
+  const configToken = resolveSecret(gw.auth?.token, 'gateway.auth.token', env);
+  const configPassword = resolveSecret(gw.auth?.password, 'gateway.auth.password', env);
+  const explicitMode = authFlag ?? gw.auth?.mode;
+  if (configToken !== undefined && configPassword !== undefined && explicitMode === undefined) {
+    throw new StartupError(
+      'Invalid config: gateway.auth.token and gateway.auth.password are both configured, but gateway.auth.mode is unset. Set gateway.auth.mode to "token" or "password".',
+    );
+  }
+  const token = flags.token ?? configToken ?? readEnv('GATEWAY_TOKEN', env) ?? resolveSecret(gw.remote?.token, 'gateway.remote.token', env);
+  const password =
+    (flags.passwordFile !== undefined ? readPasswordFile(flags.passwordFile) : flags.password) ??
+    configPassword ??
+    readEnv('GATEWAY_PASSWORD', env) ??
+    (explicitMode === 'trusted-proxy' ? undefined : resolveSecret(gw.remote?.password, 'gateway.remote.password', env));
+  for (const [name, v] of [['token', token], ['password', password]] as const) {
+    if (v !== undefined && ['', 'undefined', 'null'].includes(v.trim())) throw new StartupError(`Invalid gateway ${name}: placeholder value "${v}".`);
+  }
+  const mode: AuthMode = explicitMode ?? (password !== undefined ? 'password' : 'token');
+  // Unlike OpenClaw (which defaults to `auto`, i.e. 0.0.0.0, inside containers) we stay on
+  // loopback unless told otherwise: exposure is always an explicit choice.
+  const bindMode: BindMode = bindFlag ?? gw.bind ?? 'loopback';
+  const bind = resolveBind(bindMode, gw.customBindHost, env);
+  const hasSecret = (mode === 'token' && token !== undefined) || (mode === 'password' && password !== undefined);
+  if (!isLoopbackHost(bind.resolvedHost) && !hasSecret && mode !== 'trusted-proxy') {
+    const lines = [`Refusing to bind gateway to ${bind.mode} without auth.`];
+    if (isContainer(env)) {
+      lines.push('Container environment detected — the gateway defaults to bind=auto (0.0.0.0) for port-forwarding compatibility.');
+      lines.push('Set FARCLAW_GATEWAY_TOKEN or FARCLAW_GATEWAY_PASSWORD, or pass --token/--password to start with auth.');
+    } else {
+      lines.push('Set gateway.auth.token/password (or FARCLAW_GATEWAY_TOKEN/FARCLAW_GATEWAY_PASSWORD) or pass --token/--password.');
+    }
+    throw new StartupError(lines.join('\n'));
+  }
+  checkCustomBind(bind, gw.customBindHost);
+  if (mode === 'password' && password === undefined) {
+    throw new StartupError('Gateway auth is set to password, but no password is configured.\nSet gateway.auth.password (or FARCLAW_GATEWAY_PASSWORD) or pass --password-file.');
+  }
+  if (tailscale === 'funnel' && mode !== 'password') {
+    throw new StartupError('tailscale funnel requires gateway auth mode=password (set gateway.auth.password or FARCLAW_GATEWAY_PASSWORD)');
+  }
+  if (tailscale === 'serve' || tailscale === 'funnel') {
+    throw new StartupError(`Gateway failed to start: tailscale ${tailscale} is not supported by this farclaw yet.`, 1);
+  }
+  if (mode === 'trusted-proxy') {
+    if (!gw.auth?.trustedProxy) {
+      throw new StartupError('gateway auth mode is trusted-proxy, but no trustedProxy config was provided (set gateway.auth.trustedProxy)', 1);
+    }
+    throw new StartupError('Gateway failed to start: trusted-proxy auth is not supported by this farclaw yet.', 1);
+  }
+  const auth: ServerAuth = { mode, ...(token !== undefined ? { token } : {}), ...(password !== undefined ? { password } : {}) };
+  return { port, bind, auth, needsRuntimeToken: mode === 'token' && token === undefined, warnings };
+}

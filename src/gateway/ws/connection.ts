@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import type WebSocket from 'ws';
+import { GatewayError, toErrorShape, type ErrorShape } from '../../protocol/errors.js';
+import { RequestFrameSchema } from '../../protocol/schema/frames.js';
+import type { StateVersion } from '../../protocol/schema/frames.js';
+import { lazyValidator } from '../../protocol/validate.js';
+import {
+  CloseCode, MAX_BUFFERED_BYTES, MAX_CLOSE_REASON_BYTES, MAX_PAYLOAD_BYTES, MAX_PENDING_HANDSHAKE_FRAMES,
+  MAX_UNAUTHORIZED_IN_A_ROW,
+} from '../../protocol/version.js';
+import type { Logger } from '../../infra/logger.js';
+import type { GatewayServices, Principal } from '../context.js';
+import type { Dispatcher } from '../dispatcher.js';
+import { HandshakeRefusal, processConnect, type SocketFacts } from './handshake.js';
+
+const validateRequestFrame = lazyValidator(RequestFrameSchema);
+
+/** Cuts a close reason to the 123-byte WebSocket limit without splitting a character. */
+export function closeReason(text: string): string {
+  let out = text;
+  while (Buffer.byteLength(out) > MAX_CLOSE_REASON_BYTES) out = out.slice(0, -1);
+  return out;
+}
+
+/** Hooks the connection uses to join and leave the gateway. */
+export interface ConnectionHost {
+  services: GatewayServices;
+  dispatcher: Dispatcher;
+  handshakeTimeoutMs: number;
+  onAuthenticated(conn: Connection): void;
+  onClosed(conn: Connection): void;
+}
+
+type State = 'awaiting-connect' | 'connecting' | 'open' | 'closed';
+
+/**
+ * One WebSocket from upgrade to close: challenge, handshake (with its deadline and the
+ * pending-frame cap), then request dispatch and event delivery with a per-connection `seq`.
+ */
+export class Connection {
+  readonly connId = randomUUID();
+  readonly nonce = randomUUID();
+  principal: Principal | undefined;
+  private state: State = 'awaiting-connect';
+  private seq = 0;
+  private pending: WebSocket.RawData[] = [];
+  private unauthorizedInARow = 0;
+  private inflight = 0;
+  private drained: (() => void) | undefined;
+  private readonly handshakeTimer: NodeJS.Timeout;
+  /** Resolves once the socket is fully closed. */
+  readonly closed: Promise<void>;
+  private readonly log: Logger;
+  isAlive = true;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly facts: Omit<SocketFacts, 'connId'>,
+    private readonly host: ConnectionHost,
+  ) {
+    this.log = host.services.logger.child({ conn: this.connId, remote: facts.remoteAddress });
+    this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
+    ws.on('message', (data) => this.onMessage(data));
+    ws.on('pong', () => (this.isAlive = true));
+    ws.on('close', (code) => this.onClose(code));
+    ws.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
+    this.handshakeTimer = setTimeout(() => this.close(CloseCode.NORMAL, ''), host.handshakeTimeoutMs);
+    this.send({ type: 'event', event: 'connect.challenge', payload: { nonce: this.nonce, ts: Date.now(), capabilities: [] } });
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  /** Serialises and sends a frame; a client that stops reading is dropped. */
+  send(frame: unknown): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.log.warn('slow consumer: send buffer over limit, closing');
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  /** A broadcast event: numbered with this socket's `seq`. */
+  sendEvent(event: string, payload: unknown, stateVersion?: StateVersion): void {
+    if (this.state !== 'open') return;
+    this.seq += 1;
+    this.send({ type: 'event', event, payload, seq: this.seq, ...(stateVersion ? { stateVersion } : {}) });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.markClosed();
+    this.ws.close(code, closeReason(reason));
+  }
+
+  /** Resolves when no request of this connection is still running. */
+  async drain(): Promise<void> {
+    if (this.inflight === 0) return;
+    await new Promise<void>((resolve) => (this.drained = resolve));
+  }
+
+  private markClosed(): void {
+    if (this.state === 'closed') return;
+    const wasOpen = this.state === 'open';
+    this.state = 'closed';
+    clearTimeout(this.handshakeTimer);
+    this.pending = [];
+    if (wasOpen) this.host.onClosed(this);
+  }
+
+  private onClose(code: number): void {
+    this.log.debug({ code }, 'socket closed');
+    this.markClosed();
+  }
+
+  private reply(id: string, ok: true, payload: unknown): void;
+  private reply(id: string, ok: false, error: ErrorShape): void;
+  private reply(id: string, ok: boolean, body: unknown): void {
+    this.send(ok ? { type: 'res', id, ok, payload: body } : { type: 'res', id, ok, error: body });
+  }
+
+  private onMessage(data: WebSocket.RawData): void {
+    switch (this.state) {
+      case 'awaiting-connect':
+        this.onFirstFrame(data);
+        return;
+      case 'connecting':
+        // Frames that arrive while connect is being decided wait for it (protocol.md 1.1).
+        this.pending.push(data);
+        if (this.pending.length > MAX_PENDING_HANDSHAKE_FRAMES) this.close(CloseCode.POLICY, 'too many pending handshake frames');
+        return;
+      case 'open':
+        this.onRequestFrame(data);
+        return;
+      case 'closed':
+        return;
+    }
+  }
+
+  private onFirstFrame(data: WebSocket.RawData): void {
+    let frame: unknown;
+    try {
+      frame = JSON.parse(data.toString());
+    } catch {
+      this.close(CloseCode.NORMAL, '');
+      return;
+    }
+    if (!validateRequestFrame(frame)) {
+      this.close(CloseCode.POLICY, 'invalid request frame');
+      return;
+    }
+    if (frame.method !== 'connect') {
+      const message = 'invalid handshake: first request must be connect';
+      this.reply(frame.id, false, { code: 'INVALID_REQUEST', message });
+      this.close(CloseCode.POLICY, message);
+      return;
+    }
+    this.state = 'connecting';
+    this.handshake(frame.id, frame.params);
+  }
+
+  private handshake(id: string, params: unknown): void {
+    try {
+      const { principal, hello } = processConnect(this.host.services, { ...this.facts, connId: this.connId }, params);
+      if (this.state !== 'connecting') return;
+      clearTimeout(this.handshakeTimer);
+      this.principal = principal;
+      this.state = 'open';
+      this.raisePayloadLimit();
+      this.reply(id, true, hello);
+      this.log.info({ clientId: principal.client.id, mode: principal.client.mode, role: principal.role }, 'client connected');
+      this.host.onAuthenticated(this);
+      const queued = this.pending;
+      this.pending = [];
+      for (const data of queued) this.onRequestFrame(data);
+    } catch (err) {
+      if (!(err instanceof HandshakeRefusal)) {
+        this.log.error({ err }, 'handshake failed unexpectedly');
+        this.reply(id, false, toErrorShape(err));
+        this.close(CloseCode.POLICY, 'internal error');
+        return;
+      }
+      this.log.info({ reason: err.error.message }, 'handshake refused');
+      this.reply(id, false, err.error.toShape());
+      this.close(err.closeCode, err.closeReason);
+    }
+  }
+
+  /** Pre-auth frames are capped at 64 KiB by the server; an authenticated peer gets 25 MiB. */
+  private raisePayloadLimit(): void {
+    // ws has no public per-socket setter; the receiver's field is stable across ws 8.x (pinned),
+    // and test/e2e/limits.test.ts fails if that ever changes.
+    const receiver = (this.ws as unknown as { _receiver?: { _maxPayload: number } })._receiver;
+    if (receiver) receiver._maxPayload = MAX_PAYLOAD_BYTES;
+  }
+
+  private onRequestFrame(data: WebSocket.RawData): void {
+    let frame: unknown;
+    try {
+      frame = JSON.parse(data.toString());
+    } catch {
+      return; // non-JSON text after the handshake is ignored (protocol.md 2.4)
+    }
+    if (!validateRequestFrame(frame)) {
+      const rawId = (frame as { id?: unknown } | null)?.id;
+      const id = typeof rawId === 'string' ? rawId : 'invalid';
+      this.reply(id, false, { code: 'INVALID_REQUEST', message: `invalid request frame: ${validateRequestFrame.explain(frame)}` });
+      return;
+    }
+    void this.dispatch(frame.id, frame.method, frame.params);
+  }
+
+  private async dispatch(id: string, method: string, params: unknown): Promise<void> {
+    const principal = this.principal;
+    if (!principal) return;
+    const refusal = this.host.dispatcher.authorize(principal, method, params);
+    if (refusal) {
+      this.reply(id, false, refusal.error.toShape());
+      if (refusal.isRoleViolation && ++this.unauthorizedInARow >= MAX_UNAUTHORIZED_IN_A_ROW) {
+        this.close(CloseCode.POLICY, 'repeated unauthorized calls');
+      }
+      return;
+    }
+    this.unauthorizedInARow = 0;
+    this.inflight++;
+    try {
+      const payload = await this.host.dispatcher.invoke({ services: this.host.services, principal }, method, params);
+      this.reply(id, true, payload);
+    } catch (err) {
+      if (!(err instanceof GatewayError)) this.log.error({ err, method }, 'method failed');
+      this.reply(id, false, toErrorShape(err));
+    } finally {
+      if (--this.inflight === 0) this.drained?.();
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { mkdirSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/** Keys whose values never reach a log line (style B2: tokens out of logs). */
+const REDACT_PATHS = [
+  'token', 'password', 'deviceToken', 'bootstrapToken', 'auth.token', 'auth.password',
+  'auth.deviceToken', '*.token', '*.password', '*.deviceToken', 'params.auth',
+];
+
+/** Renders pino's JSON lines as short human lines on stderr. */
+class HumanLines extends Writable {
+  constructor(private readonly out: NodeJS.WritableStream) {
+    super();
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    try {
+      const rec = JSON.parse(chunk.toString()) as { time?: number; level?: number; msg?: string };
+      const time = new Date(rec.time ?? Date.now()).toISOString().slice(11, 19);
+      const level = (rec.level ?? 30) >= 50 ? 'error' : (rec.level ?? 30) >= 40 ? 'warn' : 'info';
+      this.out.write(`${time} ${level} ${rec.msg ?? ''}\n`);
+    } catch {
+      this.out.write(chunk);
+    }
+    done();
+  }
+}
+
+export interface GatewayLogger {
+  logger: Logger;
+  file: string;
+  /** Flushes the file destination. */
+  close(): void;
+}
+
+/**
+ * The gateway's logger: structured JSON lines in `<logDir>/gateway.log` (what `logs.tail`
+ * serves) and a human line per record on stderr.
+ */
+export function createGatewayLogger(logDir: string, opts: { quiet?: boolean; level?: string } = {}): GatewayLogger {
+  mkdirSync(logDir, { recursive: true, mode: 0o700 });
+  const file = join(logDir, 'gateway.log');
+  const fileDest = pino.destination({ dest: file, sync: true, mode: 0o600 });
+  const streams: pino.StreamEntry[] = [{ stream: fileDest, level: 'debug' }];
+  if (!opts.quiet) streams.push({ stream: new HumanLines(process.stderr), level: 'info' });
+  const logger = pino(
+    { level: opts.level ?? 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } },
+    pino.multistream(streams),
+  );
+  return { logger, file, close: () => fileDest.flushSync() };
+}
+
+/** A logger that drops everything (unit tests, CLI). */
+export const silentLogger = (): Logger => pino({ level: 'silent' });

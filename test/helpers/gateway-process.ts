@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { FARCLAW_BIN } from './paths.js';
+import { freePort } from './free-port.js';
+import { tmpHome, type TmpHome } from './tmp-home.js';
+import { waitFor } from './wait-for.js';
+
+export const TEST_TOKEN = 'tok-0123456789abcdef0123456789';
+
+export interface GatewayOptions {
+  /** Config object written to the temp home before start (omit for "no config file"). */
+  config?: unknown;
+  /** Extra `gateway run` arguments. `--port` is added unless `port` is null. */
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  home?: TmpHome;
+  port?: number | null;
+  /** Wait for /readyz (default true). */
+  waitReady?: boolean;
+}
+
+export interface RunningGateway {
+  port: number;
+  url: string;
+  home: TmpHome;
+  proc: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** SIGTERM and wait for exit; returns the exit code. Idempotent. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+/** Spawns `farclaw gateway run` as a real process in a temp home. */
+export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGateway> {
+  const home = opts.home ?? tmpHome();
+  if (opts.config !== undefined) home.writeConfig(opts.config);
+  const port = opts.port === null ? 0 : (opts.port ?? (await freePort()));
+  const args = [FARCLAW_BIN, 'gateway', 'run', ...(opts.port === null ? [] : ['--port', String(port)]), ...(opts.args ?? [])];
+  const proc = spawn(process.execPath, args, {
+    env: { ...home.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => {
+    proc.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null)));
+  });
+  let exitCode: number | null | undefined;
+  void exited.then((c) => (exitCode = c));
+  const gw: RunningGateway = {
+    port,
+    url: `ws://127.0.0.1:${port}`,
+    home,
+    proc,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (exitCode === undefined && proc.exitCode === null) proc.kill(signal);
+      const code = await exited;
+      if (!opts.home) home.dispose();
+      return code;
+    },
+  };
+  if (opts.waitReady !== false) {
+    try {
+      await waitFor(
+        `gateway on port ${port} to be ready`,
+        async () => {
+          if (exitCode !== undefined) throw new Error(`gateway exited with ${exitCode}: ${err.trim()}`);
+          const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+          return res.status === 200;
+        },
+        15_000,
+      );
+    } catch (e) {
+      await gw.stop('SIGKILL');
+      throw e;
+    }
+  }
+  return gw;
+}
+
+/** Runs a farclaw CLI command to completion. */
+export async function runFarclaw(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [FARCLAW_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+  const [code] = (await once(proc, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
