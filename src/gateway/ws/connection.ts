@@ -219,7 +219,7 @@ export class Connection {
     const refusal = this.host.dispatcher.authorize(principal, method, params);
     if (refusal) {
       this.reply(id, false, refusal.error.toShape());
-      if (refusal.isRoleViolation && ++this.unauthorizedInARow >= MAX_UNAUTHORIZED_IN_A_ROW) {
+      if (refusal.isRoleViolation && ++this.unauthorizedInARow > MAX_UNAUTHORIZED_IN_A_ROW) {
         this.close(CloseCode.POLICY, 'repeated unauthorized calls');
       }
       return;
