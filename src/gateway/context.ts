@@ -29,6 +29,8 @@ export interface GatewayServices {
   startedAtMs: number;
   paths: FarclawPaths;
   config: LoadedConfig;
+  /** Keyed hash of the config file text as applied at start (of '' without a file). */
+  configHash: string;
   auth: ServerAuth;
   port: number;
   db: Database;
@@ -43,5 +45,7 @@ export interface GatewayServices {
   methodNames: readonly string[];
   /** Connected principals, for methods that list them. */
   principals(): Principal[];
+  /** Requests being handled right now, across all connections. */
+  inflightRequests(): number;
   isReady(): boolean;
 }

@@ -5,7 +5,7 @@ import type { WebSocketServer } from 'ws';
 import type { LoadedConfig } from '../infra/config.js';
 import type { Logger } from '../infra/logger.js';
 import type { FarclawPaths } from '../infra/paths.js';
-import { HEALTH_REFRESH_INTERVAL_MS, CloseCode } from '../protocol/version.js';
+import { CloseCode, SHUTDOWN_DRAIN_MS } from '../protocol/version.js';
 import { lockStateDir, openStateDb, type Database } from '../store/db.js';
 import { loadOrCreateGatewayIdentity } from '../store/gateway-identity-repo.js';
 import type { ServerAuth } from './auth/shared-secret.js';
@@ -32,6 +32,7 @@ export interface GatewayOptions {
   logger: Logger;
   logFile: string;
   tickIntervalMs: number;
+  healthIntervalMs: number;
   handshakeTimeoutMs: number;
 }
 
@@ -67,11 +68,12 @@ export class Gateway {
         startedAtMs: Date.now(),
         paths: opts.paths,
         config: opts.config,
+        configHash: identity.keyedHash(opts.config.raw ?? ''),
         auth: opts.auth,
         port: opts.port,
         db,
         identity,
-        health: new HealthService({ eventLoop, sessionsPath: opts.paths.dbPath, maxAgeMs: HEALTH_REFRESH_INTERVAL_MS }),
+        health: new HealthService({ eventLoop, sessionsPath: opts.paths.dbPath, maxAgeMs: opts.healthIntervalMs }),
         presence: new PresenceRegistry(opts.version, instanceId),
         eventLoop,
         logger: opts.logger,
@@ -79,11 +81,12 @@ export class Gateway {
         tickIntervalMs: opts.tickIntervalMs,
         methodNames: dispatcher.names(),
         principals: () => gateway?.principals() ?? [],
+        inflightRequests: () => gateway?.inflightRequests() ?? 0,
         isReady: () => gateway?.ready ?? false,
       };
       const broadcaster = new Broadcaster({
         tickIntervalMs: opts.tickIntervalMs,
-        healthIntervalMs: HEALTH_REFRESH_INTERVAL_MS,
+        healthIntervalMs: opts.healthIntervalMs,
         onHealthTick: () => gateway?.broadcastHealth(),
       });
       const openDb = db;
@@ -173,6 +176,12 @@ export class Gateway {
     this.broadcaster.broadcast('health', snapshot, this.stateVersion());
   }
 
+  inflightRequests(): number {
+    let n = 0;
+    for (const c of this.broadcaster.connections) n += c.inflightCount;
+    return n;
+  }
+
   principals() {
     return [...this.broadcaster.connections].flatMap((c) => (c.principal ? [c.principal] : []));
   }
@@ -195,7 +204,7 @@ export class Gateway {
       for (const s of this.servers) s.close();
       this.broadcaster.stop();
       const open = [...this.broadcaster.connections];
-      await Promise.race([Promise.all(open.map((c) => c.drain())), new Promise((r) => setTimeout(r, 5000).unref())]);
+      await Promise.race([Promise.all(open.map((c) => c.drain())), new Promise((r) => setTimeout(r, SHUTDOWN_DRAIN_MS).unref())]);
       for (const c of open) {
         c.sendEvent('shutdown', { reason });
         c.close(CloseCode.SERVICE_RESTART, 'service restart');

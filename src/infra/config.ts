@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import JSON5 from 'json5';
 import { lazyValidator } from '../protocol/validate.js';
@@ -18,8 +17,6 @@ export interface LoadedConfig {
   /** File text as read (never logged or sent: it may hold secrets). */
   raw: string | null;
   config: FarclawConfig;
-  /** sha256 of the raw text, for change detection. */
-  hash: string | null;
 }
 
 const validateConfig = lazyValidator(ConfigSchema);
@@ -34,7 +31,7 @@ export function loadConfig(path: string): LoadedConfig {
     raw = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { path, exists: false, raw: null, config: {}, hash: null };
+    if (code === 'ENOENT') return { path, exists: false, raw: null, config: {} };
     throw new ConfigError(`Cannot read config ${path}: ${code ?? String(err)}`);
   }
   let parsed: unknown;
@@ -52,7 +49,7 @@ export function loadConfig(path: string): LoadedConfig {
   if (!validateConfig(parsed)) {
     throw new ConfigError(`Invalid config ${path}: ${validateConfig.explain(parsed)}`);
   }
-  return { path, exists: true, raw, config: parsed, hash: createHash('sha256').update(raw).digest('hex') };
+  return { path, exists: true, raw, config: parsed };
 }
 
 const PLACEHOLDERS = new Set(['', 'undefined', 'null']);

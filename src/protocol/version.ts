@@ -15,6 +15,8 @@ export const HANDSHAKE_TIMEOUT_MS = 15_000;
 export const MAX_PENDING_HANDSHAKE_FRAMES = 15;
 export const KEEPALIVE_INTERVAL_MS = 25_000;
 export const HEALTH_REFRESH_INTERVAL_MS = 60_000;
+/** How long a stopping gateway waits for requests in flight before closing sockets. */
+export const SHUTDOWN_DRAIN_MS = 5_000;
 export const MAX_TRACEPARENT_CHARS = 128;
 /** Unauthorized-role answers in a row before the socket is closed (protocol.md 1.1). */
 export const MAX_UNAUTHORIZED_IN_A_ROW = 10;

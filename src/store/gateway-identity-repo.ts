@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 
 /** The gateway's own long-lived Ed25519 identity (protocol.md 11.12). */
@@ -8,6 +8,11 @@ export interface GatewayIdentity {
   publicKey: string;
   createdAtMs: number;
   sign(data: Buffer | string): string;
+  /**
+   * Keyed digest (`hmac-sha256:v1:…`) for values derived from secrets, such as the config hash:
+   * stable for this gateway, useless for guessing the secrets offline.
+   */
+  keyedHash(data: string): string;
 }
 
 /** Raw Ed25519 public key bytes from a KeyObject (the last 32 bytes of the SPKI DER). */
@@ -36,10 +41,12 @@ export function loadOrCreateGatewayIdentity(db: Database, now = Date.now()): Gat
     );
   }
   const key = createPrivateKey(row.private_key_pem);
+  const hmacKey = createHash('sha256').update('farclaw keyed hash\0').update(row.private_key_pem).digest();
   return {
     deviceId: row.device_id,
     publicKey: row.public_key,
     createdAtMs: row.created_at_ms,
     sign: (data) => sign(null, Buffer.from(data), key).toString('base64url'),
+    keyedHash: (data) => `hmac-sha256:v1:${createHmac('sha256', hmacKey).update(data).digest('base64url')}`,
   };
 }

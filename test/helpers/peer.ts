@@ -1,22 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { waitFor } from './wait-for.js';
+import { acquireDirLock } from './dir-lock.js';
+import { runInProcessGroup, type GroupRunResult } from './process-group.js';
 
-/**
- * The real OpenClaw, used only as a test peer. It is installed from the npm registry into a
- * cache outside the clone and is never a dependency of farclaw itself.
- */
+// The real OpenClaw, used only as a test peer: installed from the npm registry into a cache
+// outside the clone, never a dependency of farclaw itself.
+
 export const PEER_NODE_VERSION = '24.21.0';
 export const PEER_OPENCLAW_VERSION = '2026.9.6';
 
 /** A whole install takes about a minute; allow slow mirrors and a concurrent installer. */
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
 const VERIFY_TIMEOUT_MS = 60_000;
-/** A lock dir without an owner file older than this is left over from a crashed installer. */
-const OWNERLESS_LOCK_STALE_MS = 60_000;
 const MARKER_NAME = 'install-complete.json';
 const LOCK_NAME = 'install.lock';
 
@@ -34,15 +30,8 @@ export interface Peer {
   env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
 }
 
-export interface OpenclawResult {
-  /** Exit code, or null when the process was killed by a signal (e.g. on timeout). */
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** True when `timeoutMs` passed and the process group was killed. */
-  timedOut: boolean;
-}
+/** `{code, signal, stdout, stderr, timedOut}` of one CLI run. */
+export type OpenclawResult = GroupRunResult;
 
 /** Folder of the peer cache: `$FARCLAW_PEER_CACHE`, else `~/.cache/farclaw/peer`. */
 export function peerCacheDir(): string {
@@ -74,9 +63,8 @@ export async function ensurePeer(): Promise<Peer> {
  *
  * `env` is used as given (pass `peer.env(...)` or a tmpHome env), except that Node 24's `bin`
  * dir is put first on PATH and the variables set by `npm test` and node:test are removed. The
- * working directory is `env.HOME`. The CLI runs in its own
- * process group, which is killed on timeout and after the CLI exits, so nothing it spawned
- * outlives the call.
+ * working directory is `env.HOME`. The CLI runs in its own process group, which is killed on
+ * timeout and after the CLI exits, so nothing it spawned outlives the call.
  */
 export async function runOpenclaw(
   args: readonly string[],
@@ -90,7 +78,7 @@ export async function runOpenclaw(
   }
   withNodeFirstOnPath(childEnv, dirname(peer.nodeBin));
   // The CLI reads a `.env` from its working directory; never let it find this repository's.
-  return await runProcess(peer.nodeBin, [peer.openclawEntry, ...args], {
+  return await runInProcessGroup(peer.nodeBin, [peer.openclawEntry, ...args], {
     env: childEnv,
     cwd: env.HOME ?? peer.cacheDir,
     timeoutMs,
@@ -119,7 +107,7 @@ async function installPeer(cacheDir: string): Promise<Peer> {
   const fast = readyPeer(cacheDir);
   if (fast) return fast;
 
-  const release = await acquireLock(paths.lock);
+  const release = await acquireDirLock(paths.lock, INSTALL_TIMEOUT_MS);
   try {
     // Another process may have finished while we waited for the lock.
     const done = readyPeer(cacheDir);
@@ -204,15 +192,20 @@ function openclawBinEntry(packageDir: string): string | undefined {
 
 async function isNodeWorking(nodeBin: string): Promise<boolean> {
   if (!existsSync(nodeBin)) return false;
-  const r = await runProcess(nodeBin, ['--version'], { env: cleanInstallEnv(undefined), timeoutMs: VERIFY_TIMEOUT_MS });
+  const r = await runInProcessGroup(nodeBin, ['--version'], {
+    env: cleanInstallEnv(undefined),
+    cwd: dirname(nodeBin),
+    timeoutMs: VERIFY_TIMEOUT_MS,
+  });
   return r.code === 0 && r.stdout.trim() === `v${PEER_NODE_VERSION}`;
 }
 
 async function isOpenclawWorking(nodeBin: string, packageDir: string): Promise<boolean> {
   const entry = openclawBinEntry(packageDir);
   if (!entry || !existsSync(entry) || !existsSync(nodeBin)) return false;
-  const r = await runProcess(nodeBin, [entry, '--version'], {
+  const r = await runInProcessGroup(nodeBin, [entry, '--version'], {
     env: cleanInstallEnv(dirname(nodeBin)),
+    cwd: packageDir,
     timeoutMs: VERIFY_TIMEOUT_MS,
   });
   // Prints e.g. `OpenClaw 2026.9.6 (eb377ac)`.
@@ -229,7 +222,7 @@ async function npmInstall(
   const logPath = join(cacheDir, `${logName}-install.log`);
   const args = ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', spec];
   process.stderr.write(`[peer] npm ${args.join(' ')} (log: ${logPath})\n`);
-  const r = await runProcess('npm', args, {
+  const r = await runInProcessGroup('npm', args, {
     env: cleanInstallEnv(nodeBinDir),
     cwd: prefix,
     timeoutMs: INSTALL_TIMEOUT_MS,
@@ -241,15 +234,20 @@ async function npmInstall(
   }
 }
 
+/** npm settings that say how to reach the registry; a CI may pass them as variables. */
+const NPM_NETWORK_SETTING =
+  /^npm_config_(registry|@[^:]+:registry|\/\/.+|proxy|https_proxy|noproxy|cafile|ca|strict_ssl|userconfig|globalconfig|cache)$/i;
+
 /**
- * The environment for npm and verification runs: no npm_* variables inherited from `npm test`
- * (they carry this project's .npmrc, e.g. build-from-source, and its prefix), no node:test
- * child marker, no FARCLAW_/OPENCLAW_ variables.
+ * The environment for npm and verification runs. The npm_* variables `npm test` exports carry
+ * this project's .npmrc (build-from-source would compile openclaw's native deps against the
+ * wrong headers) and prefix, so only the registry/network ones are kept. No node:test child
+ * marker, no FARCLAW_/OPENCLAW_ variables.
  */
 function cleanInstallEnv(nodeBinDir: string | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (!isForeignVariable(k)) env[k] = v;
+    if (!isForeignVariable(k) || NPM_NETWORK_SETTING.test(k)) env[k] = v;
   }
   return nodeBinDir ? withNodeFirstOnPath(env, nodeBinDir) : env;
 }
@@ -269,109 +267,6 @@ function withNodeFirstOnPath(env: NodeJS.ProcessEnv, nodeBinDir: string): NodeJS
   const rest = (env.PATH ?? '').split(delimiter).filter((p) => p.length > 0 && p !== nodeBinDir);
   env.PATH = [nodeBinDir, ...rest].join(delimiter);
   return env;
-}
-
-/** Children still running; killed (with their process groups) if this process exits first. */
-const liveGroups = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
-
-async function runProcess(
-  command: string,
-  args: readonly string[],
-  opts: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number },
-): Promise<OpenclawResult> {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const child of liveGroups) killGroup(child);
-    });
-  }
-  // detached = own process group, so a timeout also reaches whatever the command spawned.
-  const child = spawn(command, args, {
-    env: opts.env,
-    cwd: opts.cwd ?? process.cwd(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  liveGroups.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const closed = once(child, 'close');
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup(child);
-  }, opts.timeoutMs);
-  try {
-    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-    // Leftover grandchildren may still hold the pipes open; end them so 'close' can fire.
-    killGroup(child);
-    await closed;
-    return { code, signal, stdout, stderr, timedOut };
-  } catch (err) {
-    // 'error' (e.g. ENOENT for a missing npm) rejects `once`.
-    killGroup(child);
-    throw err;
-  } finally {
-    clearTimeout(timer);
-    liveGroups.delete(child);
-  }
-}
-
-/**
- * Takes the install lock (a directory; mkdir is atomic) and returns its release function.
- * A lock whose owner process is gone is removed; otherwise this waits for it with a deadline.
- */
-async function acquireLock(lockDir: string): Promise<() => void> {
-  const ownerFile = join(lockDir, 'owner.json');
-  const tryTake = (): boolean => {
-    try {
-      mkdirSync(lockDir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (isLockStale(lockDir, ownerFile)) rmSync(lockDir, { recursive: true, force: true });
-      return false;
-    }
-    const fd = openSync(ownerFile, 'w');
-    writeFileSync(fd, JSON.stringify({ pid: process.pid }));
-    closeSync(fd);
-    return true;
-  };
-  await waitFor(`the OpenClaw peer install lock ${lockDir}`, tryTake, INSTALL_TIMEOUT_MS, 250);
-  return () => rmSync(lockDir, { recursive: true, force: true });
-}
-
-function isLockStale(lockDir: string, ownerFile: string): boolean {
-  let owner: unknown;
-  try {
-    owner = JSON.parse(readFileSync(ownerFile, 'utf8'));
-  } catch {
-    // The owner writes its pid right after mkdir; only a long-ownerless lock is abandoned.
-    try {
-      return Date.now() - statSync(lockDir).mtimeMs > OWNERLESS_LOCK_STALE_MS;
-    } catch {
-      return false;
-    }
-  }
-  if (!isRecord(owner) || typeof owner.pid !== 'number') return true;
-  if (owner.pid === process.pid) return false;
-  try {
-    process.kill(owner.pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -8,7 +8,7 @@ import { Gateway } from '../../gateway/gateway.js';
 import { PortInUseError } from '../../gateway/server.js';
 import { planGatewayRun, type RunFlags } from '../../gateway/startup/plan.js';
 import { EXIT_CONFIG, StartupError } from '../../gateway/startup/startup-error.js';
-import { HANDSHAKE_TIMEOUT_MS, TICK_INTERVAL_MS } from '../../protocol/version.js';
+import { HANDSHAKE_TIMEOUT_MS, HEALTH_REFRESH_INTERVAL_MS, TICK_INTERVAL_MS } from '../../protocol/version.js';
 import { StateDirLockedError } from '../../store/db.js';
 
 function positiveIntEnv(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -42,6 +42,7 @@ export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = proce
   for (const w of plan.warnings) process.stderr.write(w + '\n');
   const tickIntervalMs = positiveIntEnv('TICK_INTERVAL_MS', TICK_INTERVAL_MS, env);
   const handshakeTimeoutMs = positiveIntEnv('HANDSHAKE_TIMEOUT_MS', HANDSHAKE_TIMEOUT_MS, env);
+  const healthIntervalMs = positiveIntEnv('HEALTH_REFRESH_INTERVAL_MS', HEALTH_REFRESH_INTERVAL_MS, env);
   const { logger, file: logFile, close: closeLog } = createGatewayLogger(paths.logDir);
 
   let runtimeToken: string | undefined;
@@ -59,6 +60,7 @@ export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = proce
       logger,
       logFile,
       tickIntervalMs,
+      healthIntervalMs,
       handshakeTimeoutMs,
     });
     if (plan.needsRuntimeToken && plan.auth.token) {

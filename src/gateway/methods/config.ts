@@ -8,15 +8,24 @@ export const handleConfigGet = defineMethod('config.get', EmptyParamsSchema, ({ 
   const redacted = redactSecrets(config.config);
   return {
     path: config.path,
+    includedPaths: [],
+    includeProvenance: [],
+    agentRosterIncludeOwned: false,
+    bindingsIncludeOwned: false,
     exists: config.exists,
     raw: config.exists ? JSON.stringify(redacted, null, 2) + '\n' : null,
     parsed: redacted,
+    sourceConfig: redacted,
     resolved: redacted,
-    config: redacted,
     valid: true,
-    hash: config.hash,
+    runtimeConfig: redacted,
+    config: redacted,
+    hash: services.configHash,
     issues: [],
     warnings: [],
     legacyIssues: [],
+    // The file is read once at start, so what is on disk is what runs.
+    configRevisionHash: services.configHash,
+    appliedConfigHash: services.configHash,
   };
 });

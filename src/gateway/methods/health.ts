@@ -1,6 +1,7 @@
 import { HealthParamsSchema, StatusParamsSchema } from '../../protocol/schema/methods.js';
 import { defineMethod } from '../dispatcher.js';
 import { DEFAULT_AGENT_ID } from '../health-service.js';
+import { SHUTDOWN_DRAIN_MS } from '../../protocol/version.js';
 
 /** `health` (protocol.md 11.2): cached snapshot, `probe:true` forces a fresh one. */
 export const handleHealth = defineMethod('health', HealthParamsSchema, ({ services }, params) =>
@@ -29,6 +30,13 @@ export const handleStatus = defineMethod('status', StatusParamsSchema, ({ servic
       recent: [],
       byAgent: [{ agentId: DEFAULT_AGENT_ID, path: isAdmin ? health.sessions.path : '[redacted]', count: 0, recent: [] }],
     },
+    hostDesktop: { enabled: false, state: 'disabled' },
+    tasks: {
+      total: 0, active: 0, terminal: 0, failures: 0,
+      byStatus: { queued: 0, running: 0, succeeded: 0, failed: 0, timed_out: 0, cancelled: 0, lost: 0 },
+      byRuntime: { subagent: 0, acp: 0, cli: 0, cron: 0 },
+    },
+    taskAudit: { total: 0, warnings: 0, errors: 0, byCode: {} },
     modelRuntime: health.modelRuntime,
     eventLoop: services.eventLoop.sample(),
     processMemory: {
@@ -38,8 +46,9 @@ export const handleStatus = defineMethod('status', StatusParamsSchema, ({ servic
       externalBytes: mem.external,
       arrayBuffersBytes: mem.arrayBuffers,
     },
-    connections: services.principals().length,
-    uptimeMs: Date.now() - services.startedAtMs,
+    // farclaw runs no worker threads: everything above is this one process.
+    workerPools: {},
     pid: process.pid,
+    shutdownBudget: { timeoutMs: SHUTDOWN_DRAIN_MS, activeWork: { rootRequests: services.inflightRequests() } },
   };
 });

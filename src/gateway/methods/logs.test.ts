@@ -26,7 +26,7 @@ describe('logs.tail cursors', () => {
     appendFileSync(file, '{"n":4}\n{"n":5}\n');
     const next = tailLog(file, { cursor: first.cursor });
     assert.deepEqual(next.lines, ['{"n":4}', '{"n":5}']);
-    assert.equal(next.truncated, undefined);
+    assert.equal(next.truncated, false);
     assert.deepEqual(tailLog(file, { cursor: next.cursor }).lines, []);
   });
 

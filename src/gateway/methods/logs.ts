@@ -10,8 +10,8 @@ export interface LogsTailResult {
   cursor: number;
   size: number;
   lines: string[];
-  truncated?: boolean;
-  reset?: boolean;
+  truncated: boolean;
+  reset: boolean;
 }
 
 function readRange(file: string, start: number, end: number): Buffer {
@@ -38,14 +38,14 @@ export function tailLog(file: string, opts: { cursor?: number; limit?: number; m
   try {
     size = statSync(file).size;
   } catch {
-    return { file, cursor: 0, size: 0, lines: [] };
+    return { file, cursor: 0, size: 0, lines: [], truncated: false, reset: false };
   }
   if (opts.cursor === undefined) {
     const start = Math.max(0, size - maxBytes);
     let text = readRange(file, start, size).toString('utf8');
     if (start > 0) text = text.slice(text.indexOf('\n') + 1);
     const lines = text.split('\n').filter((l) => l !== '');
-    return { file, cursor: size, size, lines: lines.slice(-limit), ...(lines.length > limit || start > 0 ? { truncated: true } : {}) };
+    return { file, cursor: size, size, lines: lines.slice(-limit), truncated: lines.length > limit || start > 0, reset: false };
   }
   const reset = opts.cursor > size;
   const from = reset ? 0 : opts.cursor;
@@ -60,7 +60,7 @@ export function tailLog(file: string, opts: { cursor?: number; limit?: number; m
     if (line !== '') lines.push(line);
   }
   const cursor = from + consumed;
-  return { file, cursor, size, lines, ...(cursor < size ? { truncated: true } : {}), ...(reset ? { reset: true } : {}) };
+  return { file, cursor, size, lines, truncated: cursor < size, reset };
 }
 
 /** `logs.tail` (protocol.md 11.10). */

@@ -5,8 +5,8 @@ import type { FarclawConfig } from '../../infra/config-schema.js';
 import { planGatewayRun, type RunFlags } from './plan.js';
 import { StartupError } from './startup-error.js';
 
-const noFile: LoadedConfig = { path: '/x/farclaw.json', exists: false, raw: null, config: {}, hash: null };
-const file = (config: FarclawConfig): LoadedConfig => ({ path: '/x/farclaw.json', exists: true, raw: '{}', config, hash: 'h' });
+const noFile: LoadedConfig = { path: '/x/farclaw.json', exists: false, raw: null, config: {} };
+const file = (config: FarclawConfig): LoadedConfig => ({ path: '/x/farclaw.json', exists: true, raw: '{}', config });
 
 function refusal(flags: RunFlags, loaded: LoadedConfig, env: NodeJS.ProcessEnv = {}): StartupError {
   try {

@@ -68,6 +68,10 @@ export class Connection {
     this.send({ type: 'event', event: 'connect.challenge', payload: { nonce: this.nonce, ts: Date.now(), capabilities: [] } });
   }
 
+  get inflightCount(): number {
+    return this.inflight;
+  }
+
   get isOpen(): boolean {
     return this.state === 'open';
   }

@@ -6,6 +6,7 @@ import type { HelloOk } from '../../protocol/schema/snapshot.js';
 import { lazyValidator } from '../../protocol/validate.js';
 import { CloseCode, MAX_BUFFERED_BYTES, MAX_PAYLOAD_BYTES, MIN_PROBE_PROTOCOL, PROTOCOL_VERSION } from '../../protocol/version.js';
 import { checkSharedSecret } from '../auth/shared-secret.js';
+import { Scope, hasScope } from '../../protocol/scopes.js';
 import type { GatewayServices, Principal } from '../context.js';
 import { DEFAULT_AGENT_ID } from '../health-service.js';
 
@@ -121,17 +122,26 @@ export function processConnect(
   return { principal, hello: buildHelloOk(services, principal, protocol, now) };
 }
 
+const ATTACHMENT_LIMITS = { maxBytes: 19_464_192, maxImageBytes: 6_291_456 };
+
 function buildHelloOk(services: GatewayServices, principal: Principal, protocol: number, now: number): HelloOk {
+  // A connection without read access (e.g. a device-less probe) learns nothing about who else
+  // is connected or how the gateway is set up, as with the real gateway (vector gateway-probe).
+  const canRead = principal.role === 'operator' && hasScope(principal.scopes, Scope.READ);
   return {
     type: 'hello-ok',
     protocol,
-    server: { version: services.version, connId: principal.connId, bootId: services.bootId },
+    server: {
+      version: services.version, connId: principal.connId, buildId: `farclaw-${services.version}`, bootId: services.bootId,
+      controlUiBuildSource: 'bundled',
+    },
     features: { methods: [...services.methodNames], events: [...GATEWAY_EVENTS], capabilities: [] },
     snapshot: {
-      presence: principal.role === 'node' ? [] : services.presence.list(),
+      presence: canRead ? services.presence.list() : [],
       health: services.health.get(false, now),
       stateVersion: { presence: services.presence.version, health: services.health.version },
       uptimeMs: now - services.startedAtMs,
+      appliedConfigHash: services.configHash,
       configPath: services.paths.configPath,
       stateDir: services.paths.stateDir,
       sessionDefaults: {
@@ -139,9 +149,20 @@ function buildHelloOk(services: GatewayServices, principal: Principal, protocol:
       },
       authMode: services.auth.mode,
       suspension: { phase: 'accepting' },
+      ...(canRead ? { updateSchedule: { channel: 'stable', autoEnabled: false, install: { kind: 'package' } } } : {}),
     },
+    controlUiWidgetKinds: [],
+    controlUiLinkReaders: [],
+    pluginSurfaceUrls: {},
     auth: { method: principal.authMethod, role: principal.role, scopes: principal.scopes },
-    policy: { maxPayload: MAX_PAYLOAD_BYTES, maxBufferedBytes: MAX_BUFFERED_BYTES, tickIntervalMs: services.tickIntervalMs },
+    policy: {
+      maxPayload: MAX_PAYLOAD_BYTES,
+      maxBufferedBytes: MAX_BUFFERED_BYTES,
+      tickIntervalMs: services.tickIntervalMs,
+      attachments: ATTACHMENT_LIMITS,
+      allowedSessionVisibilities: ['shared', 'read-only', 'suggest', 'draft'],
+      hasMultipleSessionSharingIdentities: false,
+    },
   };
 }
 

@@ -74,6 +74,7 @@ export const HelloOkSchema = Type.Object({
     connId: NonEmptyString,
     buildId: Type.Optional(Type.String({ maxLength: 96 })),
     bootId: Type.Optional(Type.String({ maxLength: 96 })),
+    controlUiBuildSource: Type.Optional(Type.Union([Type.Literal('bundled'), Type.Literal('configured')])),
   }),
   features: Type.Object({
     methods: Type.Array(Type.String()),
@@ -90,7 +91,12 @@ export const HelloOkSchema = Type.Object({
     sessionDefaults: Type.Optional(OpenObject),
     authMode: Type.Optional(Type.String()),
     suspension: Type.Optional(OpenObject),
+    appliedConfigHash: Type.Optional(Type.String()),
+    updateSchedule: Type.Optional(OpenObject),
   }),
+  controlUiWidgetKinds: Type.Optional(Type.Array(Type.Unknown())),
+  controlUiLinkReaders: Type.Optional(Type.Array(Type.Unknown())),
+  pluginSurfaceUrls: Type.Optional(Type.Record(Type.String(), Type.String())),
   auth: Type.Object({
     role: Type.String(),
     scopes: Type.Array(Type.String()),
@@ -102,6 +108,9 @@ export const HelloOkSchema = Type.Object({
     maxPayload: NonNegativeInt,
     maxBufferedBytes: NonNegativeInt,
     tickIntervalMs: NonNegativeInt,
+    attachments: Type.Optional(Type.Object({ maxBytes: NonNegativeInt, maxImageBytes: NonNegativeInt })),
+    allowedSessionVisibilities: Type.Optional(Type.Array(Type.String())),
+    hasMultipleSessionSharingIdentities: Type.Optional(Type.Boolean()),
   }),
 });
 export type HelloOk = Static<typeof HelloOkSchema>;

@@ -1,0 +1,163 @@
+/**
+ * How deep, and how strictly, the conformance suite compares server payloads.
+ *
+ * Policy (brief + protocol.md):
+ * - a key present in the captured payload but missing from ours is a failure,
+ *   unless the spec explicitly lets a gateway omit it (`mayOmit`);
+ * - a key we send that the capture does not have is a failure unless the spec
+ *   lists it for that object (`allowedExtra`), or the spec describes the object
+ *   as open (`'any'`);
+ * - for keys present on both sides the JSON kind (object/array/string/…) must
+ *   match when neither side is `null`;
+ * - values are not compared (ids, timestamps, nonces differ per run), except the
+ *   few deterministic hello-ok values checked in shape-compare.ts.
+ */
+
+export type ShapeRule =
+  | {
+      kind: 'object';
+      /** Spec keys a server may send beyond the captured ones, or `'any'` for an open object. */
+      allowedExtra: ReadonlySet<string> | 'any';
+      /** Captured keys the spec explicitly says a gateway may leave out. */
+      mayOmit?: ReadonlySet<string>;
+      /** Nested values compared with their own rule; other nested values only by JSON kind. */
+      children?: Readonly<Record<string, ShapeRule>>;
+    }
+  /** PresenceEntry[]: compared entry by entry, matched on `mode` (protocol.md 8). */
+  | { kind: 'presence-list' }
+  /** Only the JSON kind is compared (open or free-form payloads). */
+  | { kind: 'kind-only' };
+
+const keys = (...names: string[]): ReadonlySet<string> => new Set(names);
+
+/** PresenceEntry (protocol.md 8) plus `clientId`, which the real gateway sends for nodes [obs]. */
+export const PRESENCE_ENTRY_RULE: ShapeRule = {
+  kind: 'object',
+  allowedExtra: keys(
+    'ts', 'host', 'ip', 'version', 'platform', 'deviceFamily', 'modelIdentifier', 'timeZone', 'mode',
+    'reason', 'text', 'tags', 'lastInputSeconds', 'onlineSince', 'lastActivityAt', 'deviceId', 'roles',
+    'scopes', 'instanceId', 'user', 'watchedSessions', 'clientId',
+  ),
+};
+
+/** HealthSnapshot: the observed field list of protocol.md 8 (all optional in the real schema). */
+export const HEALTH_RULE: ShapeRule = {
+  kind: 'object',
+  allowedExtra: keys(
+    'ok', 'ts', 'durationMs', 'plugins', 'configReload', 'channels', 'channelOrder', 'channelLabels',
+    'heartbeatSeconds', 'defaultAgentId', 'agents', 'sessions', 'modelRuntime', 'eventLoop',
+  ),
+};
+
+/** hello-ok (protocol.md 3.4): top level and server/features/snapshot/auth/policy one level down. */
+export const HELLO_OK_RULE: ShapeRule = {
+  kind: 'object',
+  allowedExtra: keys(
+    'type', 'protocol', 'server', 'features', 'snapshot', 'auth', 'policy',
+    'controlUiUrl', 'controlUiTabs', 'controlUiWidgetKinds', 'controlUiLinkReaders', 'pluginSurfaceUrls',
+  ),
+  children: {
+    server: { kind: 'object', allowedExtra: keys('version', 'connId', 'buildId', 'bootId', 'controlUiBuildSource') },
+    features: { kind: 'object', allowedExtra: keys('methods', 'events', 'capabilities') },
+    snapshot: {
+      kind: 'object',
+      allowedExtra: keys(
+        'presence', 'health', 'stateVersion', 'uptimeMs', 'appliedConfigHash', 'configPath', 'stateDir',
+        'sessionDefaults', 'authMode', 'suspension', 'updateAvailable', 'updateSchedule', 'controlUiIdentityUrl',
+      ),
+      children: {
+        presence: { kind: 'presence-list' },
+        health: HEALTH_RULE,
+        stateVersion: { kind: 'object', allowedExtra: keys('presence', 'health') },
+      },
+    },
+    auth: {
+      kind: 'object',
+      allowedExtra: keys(
+        'role', 'scopes', 'method', 'deviceToken', 'issuedAtMs', 'deviceTokens', 'recoveryScope', 'recoveryMigrationAllowed',
+      ),
+      // protocol.md 15: recoveryScope's meaning is unknown and the vectors sanitize it like a
+      // secret; farclaw does not invent a value for it.
+      mayOmit: keys('recoveryScope'),
+    },
+    policy: {
+      kind: 'object',
+      allowedExtra: keys(
+        'maxPayload', 'maxBufferedBytes', 'tickIntervalMs', 'attachments', 'allowedSessionVisibilities',
+        'hasMultipleSessionSharingIdentities',
+      ),
+    },
+  },
+};
+
+/** Result rules of successful responses, by request method (protocol.md 11). */
+export const RESULT_RULES: Readonly<Record<string, ShapeRule>> = {
+  connect: HELLO_OK_RULE,
+  health: HEALTH_RULE,
+  status: {
+    kind: 'object',
+    allowedExtra: keys(
+      'runtimeVersion', 'hostDesktop', 'heartbeat', 'channelSummary', 'queuedSystemEvents', 'degradedSecretOwners',
+      'degradedPlugins', 'tasks', 'taskAudit', 'sessions', 'modelRuntime', 'eventLoop', 'processMemory',
+      'workerPools', 'pid', 'shutdownBudget', 'cliProjection',
+    ),
+  },
+  'system-presence': { kind: 'presence-list' },
+  // 11.5 lists the keys and ends with "…": an open object.
+  'config.get': { kind: 'object', allowedExtra: 'any' },
+  'logs.tail': { kind: 'object', allowedExtra: keys('file', 'cursor', 'size', 'lines', 'truncated', 'reset', 'skippedBytes') },
+  // 11.12: "last heartbeat event or null".
+  'last-heartbeat': { kind: 'kind-only' },
+  'models.list': { kind: 'object', allowedExtra: keys('models') },
+  'agents.list': {
+    kind: 'object',
+    allowedExtra: keys('defaultId', 'ownership', 'selectionRequired', 'mainKey', 'scope', 'agents'),
+  },
+  'gateway.identity.get': { kind: 'object', allowedExtra: keys('deviceId', 'publicKey') },
+};
+
+/** Event payload rules (protocol.md 3.1, 8). */
+export const EVENT_RULES: Readonly<Record<string, ShapeRule>> = {
+  // 3.1: "A gateway MAY send [] or omit it."
+  'connect.challenge': { kind: 'object', allowedExtra: keys('nonce', 'ts', 'capabilities'), mayOmit: keys('capabilities') },
+  tick: { kind: 'object', allowedExtra: keys('ts') },
+  health: HEALTH_RULE,
+  presence: { kind: 'object', allowedExtra: keys('presence'), children: { presence: { kind: 'presence-list' } } },
+  shutdown: { kind: 'object', allowedExtra: keys('reason', 'restartExpectedMs') },
+};
+
+/** Used for a payload whose method/event has no rule: the captured keys exactly. */
+export const CLOSED_RULE: ShapeRule = { kind: 'object', allowedExtra: keys() };
+
+/** Frame keys a server may add to the captured envelope (protocol.md 2.2, 2.3). */
+export const NO_EXTRA: ReadonlySet<string> = keys();
+/** "A failed response may still carry a `payload`." */
+export const RES_FAILURE_EXTRA: ReadonlySet<string> = keys('payload');
+/** `recipientProfileId` is optional on events; `seq`/`stateVersion` must match the capture. */
+export const EVENT_FRAME_EXTRA: ReadonlySet<string> = keys('recipientProfileId');
+
+/** ErrorShape (protocol.md 2.2); `details` is `any`, so its extra keys are allowed. */
+export const ERROR_RULE: ShapeRule = {
+  kind: 'object',
+  allowedExtra: keys('code', 'message', 'details', 'retryable', 'retryAfterMs'),
+  children: { details: { kind: 'object', allowedExtra: 'any' } },
+};
+
+/** Server events that may or may not show up between other frames (brief: never a reason to flake). */
+export const UNSOLICITED_EVENTS: ReadonlySet<string> = keys('health', 'presence', 'tick');
+
+/**
+ * Error messages that are not compared verbatim, by request method, with the reason.
+ * Everything else is compared exactly.
+ */
+export const MESSAGE_MATCHERS: Readonly<Record<string, { why: string; matches: (expected: string, actual: string) => boolean }>> = {
+  send: {
+    why: 'the text after the first sentence names the OpenClaw CLI (`openclaw channels add`); protocol.md 11.6 quotes only the first sentence',
+    matches: (expected, actual) => firstSentence(expected) === firstSentence(actual),
+  },
+};
+
+function firstSentence(text: string): string {
+  const end = text.indexOf('. ');
+  return end === -1 ? text : text.slice(0, end + 1);
+}
