@@ -2,7 +2,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { StartupError } from '../gateway/startup/startup-error.js';
 import { farclawVersion } from '../infra/version.js';
 import { CliError } from './cli-error.js';
-import { runGatewayCall, runHealth, type CallFlags } from './commands/gateway-call.js';
+import { runGatewayCall, runGatewayHealth } from './commands/gateway-call.js';
+import { runHealth } from './commands/health.js';
+import type { CallFlags } from './rpc.js';
+import { ProfileError, applyRootProfileOptions } from '../infra/profile.js';
 import { runGateway } from './commands/gateway-run.js';
 
 function callOptions(cmd: Command): Command {
@@ -19,7 +22,13 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
   const program = new Command('farclaw')
     .description('An OpenClaw-compatible gateway with first-class remote access')
     .version(farclawVersion(), '-V, --version')
-    .showHelpAfterError(false);
+    .option('--profile <name>', 'use ~/.farclaw-<name> and its own port')
+    .option('--dev', 'shorthand for the dev profile on port 19001')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s.replace(/^error: unknown option '([^']+)'.*$/m, 'farclaw does not recognize option "$1".')),
+    });
   const gateway = program.command('gateway').description('run and talk to a gateway');
   gateway
     .command('run')
@@ -38,13 +47,13 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .option('--expect-url <url>', 'fail unless the resolved gateway URL is this one')
     .action((method: string, opts: CallFlags) => setExit(runGatewayCall(method, opts, env)));
   callOptions(gateway.command('health').description('check gateway health'))
-    .action((opts: CallFlags) => setExit(runHealth(opts, env, false)));
+    .action((opts: CallFlags) => setExit(runGatewayHealth(opts, env)));
   program
     .command('health')
     .description('show the configured gateway’s health')
     .option('--json', 'machine-readable output')
     .option('--timeout <ms>', 'timeout in milliseconds', '60000')
-    .action((opts: CallFlags) => setExit(runHealth(opts, env, true)));
+    .action((opts: CallFlags) => setExit(runHealth(opts, env)));
   return program;
 }
 
@@ -65,11 +74,18 @@ function printError(err: unknown, json: boolean): number {
 }
 
 /** CLI entry: parses argv, runs the command, returns the exit code. Never throws. */
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(rawArgv: string[], rawEnv: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let argv: string[];
+  let env: NodeJS.ProcessEnv;
+  try {
+    ({ argv, env } = applyRootProfileOptions(rawArgv, rawEnv));
+  } catch (err) {
+    if (!(err instanceof ProfileError)) throw err;
+    process.stderr.write(err.message + '\n');
+    return 2;
+  }
   let pending: Promise<number> | undefined;
   const program = buildProgram((p) => (pending = p), env);
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv);

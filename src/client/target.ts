@@ -1,12 +1,21 @@
 import { resolveSecret, type LoadedConfig } from '../infra/config.js';
 import { readEnv } from '../infra/env.js';
+import { InvalidPortError, resolvePort } from '../infra/port.js';
 import { readRuntimeToken } from '../infra/runtime-token.js';
-import { DEFAULT_PORT, parsePort } from '../infra/port.js';
+import { isPlaintextAllowed, plaintextRefusal } from './plaintext-policy.js';
+
+export type UrlSource =
+  | 'cli --url'
+  | 'env FARCLAW_GATEWAY_URL'
+  | 'config gateway.remote.url'
+  | 'local loopback'
+  | 'missing gateway.remote.url (fallback local)';
 
 /** Where a CLI call goes and with which credentials (remote-access.md 7.1, 7.2). */
 export interface Target {
   url: string;
-  urlSource: 'cli --url' | 'env FARCLAW_GATEWAY_URL' | 'config gateway.remote.url' | 'local loopback';
+  urlSource: UrlSource;
+  mode: 'local' | 'remote';
   token?: string;
   password?: string;
 }
@@ -18,52 +27,120 @@ export interface TargetFlags {
   password?: string;
 }
 
-/** A target that cannot be used; carries the exact lines the CLI prints. */
+/** A target that cannot be used; `type` is the JSON `error.type`. */
 export class TargetError extends Error {
   constructor(message: string, readonly type: 'cli_error' | 'gateway_credentials_required') {
     super(message);
   }
 }
 
-const explicit = (f: TargetFlags): Pick<Target, 'token' | 'password'> => ({
-  ...(f.token !== undefined ? { token: f.token } : {}),
-  ...(f.password !== undefined ? { password: f.password } : {}),
+type Creds = Pick<Target, 'token' | 'password'>;
+const creds = (token: string | undefined, password: string | undefined): Creds => ({
+  ...(token !== undefined ? { token } : {}),
+  ...(password !== undefined ? { password } : {}),
 });
+const hasCreds = (c: Creds): boolean => c.token !== undefined || c.password !== undefined;
+
+/** The 7.3 refusal; probe-style commands word the fix line slightly differently. */
+export function urlOverrideError(configPath: string, style: 'call' | 'probe'): TargetError {
+  const lines =
+    style === 'probe'
+      ? ['gateway url override requires explicit credentials', 'Fix: pass --token or --password with --url.', 'For the default local or SSH-tunneled Gateway, remove --url to use the configured target.']
+      : [
+          'gateway url override requires explicit credentials',
+          'Fix: pass --token or --password with --url (or gatewayToken in tools).',
+          'For the default local or SSH-tunneled Gateway, remove --url to use the configured target.',
+          `Config: ${configPath}`,
+        ];
+  return new TargetError(lines.join('\n'), 'gateway_credentials_required');
+}
+
+/** The local loopback URL for a port (`wss://` when this machine's gateway serves TLS). */
+export function localUrl(loaded: LoadedConfig, port: number): string {
+  const tls = (loaded.config.gateway?.tls as { enabled?: unknown } | undefined)?.enabled === true;
+  return `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}`;
+}
+
+/** The local gateway port, mapping bad values to a TargetError. */
+export function localPort(flags: TargetFlags, loaded: LoadedConfig, env: NodeJS.ProcessEnv): number {
+  try {
+    return resolvePort(flags.port, loaded.config, env).port;
+  } catch (err) {
+    if (err instanceof InvalidPortError) throw new TargetError(err.message, 'cli_error');
+    throw err;
+  }
+}
+
+/** Checks the URL's scheme and the plaintext policy (7.4); throws TargetError. */
+export function checkUrl(url: string, source: UrlSource, configPath: string, env: NodeJS.ProcessEnv): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TargetError(`Invalid gateway URL "${url}" (${source}): expected ws://host:port or wss://host:port.`, 'cli_error');
+  }
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+    throw new TargetError(`Invalid gateway URL "${url}" (${source}): expected ws:// or wss://, got ${parsed.protocol}//.`, 'cli_error');
+  }
+  if (parsed.protocol === 'ws:' && !isPlaintextAllowed(parsed.hostname, env)) {
+    throw new TargetError(plaintextRefusal(url, source, configPath, env), 'cli_error');
+  }
+}
+
+/** Local-mode credentials (7.2 item 4), plus the running gateway's runtime token (embedded default). */
+function localCreds(loaded: LoadedConfig, env: NodeJS.ProcessEnv, stateDir: string): Creds {
+  const gw = loaded.config.gateway ?? {};
+  const authToken = resolveSecret(gw.auth?.token, 'gateway.auth.token', env);
+  const authPassword = resolveSecret(gw.auth?.password, 'gateway.auth.password', env);
+  const trustedProxy = gw.auth?.mode === 'trusted-proxy';
+  const token =
+    authToken ?? readEnv('GATEWAY_TOKEN', env) ?? (gw.auth?.token === undefined ? resolveSecret(gw.remote?.token, 'gateway.remote.token', env) : undefined);
+  const password =
+    authPassword ??
+    readEnv('GATEWAY_PASSWORD', env) ??
+    (gw.auth?.password === undefined && !trustedProxy ? resolveSecret(gw.remote?.password, 'gateway.remote.password', env) : undefined);
+  const c = creds(token, password);
+  if (hasCreds(c)) return c;
+  return creds(readRuntimeToken(stateDir), undefined);
+}
+
+/** Remote-mode credentials (7.2 item 5). */
+function remoteCreds(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Creds {
+  const gw = loaded.config.gateway ?? {};
+  const token =
+    resolveSecret(gw.remote?.token, 'gateway.remote.token', env) ?? readEnv('GATEWAY_TOKEN', env) ?? resolveSecret(gw.auth?.token, 'gateway.auth.token', env);
+  const password =
+    readEnv('GATEWAY_PASSWORD', env) ??
+    resolveSecret(gw.remote?.password, 'gateway.remote.password', env) ??
+    resolveSecret(gw.auth?.password, 'gateway.auth.password', env);
+  return creds(token, password);
+}
 
 /**
- * Resolves the target URL and credentials for RPC commands. `--url` never picks up implicit
- * credentials (7.3); `FARCLAW_GATEWAY_URL` only env ones; local mode falls back to the running
- * gateway's runtime token (embedded default).
+ * Resolves target URL and credentials for RPC commands (`health`, `gateway call/health`,
+ * `status`). `--url` never picks up implicit credentials (7.3); `FARCLAW_GATEWAY_URL` only env
+ * ones; remote mode uses `gateway.remote.*`. Throws TargetError with the CLI's exact wording.
  */
 export function resolveTarget(flags: TargetFlags, loaded: LoadedConfig, env: NodeJS.ProcessEnv, stateDir: string): Target {
   if (flags.url !== undefined && flags.port !== undefined) throw new TargetError('Use either --url or --port, not both.', 'cli_error');
-  const hasExplicit = flags.token !== undefined || flags.password !== undefined;
-  if (flags.url !== undefined) {
-    if (!hasExplicit) {
-      throw new TargetError(
-        'gateway url override requires explicit credentials\nFix: pass --token or --password with --url.\n' +
-          `For the default local or SSH-tunneled Gateway, remove --url to use the configured target.\nConfig: ${loaded.path}`,
-        'gateway_credentials_required',
-      );
-    }
-    return { url: flags.url, urlSource: 'cli --url', ...explicit(flags) };
-  }
+  const explicit = creds(flags.token, flags.password);
   const gw = loaded.config.gateway ?? {};
-  const envToken = readEnv('GATEWAY_TOKEN', env);
-  const envPassword = readEnv('GATEWAY_PASSWORD', env);
-  const envUrl = flags.port === undefined ? readEnv('GATEWAY_URL', env) : undefined;
-  if (envUrl !== undefined) {
-    const creds = hasExplicit ? explicit(flags) : { ...(envToken ? { token: envToken } : {}), ...(envPassword ? { password: envPassword } : {}) };
-    if (!creds.token && !creds.password) {
+  const mode = gw.mode === 'remote' ? 'remote' : 'local';
+  let target: Target;
+  if (flags.url !== undefined) {
+    if (!hasCreds(explicit)) throw urlOverrideError(loaded.path, 'call');
+    target = { url: flags.url, urlSource: 'cli --url', mode, ...explicit };
+  } else if (flags.port === undefined && readEnv('GATEWAY_URL', env) !== undefined) {
+    const envCreds = hasCreds(explicit) ? explicit : creds(readEnv('GATEWAY_TOKEN', env), readEnv('GATEWAY_PASSWORD', env));
+    if (!hasCreds(envCreds)) {
       throw new TargetError(
         'gateway url override requires explicit credentials\n' +
           'Set FARCLAW_GATEWAY_TOKEN or FARCLAW_GATEWAY_PASSWORD alongside FARCLAW_GATEWAY_URL; config credentials are intentionally not reused.',
         'gateway_credentials_required',
       );
     }
-    return { url: envUrl, urlSource: 'env FARCLAW_GATEWAY_URL', ...creds };
-  }
-  if (gw.mode === 'remote' && flags.port === undefined) {
+    target = { url: readEnv('GATEWAY_URL', env) ?? '', urlSource: 'env FARCLAW_GATEWAY_URL', mode, ...envCreds };
+  } else if (mode === 'remote' && flags.port === undefined) {
     const url = gw.remote?.url;
     if (!url) {
       throw new TargetError(
@@ -71,17 +148,40 @@ export function resolveTarget(flags: TargetFlags, loaded: LoadedConfig, env: Nod
         'cli_error',
       );
     }
-    if (hasExplicit) return { url, urlSource: 'config gateway.remote.url', ...explicit(flags) };
-    const token = resolveSecret(gw.remote?.token, 'gateway.remote.token', env) ?? envToken ?? resolveSecret(gw.auth?.token, 'gateway.auth.token', env);
-    const password = envPassword ?? resolveSecret(gw.remote?.password, 'gateway.remote.password', env) ?? resolveSecret(gw.auth?.password, 'gateway.auth.password', env);
-    return { url, urlSource: 'config gateway.remote.url', ...(token ? { token } : {}), ...(password ? { password } : {}) };
+    target = { url, urlSource: 'config gateway.remote.url', mode, ...(hasCreds(explicit) ? explicit : remoteCreds(loaded, env)) };
+  } else {
+    const url = localUrl(loaded, localPort(flags, loaded, env));
+    target = { url, urlSource: 'local loopback', mode: 'local', ...(hasCreds(explicit) ? explicit : localCreds(loaded, env, stateDir)) };
   }
-  const port = flags.port !== undefined ? parsePort(flags.port, '--port') : readEnv('GATEWAY_PORT', env) ? parsePort(readEnv('GATEWAY_PORT', env) ?? '', 'FARCLAW_GATEWAY_PORT') : (gw.port ?? DEFAULT_PORT);
-  const url = `ws://127.0.0.1:${port}`;
-  if (hasExplicit) return { url, urlSource: 'local loopback', ...explicit(flags) };
-  const configToken = resolveSecret(gw.auth?.token, 'gateway.auth.token', env);
-  const token = configToken ?? envToken ?? (configToken === undefined ? resolveSecret(gw.remote?.token, 'gateway.remote.token', env) : undefined) ?? readRuntimeToken(stateDir);
-  const configPassword = resolveSecret(gw.auth?.password, 'gateway.auth.password', env);
-  const password = configPassword ?? envPassword;
-  return { url, urlSource: 'local loopback', ...(token ? { token } : {}), ...(password ? { password } : {}) };
+  checkUrl(target.url, target.urlSource, loaded.path, env);
+  return target;
+}
+
+/**
+ * Credentials for probe paths (`gateway probe`, `gateway status`; 7.2 "stricter view"):
+ * remote targets use `gateway.remote.*` and env only when neither remote credential is set;
+ * the local target uses `gateway.auth.*` by mode, then env, never `gateway.remote.*`.
+ */
+export function probeCredentials(kind: 'remote' | 'local', loaded: LoadedConfig, env: NodeJS.ProcessEnv, stateDir: string): Creds {
+  const gw = loaded.config.gateway ?? {};
+  const envToken = readEnv('GATEWAY_TOKEN', env);
+  const envPassword = readEnv('GATEWAY_PASSWORD', env);
+  if (kind === 'remote') {
+    const token = resolveSecret(gw.remote?.token, 'gateway.remote.token', env);
+    const password = resolveSecret(gw.remote?.password, 'gateway.remote.password', env);
+    if (token !== undefined) return creds(token, undefined);
+    if (password !== undefined) return creds(undefined, password);
+    return creds(envToken, envPassword);
+  }
+  const authMode = gw.auth?.mode;
+  if (authMode === 'none' || authMode === 'trusted-proxy') return {};
+  const authToken = resolveSecret(gw.auth?.token, 'gateway.auth.token', env);
+  const authPassword = resolveSecret(gw.auth?.password, 'gateway.auth.password', env);
+  let c: Creds;
+  if (authMode === 'token') c = creds(authToken ?? envToken, undefined);
+  else if (authMode === 'password') c = creds(undefined, authPassword ?? envPassword);
+  else if (authToken !== undefined) c = creds(authToken, undefined);
+  else if (envToken !== undefined) c = creds(envToken, undefined);
+  else c = creds(undefined, envPassword ?? authPassword);
+  return hasCreds(c) ? c : creds(readRuntimeToken(stateDir), undefined);
 }

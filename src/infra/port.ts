@@ -1,3 +1,7 @@
+import type { FarclawConfig } from './config-schema.js';
+import { readEnv } from './env.js';
+import { profilePort } from './profile.js';
+
 export const DEFAULT_PORT = 18789;
 
 /** A port value that is not a port; the message names where it came from. */
@@ -11,4 +15,21 @@ export function parsePort(value: string, source: string): number {
     throw new InvalidPortError(`Invalid ${source}: "${value}" is not a port number (1-65535).`);
   }
   return port;
+}
+
+export type PortSource = '--port' | 'env FARCLAW_GATEWAY_PORT' | 'config gateway.port' | 'profile' | 'default';
+
+/**
+ * The local gateway port: `--port` → `FARCLAW_GATEWAY_PORT` → `gateway.port` → the profile's
+ * derived port → 18789 (remote-access.md 3.1). Throws InvalidPortError for unusable values.
+ */
+export function resolvePort(flag: string | undefined, config: FarclawConfig, env: NodeJS.ProcessEnv): { port: number; source: PortSource } {
+  if (flag !== undefined) return { port: parsePort(flag, '--port'), source: '--port' };
+  const fromEnv = readEnv('GATEWAY_PORT', env);
+  if (fromEnv !== undefined) return { port: parsePort(fromEnv, 'FARCLAW_GATEWAY_PORT'), source: 'env FARCLAW_GATEWAY_PORT' };
+  const configured = config.gateway?.port;
+  if (configured !== undefined) return { port: configured, source: 'config gateway.port' };
+  const fromProfile = profilePort(env);
+  if (fromProfile !== undefined) return { port: fromProfile, source: 'profile' };
+  return { port: DEFAULT_PORT, source: 'default' };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolveSecret, type LoadedConfig } from '../../infra/config.js';
 import { AUTH_MODES, BIND_MODES } from '../../infra/config-schema.js';
 import { readEnv } from '../../infra/env.js';
-import { DEFAULT_PORT, InvalidPortError, parsePort } from '../../infra/port.js';
+import { InvalidPortError, resolvePort } from '../../infra/port.js';
 import type { AuthMode, ServerAuth } from '../auth/shared-secret.js';
 import { checkCustomBind, isContainer, isLoopbackHost, resolveBind, type BindMode, type BindPlan } from './bind.js';
 import { StartupError } from './startup-error.js';
@@ -30,17 +30,13 @@ export interface RunPlan {
   warnings: string[];
 }
 
-/** Gateway port: `--port` → `FARCLAW_GATEWAY_PORT` → `gateway.port` → 18789 (remote-access.md 3.1). */
-export function resolvePort(flag: string | undefined, loaded: LoadedConfig, env: NodeJS.ProcessEnv): number {
+function gatewayPort(flag: string | undefined, loaded: LoadedConfig, env: NodeJS.ProcessEnv): number {
   try {
-    if (flag !== undefined) return parsePort(flag, '--port');
-    const fromEnv = readEnv('GATEWAY_PORT', env);
-    if (fromEnv !== undefined) return parsePort(fromEnv, 'FARCLAW_GATEWAY_PORT');
+    return resolvePort(flag, loaded.config, env).port;
   } catch (err) {
     if (err instanceof InvalidPortError) throw new StartupError(err.message, 1);
     throw err;
   }
-  return loaded.config.gateway?.port ?? DEFAULT_PORT;
 }
 
 function checkEnum<T extends string>(value: string | undefined, allowed: readonly T[], message: string): T | undefined {
@@ -83,7 +79,7 @@ export function planGatewayRun(flags: RunFlags, loaded: LoadedConfig, env: NodeJ
   if (flags.password !== undefined) {
     warnings.push('Warning: --password can be exposed via process listings. Prefer --password-file or FARCLAW_GATEWAY_PASSWORD.');
   }
-  const port = resolvePort(flags.port, loaded, env);
+  const port = gatewayPort(flags.port, loaded, env);
   const gw = loaded.config.gateway ?? {};
   const configToken = resolveSecret(gw.auth?.token, 'gateway.auth.token', env);
   const configPassword = resolveSecret(gw.auth?.password, 'gateway.auth.password', env);

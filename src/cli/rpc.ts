@@ -1,0 +1,137 @@
+import { GatewayClient, RequestError, TransportError } from '../client/gateway-client.js';
+import { buildConnectParams } from '../client/frames.js';
+import { resolveTarget, TargetError, type Target, type TargetFlags } from '../client/target.js';
+import { ConfigError, loadConfig, type LoadedConfig } from '../infra/config.js';
+import { InvalidPortError } from '../infra/port.js';
+import { resolvePaths } from '../infra/paths.js';
+import { farclawVersion } from '../infra/version.js';
+import { METHOD_SCOPES } from '../protocol/methods.js';
+import { Scope } from '../protocol/scopes.js';
+import type { ConnectParams } from '../protocol/schema/connect.js';
+import { CliError } from './cli-error.js';
+
+export interface CallFlags extends TargetFlags {
+  params?: string;
+  timeout?: string;
+  json?: boolean;
+  expectUrl?: string;
+}
+
+/** The least-privilege scope set for calling `method` (what the real CLI requests). */
+export function scopesFor(method: string): string[] {
+  const scope = METHOD_SCOPES.get(method);
+  if (scope === undefined) return [Scope.ADMIN];
+  if (scope === 'dynamic') return [Scope.WRITE];
+  if (scope === 'node') return [];
+  return [scope];
+}
+
+export function parseTimeout(raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new CliError(`Invalid --timeout: "${raw}" is not a positive number of milliseconds.`);
+  return n;
+}
+
+export function parseParams(raw: string | undefined): unknown {
+  if (raw === undefined) return {};
+  try {
+    return JSON.parse(raw);
+  } catch (err) {
+    throw new CliError(`Invalid --params: not valid JSON (${(err as Error).message}).`);
+  }
+}
+
+/** Loads the config, mapping a broken file to a CliError. */
+export function loadCliConfig(env: NodeJS.ProcessEnv): { loaded: LoadedConfig; stateDir: string } {
+  const paths = resolvePaths(env);
+  try {
+    return { loaded: loadConfig(paths.configPath), stateDir: paths.stateDir };
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, 1, { type: 'cli_error', message: err.message });
+    throw err;
+  }
+}
+
+/**
+ * Resolves the target from flags, config and env, mapping every failure to a CliError.
+ * `prefix` is put before plain usage errors (`Gateway call failed: `); the credentials rule of
+ * 7.3 is always printed bare.
+ */
+export function targetFor(flags: TargetFlags, env: NodeJS.ProcessEnv, prefix = ''): { target: Target; configPath: string } {
+  const { loaded, stateDir } = loadCliConfig(env);
+  try {
+    return { target: resolveTarget(flags, loaded, env, stateDir), configPath: loaded.path };
+  } catch (err) {
+    if (err instanceof TargetError) {
+      const text = err.type === 'cli_error' ? prefix + err.message : err.message;
+      throw new CliError(text, 1, { type: err.type, message: err.message });
+    }
+    if (err instanceof ConfigError || err instanceof InvalidPortError) throw new CliError(prefix + err.message, 1, { type: 'cli_error', message: err.message });
+    throw err;
+  }
+}
+
+/** Turns a client failure into the CLI's one-line report (remote-access.md 7.5). */
+export function describeFailure(err: unknown, target: Target, configPath: string, during: 'connect' | 'call', prefix = ''): CliError {
+  const where = `Gateway target: ${target.url}\nSource: ${target.urlSource}\nConfig: ${configPath}`;
+  const gateway = { url: target.url, urlSource: target.urlSource };
+  if (err instanceof TransportError) {
+    const json = { type: 'gateway_transport_error', kind: err.kind, message: err.message, ...(err.reason ? { reason: err.reason } : {}) };
+    const hint = err.kind === 'closed' && err.message.startsWith('Gateway not reachable') ? '\nStart it with: farclaw gateway run' : '';
+    return new CliError(`${err.message}${hint}\n${where}`, 1, { ...json, gateway });
+  }
+  if (err instanceof RequestError) {
+    const s = err.shape;
+    const json = { type: 'gateway_request_error', code: s.code, message: s.message, ...(s.details !== undefined ? { details: s.details } : {}), retryable: s.retryable ?? false };
+    const line =
+      during === 'connect'
+        ? `gateway connect failed: GatewayClientRequestError: ${s.message}\n${prefix}${s.message}`
+        : `${prefix}${s.code}: ${s.message}`;
+    return new CliError(line, 1, { ...json, gateway });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new CliError(`${prefix}${message}`, 1, { type: 'cli_error', message, gateway });
+}
+
+/**
+ * Connects, runs one method, closes: the one-shot path of `gateway call`, `gateway health`,
+ * `health`, `gateway send` and `gateway agent`.
+ * Returns the payload; throws CliError with the 7.5 wording on any failure.
+ */
+export async function callOnce(
+  method: string,
+  params: unknown,
+  flags: CallFlags,
+  client: Pick<ConnectParams['client'], 'id' | 'mode'> & { displayName?: string },
+  env: NodeJS.ProcessEnv,
+  opts: { prefix?: string; defaultTimeoutMs?: number; resolved?: { target: Target; configPath: string } } = {},
+): Promise<unknown> {
+  const prefix = opts.prefix ?? '';
+  const timeoutMs = parseTimeout(flags.timeout, opts.defaultTimeoutMs ?? 10_000);
+  const { target, configPath } = opts.resolved ?? targetFor(flags, env, prefix);
+  if (flags.expectUrl !== undefined && flags.expectUrl !== target.url) {
+    const message = 'Gateway destination changed. Refresh the selected Gateway before retrying.';
+    throw new CliError(prefix + message, 1, { type: 'cli_error', message });
+  }
+  const gc = new GatewayClient();
+  const connectParams = buildConnectParams({
+    clientId: client.id, mode: client.mode, version: farclawVersion(), scopes: scopesFor(method),
+    token: target.token, password: target.password, ...(client.displayName ? { displayName: client.displayName } : {}),
+  });
+  try {
+    try {
+      await gc.connect(target.url, connectParams, timeoutMs);
+    } catch (err) {
+      throw describeFailure(err, target, configPath, 'connect', prefix);
+    }
+    try {
+      return await gc.request(method, params, timeoutMs);
+    } catch (err) {
+      throw describeFailure(err, target, configPath, 'call', prefix);
+    }
+  } finally {
+    await gc.close();
+  }
+}
+
