@@ -2,94 +2,115 @@ import WebSocket from 'ws';
 import { ErrorCode, GatewayError, type ErrorShape } from '../protocol/errors.js';
 import type { ConnectParams } from '../protocol/schema/connect.js';
 import type { HelloOk } from '../protocol/schema/snapshot.js';
+import { CloseCode, TICK_INTERVAL_MS } from '../protocol/version.js';
+import { connectionLost, RequestError, TransportError } from './errors.js';
 import { buildRequest } from './frames.js';
 
-/** The connection failed before or during the handshake (refused, reset, timed out…). */
-export class TransportError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'closed' | 'timeout' | 'upgrade',
-    readonly reason?: string,
-  ) {
-    super(message);
-    this.name = 'TransportError';
-  }
-}
+export { RequestError, TransportError } from './errors.js';
 
-/** The gateway answered a request (or connect) with `ok:false`. */
-export class RequestError extends GatewayError {
-  readonly shape: ErrorShape;
-  constructor(shape: ErrorShape) {
-    super((Object.values(ErrorCode) as string[]).includes(shape.code) ? (shape.code as ErrorCode) : ErrorCode.UNAVAILABLE, shape.message, {
-      details: shape.details, ...(shape.retryable !== undefined ? { retryable: shape.retryable } : {}),
-      ...(shape.retryAfterMs !== undefined ? { retryAfterMs: shape.retryAfterMs } : {}),
-    });
-    this.shape = shape;
-    this.name = 'RequestError';
-  }
+/** A server event as received (`seq`/`stateVersion` when the gateway numbered it). */
+export interface GatewayEvent {
+  event: string;
+  payload: unknown;
+  seq?: number;
+  stateVersion?: { presence: number; health: number };
 }
 
 interface Pending {
   resolve(payload: unknown): void;
   reject(err: Error): void;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
+}
+
+interface ServerFrame {
+  type?: string;
+  event?: string;
+  id?: string;
+  ok?: boolean;
+  payload?: unknown;
+  error?: ErrorShape;
+  seq?: number;
+  stateVersion?: { presence: number; health: number };
 }
 
 /**
- * A one-connection gateway client: waits for the challenge, connects, runs concurrent
- * requests, and rejects everything pending when the socket goes away.
+ * One gateway connection: waits for `connect.challenge`, connects, runs concurrent requests,
+ * delivers events, and rejects everything pending with a retryable error when the socket goes
+ * away. After hello-ok a watchdog closes the socket (4000 `tick timeout`) when nothing arrived
+ * for 2 × tickIntervalMs while no request with a deadline is waiting (protocol.md 8).
  */
 export class GatewayClient {
   private ws: WebSocket | undefined;
   private seq = 0;
   private readonly pending = new Map<string, Pending>();
+  private readonly eventListeners = new Set<(e: GatewayEvent) => void>();
+  private readonly closeListeners = new Set<(info: { code: number; reason: string }) => void>();
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastFrameAt = Date.now();
   hello: HelloOk | undefined;
   /** Close code/reason once the socket closed. */
   closeInfo: { code: number; reason: string } | undefined;
 
+  /** Subscribes to server events; returns the unsubscribe function. */
+  onEvent(listener: (e: GatewayEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  /** Called once when the socket closes (after the handshake or not). */
+  onClose(listener: (info: { code: number; reason: string }) => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  get isOpen(): boolean {
+    return this.hello !== undefined && this.ws?.readyState === WebSocket.OPEN;
+  }
+
   /** Opens the socket and completes the handshake within `timeoutMs`. */
-  async connect(url: string, params: ConnectParams, timeoutMs: number): Promise<HelloOk> {
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
+  async connect(url: string, params: ConnectParams, timeoutMs: number, headers: Record<string, string> = {}): Promise<HelloOk> {
+    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, headers });
     this.ws = ws;
     return await new Promise<HelloOk>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        ws.terminate();
-        reject(new TransportError(`gateway timeout after ${timeoutMs}ms`, 'timeout'));
-      }, timeoutMs);
+      let settled = false;
       const fail = (err: Error) => {
         clearTimeout(timer);
-        reject(err);
+        if (!settled) reject(err);
+        settled = true;
       };
+      const timer = setTimeout(() => {
+        fail(new TransportError(`gateway timeout after ${timeoutMs}ms`, 'timeout'));
+        ws.terminate();
+      }, timeoutMs);
       ws.once('unexpected-response', (_req, res) => {
         fail(new TransportError(`gateway rejected websocket upgrade (HTTP ${res.statusCode ?? 0})`, 'upgrade'));
         ws.terminate();
       });
-      ws.once('error', (err: NodeJS.ErrnoException) => {
-        const reason = err.code && 'address' in err ? `connect ${err.code} ${String((err as { address?: string }).address)}:${String((err as { port?: number }).port)}` : err.message;
+      ws.on('error', (err: NodeJS.ErrnoException & { address?: string; port?: number }) => {
+        const reason = err.code && err.address !== undefined ? `connect ${err.code} ${err.address}:${String(err.port)}` : err.message;
         fail(new TransportError(`Gateway not reachable at ${url} (${err.code ?? err.message}).`, 'closed', reason));
       });
-      ws.on('close', (code, reason) => {
-        this.closeInfo = { code, reason: reason.toString() };
-        for (const p of this.pending.values()) {
-          clearTimeout(p.timer);
-          p.reject(new GatewayError(ErrorCode.UNAVAILABLE, `connection lost (${code}${reason.length ? ` ${reason.toString()}` : ''})`, { retryable: true }));
-        }
-        this.pending.clear();
-        fail(new TransportError(`gateway closed the connection (${code}${reason.length ? `: ${reason.toString()}` : ''})`, 'closed'));
+      ws.on('close', (code, buf) => {
+        const reason = buf.toString();
+        this.onSocketClosed(code, reason);
+        fail(new TransportError(`gateway closed the connection (${code}${reason ? `: ${reason}` : ''})`, 'closed', reason || undefined));
       });
       ws.on('message', (data) => {
-        let frame: { type?: string; event?: string; id?: string; ok?: boolean; payload?: unknown; error?: ErrorShape };
+        this.lastFrameAt = Date.now();
+        let frame: ServerFrame;
         try {
-          frame = JSON.parse(data.toString()) as typeof frame;
+          frame = JSON.parse(data.toString()) as ServerFrame;
         } catch {
           return;
         }
-        if (frame.type === 'event' && frame.event === 'connect.challenge') {
+        if (frame.type === 'event' && frame.event === 'connect.challenge' && this.hello === undefined) {
           const req = buildRequest(++this.seq, 'connect', params);
-          this.track(req.id, timeoutMs).then(
+          this.track(req.id, undefined).then(
             (payload) => {
               clearTimeout(timer);
               this.hello = payload as HelloOk;
+              this.startWatchdog(this.hello.policy?.tickIntervalMs ?? TICK_INTERVAL_MS);
+              settled = true;
               resolve(this.hello);
             },
             (err: Error) => fail(err),
@@ -98,16 +119,48 @@ export class GatewayClient {
           return;
         }
         if (frame.type === 'res' && typeof frame.id === 'string') this.settle(frame.id, frame.ok === true, frame.payload, frame.error);
+        else if (frame.type === 'event' && typeof frame.event === 'string') this.emitEvent(frame);
       });
     });
   }
 
-  private track(id: string, timeoutMs: number): Promise<unknown> {
+  private emitEvent(frame: ServerFrame): void {
+    const e: GatewayEvent = { event: frame.event ?? '', payload: frame.payload };
+    if (frame.seq !== undefined) e.seq = frame.seq;
+    if (frame.stateVersion !== undefined) e.stateVersion = frame.stateVersion;
+    for (const l of this.eventListeners) l(e);
+  }
+
+  private onSocketClosed(code: number, reason: string): void {
+    if (this.closeInfo) return;
+    this.closeInfo = { code, reason };
+    clearInterval(this.watchdog);
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(connectionLost(code, reason));
+    }
+    this.pending.clear();
+    for (const l of this.closeListeners) l(this.closeInfo);
+  }
+
+  private startWatchdog(tickIntervalMs: number): void {
+    const limitMs = 2 * tickIntervalMs;
+    this.watchdog = setInterval(() => {
+      const waitingWithDeadline = [...this.pending.values()].some((p) => p.timer !== undefined);
+      if (!waitingWithDeadline && Date.now() - this.lastFrameAt > limitMs) this.ws?.close(CloseCode.TICK_TIMEOUT, 'tick timeout');
+    }, Math.max(50, Math.floor(tickIntervalMs / 2)));
+    this.watchdog.unref();
+  }
+
+  private track(id: string, timeoutMs: number | undefined): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new TransportError(`gateway timeout after ${timeoutMs}ms`, 'timeout'));
-      }, timeoutMs);
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.pending.delete(id);
+              reject(new TransportError(`gateway timeout after ${timeoutMs}ms`, 'timeout'));
+            }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
     });
   }
@@ -123,10 +176,15 @@ export class GatewayClient {
     else p.reject(new RequestError(error ?? { code: ErrorCode.UNAVAILABLE, message: 'request failed' }));
   }
 
-  /** Sends a request and resolves with its payload; rejects with RequestError on `ok:false`. */
-  async request(method: string, params: unknown, timeoutMs: number): Promise<unknown> {
+  /**
+   * Sends a request and resolves with its (final) payload; rejects with RequestError on
+   * `ok:false`, TransportError on timeout, a retryable UNAVAILABLE when the socket drops.
+   */
+  async request(method: string, params: unknown, timeoutMs?: number): Promise<unknown> {
     const ws = this.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) throw new GatewayError(ErrorCode.UNAVAILABLE, 'not connected', { retryable: true });
+    if (!ws || ws.readyState !== WebSocket.OPEN || this.hello === undefined) {
+      throw new GatewayError(ErrorCode.UNAVAILABLE, 'not connected', { retryable: true });
+    }
     const req = buildRequest(++this.seq, method, params);
     const result = this.track(req.id, timeoutMs);
     ws.send(JSON.stringify(req));
@@ -134,12 +192,13 @@ export class GatewayClient {
   }
 
   /** Closes the socket (1000) and waits for it; idempotent. */
-  async close(): Promise<void> {
+  async close(code: number = CloseCode.NORMAL, reason = ''): Promise<void> {
     const ws = this.ws;
+    clearInterval(this.watchdog);
     if (!ws || ws.readyState === WebSocket.CLOSED) return;
     await new Promise<void>((resolve) => {
       ws.once('close', () => resolve());
-      ws.close(1000);
+      ws.close(code, reason);
       setTimeout(() => {
         ws.terminate();
         resolve();
