@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort } from './free-port.js';
+import { pidsListeningOn } from './listening-pids.js';
+import { ensurePeer } from './peer.js';
+import { tmpHome, type TmpHome } from './tmp-home.js';
+import { waitFor } from './wait-for.js';
+
+export interface OpenclawGateway {
+  port: number;
+  url: string;
+  token: string;
+  home: TmpHome;
+  output(): string;
+  /** Kills its process group and whatever still holds the port; waits until the port is free. */
+  stop(): Promise<void>;
+}
+
+/** Start-up takes 15–25 s on 2 cores: wait generously for /readyz. */
+const READY_TIMEOUT_MS = 120_000;
+
+/**
+ * Starts the real OpenClaw 2026.9.6 gateway from the peer cache (Node 24) on loopback with a
+ * token, in its own temp home and process group. Start it once per test file: it is slow.
+ */
+export async function startOpenclawGateway(token: string): Promise<OpenclawGateway> {
+  const peer = await ensurePeer();
+  const home = tmpHome('openclaw-gw-');
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    peer.nodeBin,
+    [peer.openclawEntry, 'gateway', 'run', '--allow-unconfigured', '--bind', 'loopback', '--port', String(port), '--token', token],
+    { env: peer.env({ HOME: home.home }), cwd: home.home, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const killEverything = (): void => {
+    if (child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // group already gone
+      }
+    }
+    for (const pid of pidsListeningOn(port)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.once('exit', killEverything);
+  const gw: OpenclawGateway = {
+    port,
+    url: `ws://127.0.0.1:${port}`,
+    token,
+    home,
+    output: () => out,
+    async stop() {
+      killEverything();
+      await waitFor(`port ${port} to be released by OpenClaw`, () => pidsListeningOn(port).length === 0 || (killEverything(), false), 15_000, 100);
+      process.off('exit', killEverything);
+      home.dispose();
+    },
+  };
+  try {
+    await waitFor(
+      'the OpenClaw gateway to be ready',
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+        return res.status === 200;
+      },
+      READY_TIMEOUT_MS,
+      250,
+    );
+  } catch (err) {
+    await gw.stop();
+    throw new Error(`${(err as Error).message}\n--- OpenClaw output ---\n${out.slice(-4000)}`);
+  }
+  return gw;
+}
