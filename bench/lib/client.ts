@@ -46,11 +46,12 @@ function describe(f: Frame): string {
  * Opens a socket, waits for `connect.challenge`, sends `connect` and resolves on hello-ok with
  * the time from `new WebSocket()` to the hello-ok frame (ms).
  */
-export function handshake(url: string, token: string, timeoutMs = 30_000): Promise<{ ws: WebSocket; ms: number }> {
+export function handshake(url: string, token: string, timeoutMs = 30_000): Promise<{ ws: WebSocket; ms: number; helloBytes: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const ws = new WebSocket(url, { perMessageDeflate: false });
     let done = false;
+    let helloBytes = 0;
     const finish = (err: Error | undefined): void => {
       if (done) return;
       done = true;
@@ -62,7 +63,7 @@ export function handshake(url: string, token: string, timeoutMs = 30_000): Promi
         ws.terminate();
         reject(err);
       } else {
-        resolve({ ws, ms: performance.now() - t0 });
+        resolve({ ws, ms: performance.now() - t0, helloBytes });
       }
     };
     const timer = setTimeout(() => finish(new Error(`handshake timed out after ${timeoutMs} ms`)), timeoutMs);
@@ -71,7 +72,10 @@ export function handshake(url: string, token: string, timeoutMs = 30_000): Promi
     ws.on('message', (data) => {
       const f = parse(data);
       if (f.type === 'event' && f.event === 'connect.challenge') ws.send(connectFrame(token));
-      else if (f.type === 'res' && f.id === '1') finish(f.ok ? undefined : new Error(`connect refused: ${describe(f)}`));
+      else if (f.type === 'res' && f.id === '1') {
+        helloBytes = (data as Buffer).length;
+        finish(f.ok ? undefined : new Error(`connect refused: ${describe(f)}`));
+      }
     });
   });
 }
@@ -108,26 +112,36 @@ export async function handshakeSeries(url: string, token: string, n: number, war
 /** Request/response on one open socket; ids count up from 1000. */
 export class Session {
   private next = 1000;
-  private pending = new Map<string, (f: Frame) => void>();
+  private pending = new Map<string, { resolve: (f: Frame) => void; reject: (err: Error) => void }>();
   private onRes: ((f: Frame) => void) | undefined;
+  private closedBy: Error | undefined;
+  /** Size of the last response frame (bytes). */
+  lastBytes = 0;
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
       const f = parse(data);
+      this.lastBytes = (data as Buffer).length;
       if (f.type !== 'res' || f.id === undefined) return;
       if (this.onRes) return this.onRes(f);
-      const cb = this.pending.get(f.id);
-      if (cb) {
+      const p = this.pending.get(f.id);
+      if (p) {
         this.pending.delete(f.id);
-        cb(f);
+        p.resolve(f);
       }
+    });
+    ws.on('close', (code, reason) => {
+      this.closedBy = new Error(`socket closed by the server: ${code} ${reason.toString()}`);
+      for (const p of this.pending.values()) p.reject(this.closedBy);
+      this.pending.clear();
     });
   }
 
   health(): Promise<Frame> {
     const id = this.next++;
-    return new Promise((resolve) => {
-      this.pending.set(String(id), resolve);
+    return new Promise((resolve, reject) => {
+      if (this.closedBy) return reject(this.closedBy);
+      this.pending.set(String(id), { resolve, reject });
       this.ws.send(healthFrame(id));
     });
   }

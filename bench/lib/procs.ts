@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { pidsListeningOn } from '../../test/helpers/listening-pids.js';
 
 /** A gateway process started by the bench, in its own process group. */
 export interface Spawned {
@@ -18,7 +19,8 @@ let hooksInstalled = false;
 
 /**
  * Spawns a gateway `detached` (its own process group) so that stopping it also reaches the
- * workers it re-spawns. Every group still alive is SIGKILLed on exit, SIGINT and SIGTERM.
+ * workers it re-spawns. Gateways not yet stopped are SIGKILLed on exit, SIGINT and SIGTERM
+ * (nothing can be done if the bench itself is SIGKILLed).
  */
 export function spawnGateway(
   name: string,
@@ -34,6 +36,7 @@ export function spawnGateway(
   };
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
+  proc.once('error', (err) => (tail += `\nspawn error: ${err.message}`));
   if (proc.pid === undefined) throw new Error(`${name}: spawn ${command} failed`);
   const s: Spawned = { name, proc, pid: proc.pid, port: opts.port, output: () => tail.trim() };
   live.add(s);
@@ -44,42 +47,58 @@ function installHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
   const killAll = (): void => {
-    for (const s of live) killGroup(s.pid, 'SIGKILL');
+    for (const s of live) signalAll(everyPid(s), 'SIGKILL');
   };
   process.on('exit', killAll);
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {
       process.stderr.write(`\n${sig}: stopping the gateways\n`);
       killAll();
-      process.exit(130);
+      process.exit(sig === 'SIGINT' ? 130 : 143);
     });
   }
 }
 
-function killGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: the group is gone.
+/**
+ * Every process belonging to a gateway: its process group, the descendants of the root (OpenClaw
+ * puts a worker in a session of its own) and whatever listens on its port.
+ */
+function everyPid(s: Spawned): number[] {
+  return [...new Set([...treePids(s.pid), ...pidsListeningOn(s.port)])];
+}
+
+function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // ESRCH: already gone.
+    }
   }
 }
 
+function alive(pids: readonly number[]): number[] {
+  return pids.filter((pid) => {
+    const st = readStat(pid);
+    return st !== undefined && st.state !== 'Z';
+  });
+}
+
 /**
- * SIGTERM to the whole group, SIGKILL after `graceMs`, then checks that no process of the
- * group is left and that nothing listens on the port. Returns problems found (empty = clean).
+ * SIGTERM to every process of the gateway, SIGKILL to those left after `graceMs`, then checks
+ * that none is alive and that nothing listens on the port. Returns problems found (empty = clean).
  */
 export async function stopGateway(s: Spawned, graceMs = 5_000): Promise<string[]> {
-  killGroup(s.pid, 'SIGTERM');
+  const pids = everyPid(s);
+  signalAll(pids, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (groupMembers(s.pid).length > 0 && Date.now() < deadline) await sleep(50);
-  if (groupMembers(s.pid).length > 0) {
-    killGroup(s.pid, 'SIGKILL');
-    await sleep(200);
-  }
+  while (alive(pids).length > 0 && Date.now() < deadline) await sleep(50);
+  signalAll([...alive(pids), ...everyPid(s)], 'SIGKILL');
+  for (let i = 0; i < 20 && alive(pids).length > 0; i++) await sleep(50);
   live.delete(s);
   const problems: string[] = [];
-  const left = groupMembers(s.pid);
-  if (left.length > 0) problems.push(`${s.name}: processes still alive in group ${s.pid}: ${left.join(', ')}`);
+  const left = alive([...pids, ...everyPid(s)]);
+  if (left.length > 0) problems.push(`${s.name}: processes still alive after stop: ${left.join(', ')}`);
   if (await portAnswers(s.port)) problems.push(`${s.name}: port ${s.port} still accepts connections after stop`);
   return problems;
 }
@@ -135,12 +154,13 @@ function groupMembers(pgid: number): number[] {
   return out;
 }
 
-function readStat(pid: number): { state: string; pgrp: number } | undefined {
+function readStat(pid: number): { state: string; pgrp: number; cpuTicks: number } | undefined {
   try {
     const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name may hold spaces and parentheses: fields start after the last ')'.
     const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', pgrp: Number(fields[2]) };
+    // After the name: state(3) ppid(4) pgrp(5) … utime(14) stime(15), so index = field - 3.
+    return { state: fields[0] ?? '', pgrp: Number(fields[2]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
   } catch {
     return undefined;
   }
@@ -175,8 +195,8 @@ function vmRssKb(pid: number): number {
   }
 }
 
-/** RSS of `root`, its descendants and any other member of its process group (KB, per pid). */
-export function treeRss(root: number): { totalKb: number; perPid: Map<number, number> } {
+/** `root`, its descendants and every other member of its process group. */
+function treePids(root: number): number[] {
   const pids = new Set<number>();
   const stack = [root, ...groupMembers(root)];
   while (stack.length > 0) {
@@ -185,14 +205,26 @@ export function treeRss(root: number): { totalKb: number; perPid: Map<number, nu
     pids.add(pid);
     stack.push(...childrenOf(pid));
   }
-  const perPid = new Map<number, number>();
+  return [...pids];
+}
+
+/** Summed RSS (KB) of the process tree of `root` and how many processes hold it. */
+export function treeRss(root: number): { totalKb: number; procs: number } {
   let totalKb = 0;
-  for (const pid of pids) {
+  let procs = 0;
+  for (const pid of treePids(root)) {
     const kb = vmRssKb(pid);
-    if (kb > 0) perPid.set(pid, kb);
+    if (kb > 0) procs++;
     totalKb += kb;
   }
-  return { totalKb, perPid };
+  return { totalKb, procs };
+}
+
+/** CPU time (user + system, ms) used so far by the live processes of the tree of `root`. */
+export function treeCpuMs(root: number): number {
+  let ticks = 0;
+  for (const pid of treePids(root)) ticks += readStat(pid)?.cpuTicks ?? 0;
+  return ticks * 10; // USER_HZ is 100 on Linux
 }
 
 /** Median of `n` tree-RSS samples taken `gapMs` apart (smooths GC noise). */
@@ -203,7 +235,7 @@ export async function sampleRss(root: number, n = 5, gapMs = 200): Promise<{ tot
     if (i > 0) await sleep(gapMs);
     const r = treeRss(root);
     totals.push(r.totalKb);
-    procs = Math.max(procs, r.perPid.size);
+    procs = Math.max(procs, r.procs);
   }
   totals.sort((a, b) => a - b);
   return { totalKb: totals[Math.floor(n / 2)] ?? 0, procs };

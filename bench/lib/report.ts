@@ -70,11 +70,19 @@ function targetCell(fc: Value, m: Metric): string {
   return `${goal} ${met ? 'ok' : 'MISSED'}`;
 }
 
-/** The comparison table; n/a reasons are listed under it. */
-export function renderTable(fc: Figures, oc: Figures, ocHeader: string): string {
-  const rows: string[][] = [['metric', 'farclaw', ocHeader, 'ratio (× better)', 'target (farclaw)']];
+/** The comparison table (floor = bare `ws` server); n/a reasons are listed under it. */
+export function renderTable(figs: { farclaw: Figures; openclaw: Figures; floor: Figures }, ocHeader: string): string {
+  const { farclaw: fc, openclaw: oc, floor } = figs;
+  const rows: string[][] = [['metric', 'farclaw', ocHeader, 'ratio (× better)', 'target (farclaw)', 'floor (bare ws)']];
   for (const m of METRICS) {
-    rows.push([m.label, fmt(fc[m.key], m), fmt(oc[m.key], m), ratio(fc[m.key], oc[m.key], m), targetCell(fc[m.key], m)]);
+    rows.push([
+      m.label,
+      fmt(fc[m.key], m),
+      fmt(oc[m.key], m),
+      ratio(fc[m.key], oc[m.key], m),
+      targetCell(fc[m.key], m),
+      fmt(floor[m.key], m),
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]): string =>
@@ -82,14 +90,16 @@ export function renderTable(fc: Figures, oc: Figures, ocHeader: string): string 
   const sep = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
   const out = [line(rows[0]!), sep, ...rows.slice(1).map(line)];
   const reasons = new Map<string, string[]>();
-  for (const [who, figs] of [['farclaw', fc], [ocHeader, oc]] as const) {
+  for (const [who, f] of [['farclaw', fc], [ocHeader, oc], ['floor', floor]] as const) {
     for (const m of METRICS) {
-      const v = figs[m.key];
+      const v = f[m.key];
       if (typeof v === 'number') continue;
       const key = `${who}: ${v.na}`;
       reasons.set(key, [...(reasons.get(key) ?? []), m.label]);
     }
   }
-  for (const [reason, labels] of reasons) out.push(`n/a (${labels.join(', ')}) — ${reason}`);
+  for (const [reason, labels] of reasons) {
+    out.push(`n/a: ${labels.length === METRICS.length ? 'all figures' : labels.join(', ')} — ${reason}`);
+  }
   return out.join('\n');
 }

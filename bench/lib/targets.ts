@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FARCLAW_BIN } from '../../test/helpers/paths.js';
+import { ensurePeer, peerCacheDir, PEER_NODE_VERSION, PEER_OPENCLAW_VERSION } from '../../test/helpers/peer.js';
+import type { TmpHome } from '../../test/helpers/tmp-home.js';
+import { spawnGateway, type Spawned } from './procs.js';
+
+/** How much work each phase does against one gateway. */
+export interface Plan {
+  handshakes: number;
+  healthCalls: number;
+  pipeline: number;
+  conns: number;
+  readyTimeoutMs: number;
+}
+
+/** A server the bench can start and drive with the shared client. */
+export interface Target {
+  name: string;
+  plan: Plan;
+  /** Spawns the server on `port`; the ready clock starts just before this call. */
+  spawn(port: number, token: string, home: TmpHome): Spawned;
+}
+
+/** Our gateway, on the Node running the bench. */
+export function farclawTarget(plan: Plan): Target {
+  return {
+    name: 'farclaw',
+    plan,
+    spawn: (port, token, home) =>
+      spawnGateway('farclaw', process.execPath, [FARCLAW_BIN, 'gateway', 'run', '--port', String(port), '--token', token], {
+        env: home.env,
+        cwd: home.home,
+        port,
+      }),
+  };
+}
+
+/** The bare `ws` server of floor-server.ts (compiled next to this file). */
+export function floorTarget(plan: Plan): Target {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'floor-server.js');
+  return {
+    name: 'floor',
+    plan,
+    spawn: (port, _token, home) => spawnGateway('floor', process.execPath, [script, String(port)], { env: home.env, cwd: home.home, port }),
+  };
+}
+
+/**
+ * The real OpenClaw from the peer cache, or the reason it is skipped. Never installs: only a
+ * cache whose marker names the pinned versions is used (ensurePeer() then only looks it up).
+ */
+export async function openclawTarget(plan: Plan): Promise<Target | string> {
+  const dir = peerCacheDir();
+  let ok = false;
+  try {
+    const m = JSON.parse(readFileSync(join(dir, 'install-complete.json'), 'utf8')) as { node?: string; openclaw?: string };
+    ok = m.node === PEER_NODE_VERSION && m.openclaw === PEER_OPENCLAW_VERSION;
+  } catch {
+    // Missing or unreadable marker: not installed.
+  }
+  if (!ok || !existsSync(join(dir, 'node24')) || !existsSync(join(dir, 'openclaw'))) {
+    return `no complete OpenClaw ${PEER_OPENCLAW_VERSION} install in ${dir} (the bench never installs it; the peer tests do)`;
+  }
+  const peer = await ensurePeer();
+  return {
+    name: 'openclaw',
+    plan,
+    spawn: (port, token, home) =>
+      spawnGateway(
+        'openclaw',
+        peer.nodeBin,
+        [peer.openclawEntry, 'gateway', 'run', '--allow-unconfigured', '--port', String(port), '--token', token, '--bind', 'loopback'],
+        // cwd = the temp home: the CLI reads a `.env` from its working directory.
+        { env: peer.env({ HOME: home.home }), cwd: home.home, port },
+      ),
+  };
+}
