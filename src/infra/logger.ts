@@ -40,17 +40,27 @@ export interface GatewayLogger {
  * The gateway's logger: structured JSON lines in `<logDir>/gateway.log` (what `logs.tail`
  * serves) and a human line per record on stderr.
  */
-export function createGatewayLogger(logDir: string, opts: { quiet?: boolean; level?: string } = {}): GatewayLogger {
+export function createGatewayLogger(logDir: string, opts: { quiet?: boolean; level?: pino.Level } = {}): GatewayLogger {
   mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const file = join(logDir, 'gateway.log');
-  const fileDest = pino.destination({ dest: file, sync: true, mode: 0o600 });
-  const streams: pino.StreamEntry[] = [{ stream: fileDest, level: 'debug' }];
+  // Buffered writes keep logging off the request path; close() flushes what is pending.
+  const fileDest = pino.destination({ dest: file, sync: false, minLength: 4096, mode: 0o600 });
+  const level = opts.level ?? 'info';
+  const streams: pino.StreamEntry[] = [{ stream: fileDest, level }];
   if (!opts.quiet) streams.push({ stream: new HumanLines(process.stderr), level: 'info' });
   const logger = pino(
-    { level: opts.level ?? 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } },
+    { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } },
     pino.multistream(streams),
   );
-  return { logger, file, close: () => fileDest.flushSync() };
+  const close = (): void => {
+    try {
+      fileDest.flushSync();
+    } catch {
+      // The file was not open yet: end() below still writes what is buffered once it opens.
+    }
+    fileDest.end();
+  };
+  return { logger, file, close };
 }
 
 /** A logger that drops everything (unit tests, CLI). */

@@ -43,7 +43,11 @@ export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = proce
   const tickIntervalMs = positiveIntEnv('TICK_INTERVAL_MS', TICK_INTERVAL_MS, env);
   const handshakeTimeoutMs = positiveIntEnv('HANDSHAKE_TIMEOUT_MS', HANDSHAKE_TIMEOUT_MS, env);
   const healthIntervalMs = positiveIntEnv('HEALTH_REFRESH_INTERVAL_MS', HEALTH_REFRESH_INTERVAL_MS, env);
-  const { logger, file: logFile, close: closeLog } = createGatewayLogger(paths.logDir);
+  const logLevel = readEnv('LOG_LEVEL', env);
+  if (logLevel !== undefined && !['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(logLevel)) {
+    throw new StartupError(`Invalid FARCLAW_LOG_LEVEL: "${logLevel}" (use error, warn, info or debug).`, 1);
+  }
+  const { logger, file: logFile, close: closeLog } = createGatewayLogger(paths.logDir, logLevel ? { level: logLevel as 'info' } : {});
 
   let runtimeToken: string | undefined;
   let gateway: Gateway;
