@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
+// The CLI runs from one bundled module (scripts/bundle.mjs) for a fast start.
+import { main } from '../dist/farclaw.mjs';
 
 process.exitCode = await main(process.argv);

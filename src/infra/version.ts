@@ -1,15 +1,24 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 let cached: string | undefined;
 
-/** farclaw's own version, from package.json (two levels above dist/src/infra). */
+/**
+ * farclaw's own version, from the nearest package.json named `farclaw` above this module
+ * (the module may run from dist/src/infra or from the bundle in dist/).
+ */
 export function farclawVersion(): string {
   if (cached) return cached;
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    cached = pkg.version ?? '0.0.0';
-  } catch {
-    cached = '0.0.0';
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'farclaw' && pkg.version) return (cached = pkg.version);
+    } catch {
+      // no package.json here: keep walking up
+    }
+    dir = dirname(dir);
   }
-  return cached;
+  return (cached = '0.0.0');
 }
