@@ -7,6 +7,10 @@ import { runHealth } from './commands/health.js';
 import type { CallFlags } from './rpc.js';
 import { ProfileError, applyRootProfileOptions } from '../infra/profile.js';
 import { runGateway } from './commands/gateway-run.js';
+import { runGatewayProbe, type ProbeFlags } from './commands/gateway-probe.js';
+import { runGatewayAgent, runGatewaySend, type AgentFlags, type SendFlags } from './commands/gateway-send.js';
+import { runGatewayStatus, type GatewayStatusFlags } from './commands/gateway-status.js';
+import { runStatus, type StatusFlags } from './commands/status.js';
 
 function callOptions(cmd: Command): Command {
   return cmd
@@ -48,6 +52,55 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .action((method: string, opts: CallFlags) => setExit(runGatewayCall(method, opts, env)));
   callOptions(gateway.command('health').description('check gateway health'))
     .action((opts: CallFlags) => setExit(runGatewayHealth(opts, env)));
+  gateway
+    .command('status')
+    .description('show this machine’s gateway setup and probe it')
+    .option('--url <url>', 'probe this gateway URL instead of the local one (credentials optional)')
+    .option('--port <port>', 'local gateway port')
+    .option('--token <token>', 'gateway token')
+    .option('--password <password>', 'gateway password')
+    .option('--timeout <ms>', 'timeout in milliseconds', '10000')
+    .option('--no-probe', 'skip the connectivity probe')
+    .option('--deep', 'also scan for other gateway services')
+    .option('--require-rpc', 'read status over RPC and fail (exit 1) when that fails')
+    .option('--json', 'machine-readable output')
+    .action((opts: GatewayStatusFlags) => setExit(runGatewayStatus(opts, env)));
+  gateway
+    .command('probe')
+    .description('probe every known gateway target (--url, configured remote, local loopback)')
+    .option('--url <url>', 'also probe this gateway URL (requires --token or --password)')
+    .option('--port <port>', 'probe only the local gateway on this port')
+    .option('--token <token>', 'gateway token for every target')
+    .option('--password <password>', 'gateway password for every target')
+    .option('--timeout <ms>', 'overall probe budget in milliseconds', '3000')
+    .option('--json', 'machine-readable output')
+    .action((opts: ProbeFlags) => setExit(runGatewayProbe(opts, env)));
+  callOptions(gateway.command('send').description('send a message through a gateway channel'))
+    .requiredOption('--to <dest>', 'recipient on the channel')
+    .requiredOption('--message <text>', 'message text')
+    .option('--channel <channel>', 'channel to send through')
+    .action((opts: SendFlags) => setExit(runGatewaySend(opts, env)));
+  gateway
+    .command('agent')
+    .description('run one agent turn on the gateway and print the reply')
+    .option('--url <url>', 'gateway WebSocket URL (requires --token or --password)')
+    .option('--port <port>', 'local gateway port')
+    .option('--token <token>', 'gateway token')
+    .option('--password <password>', 'gateway password')
+    .option('--timeout <ms>', 'how long to wait for the final answer, in milliseconds', '600000')
+    .option('--json', 'machine-readable output')
+    .requiredOption('--message <text>', 'message for the agent')
+    .option('--agent <id>', 'agent id (default: the gateway’s default agent)')
+    .option('--session-key <key>', 'session to run in')
+    .action((opts: AgentFlags) => setExit(runGatewayAgent(opts, env)));
+  program
+    .command('status')
+    .description('show the configured gateway’s status')
+    .option('--json', 'machine-readable output')
+    .option('--deep', 'add health checks; exit 1 when the gateway is unreachable or refuses us')
+    .option('--all', 'also list every presence entry')
+    .option('--timeout <ms>', 'timeout in milliseconds', '60000')
+    .action((opts: StatusFlags) => setExit(runStatus(opts, env)));
   program
     .command('health')
     .description('show the configured gateway’s health')

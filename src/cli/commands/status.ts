@@ -1,0 +1,183 @@
+import { GatewayClient, RequestError, TransportError } from '../../client/gateway-client.js';
+import { buildConnectParams } from '../../client/frames.js';
+import { localPort, localUrl, probeCredentials, resolveTarget, TargetError, type Target, type UrlSource } from '../../client/target.js';
+import { ConfigError, type LoadedConfig } from '../../infra/config.js';
+import { readEnv } from '../../infra/env.js';
+import { farclawVersion } from '../../infra/version.js';
+import type { PresenceEntry } from '../../protocol/schema/snapshot.js';
+import { CliError } from '../cli-error.js';
+import { probeGateway } from '../probe/probe-gateway.js';
+import { gatewaySelf } from '../probe/probe-report.js';
+import { loadCliConfig, parseTimeout, scopesFor } from '../rpc.js';
+import { renderStatus, type GatewayView, type StatusReport } from './status-render.js';
+
+/** `status` flags as commander hands them over. */
+export interface StatusFlags {
+  json?: boolean;
+  deep?: boolean;
+  all?: boolean;
+  timeout?: string;
+}
+
+/** Where `status` points and why it may not connect at all (misconfigured or refused target). */
+interface StatusTarget {
+  mode: 'local' | 'remote';
+  url: string;
+  urlSource: UrlSource;
+  misconfigured: boolean;
+  /** Credentials for the backend connection (7.2 call view). */
+  call: { token?: string; password?: string };
+  /** Credentials for the probe connection (7.2 stricter probe view). */
+  probe: { token?: string; password?: string };
+  /** A reason not to connect (plaintext policy, env URL without env credentials…). */
+  refusal: string | null;
+  authWarning: string | null;
+}
+
+const pickCreds = (t: { token?: string | undefined; password?: string | undefined }) => ({
+  ...(t.token !== undefined ? { token: t.token } : {}),
+  ...(t.password !== undefined ? { password: t.password } : {}),
+});
+
+function probeView(kind: 'remote' | 'local', loaded: LoadedConfig, env: NodeJS.ProcessEnv, stateDir: string): { creds: StatusTarget['probe']; warning: string | null } {
+  try {
+    return { creds: probeCredentials(kind, loaded, env, stateDir), warning: null };
+  } catch (err) {
+    if (err instanceof ConfigError) return { creds: {}, warning: err.message };
+    throw err;
+  }
+}
+
+function resolveStatusTarget(loaded: LoadedConfig, env: NodeJS.ProcessEnv, stateDir: string): StatusTarget {
+  const gw = loaded.config.gateway ?? {};
+  const mode = gw.mode === 'remote' ? 'remote' : 'local';
+  let target: Target;
+  try {
+    target = resolveTarget({}, loaded, env, stateDir);
+  } catch (err) {
+    if (!(err instanceof TargetError) && !(err instanceof ConfigError)) throw err;
+    const local = localUrl(loaded, localPort({}, loaded, env));
+    if (err.message.startsWith('gateway remote mode misconfigured')) {
+      // 7.1 source label "missing gateway.remote.url (fallback local)": look at the local gateway.
+      const view = probeView('local', loaded, env, stateDir);
+      return { mode, url: local, urlSource: 'missing gateway.remote.url (fallback local)', misconfigured: true, call: view.creds, probe: view.creds, refusal: null, authWarning: view.warning };
+    }
+    const envUrl = readEnv('GATEWAY_URL', env);
+    const [url, urlSource]: [string, UrlSource] =
+      envUrl !== undefined ? [envUrl, 'env FARCLAW_GATEWAY_URL'] : mode === 'remote' && gw.remote?.url ? [gw.remote.url, 'config gateway.remote.url'] : [local, 'local loopback'];
+    const reason = err.message.split('\n')[0] ?? err.message;
+    return { mode, url, urlSource, misconfigured: false, call: {}, probe: {}, refusal: reason, authWarning: err instanceof ConfigError ? reason : null };
+  }
+  const kind = target.urlSource === 'config gateway.remote.url' ? 'remote' : target.urlSource === 'local loopback' ? 'local' : undefined;
+  const view = kind ? probeView(kind, loaded, env, stateDir) : { creds: pickCreds(target), warning: null };
+  return { mode, url: target.url, urlSource: target.urlSource, misconfigured: false, call: pickCreds(target), probe: view.creds, refusal: null, authWarning: view.warning };
+}
+
+/** What the backend connection (`gateway-client/backend`, `gateway:status`) read. */
+interface BackendRead {
+  connected: boolean;
+  latencyMs: number | null;
+  error: unknown;
+  status: Record<string, unknown> | null;
+  health: Record<string, unknown> | null;
+  presence: PresenceEntry[] | null;
+}
+
+async function readBackend(t: StatusTarget, flags: StatusFlags, timeoutMs: number): Promise<BackendRead> {
+  const started = Date.now();
+  const read: BackendRead = { connected: false, latencyMs: null, error: null, status: null, health: null, presence: null };
+  const gc = new GatewayClient();
+  const params = buildConnectParams({
+    clientId: 'gateway-client', mode: 'backend', displayName: 'gateway:status', version: farclawVersion(), scopes: scopesFor('status'), ...t.call,
+  });
+  try {
+    await gc.connect(t.url, params, timeoutMs);
+    read.connected = true;
+    read.latencyMs = Date.now() - started;
+    const statusParams = { includeChannelSummary: false, ...(flags.json ? { includeCliProjection: true } : {}) };
+    const [status, health, presence] = await Promise.allSettled([
+      gc.request('status', statusParams, timeoutMs),
+      flags.deep ? gc.request('health', {}, timeoutMs) : Promise.resolve(null),
+      gc.request('system-presence', {}, timeoutMs),
+    ]);
+    if (status.status === 'fulfilled') read.status = status.value as Record<string, unknown>;
+    else read.error = status.reason;
+    if (health.status === 'fulfilled') read.health = health.value as Record<string, unknown> | null;
+    else read.error ??= health.reason;
+    if (presence.status === 'fulfilled' && Array.isArray(presence.value)) read.presence = presence.value as PresenceEntry[];
+  } catch (err) {
+    read.error = err;
+  } finally {
+    await gc.close();
+  }
+  return read;
+}
+
+/** The one-line reason of a failure (`connect ECONNREFUSED 127.0.0.1:1`, the refusal message…). */
+function reasonOf(err: unknown): string {
+  if (err instanceof RequestError) return err.shape.message;
+  if (err instanceof TransportError) return err.kind === 'timeout' ? err.message : (err.reason ?? err.message);
+  return err instanceof Error ? err.message : String(err);
+}
+
+function errorJson(err: unknown, reason: string): Record<string, unknown> {
+  if (err instanceof RequestError) return { type: 'gateway_request_error', code: err.shape.code, message: reason, ...(err.shape.details !== undefined ? { details: err.shape.details } : {}) };
+  if (err instanceof TransportError) return { type: 'gateway_transport_error', kind: err.kind, message: reason };
+  return { type: 'cli_error', message: reason };
+}
+
+/**
+ * `farclaw status` (remote-access.md 13.2): a probe connection (`cli/probe`, presence) and a
+ * backend connection (`status`, plus `health` with `--deep`) to the configured gateway.
+ * Exit 0 even when the gateway is unreachable or refuses us; `--deep` exits 1 then.
+ */
+export async function runStatus(flags: StatusFlags, env: NodeJS.ProcessEnv): Promise<number> {
+  const timeoutMs = parseTimeout(flags.timeout, 60_000);
+  const { loaded, stateDir } = loadCliConfig(env);
+  const t = resolveStatusTarget(loaded, env, stateDir);
+  const [probe, backend] = t.refusal
+    ? [null, null]
+    : await Promise.all([
+        probeGateway({
+          url: t.url, ...t.probe, timeoutMs, detail: 'presence', version: farclawVersion(),
+          client: { id: 'cli', mode: 'probe' },
+        }),
+        readBackend(t, flags, timeoutMs),
+      ]);
+  const reachable = probe?.connected === true || backend?.connected === true;
+  const failure: unknown = backend && !backend.connected ? backend.error : null;
+  const backendReason = failure ? reasonOf(failure) : null;
+  const probeReason = probe && !probe.connected ? probe.error : null;
+  const reason = t.refusal ?? (reachable ? backendReason : (probeReason ?? backendReason));
+  if (flags.deep && (t.refusal || !backend?.connected)) {
+    const why = reason ?? 'gateway unreachable';
+    throw new CliError(`[farclaw] The CLI command failed.\n[farclaw] Reason: ${why}`, 1, {
+      ...errorJson(failure, why),
+      gateway: { url: t.url, urlSource: t.urlSource },
+    });
+  }
+  if (!reachable || failure) {
+    const line = failure instanceof RequestError ? `GatewayClientRequestError: ${failure.shape.message}` : (reason ?? 'unknown error');
+    process.stderr.write(`gateway connect failed: ${line}\n`);
+  } else if (backend?.error) {
+    process.stderr.write(`gateway status call failed: ${reasonOf(backend.error)}\n`);
+  }
+  const presence = probe?.presence ?? backend?.presence ?? null;
+  const gateway: GatewayView = {
+    mode: t.mode, url: t.url, urlSource: t.urlSource, misconfigured: t.misconfigured, reachable,
+    connectLatencyMs: probe?.connected ? probe.connectLatencyMs : (backend?.latencyMs ?? null),
+    self: gatewaySelf(presence), error: reachable ? null : reason,
+    authWarning: t.authWarning ?? (t.call.token === undefined && t.call.password === undefined && !reachable ? 'no gateway token or password is configured for this target' : null),
+  };
+  const report: StatusReport = {
+    gateway,
+    authKind: t.call.token !== undefined ? 'token' : t.call.password !== undefined ? 'password' : 'none',
+    configPath: loaded.path,
+    tailscaleMode: String((loaded.config.gateway?.tailscale as { mode?: unknown } | undefined)?.mode ?? 'off'),
+    status: backend?.status ?? null,
+    health: backend?.health ?? null,
+    presence,
+  };
+  process.stdout.write(renderStatus(report, flags) + '\n');
+  return 0;
+}

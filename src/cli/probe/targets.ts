@@ -1,0 +1,74 @@
+import { networkInterfaces } from 'node:os';
+
+/** Where a `gateway probe` target came from (13.6). `sshTunnel` arrives with the SSH issue. */
+export type ProbeTargetKind = 'explicit' | 'configRemote' | 'localLoopback';
+
+/** One URL `gateway probe` connects to. */
+export interface ProbeTarget {
+  id: ProbeTargetKind;
+  kind: ProbeTargetKind;
+  url: string;
+  /** The target ordinary commands would use right now. */
+  active: boolean;
+  /** Always null in this version: no SSH tunnel is inferred or opened. */
+  tunnel: null;
+}
+
+/**
+ * The probe targets in listing order, deduplicated by URL: `--url` (active), the configured
+ * `gateway.remote.url` (active iff remote mode), then the local loopback (active iff not remote
+ * mode or `--port` was given). `--port` without `--url` probes only the local loopback.
+ */
+export function resolveProbeTargets(opts: {
+  explicitUrl?: string | undefined;
+  remoteUrl?: string | undefined;
+  remoteMode: boolean;
+  localUrl: string;
+  portFlag: boolean;
+}): ProbeTarget[] {
+  const targets: ProbeTarget[] = [];
+  const add = (kind: ProbeTargetKind, url: string | undefined, active: boolean): void => {
+    const trimmed = url?.trim();
+    if (!trimmed || targets.some((t) => t.url === trimmed)) return;
+    targets.push({ id: kind, kind, url: trimmed, active, tunnel: null });
+  };
+  add('explicit', opts.explicitUrl, true);
+  const onlyLocal = opts.portFlag && opts.explicitUrl === undefined;
+  if (!onlyLocal && opts.remoteUrl !== undefined && /^wss?:\/\//.test(opts.remoteUrl.trim())) {
+    add('configRemote', opts.remoteUrl, opts.remoteMode);
+  }
+  add('localLoopback', opts.localUrl, !opts.remoteMode || opts.portFlag);
+  return targets;
+}
+
+function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || host.startsWith('127.');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A target's share of the overall `--timeout`: active targets get all of it, the inactive local
+ * loopback at most 800 ms, inactive non-loopback targets at most 1500 ms.
+ */
+export function probeBudgetMs(overallMs: number, target: Pick<ProbeTarget, 'kind' | 'active' | 'url'>): number {
+  if (target.active) return overallMs;
+  if (target.kind === 'localLoopback') return Math.min(800, overallMs);
+  if (!isLoopbackUrl(target.url)) return Math.min(1500, overallMs);
+  return overallMs;
+}
+
+/** This machine's first tailnet (CGNAT 100.64/10) IPv4 address, if any. */
+export function tailnetIPv4(): string | null {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) {
+      if (a.family !== 'IPv4') continue;
+      const [p, q] = a.address.split('.').map(Number);
+      if (p === 100 && q !== undefined && q >= 64 && q <= 127) return a.address;
+    }
+  }
+  return null;
+}
