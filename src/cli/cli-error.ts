@@ -3,8 +3,12 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode = 1,
-    /** Machine-readable form for `--json` output. */
+    /** Machine-readable `error` object for `--json` output. */
     readonly json?: Record<string, unknown>,
+    /** Top-level keys printed beside `error` with `--json` (e.g. `gateway: {url, urlSource}`). */
+    readonly extras?: Record<string, unknown>,
+    /** With `--json`, still print the human message on stderr (the real CLI does for refusals). */
+    readonly stderrToo = false,
   ) {
     super(message);
     this.name = 'CliError';

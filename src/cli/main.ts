@@ -112,8 +112,12 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
 
 function printError(err: unknown, json: boolean): number {
   if (err instanceof CliError) {
-    if (json && err.json) process.stdout.write(JSON.stringify({ ok: false, error: err.json }, null, 2) + '\n');
-    else process.stderr.write(err.message + '\n');
+    if (json && err.json) {
+      process.stdout.write(JSON.stringify({ ok: false, error: err.json, ...err.extras }, null, 2) + '\n');
+      if (err.stderrToo) process.stderr.write(err.message + '\n');
+    } else {
+      process.stderr.write(err.message + '\n');
+    }
     return err.exitCode;
   }
   if (err instanceof StartupError) {

@@ -79,7 +79,7 @@ export function describeFailure(err: unknown, target: Target, configPath: string
   if (err instanceof TransportError) {
     const json = { type: 'gateway_transport_error', kind: err.kind, message: err.message, ...(err.reason ? { reason: err.reason } : {}) };
     const hint = err.kind === 'closed' && err.message.startsWith('Gateway not reachable') ? '\nStart it with: farclaw gateway run' : '';
-    return new CliError(`${err.message}${hint}\n${where}`, 1, { ...json, gateway });
+    return new CliError(`${err.message}${hint}\n${where}`, 1, { ...json, ...(err.timeoutMs !== undefined ? { timeoutMs: err.timeoutMs } : {}) }, { gateway });
   }
   if (err instanceof RequestError) {
     const s = err.shape;
@@ -88,10 +88,10 @@ export function describeFailure(err: unknown, target: Target, configPath: string
       during === 'connect'
         ? `gateway connect failed: GatewayClientRequestError: ${s.message}\n${prefix}${s.message}`
         : `${prefix}${s.code}: ${s.message}`;
-    return new CliError(line, 1, { ...json, gateway });
+    return new CliError(line, 1, json, undefined, during === 'connect');
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new CliError(`${prefix}${message}`, 1, { type: 'cli_error', message, gateway });
+  return new CliError(`${prefix}${message}`, 1, { type: 'cli_error', message }, { gateway });
 }
 
 /**

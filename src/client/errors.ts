@@ -6,6 +6,8 @@ export class TransportError extends Error {
     message: string,
     readonly kind: 'closed' | 'timeout' | 'upgrade',
     readonly reason?: string,
+    /** The budget that ran out, for `kind: 'timeout'`. */
+    readonly timeoutMs?: number,
   ) {
     super(message);
     this.name = 'TransportError';

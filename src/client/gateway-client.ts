@@ -79,7 +79,7 @@ export class GatewayClient {
         settled = true;
       };
       const timer = setTimeout(() => {
-        fail(new TransportError(`gateway timeout after ${timeoutMs}ms`, 'timeout'));
+        fail(new TransportError(`gateway timeout after ${timeoutMs}ms`, 'timeout', undefined, timeoutMs));
         ws.terminate();
       }, timeoutMs);
       ws.once('unexpected-response', (_req, res) => {
@@ -159,7 +159,7 @@ export class GatewayClient {
           ? undefined
           : setTimeout(() => {
               this.pending.delete(id);
-              reject(new TransportError(`gateway timeout after ${timeoutMs}ms`, 'timeout'));
+              reject(new TransportError(`gateway timeout after ${timeoutMs}ms`, 'timeout', undefined, timeoutMs));
             }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
     });

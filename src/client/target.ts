@@ -135,7 +135,9 @@ export function resolveTarget(flags: TargetFlags, loaded: LoadedConfig, env: Nod
     if (!hasCreds(envCreds)) {
       throw new TargetError(
         'gateway url override requires explicit credentials\n' +
-          'Set FARCLAW_GATEWAY_TOKEN or FARCLAW_GATEWAY_PASSWORD alongside FARCLAW_GATEWAY_URL; config credentials are intentionally not reused.',
+          'Fix: pass --token or --password with --url (or gatewayToken in tools).\n' +
+          'Set FARCLAW_GATEWAY_TOKEN or FARCLAW_GATEWAY_PASSWORD alongside FARCLAW_GATEWAY_URL; config credentials are intentionally not reused.\n' +
+          `Config: ${loaded.path}`,
         'gateway_credentials_required',
       );
     }

@@ -46,17 +46,26 @@ function render(p: HealthPayload, elapsedMs: number): string {
  */
 export async function runHealth(flags: CallFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const started = Date.now();
-  const resolved = targetFor(flags, env);
+  let resolved: ReturnType<typeof targetFor>;
+  try {
+    resolved = targetFor(flags, env);
+  } catch (err) {
+    // Configuration mistakes get the CLI's failure wrapper (remote-access.md 7.5).
+    if (err instanceof CliError && err.json?.type === 'cli_error') {
+      throw new CliError(`[farclaw] The CLI command failed.\n[farclaw] Reason: ${err.message}`, err.exitCode, err.json, err.extras);
+    }
+    throw err;
+  }
   const { target } = resolved;
   if (target.token === undefined && target.password === undefined) {
     // No credential of any kind: say so instead of opening a socket that cannot authenticate.
     const gateway = { url: target.url, urlSource: target.urlSource, reachable: await isListening(target.url, 1500) };
     if (!gateway.reachable) {
       const message = 'gateway health requires credentials before opening a websocket';
-      throw new CliError(`${message}\nGateway target: ${target.url}\nSource: ${target.urlSource}\nFix: run farclaw gateway run here, or set gateway.remote.url and gateway.remote.token.`, 1, { type: 'gateway_credentials_required', message, gateway });
+      throw new CliError(`${message}\nGateway target: ${target.url}\nSource: ${target.urlSource}\nFix: run farclaw gateway run here, or set gateway.remote.url and gateway.remote.token.`, 1, { type: 'gateway_credentials_required', message }, { gateway });
     }
     const message = 'Gateway is reachable, but this CLI has no token/password or paired device token for read-scope health RPCs.';
-    throw new CliError(message, 1, { type: 'gateway_credentials_required', message, gateway });
+    throw new CliError(message, 1, { type: 'gateway_credentials_required', message }, { gateway });
   }
   const payload = (await callOnce('health', {}, flags, { id: 'gateway-client', mode: 'backend', displayName: 'gateway:health' }, env, {
     defaultTimeoutMs: 60_000,
