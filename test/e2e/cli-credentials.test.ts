@@ -3,7 +3,6 @@
 // Expectations: shared/spec/acceptance.md D and E, remote-access.md 7.2, 7.3, 13.1, 13.5, 13.6;
 // OpenClaw names mapped to farclaw (FARCLAW_*, ~/.farclaw/farclaw.json, "farclaw does not …").
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { assertExit, assertHasLine, jsonOut, show, stderrLine1, type CliResult } from '../helpers/cli-output.js';
 import { freePort } from '../helpers/free-port.js';
