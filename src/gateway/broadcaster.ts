@@ -1,5 +1,6 @@
 import type { StateVersion } from '../protocol/schema/frames.js';
 import { KEEPALIVE_INTERVAL_MS } from '../protocol/version.js';
+import { mayReceiveEvent } from './event-audience.js';
 import type { Connection } from './ws/connection.js';
 
 /**
@@ -24,9 +25,14 @@ export class Broadcaster {
     this.timers.length = 0;
   }
 
-  /** Sends an event to every authenticated socket; each numbers it with its own `seq`. */
+  /**
+   * Sends an event to every authenticated socket allowed to see it (protocol.md 7.5); each
+   * numbers it with its own `seq`.
+   */
   broadcast(event: string, payload: unknown, stateVersion?: StateVersion): void {
-    for (const conn of this.connections) conn.sendEvent(event, payload, stateVersion);
+    for (const conn of this.connections) {
+      if (conn.principal && mayReceiveEvent(event, conn.principal)) conn.sendEvent(event, payload, stateVersion);
+    }
   }
 
   /** A peer that did not answer the previous ping is dropped (protocol.md 1 item 6). */

@@ -4,6 +4,8 @@ import type { Logger } from '../infra/logger.js';
 import type { FarclawPaths } from '../infra/paths.js';
 import type { ClientInfo } from '../protocol/schema/connect.js';
 import type { GatewayIdentity } from '../store/gateway-identity-repo.js';
+import type { DeviceRegistry } from './auth/device-registry.js';
+import type { AuthRateLimiter } from './auth/rate-limit.js';
 import type { ServerAuth } from './auth/shared-secret.js';
 import type { EventLoopMonitor } from './event-loop-monitor.js';
 import type { HealthService } from './health-service.js';
@@ -20,6 +22,8 @@ export interface Principal {
   remoteAddress: string;
   authMethod: string;
   connectedAtMs: number;
+  /** Set when the connect carried a verified device proof (protocol.md 5). */
+  deviceId?: string;
 }
 
 /** Long-lived services of one gateway process, shared by handshake and method handlers. */
@@ -43,8 +47,19 @@ export interface GatewayServices {
   tickIntervalMs: number;
   /** Methods this gateway answers (hello-ok `features.methods`). */
   methodNames: readonly string[];
+  /** Paired devices, pending pairing requests and device tokens. */
+  devices: DeviceRegistry;
+  /** Failed-auth limiter per (client address, credential class). */
+  rateLimiter: AuthRateLimiter;
   /** Connected principals, for methods that list them. */
   principals(): Principal[];
+  /** Sends an event to every authenticated socket allowed to see it (protocol.md 7.5). */
+  broadcast(event: string, payload: unknown): void;
+  /**
+   * Closes every live session whose principal matches, with `code` and `reason`, once the
+   * reply being sent now has gone out. Returns how many sessions it will close.
+   */
+  closeSessions(match: (p: Principal) => boolean, code: number, reason: string): number;
   /** Requests being handled right now, across all connections. */
   inflightRequests(): number;
   isReady(): boolean;

@@ -8,9 +8,11 @@ import type { FarclawPaths } from '../infra/paths.js';
 import { CloseCode, SHUTDOWN_DRAIN_MS } from '../protocol/version.js';
 import { lockStateDir, openStateDb, type Database } from '../store/db.js';
 import { loadOrCreateGatewayIdentity } from '../store/gateway-identity-repo.js';
+import { DeviceRegistry } from './auth/device-registry.js';
+import { AuthRateLimiter, rateLimitConfigOf } from './auth/rate-limit.js';
 import type { ServerAuth } from './auth/shared-secret.js';
 import { Broadcaster } from './broadcaster.js';
-import type { GatewayServices } from './context.js';
+import type { GatewayServices, Principal } from './context.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { HealthService } from './health-service.js';
@@ -34,6 +36,8 @@ export interface GatewayOptions {
   tickIntervalMs: number;
   healthIntervalMs: number;
   handshakeTimeoutMs: number;
+  /** Clock of pairing-request expiry (tests); default `Date.now`. */
+  now?: () => number;
 }
 
 /** One running gateway: owns its lock, database, listeners, connections and timers. */
@@ -46,7 +50,7 @@ export class Gateway {
   private constructor(
     readonly services: GatewayServices,
     private readonly wss: WebSocketServer,
-    private readonly broadcaster: Broadcaster,
+    readonly broadcaster: Broadcaster,
     private readonly dispatcher: Dispatcher,
     private readonly release: { lock(): void; db(): void },
   ) {}
@@ -80,7 +84,11 @@ export class Gateway {
         logFile: opts.logFile,
         tickIntervalMs: opts.tickIntervalMs,
         methodNames: dispatcher.names(),
+        devices: new DeviceRegistry(db, opts.now),
+        rateLimiter: new AuthRateLimiter(rateLimitConfigOf(opts.config.config.gateway?.auth?.rateLimit)),
         principals: () => gateway?.principals() ?? [],
+        broadcast: (event, payload) => gateway?.broadcaster.broadcast(event, payload),
+        closeSessions: (match, code, reason) => gateway?.closeSessions(match, code, reason) ?? 0,
         inflightRequests: () => gateway?.inflightRequests() ?? 0,
         isReady: () => gateway?.ready ?? false,
       };
@@ -148,6 +156,7 @@ export class Gateway {
         platform: p.client.platform,
         ...(p.client.deviceFamily ? { deviceFamily: p.client.deviceFamily } : {}),
         mode: p.client.mode,
+        ...(p.deviceId !== undefined ? { deviceId: p.deviceId } : {}),
         roles: [p.role],
         ...(p.client.instanceId ? { instanceId: p.client.instanceId } : {}),
         reason: 'connect',
@@ -184,6 +193,13 @@ export class Gateway {
 
   principals() {
     return [...this.broadcaster.connections].flatMap((c) => (c.principal ? [c.principal] : []));
+  }
+
+  /** Retires every authenticated session whose principal matches (see GatewayServices). */
+  closeSessions(match: (p: Principal) => boolean, code: number, reason: string): number {
+    const targets = [...this.broadcaster.connections].filter((c) => c.principal !== undefined && match(c.principal));
+    for (const c of targets) c.retire(code, reason);
+    return targets.length;
   }
 
   /** Bound addresses, e.g. for logging. */

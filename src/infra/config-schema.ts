@@ -28,7 +28,16 @@ export const GatewayConfigSchema = Type.Object(
           password: Type.Optional(SecretSchema),
           allowTailscale: Type.Optional(Type.Boolean()),
           identityScopes: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
-          rateLimit: Type.Optional(Type.Object({}, { additionalProperties: true })),
+          // Failed-auth limiter (remote-access.md 6.3); unset keys take the defaults 10 / 60000 / 300000 / true.
+          rateLimit: Type.Optional(Type.Object(
+            {
+              maxAttempts: Type.Optional(Type.Integer({ minimum: 1 })),
+              windowMs: Type.Optional(Type.Integer({ minimum: 1 })),
+              lockoutMs: Type.Optional(Type.Integer({ minimum: 0 })),
+              exemptLoopback: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: true },
+          )),
           trustedProxy: Type.Optional(Type.Object({}, { additionalProperties: true })),
         },
         { additionalProperties: true },
@@ -40,7 +49,16 @@ export const GatewayConfigSchema = Type.Object(
     tls: Type.Optional(Type.Object({}, { additionalProperties: true })),
     controlUi: Type.Optional(Type.Object({}, { additionalProperties: true })),
     publicOrigin: Type.Optional(Type.String()),
-    nodes: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    nodes: Type.Optional(Type.Object(
+      {
+        pairing: Type.Optional(Type.Object(
+          // Silent approval of direct-local devices (protocol.md 6.1), default true.
+          { autoApproveLocal: Type.Optional(Type.Boolean()) },
+          { additionalProperties: true },
+        )),
+      },
+      { additionalProperties: true },
+    )),
     remote: Type.Optional(
       Type.Object(
         {

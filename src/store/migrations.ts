@@ -23,4 +23,62 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'device pairing and device tokens',
+    // Lists (roles, scopes) are JSON arrays. Device tokens are kept only as SHA-256 digests, so
+    // a copy of this file yields no usable credential (issue 5, "credentials at rest").
+    sql: `
+      CREATE TABLE paired_device (
+        device_id TEXT PRIMARY KEY,
+        public_key TEXT NOT NULL,
+        display_name TEXT,
+        label TEXT,
+        platform TEXT,
+        device_family TEXT,
+        client_id TEXT,
+        client_mode TEXT,
+        role TEXT NOT NULL,
+        roles TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        approved_via TEXT NOT NULL,
+        remote_ip TEXT,
+        created_at_ms INTEGER NOT NULL,
+        approved_at_ms INTEGER NOT NULL,
+        last_seen_at_ms INTEGER,
+        last_seen_reason TEXT
+      );
+      CREATE TABLE device_pairing_request (
+        request_id TEXT PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        display_name TEXT,
+        platform TEXT,
+        device_family TEXT,
+        client_id TEXT,
+        client_mode TEXT,
+        role TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        silent INTEGER NOT NULL,
+        is_repair INTEGER NOT NULL,
+        remote_ip TEXT,
+        created_at_ms INTEGER NOT NULL,
+        expires_at_ms INTEGER NOT NULL
+      );
+      CREATE INDEX device_pairing_request_by_device ON device_pairing_request (device_id);
+      CREATE TABLE device_token (
+        device_id TEXT NOT NULL REFERENCES paired_device (device_id) ON DELETE CASCADE,
+        role TEXT NOT NULL,
+        token_sha256 BLOB NOT NULL,
+        scopes TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        issued_at_ms INTEGER NOT NULL,
+        rotated_at_ms INTEGER,
+        revoked_at_ms INTEGER,
+        last_used_at_ms INTEGER,
+        PRIMARY KEY (device_id, role)
+      );
+    `,
+  },
 ];

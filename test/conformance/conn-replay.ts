@@ -1,5 +1,6 @@
 import { FrameRecorder, type ObservedClose, type ReceivedFrame } from './ws-recorder.js';
 import { compareServerFrame, emptyFindings, summarizeFrame, type Findings } from './shape-compare.js';
+import type { ChallengePair, ReplaySession } from './device-replay.js';
 import { UNSOLICITED_EVENTS } from './shape-rules.js';
 import {
   clientFrameText,
@@ -7,6 +8,7 @@ import {
   isObject,
   unreplayableReason,
   type FrameEntry,
+  type SignedPayloadEntry,
   type VectorEntry,
 } from './vector-file.js';
 
@@ -115,6 +117,38 @@ export interface ReplayOptions {
   /** Treat health/presence/tick events as required (events.json). */
   requireUnsolicited?: boolean;
   frameTimeoutMs?: number;
+  /** Re-signs device proofs and carries learned per-run values across a file's connections. */
+  session?: ReplaySession;
+  /** The capture's `clientSideSignedPayload` notes of this connection. */
+  signedPayloads?: SignedPayloadEntry[];
+}
+
+/** The challenge captured on this connection and the one our gateway sent. */
+function challengeOf(entries: VectorEntry[], rec: FrameRecorder): ChallengePair | undefined {
+  const payloadOf = (json: unknown): { nonce: string; ts: number } | undefined => {
+    if (!isObject(json) || json.type !== 'event' || json.event !== 'connect.challenge' || !isObject(json.payload)) return undefined;
+    const { nonce, ts } = json.payload;
+    return typeof nonce === 'string' && typeof ts === 'number' ? { nonce, ts } : undefined;
+  };
+  const received = rec.frames.map((f) => payloadOf(f.json)).find((p) => p !== undefined);
+  if (!received) return undefined;
+  const captured = entries.map((e) => (isCloseEntry(e) ? undefined : payloadOf(e.frame))).find((p) => p !== undefined);
+  return { captured, received };
+}
+
+/** Whether the capture answered this client request with `DEVICE_AUTH_SIGNATURE_INVALID`. */
+function expectsBadSignature(entries: VectorEntry[], id: unknown): boolean {
+  return entries.some((e) => !isCloseEntry(e) && e.dir === 's2c' && e.frame.type === 'res' && e.frame.id === id
+    && isObject(e.frame.error) && isObject(e.frame.error.details) && e.frame.error.details.code === 'DEVICE_AUTH_SIGNATURE_INVALID');
+}
+
+/** The text to send for a captured client frame, re-signed and substituted when a session is given. */
+function textToSend(opts: ReplayOptions, entry: FrameEntry, rec: FrameRecorder): string {
+  const text = clientFrameText(entry);
+  const { session } = opts;
+  if (!session || typeof entry.frame.rawText === 'string' || entry.frame.synthetic === true) return text;
+  const signed = (opts.signedPayloads ?? []).filter((p) => p.index < entry.index).at(-1)?.payload;
+  return session.clientText(entry, text, challengeOf(opts.entries, rec), signed, expectsBadSignature(opts.entries, entry.frame.id));
 }
 
 /** Replays the client side of one captured connection and compares everything the server sent. */
@@ -151,13 +185,13 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
   try {
     for (const entry of entries) {
       if (isCloseEntry(entry) || entry.dir !== 'c2s') continue;
-      const why = unreplayableReason(entry.frame);
+      const why = unreplayableReason(entry.frame, opts.session !== undefined);
       if (why) {
         skipped.push(`frame #${entry.index} (c2s ${String(entry.frame.method ?? entry.frame.type)}): ${why}`);
         continue;
       }
       await awaitRequired(entry.index);
-      rec.sendText(clientFrameText(entry));
+      rec.sendText(textToSend(opts, entry, rec));
     }
     // Clients close only after every response they wait for (gateway-probe.json logs
     // the CLI's close before three pipelined responses; the frames still had to arrive).
@@ -177,8 +211,10 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
   }
 
   matchFrames(rec.frames, expectations, methods, timedOut, out);
+  if (opts.session) learnFrom(opts.session, rec.frames, expectations);
   if (plan.observed && rec.closed) {
-    compareClose(plan.observed, rec.closed, plan.clientClose?.code === 1005, out);
+    const expected = opts.session ? { ...plan.observed, reason: opts.session.substituteCloseReason(plan.observed.reason) } : plan.observed;
+    compareClose(expected, rec.closed, plan.clientClose?.code === 1005, out);
   }
   return { ...out, skipped, received: rec.frames, close: rec.closed };
 }
@@ -200,6 +236,14 @@ function compareClose(expected: ClosePoint, got: ObservedClose, echoOfStatusless
     `close (#${expected.index}): expected ${expected.code} ${JSON.stringify(expected.reason)}, ` +
       `got ${got.code} ${JSON.stringify(got.reason)}`,
   );
+}
+
+/** Lets the session learn per-run values (device tokens, request ids) from matched frames. */
+function learnFrom(session: ReplaySession, received: ReceivedFrame[], expectations: Expectation[]): void {
+  for (const exp of expectations) {
+    const actual = received.filter((f) => frameKey(f.json) === exp.key)[exp.occurrence];
+    if (actual) session.learn(exp.entry.frame, actual.json);
+  }
 }
 
 /** Pairs received frames with expectations and compares each pair; reports leftovers. */

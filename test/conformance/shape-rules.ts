@@ -77,8 +77,9 @@ export const HELLO_OK_RULE: ShapeRule = {
         'role', 'scopes', 'method', 'deviceToken', 'issuedAtMs', 'deviceTokens', 'recoveryScope', 'recoveryMigrationAllowed',
       ),
       // protocol.md 15: recoveryScope's meaning is unknown and the vectors sanitize it like a
-      // secret; farclaw does not invent a value for it.
-      mayOmit: keys('recoveryScope'),
+      // secret; farclaw does not invent a value for it. recoveryMigrationAllowed (sent to device
+      // connections) only lets a client migrate to the server's recoveryScope, so it goes with it.
+      mayOmit: keys('recoveryScope', 'recoveryMigrationAllowed'),
     },
     policy: {
       kind: 'object',

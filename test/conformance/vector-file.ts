@@ -34,6 +34,13 @@ export interface CloseEntry {
 
 export type VectorEntry = FrameEntry | CloseEntry;
 
+/** `{"conn","clientSideSignedPayload"}`: the exact string a test client signed before its connect. */
+export interface SignedPayloadEntry {
+  index: number;
+  conn: string;
+  payload: string;
+}
+
 export interface VectorFile {
   vector: string;
   description: string;
@@ -41,6 +48,8 @@ export interface VectorFile {
   server: string;
   protocol: number;
   entries: VectorEntry[];
+  /** Kept apart from `entries`: they are notes of the capturing client, not wire traffic. */
+  signedPayloads: SignedPayloadEntry[];
 }
 
 export function isCloseEntry(entry: VectorEntry): entry is CloseEntry {
@@ -55,17 +64,22 @@ export function isObject(value: unknown): value is JsonObject {
 export function loadVector(name: string): VectorFile {
   const raw = JSON.parse(readFileSync(join(VECTORS_DIR, `${name}.json`), 'utf8')) as unknown;
   if (!isObject(raw) || !Array.isArray(raw.frames)) throw new Error(`vector ${name}: no frames array`);
-  const entries = raw.frames.map((item: unknown, index: number): VectorEntry => {
+  const signedPayloads: SignedPayloadEntry[] = [];
+  const entries = raw.frames.flatMap((item: unknown, index: number): VectorEntry[] => {
     if (!isObject(item) || typeof item.conn !== 'string') throw new Error(`vector ${name}: entry ${index} has no conn`);
+    if (typeof item.clientSideSignedPayload === 'string') {
+      signedPayloads.push({ index, conn: item.conn, payload: item.clientSideSignedPayload });
+      return [];
+    }
     if (item.ws === 'close') {
       const entry: CloseEntry = { index, conn: item.conn, ws: 'close', code: Number(item.code), reason: String(item.reason ?? '') };
       if (item.by === 'client' || item.by === 'server') entry.by = item.by;
-      return entry;
+      return [entry];
     }
     if ((item.dir !== 'c2s' && item.dir !== 's2c') || !isObject(item.frame)) {
       throw new Error(`vector ${name}: entry ${index} is neither a frame nor a close`);
     }
-    return { index, conn: item.conn, dir: item.dir, dtMs: Number(item.dtMs), bytes: Number(item.bytes), frame: item.frame };
+    return [{ index, conn: item.conn, dir: item.dir, dtMs: Number(item.dtMs), bytes: Number(item.bytes), frame: item.frame }];
   });
   return {
     vector: String(raw.vector),
@@ -74,6 +88,7 @@ export function loadVector(name: string): VectorFile {
     server: String(raw.server),
     protocol: Number(raw.protocol),
     entries,
+    signedPayloads,
   };
 }
 
@@ -88,10 +103,13 @@ export function connections(file: VectorFile): Map<string, VectorEntry[]> {
   return byConn;
 }
 
-/** Why a client frame cannot be replayed as captured, or `undefined` when it can. */
-export function unreplayableReason(frame: JsonObject): string | undefined {
+/**
+ * Why a client frame cannot be replayed as captured, or `undefined` when it can. A device proof
+ * can be replayed only by re-signing it (`canResign`, see device-replay.ts).
+ */
+export function unreplayableReason(frame: JsonObject, canResign = false): string | undefined {
   const params = frame.params;
-  if (frame.method === 'connect' && isObject(params) && params.device !== undefined) {
+  if (!canResign && frame.method === 'connect' && isObject(params) && params.device !== undefined) {
     return 'connect carries a device proof signed over the captured nonce; it would need re-signing';
   }
   return undefined;

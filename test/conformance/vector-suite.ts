@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startGateway, TEST_TOKEN, type GatewayOptions, type RunningGateway } from '../helpers/gateway-process.js';
 import { formatMismatches, replayConnection } from './conn-replay.js';
+import { ReplaySession } from './device-replay.js';
 import { connections, loadVector } from './vector-file.js';
 
 /** Gateway flags for a token-auth gateway with no config file (the brief's first option). */
@@ -24,7 +25,17 @@ export interface VectorSuiteOptions {
    * (`frame #i (c2s …): reason`). The suite fails when the real skip list differs.
    */
   expectedSkips?: string[];
+  /**
+   * State the capture took for granted, established before the first connection (e.g. a device
+   * already paired). Gets the gateway URL and the file's replay session (for its test keys).
+   */
+  setup?: (url: string, session: ReplaySession) => Promise<void>;
 }
+
+/** A token gateway that, like the capturing one, approves no device by itself (protocol.md 6.1). */
+export const MANUAL_PAIRING_GATEWAY: GatewayOptions = {
+  config: { gateway: { mode: 'local', auth: { mode: 'token', token: TEST_TOKEN }, nodes: { pairing: { autoApproveLocal: false } } } },
+};
 
 /**
  * Declares one `describe` per vector file: one gateway process for the whole file,
@@ -36,9 +47,11 @@ export function describeVector(opts: VectorSuiteOptions): void {
   describe(`vector ${opts.name}`, () => {
     let gw: RunningGateway | undefined;
     const skipped: string[] = [];
+    const session = new ReplaySession(file);
 
     before(async () => {
       gw = await startGateway(opts.gateway ?? TOKEN_GATEWAY);
+      await opts.setup?.(gw.url, session);
     });
     after(async () => {
       await gw?.stop();
@@ -47,7 +60,8 @@ export function describeVector(opts: VectorSuiteOptions): void {
     for (const [conn, entries] of connections(file)) {
       test(`connection ${conn} gets the captured server frames and close`, { timeout: CONNECTION_TIMEOUT_MS }, async (t) => {
         assert.ok(gw, 'gateway did not start');
-        const result = await replayConnection({ url: gw.url, entries });
+        const signedPayloads = file.signedPayloads.filter((p) => p.conn === conn);
+        const result = await replayConnection({ url: gw.url, entries, session, signedPayloads });
         for (const note of result.notes) t.diagnostic(note);
         for (const skip of result.skipped) t.diagnostic(`skipped ${skip}`);
         skipped.push(...result.skipped.map((s) => `${conn}: ${s}`));

@@ -37,36 +37,99 @@ function hint(kind: 'token' | 'password', who: ClientSide): string {
 export const deviceIdentityRequired = (): GatewayError =>
   new GatewayError(ErrorCode.NOT_PAIRED, 'device identity required', { details: { code: 'DEVICE_IDENTITY_REQUIRED' } });
 
-function mismatch(kind: 'token' | 'password', who: ClientSide): GatewayError {
-  return new GatewayError(ErrorCode.INVALID_REQUEST, `unauthorized: gateway ${kind} mismatch (${hint(kind, who)})`, {
-    details: {
-      code: kind === 'token' ? 'AUTH_TOKEN_MISMATCH' : 'AUTH_PASSWORD_MISMATCH',
-      authReason: `${kind}_mismatch`,
-      canRetryWithDeviceToken: false,
-      recommendedNextStep: 'update_auth_credentials',
-    },
-  });
+/** Why a connect's credentials were refused (protocol.md 4.2, 14). */
+export type AuthFailureReason =
+  | 'token_missing' | 'token_mismatch' | 'password_missing' | 'password_mismatch'
+  | 'device_token_mismatch' | 'scope_mismatch' | 'rate_limited';
+
+const DETAIL_CODES: Record<AuthFailureReason, string> = {
+  token_missing: 'AUTH_TOKEN_MISSING',
+  token_mismatch: 'AUTH_TOKEN_MISMATCH',
+  password_missing: 'AUTH_PASSWORD_MISSING',
+  password_mismatch: 'AUTH_PASSWORD_MISMATCH',
+  device_token_mismatch: 'AUTH_DEVICE_TOKEN_MISMATCH',
+  scope_mismatch: 'AUTH_SCOPE_MISMATCH',
+  rate_limited: 'AUTH_RATE_LIMITED',
+};
+
+function failureMessage(reason: AuthFailureReason, who: ClientSide): string {
+  switch (reason) {
+    case 'token_missing': return `unauthorized: gateway token missing (${hint('token', who)})`;
+    case 'token_mismatch': return `unauthorized: gateway token mismatch (${hint('token', who)})`;
+    case 'password_missing': return `unauthorized: gateway password missing (${hint('password', who)})`;
+    case 'password_mismatch': return `unauthorized: gateway password mismatch (${hint('password', who)})`;
+    case 'device_token_mismatch': return 'unauthorized: device token mismatch (rotate/reissue device token)';
+    case 'scope_mismatch': return 'unauthorized: device token scope mismatch (re-pair or approve scope upgrade)';
+    case 'rate_limited': return 'unauthorized: too many failed authentication attempts (retry later)';
+  }
+}
+
+function nextStep(reason: AuthFailureReason): string {
+  if (reason === 'token_missing' || reason === 'password_missing') return 'update_auth_configuration';
+  if (reason === 'scope_mismatch') return 'review_auth_configuration';
+  if (reason === 'rate_limited') return 'wait_then_retry';
+  return 'update_auth_credentials';
 }
 
 /**
- * Checks the shared secret of a device-less connect. The client may put the secret in either
- * `auth.token` or `auth.password`; the field named by the mode is compared first (6.1).
- * Returns the auth method reported in hello-ok; throws the wire error otherwise.
+ * The `unauthorized: …` refusal of a connect (protocol.md 4.2): `INVALID_REQUEST` with
+ * `details {code, authReason, canRetryWithDeviceToken, recommendedNextStep}`. A rate-limited
+ * refusal is `retryable` with `retryAfterMs`.
+ */
+export function authFailure(
+  reason: AuthFailureReason,
+  who: ClientSide,
+  opts: { canRetryWithDeviceToken?: boolean; retryAfterMs?: number } = {},
+): GatewayError {
+  const canRetry = opts.canRetryWithDeviceToken === true;
+  return new GatewayError(ErrorCode.INVALID_REQUEST, failureMessage(reason, who), {
+    details: {
+      code: DETAIL_CODES[reason],
+      authReason: reason,
+      canRetryWithDeviceToken: canRetry,
+      recommendedNextStep: canRetry ? 'retry_with_device_token' : nextStep(reason),
+    },
+    ...(reason === 'rate_limited' ? { retryable: true, retryAfterMs: opts.retryAfterMs ?? 0 } : {}),
+  });
+}
+
+/** Outcome of comparing a connect's shared secret, without throwing. */
+export type SharedSecretCheck = { ok: true; method: 'token' | 'password' } | { ok: false; reason: AuthFailureReason };
+
+/**
+ * Compares the shared secret of a token- or password-mode gateway. The client may put the
+ * secret in either `auth.token` or `auth.password` (remote-access.md 6.1); every candidate is
+ * compared so the time taken does not reveal which field matched.
+ */
+export function compareSharedSecret(
+  auth: ServerAuth,
+  given: { token?: string | undefined; password?: string | undefined },
+): SharedSecretCheck {
+  const kind = auth.mode === 'password' ? 'password' : 'token';
+  const candidates = [given.token, given.password].filter((v): v is string => typeof v === 'string' && v !== '');
+  if (candidates.length === 0) return { ok: false, reason: kind === 'token' ? 'token_missing' : 'password_missing' };
+  const expected = kind === 'token' ? auth.token : auth.password;
+  let ok = false;
+  for (const c of candidates) if (expected !== undefined && secretsEqual(c, expected)) ok = true;
+  return ok ? { ok: true, method: kind } : { ok: false, reason: kind === 'token' ? 'token_mismatch' : 'password_mismatch' };
+}
+
+/** Whether this gateway authenticates with a shared secret at all. */
+export const usesSharedSecret = (auth: ServerAuth): boolean => auth.mode === 'token' || auth.mode === 'password';
+
+/**
+ * Checks the shared secret of a device-less connect. Returns the auth method reported in
+ * hello-ok; throws `device identity required` when nothing usable was sent (or the mode has no
+ * shared secret) and the `unauthorized` mismatch otherwise.
  */
 export function checkSharedSecret(
   auth: ServerAuth,
   given: { token?: string | undefined; password?: string | undefined },
   who: ClientSide,
 ): 'token' | 'password' {
-  const candidates = [given.token, given.password].filter((v): v is string => typeof v === 'string' && v !== '');
-  if (auth.mode !== 'token' && auth.mode !== 'password') throw deviceIdentityRequired();
-  if (candidates.length === 0) throw deviceIdentityRequired();
-  const expected = auth.mode === 'token' ? auth.token : auth.password;
-  if (expected === undefined) throw mismatch(auth.mode, who);
-  const ordered = auth.mode === 'token' ? [given.token, given.password] : [given.password, given.token];
-  let ok = false;
-  // Compare every candidate so the time taken does not reveal which field matched.
-  for (const c of ordered) if (typeof c === 'string' && c !== '' && secretsEqual(c, expected)) ok = true;
-  if (!ok) throw mismatch(auth.mode, who);
-  return auth.mode;
+  if (!usesSharedSecret(auth)) throw deviceIdentityRequired();
+  const result = compareSharedSecret(auth, given);
+  if (result.ok) return result.method;
+  if (result.reason === 'token_missing' || result.reason === 'password_missing') throw deviceIdentityRequired();
+  throw authFailure(result.reason, who);
 }

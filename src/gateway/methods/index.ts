@@ -1,6 +1,10 @@
 import type { MethodDef } from '../dispatcher.js';
 import { handleAgentsList, handleModelsList } from './agents.js';
 import { handleConfigGet } from './config.js';
+import {
+  handleDevicePairApprove, handleDevicePairList, handleDevicePairReject, handleDevicePairRemove, handleDevicePairRename,
+} from './device-pairing.js';
+import { handleDeviceTokenRevoke, handleDeviceTokenRotate } from './device-tokens.js';
 import { handleHealth, handleStatus } from './health.js';
 import { handleLogsTail } from './logs.js';
 import { handleNodeDescribe, handleNodeInvoke, handleNodeList } from './nodes.js';
@@ -11,5 +15,6 @@ import { handleGatewayIdentityGet, handleLastHeartbeat, handleSystemPresence } f
 export const ALL_METHODS: readonly MethodDef[] = [
   handleHealth, handleStatus, handleSystemPresence, handleConfigGet, handleLogsTail, handleLastHeartbeat,
   handleGatewayIdentityGet, handleModelsList, handleAgentsList, handleNodeList, handleNodeDescribe,
-  handleNodeInvoke, handleSend,
+  handleNodeInvoke, handleSend, handleDevicePairList, handleDevicePairApprove, handleDevicePairReject,
+  handleDevicePairRemove, handleDevicePairRename, handleDeviceTokenRotate, handleDeviceTokenRevoke,
 ];

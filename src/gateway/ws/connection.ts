@@ -45,6 +45,10 @@ export class Connection {
   private seq = 0;
   private pending: WebSocket.RawData[] = [];
   private unauthorizedInARow = 0;
+  /** Aborted on close: stops a handshake step that is still waiting (a held-back refusal). */
+  private readonly lifetime = new AbortController();
+  /** Set when this session's credential was replaced or revoked: no further request is run. */
+  private retiring = false;
   private inflight = 0;
   private drained: (() => void) | undefined;
   private readonly handshakeTimer: NodeJS.Timeout;
@@ -55,7 +59,7 @@ export class Connection {
 
   constructor(
     readonly ws: WebSocket,
-    readonly facts: Omit<SocketFacts, 'connId'>,
+    readonly facts: Omit<SocketFacts, 'connId' | 'nonce' | 'signal'>,
     private readonly host: ConnectionHost,
   ) {
     this.log = host.services.logger.child({ conn: this.connId, remote: facts.remoteAddress });
@@ -111,6 +115,7 @@ export class Connection {
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     clearTimeout(this.handshakeTimer);
+    this.lifetime.abort();
     this.pending = [];
     if (wasOpen) this.host.onClosed(this);
   }
@@ -163,12 +168,24 @@ export class Connection {
       return;
     }
     this.state = 'connecting';
-    this.handshake(frame.id, frame.params);
+    void this.handshake(frame.id, frame.params);
   }
 
-  private handshake(id: string, params: unknown): void {
+  /**
+   * Stops running this session's requests at once (pipelined frames included) and closes it
+   * after the current tick, so a reply being sent now still goes out first.
+   */
+  retire(code: number, reason: string): void {
+    if (this.state === 'closed' || this.retiring) return;
+    this.retiring = true;
+    setImmediate(() => this.close(code, reason));
+  }
+
+  /** Connect may be answered late (rate limiting); frames arriving meanwhile wait in `pending`. */
+  private async handshake(id: string, params: unknown): Promise<void> {
     try {
-      const { principal, hello } = processConnect(this.host.services, { ...this.facts, connId: this.connId }, params);
+      const socket = { ...this.facts, connId: this.connId, nonce: this.nonce, signal: this.lifetime.signal };
+      const { principal, hello } = await processConnect(this.host.services, socket, params);
       if (this.state !== 'connecting') return;
       clearTimeout(this.handshakeTimer);
       this.principal = principal;
@@ -181,6 +198,7 @@ export class Connection {
       this.pending = [];
       for (const data of queued) this.onRequestFrame(data);
     } catch (err) {
+      if (this.state !== 'connecting') return;
       if (!(err instanceof HandshakeRefusal)) {
         this.log.error({ err }, 'handshake failed unexpectedly');
         this.reply(id, false, toErrorShape(err));
@@ -202,6 +220,7 @@ export class Connection {
   }
 
   private onRequestFrame(data: WebSocket.RawData): void {
+    if (this.retiring) return;
     let frame: unknown;
     try {
       frame = JSON.parse(data.toString());

@@ -5,29 +5,25 @@ import { ConnectParamsSchema, type ConnectParams } from '../../protocol/schema/c
 import type { HelloOk } from '../../protocol/schema/snapshot.js';
 import { lazyValidator } from '../../protocol/validate.js';
 import { CloseCode, MAX_BUFFERED_BYTES, MAX_PAYLOAD_BYTES, MIN_PROBE_PROTOCOL, PROTOCOL_VERSION } from '../../protocol/version.js';
-import { checkSharedSecret } from '../auth/shared-secret.js';
 import { Scope, hasScope } from '../../protocol/scopes.js';
 import type { GatewayServices, Principal } from '../context.js';
 import { DEFAULT_AGENT_ID } from '../health-service.js';
+import { authorizeConnect, type ConnectAuth } from './connect-auth.js';
+import { HandshakeRefusal } from './handshake-refusal.js';
 
 const validateConnectParams = lazyValidator(ConnectParamsSchema);
 
-/** A refused handshake: the error response, then a close with this code and reason. */
-export class HandshakeRefusal extends Error {
-  constructor(
-    readonly error: GatewayError,
-    readonly closeCode: number = CloseCode.POLICY,
-    readonly closeReason: string = error.message,
-  ) {
-    super(error.message);
-  }
-}
+export { HandshakeRefusal } from './handshake-refusal.js';
 
 /** Facts about the socket the connect arrived on. */
 export interface SocketFacts {
   connId: string;
   remoteAddress: string;
   isLocal: boolean;
+  /** The nonce of this connection's `connect.challenge`. */
+  nonce: string;
+  /** Aborted when the socket closes. */
+  signal?: AbortSignal;
   origin: string | undefined;
   host: string | undefined;
 }
@@ -67,22 +63,16 @@ function checkOrigin(services: GatewayServices, socket: SocketFacts): void {
   );
 }
 
-/** Device-less operators keep their scopes only as a local CLI or backend (protocol.md 4.3). */
-function effectiveScopes(p: ConnectParams, role: string, isLocal: boolean): string[] {
-  if (role !== 'operator') return [];
-  const trustedClient = (p.client.id === 'cli' && p.client.mode === 'cli') || (p.client.id === 'gateway-client' && p.client.mode === 'backend');
-  return trustedClient && isLocal ? [...new Set(p.scopes ?? [])] : [];
-}
-
 /**
  * Runs the server side of `connect` (protocol.md 3.3) and returns the principal and hello-ok.
- * Throws HandshakeRefusal with the exact wire error and close code on any refusal.
+ * Throws HandshakeRefusal with the exact wire error and close code on any refusal. Async: a
+ * failed credential may be answered late (loopback rate limiting, remote-access.md 6.3).
  */
-export function processConnect(
+export async function processConnect(
   services: GatewayServices,
   socket: SocketFacts,
   rawParams: unknown,
-): { principal: Principal; hello: HelloOk } {
+): Promise<{ principal: Principal; hello: HelloOk }> {
   const params = rawParams ?? {};
   if (!validateConnectParams(params)) {
     throw new HandshakeRefusal(new GatewayError(ErrorCode.INVALID_REQUEST, `invalid connect params: ${validateConnectParams.explain(params)}`));
@@ -99,32 +89,25 @@ export function processConnect(
     throw new HandshakeRefusal(new GatewayError(ErrorCode.INVALID_REQUEST, 'invalid role'));
   }
   checkOrigin(services, socket);
-  // Device proofs and pairing are not verified yet (issue 5); a device block is tolerated and the
-  // connect is judged on its shared secret alone, as protocol.md 12 item 3 allows.
-  let authMethod: string;
-  try {
-    authMethod = checkSharedSecret(services.auth, params.auth ?? {}, { clientId: params.client.id, isLocal: socket.isLocal });
-  } catch (err) {
-    if (err instanceof GatewayError) throw new HandshakeRefusal(err);
-    throw err;
-  }
+  const auth = await authorizeConnect(services, socket, params, role);
   const now = Date.now();
   const principal: Principal = {
     connId: socket.connId,
     role,
-    scopes: effectiveScopes(params, role, socket.isLocal),
+    scopes: auth.scopes,
     client: params.client,
     isLocal: socket.isLocal,
     remoteAddress: socket.remoteAddress,
-    authMethod,
+    authMethod: auth.method,
     connectedAtMs: now,
+    ...(auth.deviceId !== undefined ? { deviceId: auth.deviceId } : {}),
   };
-  return { principal, hello: buildHelloOk(services, principal, protocol, now) };
+  return { principal, hello: buildHelloOk(services, principal, protocol, now, auth) };
 }
 
 const ATTACHMENT_LIMITS = { maxBytes: 19_464_192, maxImageBytes: 6_291_456 };
 
-function buildHelloOk(services: GatewayServices, principal: Principal, protocol: number, now: number): HelloOk {
+function buildHelloOk(services: GatewayServices, principal: Principal, protocol: number, now: number, auth: ConnectAuth): HelloOk {
   // A connection without read access (e.g. a device-less probe) learns nothing about who else
   // is connected or how the gateway is set up, as with the real gateway (vector gateway-probe).
   const canRead = principal.role === 'operator' && hasScope(principal.scopes, Scope.READ);
@@ -154,7 +137,12 @@ function buildHelloOk(services: GatewayServices, principal: Principal, protocol:
     controlUiWidgetKinds: [],
     controlUiLinkReaders: [],
     pluginSurfaceUrls: {},
-    auth: { method: principal.authMethod, role: principal.role, scopes: principal.scopes },
+    auth: {
+      method: principal.authMethod, role: principal.role, scopes: principal.scopes,
+      // The token goes to its device in this answer only: it is never logged or stored.
+      ...(auth.deviceToken !== undefined ? { deviceToken: auth.deviceToken } : {}),
+      ...(auth.issuedAtMs !== undefined ? { issuedAtMs: auth.issuedAtMs } : {}),
+    },
     policy: {
       maxPayload: MAX_PAYLOAD_BYTES,
       maxBufferedBytes: MAX_BUFFERED_BYTES,

@@ -1,0 +1,246 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import { hasScope } from '../../protocol/scopes.js';
+import { DeviceTokenRepo, type DeviceTokenRecord } from '../../store/device-token-repo.js';
+import { PairedDeviceRepo, type DeviceMetadata, type PairedDeviceRecord } from '../../store/paired-device-repo.js';
+import { PairingRequestRepo, type PairingReason, type PairingRequestRecord } from '../../store/pairing-request-repo.js';
+import { digestToken, newDeviceToken, tokenMatches } from './device-token.js';
+
+/** Pending device requests expire after five minutes (protocol.md 6.1). */
+export const PAIRING_REQUEST_TTL_MS = 5 * 60_000;
+
+/**
+ * `lastSeenAtMs` / `lastUsedAtMs` are kept to this resolution: a device reconnecting in a loop
+ * does not cost a database write per connect.
+ */
+export const ACTIVITY_RESOLUTION_MS = 60_000;
+
+/** Order-preserving union without duplicates. */
+export function unionScopes(...lists: readonly (readonly string[])[]): string[] {
+  return [...new Set(lists.flat())];
+}
+
+/** Token scopes are kept sorted and unique, like the real gateway's (vector device-pairing-operator). */
+const tokenScopes = (list: readonly string[]): string[] => unionScopes(list).sort();
+
+/** Whether every requested scope is granted, with the implications of protocol.md 7.2. */
+export function scopesAllow(granted: readonly string[], requested: readonly string[]): boolean {
+  return requested.every((s) => hasScope(granted, s));
+}
+
+/** A request for pairing, as the connect that needs it describes itself. */
+export interface PairingAsk {
+  deviceId: string;
+  publicKey: string;
+  metadata: DeviceMetadata;
+  role: string;
+  scopes: string[];
+  reason: PairingReason;
+  silent: boolean;
+}
+
+/** A token value handed out once; only its digest stays in the database. */
+export interface IssuedToken {
+  token: string;
+  record: DeviceTokenRecord;
+}
+
+export type TokenCheck = { ok: true; record: DeviceTokenRecord } | { ok: false; reason: 'mismatch' | 'scope-mismatch' };
+
+/**
+ * Paired devices, pending pairing requests and device tokens of one gateway, on the state
+ * database. Every change is one SQLite transaction; `now` is injectable for expiry tests.
+ */
+export class DeviceRegistry {
+  private readonly devices: PairedDeviceRepo;
+  private readonly requests: PairingRequestRepo;
+  private readonly tokens: DeviceTokenRepo;
+  /** Digest compared against when a device has no token, so both paths cost the same. */
+  private readonly decoyDigest = digestToken(newDeviceToken());
+
+  constructor(private readonly db: Database, private readonly now: () => number = Date.now) {
+    this.devices = new PairedDeviceRepo(db);
+    this.requests = new PairingRequestRepo(db);
+    this.tokens = new DeviceTokenRepo(db);
+  }
+
+  /** The paired device with this id, if any. */
+  paired(deviceId: string): PairedDeviceRecord | undefined {
+    return this.devices.get(deviceId);
+  }
+
+  /** Paired devices, most recently approved first. */
+  listPaired(): PairedDeviceRecord[] {
+    return this.devices.list();
+  }
+
+  /** Live (unexpired) requests, newest first. */
+  listPending(): PairingRequestRecord[] {
+    return this.requests.list(this.now());
+  }
+
+  /** A live pending request, undefined when unknown or expired. */
+  pendingRequest(requestId: string): PairingRequestRecord | undefined {
+    return this.requests.get(requestId, this.now());
+  }
+
+  /** Token records (digests and metadata) of a device, by role. */
+  tokensOf(deviceId: string): DeviceTokenRecord[] {
+    return this.tokens.forDevice(deviceId);
+  }
+
+  /**
+   * Records a pending request. An identical live request (same device, role and scopes) is
+   * reused with its requestId; one for the same role with other scopes is replaced and
+   * returned in `superseded`.
+   */
+  requestPairing(ask: PairingAsk): { request: PairingRequestRecord; created: boolean; superseded: PairingRequestRecord[] } {
+    return this.db.transaction(() => {
+      const now = this.now();
+      this.requests.prune(now);
+      const sameRole = this.requests.forDevice(ask.deviceId, now).filter((r) => r.role === ask.role);
+      const wanted = tokenScopes(ask.scopes).join(',');
+      const same = sameRole.find((r) => tokenScopes(r.scopes).join(',') === wanted);
+      if (same) return { request: same, created: false, superseded: [] };
+      for (const r of sameRole) this.requests.remove(r.requestId);
+      const request: PairingRequestRecord = {
+        requestId: randomUUID(), deviceId: ask.deviceId, publicKey: ask.publicKey, ...ask.metadata, role: ask.role,
+        scopes: [...ask.scopes], reason: ask.reason, silent: ask.silent, isRepair: this.devices.get(ask.deviceId) !== undefined,
+        createdAtMs: now, expiresAtMs: now + PAIRING_REQUEST_TTL_MS,
+      };
+      this.requests.insert(request);
+      return { request, created: true, superseded: sameRole };
+    })();
+  }
+
+  /**
+   * Approves a live request: the device gains its role and scopes (added to what it had) and a
+   * token for that role. An existing unrevoked token keeps its value and widens its scopes;
+   * otherwise a new one is minted whose value nobody sees (the device gets a fresh one on its
+   * next shared-secret connect). Undefined when the request is unknown or expired.
+   */
+  approve(requestId: string, approvedVia: string): { request: PairingRequestRecord; device: PairedDeviceRecord } | undefined {
+    return this.db.transaction(() => {
+      const now = this.now();
+      const request = this.requests.get(requestId, now);
+      if (!request) return undefined;
+      const existing = this.devices.get(request.deviceId);
+      const { requestId: _r, reason: _why, silent: _s, isRepair: _i, createdAtMs: _c, expiresAtMs: _e, scopes, ...fields } = request;
+      const device: PairedDeviceRecord = {
+        ...fields,
+        ...(existing?.label !== undefined ? { label: existing.label } : {}),
+        roles: unionScopes(existing?.roles ?? [], [request.role]),
+        scopes: unionScopes(existing?.scopes ?? [], scopes),
+        approvedVia,
+        createdAtMs: existing?.createdAtMs ?? now,
+        approvedAtMs: now,
+        ...(existing?.lastSeenAtMs !== undefined ? { lastSeenAtMs: existing.lastSeenAtMs } : {}),
+        ...(existing?.lastSeenReason !== undefined ? { lastSeenReason: existing.lastSeenReason } : {}),
+      };
+      this.devices.save(device);
+      this.requests.remove(requestId);
+      const token = this.tokens.get(request.deviceId, request.role);
+      if (token && token.revokedAtMs === undefined) {
+        this.tokens.save({ ...token, scopes: tokenScopes([...token.scopes, ...scopes]) });
+      } else {
+        this.mint(request.deviceId, request.role, scopes, token);
+      }
+      return { request, device };
+    })();
+  }
+
+  /** Drops a live request; undefined when unknown or expired. */
+  reject(requestId: string): PairingRequestRecord | undefined {
+    const request = this.requests.get(requestId, this.now());
+    if (request) this.requests.remove(requestId);
+    return request;
+  }
+
+  /** Forgets a paired device, its tokens and its pending requests; false when unknown. */
+  remove(deviceId: string): boolean {
+    return this.db.transaction(() => {
+      this.requests.removeForDevice(deviceId);
+      return this.devices.remove(deviceId);
+    })();
+  }
+
+  /** Sets the operator's label of a device; false when unknown. */
+  rename(deviceId: string, label: string): boolean {
+    return this.devices.rename(deviceId, label);
+  }
+
+  /** Notes a successful connect of a paired device (at ACTIVITY_RESOLUTION_MS). */
+  touch(device: PairedDeviceRecord, reason = 'connect'): void {
+    const now = this.now();
+    const recent = device.lastSeenAtMs !== undefined && now - device.lastSeenAtMs < ACTIVITY_RESOLUTION_MS;
+    if (recent && device.lastSeenReason === reason) return;
+    this.devices.touch(device.deviceId, now, reason);
+  }
+
+  /**
+   * Issues a fresh token for (device, role), replacing the stored digest: the previous value
+   * stops working. Scopes: those of the current unrevoked token plus `scopes`.
+   */
+  issueToken(deviceId: string, role: string, scopes: readonly string[]): IssuedToken {
+    return this.db.transaction(() => {
+      const existing = this.tokens.get(deviceId, role);
+      const kept = existing && existing.revokedAtMs === undefined ? existing.scopes : [];
+      return this.mint(deviceId, role, [...kept, ...scopes], existing);
+    })();
+  }
+
+  /**
+   * Checks a presented device token for (device, role) and the scopes the connect asks for.
+   * The digest comparison runs even when there is no usable token.
+   */
+  verifyToken(deviceId: string, role: string, token: string, requestedScopes: readonly string[]): TokenCheck {
+    // Token rows go with their device (ON DELETE CASCADE), so a token implies a paired device.
+    const record = this.tokens.get(deviceId, role);
+    const usable = record !== undefined && record.revokedAtMs === undefined;
+    const matches = tokenMatches(token, usable ? record.tokenSha256 : this.decoyDigest);
+    if (!usable || !matches) return { ok: false, reason: 'mismatch' };
+    if (!scopesAllow(record.scopes, requestedScopes)) return { ok: false, reason: 'scope-mismatch' };
+    const now = this.now();
+    if (record.lastUsedAtMs !== undefined && now - record.lastUsedAtMs < ACTIVITY_RESOLUTION_MS) return { ok: true, record };
+    this.tokens.markUsed(deviceId, role, now);
+    return { ok: true, record: { ...record, lastUsedAtMs: now } };
+  }
+
+  /**
+   * Replaces the token of an approved (device, role) with a new value and `scopes` (default:
+   * the current ones). Scopes granted this way are added to the device's approved scopes.
+   * Undefined when the device is unknown or the role not approved for it.
+   */
+  rotate(deviceId: string, role: string, scopes?: readonly string[]): IssuedToken | undefined {
+    return this.db.transaction(() => {
+      const device = this.devices.get(deviceId);
+      if (!device || !device.roles.includes(role)) return undefined;
+      const existing = this.tokens.get(deviceId, role);
+      const next = scopes ?? existing?.scopes ?? (role === 'operator' ? device.scopes : []);
+      if (scopes && role === 'operator') this.devices.save({ ...device, scopes: unionScopes(device.scopes, scopes) });
+      return this.mint(deviceId, role, next, existing);
+    })();
+  }
+
+  /** Revokes the token of (device, role); its digest is overwritten too. Undefined without one. */
+  revoke(deviceId: string, role: string): DeviceTokenRecord | undefined {
+    const existing = this.tokens.get(deviceId, role);
+    if (!existing) return undefined;
+    const revoked: DeviceTokenRecord = { ...existing, tokenSha256: digestToken(newDeviceToken()), revokedAtMs: this.now() };
+    this.tokens.save(revoked);
+    return revoked;
+  }
+
+  private mint(deviceId: string, role: string, scopes: readonly string[], existing: DeviceTokenRecord | undefined): IssuedToken {
+    const now = this.now();
+    const token = newDeviceToken();
+    const record: DeviceTokenRecord = {
+      deviceId, role, tokenSha256: digestToken(token), scopes: tokenScopes(scopes),
+      createdAtMs: existing?.createdAtMs ?? now, issuedAtMs: now,
+      ...(existing ? { rotatedAtMs: now } : {}),
+      ...(existing?.lastUsedAtMs !== undefined ? { lastUsedAtMs: existing.lastUsedAtMs } : {}),
+    };
+    this.tokens.save(record);
+    return { token, record };
+  }
+}

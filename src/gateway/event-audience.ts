@@ -1,0 +1,22 @@
+import { Scope, hasScope } from '../protocol/scopes.js';
+import type { Principal } from './context.js';
+
+/** Delivered to every authenticated socket (protocol.md 7.5). */
+const FOR_EVERYONE = new Set(['tick', 'presence', 'health', 'heartbeat', 'shutdown', 'connect.challenge']);
+/** Event families that need `operator.read`. */
+const READ_PREFIXES = ['chat', 'agent', 'session', 'sessions.', 'tool'];
+/** Event families for pairing-capable operators. */
+const PAIRING_PREFIXES = ['device.pair.', 'node.pair.'];
+
+/**
+ * Whether a broadcast `event` may go to `p` (protocol.md 7.5): lifecycle events to everyone,
+ * chat/agent/tool/session events to operators with `operator.read`, pairing events to operators
+ * with `operator.pairing` (admin implies both). Unknown families are withheld.
+ */
+export function mayReceiveEvent(event: string, p: Principal): boolean {
+  if (FOR_EVERYONE.has(event)) return true;
+  const matches = (prefix: string): boolean => event === prefix || event.startsWith(prefix.endsWith('.') ? prefix : `${prefix}.`);
+  if (PAIRING_PREFIXES.some(matches)) return p.role === 'operator' && hasScope(p.scopes, Scope.PAIRING);
+  if (READ_PREFIXES.some(matches)) return p.role === 'operator' && hasScope(p.scopes, Scope.READ);
+  return false;
+}

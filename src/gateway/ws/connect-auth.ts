@@ -1,0 +1,91 @@
+import { GatewayError } from '../../protocol/errors.js';
+import type { ConnectParams } from '../../protocol/schema/connect.js';
+import { authenticateConnect } from '../auth/connect-credentials.js';
+import { admitDevice } from '../auth/device-admission.js';
+import { verifyDeviceProof, type VerifiedDevice } from '../auth/device-proof.js';
+import type { GatewayServices } from '../context.js';
+import { HandshakeRefusal } from './handshake-refusal.js';
+
+/** Who the connect turned out to be, for the principal and hello-ok `auth`. */
+export interface ConnectAuth {
+  method: string;
+  scopes: string[];
+  deviceId?: string;
+  deviceToken?: string;
+  issuedAtMs?: number;
+}
+
+/** The socket facts auth depends on. */
+export interface AuthSocket {
+  remoteAddress: string;
+  isLocal: boolean;
+  /** The `Origin` header of the upgrade (browsers). */
+  origin: string | undefined;
+  /** The nonce of this connection's `connect.challenge`. */
+  nonce: string;
+  /** Aborted when the socket closes, so a held-back answer stops waiting. */
+  signal?: AbortSignal | undefined;
+}
+
+/** `gateway.nodes.pairing.autoApproveLocal`, default true (protocol.md 6.1). */
+export function autoApproveLocalOf(services: GatewayServices): boolean {
+  return services.config.config.gateway?.nodes?.pairing?.autoApproveLocal !== false;
+}
+
+/** Device-less operators keep their scopes only as a local CLI or backend (protocol.md 4.3). */
+function devicelessScopes(p: ConnectParams, role: string, isLocal: boolean): string[] {
+  if (role !== 'operator') return [];
+  const trustedClient = (p.client.id === 'cli' && p.client.mode === 'cli') || (p.client.id === 'gateway-client' && p.client.mode === 'backend');
+  return trustedClient && isLocal ? [...new Set(p.scopes ?? [])] : [];
+}
+
+async function refusing<T>(step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof GatewayError) throw new HandshakeRefusal(err);
+    throw err;
+  }
+}
+
+/**
+ * Step 6 of protocol.md 3.3: the device proof when a `device` block is present (5.3), then the
+ * credential (4, 5.3), then pairing (6). Throws HandshakeRefusal with the wire error.
+ */
+export async function authorizeConnect(services: GatewayServices, socket: AuthSocket, params: ConnectParams, role: string): Promise<ConnectAuth> {
+  let device: VerifiedDevice | undefined;
+  if (params.device) {
+    const proof = params.device;
+    device = await refusing(() => verifyDeviceProof(params, proof, socket.nonce, Date.now()));
+  }
+  const credential = await refusing(() => authenticateConnect(
+    {
+      auth: services.auth, limiter: services.rateLimiter, devices: services.devices, remoteAddress: socket.remoteAddress,
+      isLocal: socket.isLocal, isLoopbackExempt: socket.isLocal && socket.origin === undefined,
+      ...(socket.signal ? { signal: socket.signal } : {}),
+    },
+    params,
+    device,
+  ));
+  if (!device) return { method: credential.method, scopes: devicelessScopes(params, role, socket.isLocal) };
+  const verified = device;
+  const admission = await refusing(() => admitDevice(
+    {
+      devices: services.devices,
+      autoApproveLocal: autoApproveLocalOf(services),
+      broadcast: (event, payload) => services.broadcast(event, payload),
+      isLocal: socket.isLocal,
+      remoteAddress: socket.remoteAddress,
+    },
+    params,
+    verified,
+    credential,
+  ));
+  return {
+    method: credential.method,
+    scopes: admission.scopes,
+    deviceId: verified.id,
+    deviceToken: admission.deviceToken,
+    issuedAtMs: admission.issuedAtMs,
+  };
+}

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { MAX_PENDING_HANDSHAKE_FRAMES } from '../../src/protocol/version.js';
+import { connectWith, nonLoopbackIPv4, operatorParams } from '../helpers/device-session.js';
+import { TEST_TOKEN } from '../helpers/gateway-process.js';
+import { startInProcessGateway, type InProcessOptions } from '../helpers/in-process-gateway.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { tmpHome } from '../helpers/tmp-home.js';
+
+const REMOTE_IP = nonLoopbackIPv4();
+const wrong = (i: number) => operatorParams(['operator.read'], { token: `wrong-token-${i}` });
+
+describe('failed-auth rate limiting over real sockets (remote-access.md 6.3)', () => {
+  const disposers: (() => Promise<unknown> | unknown)[] = [];
+  afterEach(async () => {
+    while (disposers.length) await disposers.pop()?.();
+  });
+
+  async function gatewayOn(opts: Partial<InProcessOptions> = {}) {
+    const home = tmpHome();
+    disposers.push(() => home.dispose());
+    const started = await startInProcessGateway(home, { token: TEST_TOKEN, ...opts });
+    disposers.push(() => started.gateway.stop());
+    return started;
+  }
+
+  it('locks a remote address out after ten failures, even for the right token', { skip: REMOTE_IP ? false : 'no non-loopback IPv4 address' }, async () => {
+    const { port } = await gatewayOn({ hosts: ['127.0.0.1', REMOTE_IP ?? ''] });
+    const remote = `ws://${REMOTE_IP}:${port}`;
+    for (let i = 1; i <= 10; i++) {
+      const { res } = await connectWith(remote, wrong(i));
+      assert.equal(res.error?.details?.code, 'AUTH_TOKEN_MISMATCH', `attempt ${i}`);
+    }
+    const { client, res } = await connectWith(remote, operatorParams());
+    assert.equal(res.error?.code, 'INVALID_REQUEST');
+    assert.equal(res.error?.message, 'unauthorized: too many failed authentication attempts (retry later)');
+    assert.deepEqual(res.error?.details, {
+      code: 'AUTH_RATE_LIMITED', authReason: 'rate_limited', canRetryWithDeviceToken: false, recommendedNextStep: 'wait_then_retry',
+    });
+    assert.equal(res.error?.retryable, true);
+    assert.ok((res.error?.retryAfterMs ?? 0) > 290_000 && (res.error?.retryAfterMs ?? 0) <= 300_000);
+    assert.deepEqual(await client.waitClose(), { code: 1008, reason: 'unauthorized: too many failed authentication attempts (retry later)' });
+    const fromLoopback = await connectWith(`ws://127.0.0.1:${port}`, operatorParams());
+    assert.equal(fromLoopback.res.ok, true, 'another address is not locked out');
+    fromLoopback.client.terminate();
+  });
+
+  it('answers loopback failures later and later but never locks loopback out', async () => {
+    const { url } = await gatewayOn();
+    const elapsed: number[] = [];
+    for (let i = 1; i <= 3; i++) {
+      const started = Date.now();
+      const { res } = await connectWith(url, wrong(i));
+      elapsed.push(Date.now() - started);
+      assert.equal(res.error?.details?.code, 'AUTH_TOKEN_MISMATCH');
+    }
+    assert.ok(elapsed[0]! >= 240 && elapsed[1]! >= 490 && elapsed[2]! >= 990, `answers after ${elapsed.join(', ')} ms`);
+    const started = Date.now();
+    const { client, res } = await connectWith(url, operatorParams());
+    assert.equal(res.ok, true);
+    assert.ok(Date.now() - started < 240, 'the right token is accepted at once');
+    client.terminate();
+  });
+
+  it('honours gateway.auth.rateLimit (here: loopback not exempt, two attempts)', async () => {
+    const { url } = await gatewayOn({ config: { gateway: { auth: { rateLimit: { maxAttempts: 2, exemptLoopback: false } } } } });
+    await connectWith(url, wrong(1));
+    await connectWith(url, wrong(2));
+    const { res } = await connectWith(url, operatorParams());
+    assert.equal(res.error?.details?.code, 'AUTH_RATE_LIMITED');
+  });
+
+  it('closes a handshake that queues more than 15 frames while its refusal is held back', async () => {
+    const { url } = await gatewayOn();
+    const c = await RawClient.open(url);
+    c.send({ type: 'req', id: 'c1', method: 'connect', params: wrong(0) });
+    for (let i = 0; i <= MAX_PENDING_HANDSHAKE_FRAMES; i++) c.send({ type: 'req', id: `h${i}`, method: 'health' });
+    assert.deepEqual(await c.waitClose(), { code: 1008, reason: 'too many pending handshake frames' });
+    assert.deepEqual(c.frames.filter((f) => f.type === 'res'), [], 'neither the connect nor a queued frame was answered');
+  });
+});
