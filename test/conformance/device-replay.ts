@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { buildSignedPayload, payloadFieldsOf } from '../../src/gateway/auth/device-proof.js';
+import { buildSignedPayload, payloadFieldsOf } from '../../src/protocol/device-auth.js';
 import type { ConnectParams, DeviceProof } from '../../src/protocol/schema/connect.js';
 import { newTestDevice, signWith, type TestDevice } from '../helpers/test-device.js';
 import { isCloseEntry, isObject, substitutePlaceholders, type FrameEntry, type JsonObject, type VectorFile } from './vector-file.js';

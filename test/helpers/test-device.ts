@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { buildSignedPayload, payloadFieldsOf } from '../../src/gateway/auth/device-proof.js';
+import { buildSignedPayload, payloadFieldsOf } from '../../src/protocol/device-auth.js';
 import type { ConnectParams, DeviceProof } from '../../src/protocol/schema/connect.js';
 
 /** A throwaway Ed25519 device identity for tests. */

@@ -6,10 +6,8 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { GatewayError } from '../../protocol/errors.js';
 import type { ConnectParams, DeviceProof } from '../../protocol/schema/connect.js';
-import {
-  buildSignedPayload, decodePublicKey, deviceIdOf, normalizePublicKey, payloadFieldsOf, verifyDeviceProof,
-  verifyPayloadSignature, type SignedPayloadFields,
-} from './device-proof.js';
+import { buildSignedPayload, payloadFieldsOf, type SignedPayloadFields } from '../../protocol/device-auth.js';
+import { decodePublicKey, deviceIdOf, normalizePublicKey, verifyDeviceProof, verifyPayloadSignature } from './device-proof.js';
 
 // Compiled to dist/src/gateway/auth/: the repository root is four levels up.
 const VECTOR_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'test', 'conformance', 'vectors', 'device-signature.json');
