@@ -1,3 +1,4 @@
+import { planDeviceAuth, type DeviceAuthPlan } from '../client/device-auth.js';
 import { GatewayClient, RequestError, TransportError } from '../client/gateway-client.js';
 import { buildConnectParams } from '../client/frames.js';
 import { resolveTarget, TargetError, type Target, type TargetFlags } from '../client/target.js';
@@ -84,8 +85,15 @@ export function describeFailure(err: unknown, target: Target, configPath: string
   if (err instanceof RequestError) {
     const s = err.shape;
     const json = { type: 'gateway_request_error', code: s.code, message: s.message, ...(s.details !== undefined ? { details: s.details } : {}), retryable: s.retryable ?? false };
+    const pairing = (s.details as { code?: string; requestId?: string } | undefined);
+    const hint =
+      pairing?.code === 'PAIRING_REQUIRED' && pairing.requestId
+        ? `\nThis device is waiting for approval. On the gateway host run: farclaw devices approve ${pairing.requestId}`
+        : '';
     const line =
-      during === 'connect'
+      hint !== ''
+        ? `gateway connect failed: GatewayClientRequestError: ${s.message}${hint}`
+        : during === 'connect'
         ? `gateway connect failed: GatewayClientRequestError: ${s.message}\n${prefix}${s.message}`
         : `${prefix}${s.code}: ${s.message}`;
     return new CliError(line, 1, json, undefined, during === 'connect');
@@ -119,10 +127,17 @@ export async function callOnce(
     clientId: client.id, mode: client.mode, version: farclawVersion(), scopes: scopesFor(method),
     token: target.token, password: target.password, ...(client.displayName ? { displayName: client.displayName } : {}),
   });
+  let device: DeviceAuthPlan;
+  try {
+    device = planDeviceAuth(target.url, connectParams, resolvePaths(env).stateDir);
+  } catch (err) {
+    throw new CliError(`${prefix}${(err as Error).message}`, 1, { type: 'cli_error', message: (err as Error).message });
+  }
   try {
     try {
-      await gc.connect(target.url, connectParams, timeoutMs);
+      device.accept(await gc.connect(target.url, (challenge) => device.params(challenge), timeoutMs));
     } catch (err) {
+      device.reject(err);
       throw describeFailure(err, target, configPath, 'connect', prefix);
     }
     try {

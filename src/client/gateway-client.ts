@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { ErrorCode, GatewayError, type ErrorShape } from '../protocol/errors.js';
-import type { ConnectParams } from '../protocol/schema/connect.js';
+import type { ConnectChallenge, ConnectParams } from '../protocol/schema/connect.js';
 import type { HelloOk } from '../protocol/schema/snapshot.js';
 import { CloseCode, TICK_INTERVAL_MS } from '../protocol/version.js';
 import { connectionLost, RequestError, TransportError } from './errors.js';
@@ -67,8 +67,16 @@ export class GatewayClient {
     return this.hello !== undefined && this.ws?.readyState === WebSocket.OPEN;
   }
 
-  /** Opens the socket and completes the handshake within `timeoutMs`. */
-  async connect(url: string, params: ConnectParams, timeoutMs: number, headers: Record<string, string> = {}): Promise<HelloOk> {
+  /**
+   * Opens the socket and completes the handshake within `timeoutMs`. `params` may be a function
+   * of the challenge, for clients that sign a device proof over its nonce.
+   */
+  async connect(
+    url: string,
+    params: ConnectParams | ((challenge: ConnectChallenge) => ConnectParams),
+    timeoutMs: number,
+    headers: Record<string, string> = {},
+  ): Promise<HelloOk> {
     const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, headers });
     this.ws = ws;
     return await new Promise<HelloOk>((resolve, reject) => {
@@ -104,7 +112,16 @@ export class GatewayClient {
           return;
         }
         if (frame.type === 'event' && frame.event === 'connect.challenge' && this.hello === undefined) {
-          const req = buildRequest(++this.seq, 'connect', params);
+          const challenge = frame.payload as ConnectChallenge;
+          let connectParams: ConnectParams;
+          try {
+            connectParams = typeof params === 'function' ? params(challenge) : params;
+          } catch (err) {
+            fail(err instanceof Error ? err : new Error(String(err)));
+            ws.terminate();
+            return;
+          }
+          const req = buildRequest(++this.seq, 'connect', connectParams);
           this.track(req.id, undefined).then(
             (payload) => {
               clearTimeout(timer);
