@@ -8,7 +8,6 @@ import {
   CloseCode, MAX_BUFFERED_BYTES, MAX_CLOSE_REASON_BYTES, MAX_PAYLOAD_BYTES, MAX_PENDING_HANDSHAKE_FRAMES,
   MAX_UNAUTHORIZED_IN_A_ROW,
 } from '../../protocol/version.js';
-import type { Logger } from '../../infra/logger.js';
 import type { GatewayServices, Principal } from '../context.js';
 import type { Dispatcher } from '../dispatcher.js';
 import { HandshakeRefusal, processConnect, type SocketFacts } from './handshake.js';
@@ -54,7 +53,6 @@ export class Connection {
   private readonly handshakeTimer: NodeJS.Timeout;
   /** Resolves once the socket is fully closed. */
   readonly closed: Promise<void>;
-  private readonly log: Logger;
   isAlive = true;
 
   constructor(
@@ -62,14 +60,23 @@ export class Connection {
     readonly facts: Omit<SocketFacts, 'connId' | 'nonce' | 'signal'>,
     private readonly host: ConnectionHost,
   ) {
-    this.log = host.services.logger.child({ conn: this.connId, remote: facts.remoteAddress });
+
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
     ws.on('message', (data) => this.onMessage(data));
     ws.on('pong', () => (this.isAlive = true));
     ws.on('close', (code) => this.onClose(code));
-    ws.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
+    ws.on('error', (err) => this.log('debug', { err: err.message }, 'socket error'));
     this.handshakeTimer = setTimeout(() => this.close(CloseCode.NORMAL, ''), host.handshakeTimeoutMs);
     this.send({ type: 'event', event: 'connect.challenge', payload: { nonce: this.nonce, ts: Date.now(), capabilities: [] } });
+  }
+
+  /**
+   * Logs with this connection's ids. No child logger is kept per socket: 2,000 idle
+   * connections should not hold 2,000 loggers.
+   */
+  private log(level: 'debug' | 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void {
+    const logger = this.host.services.logger;
+    if (logger.isLevelEnabled(level)) logger[level]({ conn: this.connId, remote: this.facts.remoteAddress, ...fields }, msg);
   }
 
   get inflightCount(): number {
@@ -84,7 +91,7 @@ export class Connection {
   send(frame: unknown): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.log.warn('slow consumer: send buffer over limit, closing');
+      this.log('warn', {}, 'slow consumer: send buffer over limit, closing');
       this.ws.terminate();
       return;
     }
@@ -121,7 +128,7 @@ export class Connection {
   }
 
   private onClose(code: number): void {
-    this.log.debug({ code }, 'socket closed');
+    this.log('debug', { code }, 'socket closed');
     this.markClosed();
   }
 
@@ -192,7 +199,7 @@ export class Connection {
       this.state = 'open';
       this.raisePayloadLimit();
       this.reply(id, true, hello);
-      this.log.info({ clientId: principal.client.id, mode: principal.client.mode, role: principal.role }, 'client connected');
+      this.log('info', { clientId: principal.client.id, mode: principal.client.mode, role: principal.role }, 'client connected');
       this.host.onAuthenticated(this);
       const queued = this.pending;
       this.pending = [];
@@ -200,12 +207,12 @@ export class Connection {
     } catch (err) {
       if (this.state !== 'connecting') return;
       if (!(err instanceof HandshakeRefusal)) {
-        this.log.error({ err }, 'handshake failed unexpectedly');
+        this.log('error', { err }, 'handshake failed unexpectedly');
         this.reply(id, false, toErrorShape(err));
         this.close(CloseCode.POLICY, 'internal error');
         return;
       }
-      this.log.info({ reason: err.error.message }, 'handshake refused');
+      this.log('info', { reason: err.error.message }, 'handshake refused');
       this.reply(id, false, err.error.toShape());
       this.close(err.closeCode, err.closeReason);
     }
@@ -253,7 +260,7 @@ export class Connection {
       const payload = await this.host.dispatcher.invoke({ services: this.host.services, principal }, method, params);
       this.reply(id, true, payload);
     } catch (err) {
-      if (!(err instanceof GatewayError)) this.log.error({ err, method }, 'method failed');
+      if (!(err instanceof GatewayError)) this.log('error', { err, method }, 'method failed');
       this.reply(id, false, toErrorShape(err));
     } finally {
       if (--this.inflight === 0) this.drained?.();
