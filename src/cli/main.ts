@@ -11,6 +11,10 @@ import { runGatewayProbe, type ProbeFlags } from './commands/gateway-probe.js';
 import { runGatewayAgent, runGatewaySend, type AgentFlags, type SendFlags } from './commands/gateway-send.js';
 import { runGatewayStatus, type GatewayStatusFlags } from './commands/gateway-status.js';
 import { runStatus, type StatusFlags } from './commands/status.js';
+import {
+  runDevicesApprove, runDevicesList, runDevicesReject, runDevicesRemove, runDevicesRename, runDevicesRevoke, runDevicesRotate,
+  type DevicesFlags,
+} from './commands/devices.js';
 
 function callOptions(cmd: Command): Command {
   return cmd
@@ -107,6 +111,29 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .option('--json', 'machine-readable output')
     .option('--timeout <ms>', 'timeout in milliseconds', '60000')
     .action((opts: CallFlags) => setExit(runHealth(opts, env)));
+  const devices = program.command('devices').description('approve pairing requests and manage paired devices and their tokens');
+  devices.addHelpText('after', '\nA <deviceId> may be shortened to a unique prefix of 8 or more characters, as `devices list` shows it.');
+  callOptions(devices.command('list').description('list pending pairing requests and paired devices (token values are never shown)'))
+    .action((opts: CallFlags) => setExit(runDevicesList(opts, env)));
+  callOptions(devices.command('approve [requestId]').description('approve a pending pairing request; --latest approves the newest one'))
+    .option('--latest', 'approve the newest pending request (check it with `farclaw devices list` first)')
+    .action((requestId: string | undefined, opts: DevicesFlags) => setExit(runDevicesApprove(requestId, opts, env)));
+  callOptions(devices.command('reject <requestId>').description('reject a pending pairing request'))
+    .action((requestId: string, opts: CallFlags) => setExit(runDevicesReject(requestId, opts, env)));
+  callOptions(devices.command('remove <deviceId>').description('forget a paired device and close its sessions'))
+    .action((deviceId: string, opts: CallFlags) => setExit(runDevicesRemove(deviceId, opts, env)));
+  callOptions(devices.command('rename <deviceId> <name>').description('set the name a paired device is listed under (at most 64 characters)'))
+    .action((deviceId: string, name: string, opts: CallFlags) => setExit(runDevicesRename(deviceId, name, opts, env)));
+  callOptions(devices.command('rotate [deviceId]').description('issue a new device token for one role; the old one stops working'))
+    .option('--device <id>', 'device id (instead of the argument)')
+    .option('--role <role>', 'role of the token (operator, node)')
+    .option('--scope <scope>', 'scope of the new token (repeatable; default: the current ones)', (s: string, prev: string[] | undefined) => [...(prev ?? []), s])
+    .option('--show-token', 'print a token the gateway delivers to this CLI (only when rotating this CLI\'s own device)')
+    .action((deviceId: string | undefined, opts: DevicesFlags) => setExit(runDevicesRotate(deviceId, opts, env)));
+  callOptions(devices.command('revoke [deviceId]').description('revoke the device token of one role and close the sessions using it'))
+    .option('--device <id>', 'device id (instead of the argument)')
+    .option('--role <role>', 'role of the token (operator, node)')
+    .action((deviceId: string | undefined, opts: DevicesFlags) => setExit(runDevicesRevoke(deviceId, opts, env)));
   return program;
 }
 

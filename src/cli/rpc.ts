@@ -113,7 +113,13 @@ export async function callOnce(
   flags: CallFlags,
   client: Pick<ConnectParams['client'], 'id' | 'mode'> & { displayName?: string },
   env: NodeJS.ProcessEnv,
-  opts: { prefix?: string; defaultTimeoutMs?: number; resolved?: { target: Target; configPath: string } } = {},
+  opts: {
+    prefix?: string;
+    defaultTimeoutMs?: number;
+    resolved?: { target: Target; configPath: string };
+    /** Scopes to request instead of the method's least-privilege set (e.g. an admin retry). */
+    scopes?: string[];
+  } = {},
 ): Promise<unknown> {
   const prefix = opts.prefix ?? '';
   const timeoutMs = parseTimeout(flags.timeout, opts.defaultTimeoutMs ?? 10_000);
@@ -124,7 +130,7 @@ export async function callOnce(
   }
   const gc = new GatewayClient();
   const connectParams = buildConnectParams({
-    clientId: client.id, mode: client.mode, version: farclawVersion(), scopes: scopesFor(method),
+    clientId: client.id, mode: client.mode, version: farclawVersion(), scopes: opts.scopes ?? scopesFor(method),
     token: target.token, password: target.password, ...(client.displayName ? { displayName: client.displayName } : {}),
   });
   let device: DeviceAuthPlan;

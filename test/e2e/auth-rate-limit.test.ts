@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { MAX_PENDING_HANDSHAKE_FRAMES } from '../../src/protocol/version.js';
-import { connectWith, nonLoopbackIPv4, operatorParams } from '../helpers/device-session.js';
-import { TEST_TOKEN } from '../helpers/gateway-process.js';
+import { connectWith, operatorParams } from '../helpers/device-session.js';
+import { startGateway, TEST_TOKEN } from '../helpers/gateway-process.js';
 import { startInProcessGateway, type InProcessOptions } from '../helpers/in-process-gateway.js';
+import { createNetnsPair } from '../helpers/netns.js';
+import { NetnsRelay } from '../helpers/netns-relay.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { tmpHome } from '../helpers/tmp-home.js';
 
-const REMOTE_IP = nonLoopbackIPv4();
 const wrong = (i: number) => operatorParams(['operator.read'], { token: `wrong-token-${i}` });
 
 describe('failed-auth rate limiting over real sockets (remote-access.md 6.3)', () => {
@@ -24,9 +25,19 @@ describe('failed-auth rate limiting over real sockets (remote-access.md 6.3)', (
     return started;
   }
 
-  it('locks a remote address out after ten failures, even for the right token', { skip: REMOTE_IP ? false : 'no non-loopback IPv4 address' }, async () => {
-    const { port } = await gatewayOn({ hosts: ['127.0.0.1', REMOTE_IP ?? ''] });
-    const remote = `ws://${REMOTE_IP}:${port}`;
+  it('locks a remote address out after ten failures, even for the right token', async () => {
+    // The gateway (`--bind lan`) and the remote client sit in two namespaces joined by a veth pair.
+    const pair = await createNetnsPair();
+    disposers.push(() => pair.dispose());
+    const [inGateway, inClient] = await Promise.all([NetnsRelay.start(pair.gateway), NetnsRelay.start(pair.client)]);
+    disposers.push(() => Promise.all([inGateway.close(), inClient.close()]));
+    const gw = await startGateway({
+      args: ['--bind', 'lan', '--token', TEST_TOKEN],
+      spawnPrefix: pair.gateway.prefix,
+      isReady: async (p) => (await inGateway.httpStatus(`http://127.0.0.1:${p}/readyz`)) === 200,
+    });
+    disposers.push(() => gw.stop());
+    const remote = { url: `ws://${pair.gateway.address}:${gw.port}`, via: inClient };
     for (let i = 1; i <= 10; i++) {
       const { res } = await connectWith(remote, wrong(i));
       assert.equal(res.error?.details?.code, 'AUTH_TOKEN_MISMATCH', `attempt ${i}`);
@@ -40,7 +51,7 @@ describe('failed-auth rate limiting over real sockets (remote-access.md 6.3)', (
     assert.equal(res.error?.retryable, true);
     assert.ok((res.error?.retryAfterMs ?? 0) > 290_000 && (res.error?.retryAfterMs ?? 0) <= 300_000);
     assert.deepEqual(await client.waitClose(), { code: 1008, reason: 'unauthorized: too many failed authentication attempts (retry later)' });
-    const fromLoopback = await connectWith(`ws://127.0.0.1:${port}`, operatorParams());
+    const fromLoopback = await connectWith({ url: gw.url, via: inGateway }, operatorParams());
     assert.equal(fromLoopback.res.ok, true, 'another address is not locked out');
     fromLoopback.client.terminate();
   });

@@ -1,36 +1,48 @@
+// Pairing as a remote device sees it: the gateway runs as a real process (`--bind lan`) in one
+// network namespace and the device in another, joined by a veth pair (netns.ts); the admin is a
+// loopback client inside the gateway's namespace. Expectations: protocol.md 5.3, 6.1-6.3.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startInProcessGateway } from '../helpers/in-process-gateway.js';
-import { TEST_TOKEN } from '../helpers/gateway-process.js';
+import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
 import {
-  adminClient, approve, challengeOf, connectWith, nodeParams, nonLoopbackIPv4, operatorParams,
+  adminClient, approve, challengeOf, connectWith, nodeParams, openClient, operatorParams, type Endpoint,
 } from '../helpers/device-session.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { createNetnsPair, type NetnsPair } from '../helpers/netns.js';
+import { NetnsRelay } from '../helpers/netns-relay.js';
+import { testClock, type TestClock } from '../helpers/test-clock.js';
 import { newTestDevice, withDeviceProof } from '../helpers/test-device.js';
-import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
-import type { Gateway } from '../../src/gateway/gateway.js';
 
-const REMOTE_IP = nonLoopbackIPv4();
+/** Namespaces, relays, a gateway process: allow for slow starts on a loaded machine. */
+const SETUP_TIMEOUT_MS = 60_000;
 
-describe('device pairing over real sockets (protocol.md 5, 6)', { skip: REMOTE_IP ? false : 'no non-loopback IPv4 address on this host' }, () => {
-  let home: TmpHome;
-  let gateway: Gateway;
-  let local: string;
-  let remote: string;
-  const clock = { offsetMs: 0 };
+describe('device pairing of a remote device over a veth pair (protocol.md 5, 6)', () => {
+  let pair: NetnsPair;
+  let inGateway: NetnsRelay;
+  let inClient: NetnsRelay;
+  let gw: RunningGateway;
+  let clock: TestClock;
+  let local: Endpoint;
+  let remote: Endpoint;
 
   before(async () => {
-    home = tmpHome();
-    const started = await startInProcessGateway(home, {
-      token: TEST_TOKEN, hosts: ['127.0.0.1', REMOTE_IP ?? '127.0.0.1'], now: () => Date.now() + clock.offsetMs,
+    pair = await createNetnsPair();
+    [inGateway, inClient] = await Promise.all([NetnsRelay.start(pair.gateway), NetnsRelay.start(pair.client)]);
+    clock = testClock();
+    gw = await startGateway({
+      args: ['--bind', 'lan', '--token', TEST_TOKEN],
+      spawnPrefix: pair.gateway.prefix,
+      nodeArgs: clock.nodeArgs,
+      env: clock.env,
+      isReady: async (port) => (await inGateway.httpStatus(`http://127.0.0.1:${port}/readyz`)) === 200,
     });
-    gateway = started.gateway;
-    local = `ws://127.0.0.1:${started.port}`;
-    remote = `ws://${REMOTE_IP}:${started.port}`;
-  });
+    local = { url: `ws://127.0.0.1:${gw.port}`, via: inGateway };
+    remote = { url: `ws://${pair.gateway.address}:${gw.port}`, via: inClient };
+  }, { timeout: SETUP_TIMEOUT_MS });
   after(async () => {
-    await gateway.stop();
-    home.dispose();
+    await gw?.stop();
+    await Promise.all([inGateway?.close(), inClient?.close()]);
+    await pair?.dispose();
+    clock?.dispose();
   });
 
   /** A remote device's first connect: refused, with the request id to approve. */
@@ -58,7 +70,7 @@ describe('device pairing over real sockets (protocol.md 5, 6)', { skip: REMOTE_I
     const event = await admin.waitEvent('device.pair.requested');
     assert.equal(event.payload.requestId, requestId);
     assert.equal(event.payload.deviceId, device.id);
-    assert.equal(event.payload.remoteIp, REMOTE_IP);
+    assert.equal(event.payload.remoteIp, pair.client.address);
     await admin.call('health');
     await reader.call('health');
     assert.equal(reader.frames.some((f) => f.event?.startsWith('device.pair.')), false);
@@ -128,12 +140,12 @@ describe('device pairing over real sockets (protocol.md 5, 6)', { skip: REMOTE_I
 
   it('lets a pending request expire after five minutes', async () => {
     const { requestId } = await requestFromRemote();
-    clock.offsetMs += 5 * 60_000;
+    await clock.setOffset(gw, 5 * 60_000);
     try {
       const res = await approve(local, requestId);
       assert.deepEqual(res.error, { code: 'INVALID_REQUEST', message: 'unknown requestId' });
     } finally {
-      clock.offsetMs -= 5 * 60_000;
+      await clock.setOffset(gw, 0);
     }
   });
 
@@ -150,10 +162,10 @@ describe('device pairing over real sockets (protocol.md 5, 6)', { skip: REMOTE_I
 
   it('refuses a device proof replayed on another connection (nonce mismatch)', async () => {
     const device = newTestDevice();
-    const first = await RawClient.open(local);
+    const first = await openClient(local);
     const params = withDeviceProof(device, operatorParams(), challengeOf(first));
     first.terminate();
-    const replay = await RawClient.open(local);
+    const replay = await openClient(local);
     const res = await replay.connect(params as unknown as Record<string, unknown>);
     assert.equal(res.error?.details?.code, 'DEVICE_AUTH_NONCE_MISMATCH');
     assert.deepEqual(await replay.waitClose(), { code: 1008, reason: 'device nonce mismatch' });
@@ -161,7 +173,7 @@ describe('device pairing over real sockets (protocol.md 5, 6)', { skip: REMOTE_I
 
   it('refuses a proof signed by another key', async () => {
     const device = newTestDevice();
-    const c = await RawClient.open(local);
+    const c = await openClient(local);
     const forged = withDeviceProof(newTestDevice(), operatorParams(), challengeOf(c));
     const res = await c.connect({ ...forged, device: { ...forged.device, id: device.id, publicKey: device.publicKey } });
     assert.deepEqual(res.error, {

@@ -1,18 +1,18 @@
-import { networkInterfaces } from 'node:os';
 import type { ConnectParams } from '../../src/protocol/schema/connect.js';
 import { TEST_TOKEN } from './gateway-process.js';
 import { RawClient, type Frame } from './raw-client.js';
 import { withDeviceProof, type TestDevice } from './test-device.js';
 
 /**
- * A non-loopback IPv4 address of this host, if any. A gateway listening on it and a client
- * connecting to it make a remote peer (not direct-local) without leaving the machine.
+ * Where a test client connects: a URL dialled from this process, or a URL dialled from inside
+ * a network namespace by a relay there (`{ url, via: NetnsRelay }`), which is how a test plays
+ * a remote peer (netns.ts).
  */
-export function nonLoopbackIPv4(): string | undefined {
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return undefined;
+export type Endpoint = string | { url: string; via: { open(url: string): Promise<RawClient> } };
+
+/** Opens a socket to `to` and waits for `connect.challenge`. */
+export async function openClient(to: Endpoint): Promise<RawClient> {
+  return typeof to === 'string' ? await RawClient.open(to) : await to.via.open(to.url);
 }
 
 /** An operator CLI connect with the shared token (cli/cli, like the raw clients of the vectors). */
@@ -39,22 +39,22 @@ export function challengeOf(c: RawClient): { nonce: string; ts: number } {
 }
 
 /** Opens a socket and connects with `params`, proved by `device` when given. */
-export async function connectWith(url: string, params: ConnectParams, device?: TestDevice): Promise<{ client: RawClient; res: Frame }> {
-  const client = await RawClient.open(url);
+export async function connectWith(to: Endpoint, params: ConnectParams, device?: TestDevice): Promise<{ client: RawClient; res: Frame }> {
+  const client = await openClient(to);
   const full = device ? withDeviceProof(device, params, challengeOf(client)) : params;
   const res = await client.connect(full as unknown as Record<string, unknown>);
   return { client, res };
 }
 
 /** A device-less local operator with admin and pairing scopes (the vectors' admin). */
-export async function adminClient(loopbackUrl: string, scopes = ['operator.admin', 'operator.pairing']): Promise<RawClient> {
+export async function adminClient(loopbackUrl: Endpoint, scopes = ['operator.admin', 'operator.pairing']): Promise<RawClient> {
   const { client, res } = await connectWith(loopbackUrl, operatorParams(scopes));
   if (res.ok !== true) throw new Error(`admin connect refused: ${JSON.stringify(res.error)}`);
   return client;
 }
 
 /** Approves a pending request as a local admin. */
-export async function approve(loopbackUrl: string, requestId: string): Promise<Frame> {
+export async function approve(loopbackUrl: Endpoint, requestId: string): Promise<Frame> {
   const admin = await adminClient(loopbackUrl);
   try {
     return await admin.call('device.pair.approve', { requestId });

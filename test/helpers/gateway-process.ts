@@ -31,6 +31,18 @@ export interface GatewayOptions {
   port?: number | null;
   /** Wait for /readyz (default true). */
   waitReady?: boolean;
+  /**
+   * A command line to run `node farclaw.js …` under, e.g. a namespace's `ip netns exec <name>`
+   * (netns.ts). The gateway's pid stays `proc.pid` as long as the prefix execs its command.
+   */
+  spawnPrefix?: readonly string[];
+  /** Node options before the CLI entry (e.g. `--import` of a test preload). */
+  nodeArgs?: readonly string[];
+  /**
+   * Says whether /readyz answers 200, instead of a fetch from this process, which cannot reach a
+   * gateway inside a network namespace (use `NetnsRelay.httpStatus` there).
+   */
+  isReady?: (port: number) => Promise<boolean>;
 }
 
 export interface RunningGateway {
@@ -50,8 +62,11 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   const home = opts.home ?? tmpHome();
   if (opts.config !== undefined) home.writeConfig(opts.config);
   const port = opts.port === null ? 0 : (opts.port ?? (await freePort()));
-  const args = [FARCLAW_BIN, 'gateway', 'run', ...(opts.port === null ? [] : ['--port', String(port)]), ...(opts.args ?? [])];
-  const proc = spawn(process.execPath, args, {
+  const args = [
+    ...(opts.nodeArgs ?? []), FARCLAW_BIN, 'gateway', 'run', ...(opts.port === null ? [] : ['--port', String(port)]), ...(opts.args ?? []),
+  ];
+  const [command, ...prefixArgs] = [...(opts.spawnPrefix ?? []), process.execPath];
+  const proc = spawn(command ?? process.execPath, [...prefixArgs, ...args], {
     env: { ...home.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -80,14 +95,14 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
       return code;
     },
   };
+  const isReady = opts.isReady ?? (async (p: number) => (await fetch(`http://127.0.0.1:${p}/readyz`)).status === 200);
   if (opts.waitReady !== false) {
     try {
       await waitFor(
         `gateway on port ${port} to be ready`,
         async () => {
           if (exitCode !== undefined) throw new Error(`gateway exited with ${exitCode}: ${err.trim()}`);
-          const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-          return res.status === 200;
+          return await isReady(port);
         },
         15_000,
       );
@@ -99,13 +114,15 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   return gw;
 }
 
-/** Runs a farclaw CLI command to completion. */
+/** Runs a farclaw CLI command to completion (under `spawnPrefix`, e.g. inside a namespace, when given). */
 export async function runFarclaw(
   args: string[],
   env: NodeJS.ProcessEnv,
   timeoutMs = 30_000,
+  spawnPrefix: readonly string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [FARCLAW_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...prefixArgs] = [...spawnPrefix, process.execPath];
+  const proc = spawn(command ?? process.execPath, [...prefixArgs, FARCLAW_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -64,12 +64,14 @@ export async function ensurePeer(): Promise<Peer> {
  * `env` is used as given (pass `peer.env(...)` or a tmpHome env), except that Node 24's `bin`
  * dir is put first on PATH and the variables set by `npm test` and node:test are removed. The
  * working directory is `env.HOME`. The CLI runs in its own process group, which is killed on
- * timeout and after the CLI exits, so nothing it spawned outlives the call.
+ * timeout and after the CLI exits, so nothing it spawned outlives the call. `spawnPrefix` (e.g. a
+ * namespace's `ip netns exec <name>`, which execs its command) runs the CLI under it.
  */
 export async function runOpenclaw(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   timeoutMs = 60_000,
+  spawnPrefix: readonly string[] = [],
 ): Promise<OpenclawResult> {
   const peer = await ensurePeer();
   const childEnv: NodeJS.ProcessEnv = {};
@@ -78,7 +80,8 @@ export async function runOpenclaw(
   }
   withNodeFirstOnPath(childEnv, dirname(peer.nodeBin));
   // The CLI reads a `.env` from its working directory; never let it find this repository's.
-  return await runInProcessGroup(peer.nodeBin, [peer.openclawEntry, ...args], {
+  const [command, ...prefixArgs] = [...spawnPrefix, peer.nodeBin];
+  return await runInProcessGroup(command ?? peer.nodeBin, [...prefixArgs, peer.openclawEntry, ...args], {
     env: childEnv,
     cwd: env.HOME ?? peer.cacheDir,
     timeoutMs,

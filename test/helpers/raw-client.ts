@@ -12,33 +12,73 @@ export interface Frame {
   stateVersion?: { presence: number; health: number };
 }
 
+/** What a RawClient hears from its socket. */
+export interface FrameSink {
+  frame(text: string): void;
+  closed(code: number, reason: string): void;
+  /** The server answered the upgrade with a plain HTTP response of this status. */
+  upgradeRefused(status: number): void;
+}
+
+/**
+ * A WebSocket as RawClient drives it: ws's own in this process (`wsFrameSocket`), or one
+ * relayed from inside a network namespace (netns-relay.ts).
+ */
+export interface FrameSocket {
+  send(text: string): void;
+  terminate(): void;
+  /** Called once, by the RawClient constructor, before any event can be delivered. */
+  attach(sink: FrameSink): void;
+}
+
+/** A ws WebSocket in this process as a FrameSocket. */
+export function wsFrameSocket(url: string, headers: Record<string, string> = {}): FrameSocket {
+  const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+  return {
+    send: (text) => ws.send(text),
+    terminate: () => ws.terminate(),
+    attach(sink) {
+      ws.on('message', (data) => sink.frame(data.toString()));
+      ws.on('close', (code, reason) => sink.closed(code, reason.toString()));
+      ws.on('unexpected-response', (_req, res) => sink.upgradeRefused(res.statusCode ?? 0));
+      ws.on('error', () => undefined);
+    },
+  };
+}
+
 /** A bare WebSocket peer that records every frame and the close, for black-box checks. */
 export class RawClient {
   readonly frames: Frame[] = [];
   close: { code: number; reason: string } | undefined;
   upgradeStatus: number | undefined;
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      try {
-        this.frames.push(JSON.parse(data.toString()) as Frame);
-      } catch {
-        this.frames.push({ type: 'unparsable' });
-      }
+  private constructor(private readonly socket: FrameSocket) {
+    socket.attach({
+      frame: (text) => {
+        try {
+          this.frames.push(JSON.parse(text) as Frame);
+        } catch {
+          this.frames.push({ type: 'unparsable' });
+        }
+      },
+      closed: (code, reason) => (this.close = { code, reason }),
+      upgradeRefused: (status) => (this.upgradeStatus = status),
     });
-    ws.on('close', (code, reason) => (this.close = { code, reason: reason.toString() }));
-    ws.on('unexpected-response', (_req, res) => (this.upgradeStatus = res.statusCode));
-    ws.on('error', () => undefined);
   }
 
-  /** Opens a socket and waits for `connect.challenge`. */
+  /** Opens a socket from this process and waits for `connect.challenge`. */
   static async open(url: string, headers: Record<string, string> = {}): Promise<RawClient> {
-    const c = new RawClient(new WebSocket(url, { headers, perMessageDeflate: false }));
+    return await RawClient.over(wsFrameSocket(url, headers));
+  }
+
+  /** Wraps an opening socket and waits for `connect.challenge`. */
+  static async over(socket: FrameSocket): Promise<RawClient> {
+    const c = new RawClient(socket);
     await c.waitEvent('connect.challenge');
     return c;
   }
 
   send(frame: unknown): void {
-    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
   async waitRes(id: string, timeoutMs = 10_000): Promise<Frame> {
@@ -65,7 +105,7 @@ export class RawClient {
   }
 
   terminate(): void {
-    this.ws.terminate();
+    this.socket.terminate();
   }
 }
 
