@@ -30,10 +30,25 @@ function verifyingKey(key: KeyObject): KeyObject | undefined {
 }
 
 /**
+ * Decoded keys of recently seen devices. Building a KeyObject costs ~200 µs, more than the
+ * signature check itself, and the same few devices reconnect over and over.
+ */
+const DECODED_CACHE_MAX = 1024;
+const decodedCache = new Map<string, DecodedPublicKey | undefined>();
+
+/**
  * Decodes `device.publicKey`: raw 32 bytes in base64url (the wire form), padded or standard
  * base64, or a PEM SPKI. Returns undefined when the text is neither base64 nor a parsable PEM.
  */
 export function decodePublicKey(text: string): DecodedPublicKey | undefined {
+  if (decodedCache.has(text)) return decodedCache.get(text);
+  const decoded = decodeUncached(text);
+  if (decodedCache.size >= DECODED_CACHE_MAX) decodedCache.delete(decodedCache.keys().next().value as string);
+  decodedCache.set(text, decoded);
+  return decoded;
+}
+
+function decodeUncached(text: string): DecodedPublicKey | undefined {
   const trimmed = text.trim();
   try {
     if (trimmed.includes('BEGIN')) {
