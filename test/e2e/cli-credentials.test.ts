@@ -3,12 +3,13 @@
 // Expectations: shared/spec/acceptance.md D and E, remote-access.md 7.2, 7.3, 13.1, 13.5, 13.6;
 // OpenClaw names mapped to farclaw (FARCLAW_*, ~/.farclaw/farclaw.json, "farclaw does not …").
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { assertExit, assertHasLine, jsonOut, show, stderrLine1, type CliResult } from '../helpers/cli-output.js';
 import { freePort } from '../helpers/free-port.js';
 import { runFarclaw, startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
 import { startTcpTripwire, type TcpTripwire } from '../helpers/tcp-tripwire.js';
-import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
+import { useDisposers } from '../helpers/disposers.js';
+import type { TmpHome } from '../helpers/tmp-home.js';
 
 const T = TEST_TOKEN;
 const PW = 'pw-0123456789abcdef0123456789';
@@ -36,19 +37,10 @@ describe('CLI credential resolution and the --url strictness rule (acceptance D,
     await Promise.all([tokenGw?.stop(), passwordGw?.stop(), negativeGw?.stop()]);
   });
 
-  const disposers: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    while (disposers.length) await disposers.pop()?.();
-  });
-  const home = (config?: unknown): TmpHome => {
-    const h = tmpHome();
-    disposers.push(() => h.dispose());
-    if (config !== undefined) h.writeConfig(config);
-    return h;
-  };
+  const { defer, home } = useDisposers();
   const tripwire = async (): Promise<TcpTripwire> => {
     const t = await startTcpTripwire();
-    disposers.push(() => t.close());
+    defer(() => t.close());
     return t;
   };
   const cli = async (h: TmpHome, args: string[], env: NodeJS.ProcessEnv = {}) => await runFarclaw(args, { ...h.env, ...env });

@@ -5,14 +5,15 @@
 // `gateway send` / `gateway agent`, which surface the gateway's own error.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { assertExit, assertHasLine, flatText, jsonOut, linesOf, re, show, stderrLine1 } from '../helpers/cli-output.js';
 import { freePort } from '../helpers/free-port.js';
 import { runFarclaw, startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
 import { FARCLAW_BIN } from '../helpers/paths.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startTcpTripwire, type TcpTripwire } from '../helpers/tcp-tripwire.js';
-import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
+import { useDisposers } from '../helpers/disposers.js';
+import type { TmpHome } from '../helpers/tmp-home.js';
 
 const T = TEST_TOKEN;
 const WRONG = 'wrong-0123456789abcdef012345';
@@ -26,19 +27,10 @@ describe('CLI remote mode, command behaviour and output shapes (acceptance F, O)
     await gw?.stop();
   });
 
-  const disposers: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    while (disposers.length) await disposers.pop()?.();
-  });
-  const home = (config?: unknown): TmpHome => {
-    const h = tmpHome();
-    disposers.push(() => h.dispose());
-    if (config !== undefined) h.writeConfig(config);
-    return h;
-  };
+  const { defer, home } = useDisposers();
   const tripwire = async (mode: 'reset' | 'silent'): Promise<TcpTripwire> => {
     const t = await startTcpTripwire(mode);
-    disposers.push(() => t.close());
+    defer(() => t.close());
     return t;
   };
   const cli = async (h: TmpHome, args: string[], env: NodeJS.ProcessEnv = {}) => await runFarclaw(args, { ...h.env, ...env });
@@ -339,7 +331,7 @@ describe('CLI remote mode, command behaviour and output shapes (acceptance F, O)
         resolve();
       }),
     );
-    disposers.push(async () => {
+    defer(async () => {
       if (healthExit === undefined) health.kill('SIGKILL');
       await healthExited;
     });

@@ -7,13 +7,14 @@ import { spawn } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { assertExit, assertHasLine, jsonOut, linesOf, re, show, stderrLine1 } from '../helpers/cli-output.js';
 import { freePort } from '../helpers/free-port.js';
 import { runFarclaw, startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
 import { FARCLAW_BIN } from '../helpers/paths.js';
 import { startTcpTripwire, type TcpTripwire } from '../helpers/tcp-tripwire.js';
-import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
+import { useDisposers } from '../helpers/disposers.js';
+import type { TmpHome } from '../helpers/tmp-home.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const T = TEST_TOKEN;
@@ -30,19 +31,10 @@ describe('CLI target URL, plaintext policy, profiles and ports (acceptance C, K)
     await gw?.stop();
   });
 
-  const disposers: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    while (disposers.length) await disposers.pop()?.();
-  });
-  const home = (config?: unknown): TmpHome => {
-    const h = tmpHome();
-    disposers.push(() => h.dispose());
-    if (config !== undefined) h.writeConfig(config);
-    return h;
-  };
+  const { defer, home } = useDisposers();
   const tripwire = async (mode: 'reset' | 'silent' = 'reset'): Promise<TcpTripwire> => {
     const t = await startTcpTripwire(mode);
-    disposers.push(() => t.close());
+    defer(() => t.close());
     return t;
   };
   const cli = async (h: TmpHome, args: string[], env: NodeJS.ProcessEnv = {}) => await runFarclaw(args, { ...h.env, ...env });
@@ -325,7 +317,7 @@ describe('CLI target URL, plaintext policy, profiles and ports (acceptance C, K)
         resolve();
       }),
     );
-    disposers.push(async () => {
+    defer(async () => {
       if (exitCode === undefined) proc.kill('SIGTERM');
       await exited;
     });

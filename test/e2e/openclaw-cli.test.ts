@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
 import { ensurePeer, runOpenclaw, type OpenclawResult, type Peer } from '../helpers/peer.js';
 import { tmpHome } from '../helpers/tmp-home.js';
+import { jsonOut } from '../helpers/cli-output.js';
 
 /** The real CLI needs ≈2–4 s per start; this is only a ceiling for a hung call. */
 const CLI_TIMEOUT_MS = 60_000;
@@ -40,18 +41,6 @@ function show(r: OpenclawResult): string {
   return `openclaw ${how}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 }
 
-/** Parses the CLI's `--json` stdout (the whole of it must be one JSON document). */
-function parseJsonOutput(r: OpenclawResult): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(r.stdout);
-  } catch {
-    assert.fail(`stdout is not one JSON document\n${show(r)}`);
-  }
-  assert.ok(typeof value === 'object' && value !== null && !Array.isArray(value), `stdout is not a JSON object\n${show(r)}`);
-  return value as Record<string, unknown>;
-}
-
 function field(obj: unknown, key: string): unknown {
   return typeof obj === 'object' && obj !== null ? (obj as Record<string, unknown>)[key] : undefined;
 }
@@ -81,7 +70,7 @@ describe('the real OpenClaw CLI against our gateway', () => {
   test('`gateway call health --json` exits 0 and prints the health payload', { timeout: TEST_TIMEOUT_MS }, async () => {
     const r = await openclaw(peer, ['gateway', 'call', 'health', '--url', gatewayUrl, '--token', TEST_TOKEN, '--json']);
     assert.equal(r.code, 0, show(r));
-    const health = parseJsonOutput(r);
+    const health = jsonOut(r);
     assert.equal(health.ok, true, show(r));
   });
 
@@ -96,7 +85,7 @@ describe('the real OpenClaw CLI against our gateway', () => {
   test('`health --json` in remote mode reaches the configured gateway and exits 0', { timeout: TEST_TIMEOUT_MS }, async () => {
     const r = await openclaw(peer, ['health', '--json'], remoteConfig);
     assert.equal(r.code, 0, show(r));
-    const health = parseJsonOutput(r);
+    const health = jsonOut(r);
     assert.equal(health.ok, true, show(r));
   });
 
@@ -105,7 +94,7 @@ describe('the real OpenClaw CLI against our gateway', () => {
     // `status` exits 0 even when the gateway is unreachable (remote-access.md 13.2), so the
     // `gateway` object is what tells a working gateway from a broken one.
     assert.equal(r.code, 0, show(r));
-    const gw = parseJsonOutput(r).gateway;
+    const gw = jsonOut(r).gateway;
     assert.equal(field(gw, 'mode'), 'remote', show(r));
     assert.equal(field(gw, 'url'), gatewayUrl, show(r));
     assert.equal(field(gw, 'urlSource'), 'config gateway.remote.url', show(r));
@@ -116,7 +105,7 @@ describe('the real OpenClaw CLI against our gateway', () => {
   test('`gateway probe --json` exits 0 with ok:true and a connected explicit target', { timeout: TEST_TIMEOUT_MS }, async () => {
     const r = await openclaw(peer, ['gateway', 'probe', '--url', gatewayUrl, '--token', TEST_TOKEN, '--json']);
     assert.equal(r.code, 0, show(r));
-    const probe = parseJsonOutput(r);
+    const probe = jsonOut(r);
     assert.equal(probe.ok, true, show(r));
     // The probe also tries the default local port (18789); only the --url target is ours.
     const targets = Array.isArray(probe.targets) ? probe.targets : [];
@@ -145,7 +134,7 @@ describe('the real OpenClaw CLI against our gateway', () => {
     const r = await openclaw(peer, ['gateway', 'call', 'health', '--url', gatewayUrl, '--token', 'wrong', '--json']);
     assert.equal(r.code, 1, show(r));
     // The CLI copies the connect `res` error into its own JSON (remote-access.md 7.5).
-    const error = parseJsonOutput(r).error;
+    const error = jsonOut(r).error;
     assert.equal(field(error, 'type'), 'gateway_request_error', show(r));
     assert.equal(field(error, 'code'), 'INVALID_REQUEST', show(r));
     assert.match(String(field(error, 'message')), /^unauthorized: gateway token mismatch/, show(r));
