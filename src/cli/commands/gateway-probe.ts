@@ -7,7 +7,8 @@ import { probeGateway, type ProbeResult } from '../probe/probe-gateway.js';
 import {
   buildWarnings, gatewaySelf, isPostConnectFailure, isReachable, isScopeLimited, pickPrimary, type ProbedTarget, type ProbeWarning,
 } from '../probe/probe-report.js';
-import { probeBudgetMs, resolveProbeTargets, tailnetIPv4, type ProbeTarget } from '../probe/targets.js';
+import { tailnetIPv4 } from '../../infra/interfaces.js';
+import { probeBudgetMs, resolveProbeTargets, type ProbeTarget } from '../probe/targets.js';
 import { loadCliConfig, parseTimeout } from '../rpc.js';
 
 /** `gateway probe` flags as commander hands them over. */
@@ -142,7 +143,7 @@ export async function runGatewayProbe(flags: ProbeFlags, env: NodeJS.ProcessEnv)
   const warnings = buildWarnings(probed);
   const reachable = probed.filter((e) => isReachable(e.probe));
   if (flags.json) {
-    const tailnet = tailnetIPv4();
+    const tailnet = tailnetIPv4() ?? null;
     const report = {
       ok: reachable.length > 0,
       degraded: probed.some((e) => isPostConnectFailure(e.probe)),

@@ -1,4 +1,3 @@
-import { networkInterfaces } from 'node:os';
 
 /** Where a `gateway probe` target came from (13.6). `sshTunnel` arrives with the SSH issue. */
 export type ProbeTargetKind = 'explicit' | 'configRemote' | 'localLoopback';
@@ -61,14 +60,3 @@ export function probeBudgetMs(overallMs: number, target: Pick<ProbeTarget, 'kind
   return overallMs;
 }
 
-/** This machine's first tailnet (CGNAT 100.64/10) IPv4 address, if any. */
-export function tailnetIPv4(): string | null {
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) {
-      if (a.family !== 'IPv4') continue;
-      const [p, q] = a.address.split('.').map(Number);
-      if (p === 100 && q !== undefined && q >= 64 && q <= 127) return a.address;
-    }
-  }
-  return null;
-}

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import { isIPv4 } from 'node:net';
+import { tailnetIPv4 } from '../../infra/interfaces.js';
 import { StartupError } from './startup-error.js';
 
 export type BindMode = 'loopback' | 'lan' | 'tailnet' | 'auto' | 'custom';
@@ -28,16 +28,6 @@ export function isContainer(env: NodeJS.ProcessEnv = process.env): boolean {
   }
 }
 
-function tailnetIPv4(): string | undefined {
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) {
-      if (a.family !== 'IPv4') continue;
-      const [p, q] = a.address.split('.').map(Number);
-      if (p === 100 && q !== undefined && q >= 64 && q <= 127) return a.address;
-    }
-  }
-  return undefined;
-}
 
 export const isLoopbackHost = (host: string): boolean => host === '::1' || host.startsWith('127.') || host === 'localhost';
 
