@@ -29,9 +29,9 @@ export class Broadcaster {
    * Sends an event to every authenticated socket allowed to see it (protocol.md 7.5); each
    * numbers it with its own `seq`.
    */
-  broadcast(event: string, payload: unknown, stateVersion?: StateVersion): void {
+  broadcast(event: string, payload: unknown, stateVersion?: StateVersion, payloadJson: string | undefined = JSON.stringify(payload)): void {
     for (const conn of this.connections) {
-      if (conn.principal && mayReceiveEvent(event, conn.principal)) conn.sendEvent(event, payload, stateVersion);
+      if (conn.principal && mayReceiveEvent(event, conn.principal)) conn.sendEvent(event, payload, stateVersion, payloadJson);
     }
   }
 

@@ -164,7 +164,8 @@ export class Gateway {
       this.broadcastPresence();
     }
     // The real gateway follows hello-ok with a health event (vector health.json).
-    conn.sendEvent('health', this.services.health.get(), this.stateVersion());
+    const health = this.services.health;
+    conn.sendEvent('health', health.get(), this.stateVersion(), health.getJson());
   }
 
   private onClosed(conn: Connection): void {

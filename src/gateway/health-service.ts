@@ -10,6 +10,7 @@ const HEARTBEAT_EVERY_MS = 30 * 60_000;
  */
 export class HealthService {
   private cached: HealthSnapshot | undefined;
+  private cachedJson: string | undefined;
   version = 0;
 
   constructor(
@@ -20,6 +21,12 @@ export class HealthService {
   get(fresh = false, now = Date.now()): HealthSnapshot {
     if (!fresh && this.cached && now - this.cached.ts < this.deps.maxAgeMs) return this.cached;
     return this.refresh(now);
+  }
+
+  /** The current snapshot serialised once (every connect sends it as a `health` event). */
+  getJson(now = Date.now()): string {
+    const snapshot = this.get(false, now);
+    return (this.cachedJson ??= JSON.stringify(snapshot));
   }
 
   /** Builds a new snapshot and bumps the state version. */
@@ -51,6 +58,7 @@ export class HealthService {
     };
     snapshot.durationMs = Math.round(performance.now() - started);
     this.cached = snapshot;
+    this.cachedJson = undefined;
     this.version++;
     return snapshot;
   }

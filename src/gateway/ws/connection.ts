@@ -89,20 +89,29 @@ export class Connection {
 
   /** Serialises and sends a frame; a client that stops reading is dropped. */
   send(frame: unknown): void {
+    this.sendText(JSON.stringify(frame));
+  }
+
+  private sendText(text: string): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.log('warn', {}, 'slow consumer: send buffer over limit, closing');
       this.ws.terminate();
       return;
     }
-    this.ws.send(JSON.stringify(frame));
+    this.ws.send(text);
   }
 
-  /** A broadcast event: numbered with this socket's `seq`. */
-  sendEvent(event: string, payload: unknown, stateVersion?: StateVersion): void {
+  /**
+   * A broadcast event, numbered with this socket's `seq`. `payloadJson` lets a broadcaster
+   * serialise the payload once for all sockets instead of once per socket.
+   */
+  sendEvent(event: string, payload: unknown, stateVersion?: StateVersion, payloadJson: string | undefined = JSON.stringify(payload)): void {
     if (this.state !== 'open') return;
     this.seq += 1;
-    this.send({ type: 'event', event, payload, seq: this.seq, ...(stateVersion ? { stateVersion } : {}) });
+    const body = payloadJson === undefined ? '' : `,"payload":${payloadJson}`;
+    const sv = stateVersion ? `,"stateVersion":${JSON.stringify(stateVersion)}` : '';
+    this.sendText(`{"type":"event","event":${JSON.stringify(event)}${body},"seq":${this.seq}${sv}}`);
   }
 
   close(code: number, reason: string): void {
