@@ -9,6 +9,8 @@ import type { AuthRateLimiter } from './auth/rate-limit.js';
 import type { ServerAuth } from './auth/shared-secret.js';
 import type { EventLoopMonitor } from './event-loop-monitor.js';
 import type { HealthService } from './health-service.js';
+import type { NodeInvoker } from './nodes/node-invoker.js';
+import type { NodeRegistry } from './nodes/node-registry.js';
 import type { PresenceRegistry } from './presence.js';
 
 /** What an authenticated connection is allowed to be. */
@@ -24,6 +26,8 @@ export interface Principal {
   connectedAtMs: number;
   /** Set when the connect carried a verified device proof (protocol.md 5). */
   deviceId?: string;
+  /** What a node declared in its connect (protocol.md 9.1); nodes only. */
+  declared?: { caps: string[]; commands: string[]; pathEnv?: string };
 }
 
 /** Long-lived services of one gateway process, shared by handshake and method handlers. */
@@ -49,12 +53,18 @@ export interface GatewayServices {
   methodNames: readonly string[];
   /** Paired devices, pending pairing requests and device tokens. */
   devices: DeviceRegistry;
+  /** Known nodes, their live sessions and approved surfaces (protocol.md 6.4, 9). */
+  nodes: NodeRegistry;
+  /** `node.invoke` calls on their way to nodes. */
+  invoker: NodeInvoker;
   /** Failed-auth limiter per (client address, credential class). */
   rateLimiter: AuthRateLimiter;
   /** Connected principals, for methods that list them. */
   principals(): Principal[];
   /** Sends an event to every authenticated socket allowed to see it (protocol.md 7.5). */
   broadcast(event: string, payload: unknown): void;
+  /** Sends an event (without `seq`) to the one connection with this id, if it is still open. */
+  sendTo(connId: string, event: string, payload: unknown): void;
   /**
    * Closes every live session whose principal matches, with `code` and `reason`, once the
    * reply being sent now has gone out. Returns how many sessions it will close.

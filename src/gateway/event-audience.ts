@@ -4,7 +4,7 @@ import type { Principal } from './context.js';
 /** Delivered to every authenticated socket (protocol.md 7.5). */
 const FOR_EVERYONE = new Set(['tick', 'presence', 'health', 'heartbeat', 'shutdown', 'connect.challenge']);
 /** Event families that need `operator.read`. */
-const READ_PREFIXES = ['chat', 'agent', 'session', 'sessions.', 'tool'];
+const READ_PREFIXES = ['chat', 'agent', 'session', 'sessions.', 'tool', 'node.hostStats', 'node.runnerInventory.changed', 'node.presence'];
 /** Event families for pairing-capable operators. */
 const PAIRING_PREFIXES = ['device.pair.', 'node.pair.'];
 

@@ -18,6 +18,8 @@ import { EventLoopMonitor } from './event-loop-monitor.js';
 import { HealthService } from './health-service.js';
 import { handleHttp } from './http/endpoints.js';
 import { ALL_METHODS } from './methods/index.js';
+import { NodeInvoker } from './nodes/node-invoker.js';
+import { NodeRegistry, nodeIdOf } from './nodes/node-registry.js';
 import { PresenceRegistry } from './presence.js';
 import { closeAll, createWsServer, isDirectLocal, listenAll, rejectUpgrade } from './server.js';
 import { Connection } from './ws/connection.js';
@@ -66,6 +68,15 @@ export class Gateway {
       const dispatcher = new Dispatcher(ALL_METHODS);
       const instanceId = randomUUID();
       let gateway: Gateway | undefined;
+      const devices = new DeviceRegistry(db, opts.now);
+      const nodes = new NodeRegistry({
+        db,
+        commandsConfig: () => opts.config.config.gateway?.nodes?.commands ?? {},
+        broadcast: (event, payload) => gateway?.broadcaster.broadcast(event, payload),
+        isPairedNode: (nodeId) => devices.paired(nodeId)?.roles.includes('node') ?? false,
+        // A node whose socket died is gone within one tick interval: ping every third of it.
+        livenessIntervalMs: Math.max(50, Math.floor(opts.tickIntervalMs / 3)),
+      });
       const services: GatewayServices = {
         version: opts.version,
         bootId: instanceId,
@@ -84,10 +95,13 @@ export class Gateway {
         logFile: opts.logFile,
         tickIntervalMs: opts.tickIntervalMs,
         methodNames: dispatcher.names(),
-        devices: new DeviceRegistry(db, opts.now),
+        devices,
+        nodes,
+        invoker: new NodeInvoker(nodes),
         rateLimiter: new AuthRateLimiter(rateLimitConfigOf(opts.config.config.gateway?.auth?.rateLimit)),
         principals: () => gateway?.principals() ?? [],
         broadcast: (event, payload) => gateway?.broadcaster.broadcast(event, payload),
+        sendTo: (connId, event, payload) => gateway?.sendTo(connId, event, payload),
         closeSessions: (match, code, reason) => gateway?.closeSessions(match, code, reason) ?? 0,
         inflightRequests: () => gateway?.inflightRequests() ?? 0,
         isReady: () => gateway?.ready ?? false,
@@ -160,16 +174,29 @@ export class Gateway {
         roles: [p.role],
         ...(p.client.instanceId ? { instanceId: p.client.instanceId } : {}),
         reason: 'connect',
+        ...(p.role === 'node' ? { text: `Node: ${p.client.displayName ?? p.client.id} · mode node` } : {}),
       });
       this.broadcastPresence();
     }
     // The real gateway follows hello-ok with a health event (vector health.json).
     const health = this.services.health;
     conn.sendEvent('health', health.get(), this.stateVersion(), health.getJson());
+    if (p?.role === 'node') {
+      this.services.nodes.attach(p, {
+        connId: conn.connId,
+        sendDirect: (event, payload) => conn.sendDirect(event, payload),
+        ping: () => conn.ws.ping(),
+        onPong: (listener) => conn.ws.on('pong', listener),
+        terminate: () => conn.ws.terminate(),
+      });
+    }
   }
 
   private onClosed(conn: Connection): void {
     this.broadcaster.connections.delete(conn);
+    const p = conn.principal;
+    if (p?.role === 'node') this.services.nodes.detach(conn.connId, nodeIdOf(p));
+    else this.services.invoker.callerClosed(conn.connId);
     if (this.services.presence.remove(conn.connId) !== undefined) this.broadcastPresence();
   }
 
@@ -184,6 +211,10 @@ export class Gateway {
   private broadcastHealth(): void {
     const snapshot = this.services.health.refresh();
     this.broadcaster.broadcast('health', snapshot, this.stateVersion());
+  }
+
+  sendTo(connId: string, event: string, payload: unknown): void {
+    for (const c of this.broadcaster.connections) if (c.connId === connId) c.sendDirect(event, payload);
   }
 
   inflightRequests(): number {
@@ -220,6 +251,7 @@ export class Gateway {
       this.ready = false;
       for (const s of this.servers) s.close();
       this.broadcaster.stop();
+      this.services.nodes.stop();
       const open = [...this.broadcaster.connections];
       await Promise.race([Promise.all(open.map((c) => c.drain())), new Promise((r) => setTimeout(r, SHUTDOWN_DRAIN_MS).unref())]);
       for (const c of open) {

@@ -56,6 +56,11 @@ export const GatewayConfigSchema = Type.Object(
           { autoApproveLocal: Type.Optional(Type.Boolean()) },
           { additionalProperties: true },
         )),
+        // Node command policy (protocol.md 9.2): extra allowed commands, and commands never allowed.
+        commands: Type.Optional(Type.Object(
+          { allow: Type.Optional(Type.Array(Type.String())), deny: Type.Optional(Type.Array(Type.String())) },
+          { additionalProperties: true },
+        )),
       },
       { additionalProperties: true },
     )),

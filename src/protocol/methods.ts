@@ -29,5 +29,6 @@ export const isNodeOnlyMethod = (method: string): boolean => METHOD_SCOPES.get(m
 export const GATEWAY_EVENTS = [
   'connect.challenge', 'agent', 'chat', 'presence', 'tick', 'shutdown', 'health', 'heartbeat',
   'node.pair.requested', 'node.pair.resolved', 'node.invoke.request', 'device.pair.requested',
-  'device.pair.resolved',
+  'device.pair.resolved', 'node.invoke.cancel', 'node.hostStats', 'node.runnerInventory.changed', 'voicewake.changed',
+  'voicewake.routing.changed',
 ] as const;

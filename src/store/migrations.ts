@@ -81,4 +81,42 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'node capability surfaces',
+    // One row per node (its device id): what it last declared, what an operator approved
+    // (NULL until the first approval), and its last-known host stats. Pending surface requests
+    // are kept until approved, rejected or replaced (they do not expire, protocol.md 6.4).
+    sql: `
+      CREATE TABLE node (
+        node_id TEXT PRIMARY KEY,
+        client_id TEXT,
+        client_mode TEXT,
+        display_name TEXT,
+        label TEXT,
+        platform TEXT,
+        version TEXT,
+        device_family TEXT,
+        path_env TEXT,
+        declared_caps TEXT NOT NULL,
+        declared_commands TEXT NOT NULL,
+        approved_caps TEXT,
+        approved_commands TEXT,
+        created_at_ms INTEGER NOT NULL,
+        approved_at_ms INTEGER,
+        last_connected_at_ms INTEGER,
+        last_seen_at_ms INTEGER,
+        last_seen_reason TEXT,
+        host_stats TEXT,
+        host_stats_at_ms INTEGER
+      );
+      CREATE TABLE node_pairing_request (
+        request_id TEXT PRIMARY KEY,
+        node_id TEXT NOT NULL UNIQUE,
+        caps TEXT NOT NULL,
+        commands TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -164,6 +164,26 @@ export class DeviceRegistry {
     })();
   }
 
+  /**
+   * Takes one role (and its token) from a device; a device left without roles is forgotten.
+   * False when the device does not have that role.
+   */
+  removeRole(deviceId: string, role: string): boolean {
+    return this.db.transaction(() => {
+      const device = this.devices.get(deviceId);
+      if (!device || !device.roles.includes(role)) return false;
+      const roles = device.roles.filter((r) => r !== role);
+      if (roles.length === 0) {
+        this.requests.removeForDevice(deviceId);
+        this.devices.remove(deviceId);
+        return true;
+      }
+      this.revoke(deviceId, role);
+      this.devices.save({ ...device, roles, role: roles.at(-1) ?? device.role });
+      return true;
+    })();
+  }
+
   /** Sets the operator's label of a device; false when unknown. */
   rename(deviceId: string, label: string): boolean {
     return this.devices.rename(deviceId, label);

@@ -7,6 +7,11 @@ import {
 import { handleDeviceTokenRevoke, handleDeviceTokenRotate } from './device-tokens.js';
 import { handleHealth, handleStatus } from './health.js';
 import { handleLogsTail } from './logs.js';
+import { handleNodePairApprove, handleNodePairList, handleNodePairReject, handleNodePairRemove, handleNodeRename } from './node-pairing.js';
+import {
+  handleNodeEvent, handleNodeInvokeProgress, handleNodeInvokeResult, handleNodePluginToolsUpdate, handleNodeRunnerInventoryUpdate,
+  handleNodeSkillsUpdate,
+} from './node-session.js';
 import { handleNodeDescribe, handleNodeInvoke, handleNodeList } from './nodes.js';
 import { handleSend } from './send.js';
 import { handleGatewayIdentityGet, handleLastHeartbeat, handleSystemPresence } from './system.js';
@@ -17,4 +22,7 @@ export const ALL_METHODS: readonly MethodDef[] = [
   handleGatewayIdentityGet, handleModelsList, handleAgentsList, handleNodeList, handleNodeDescribe,
   handleNodeInvoke, handleSend, handleDevicePairList, handleDevicePairApprove, handleDevicePairReject,
   handleDevicePairRemove, handleDevicePairRename, handleDeviceTokenRotate, handleDeviceTokenRevoke,
+  handleNodePairList, handleNodePairApprove, handleNodePairReject, handleNodePairRemove, handleNodeRename,
+  handleNodeInvokeResult, handleNodeInvokeProgress, handleNodeEvent, handleNodeSkillsUpdate, handleNodePluginToolsUpdate,
+  handleNodeRunnerInventoryUpdate,
 ];

@@ -1,65 +1,68 @@
-import { Type } from '@sinclair/typebox';
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
-import { EmptyParamsSchema, NodeDescribeParamsSchema } from '../../protocol/schema/methods.js';
-import { NonEmptyString } from '../../protocol/schema/primitives.js';
-import type { Principal } from '../context.js';
-import { defineMethod, type MethodContext } from '../dispatcher.js';
+import { EmptyParamsSchema } from '../../protocol/schema/methods.js';
+import { NodeIdParamsSchema, NodeInvokeParamsSchema } from '../../protocol/schema/nodes.js';
+import type { GatewayServices } from '../context.js';
+import { defineMethod } from '../dispatcher.js';
+import { refusalMessage, refusalOf, invokeAllowlist } from '../nodes/command-policy.js';
+import { outcomeError } from '../nodes/node-invoker.js';
 
-/** Connected node sessions; pairing and capability approval arrive with the nodes issue (#8). */
-function connectedNodes(ctx: MethodContext): Principal[] {
-  return ctx.services.principals().filter((p) => p.role === 'node');
-}
+/** Without `timeoutMs` an invoke still ends: the real CLI's default budget. */
+const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
 
-function describeNode(p: Principal) {
-  return {
-    nodeId: p.client.instanceId ?? p.connId,
-    displayName: p.client.displayName ?? p.client.id,
-    platform: p.client.platform,
-    version: p.client.version,
-    clientId: p.client.id,
-    clientMode: p.client.mode,
-    deviceFamily: p.client.deviceFamily ?? null,
-    caps: [],
-    commands: [],
-    approvalState: 'pending-approval',
-    connectedAtMs: p.connectedAtMs,
-    paired: false,
-    connected: true,
-  };
-}
-
-const pairingChanged = (): GatewayError =>
+export const pairingChanged = (): GatewayError =>
   new GatewayError(ErrorCode.UNAVAILABLE, 'node pairing changed while invocation was active', {
     retryable: true, details: { code: 'PAIRING_CHANGED' },
   });
 
-export const handleNodeList = defineMethod('node.list', EmptyParamsSchema, (ctx) => ({
+/** `node.list` (9.4): every known node, connected or not, with its true `connected` state. */
+export const handleNodeList = defineMethod('node.list', EmptyParamsSchema, ({ services }) => ({
   ts: Date.now(),
-  nodes: connectedNodes(ctx).map(describeNode),
+  nodes: services.nodes.listRecords().map((r) => services.nodes.nodeView(r)),
 }));
 
-export const handleNodeDescribe = defineMethod('node.describe', NodeDescribeParamsSchema, (ctx, params) => {
-  const node = connectedNodes(ctx).find((p) => (p.client.instanceId ?? p.connId) === params.nodeId);
-  if (!node) throw new GatewayError(ErrorCode.INVALID_REQUEST, `unknown node: ${params.nodeId}`);
-  return { ts: Date.now(), ...describeNode(node) };
+export const handleNodeDescribe = defineMethod('node.describe', NodeIdParamsSchema, ({ services }, params) => {
+  const record = services.nodes.record(params.nodeId);
+  if (!record) throw new GatewayError(ErrorCode.INVALID_REQUEST, 'unknown nodeId');
+  return { ts: Date.now(), ...services.nodes.nodeView(record) };
 });
 
-const NodeInvokeParamsSchema = Type.Object(
-  {
-    nodeId: NonEmptyString,
-    command: NonEmptyString,
-    params: Type.Optional(Type.Unknown()),
-    timeoutMs: Type.Optional(Type.Integer({ minimum: 0 })),
-    idempotencyKey: NonEmptyString,
-    sessionKey: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-);
+function commandsConfig(services: GatewayServices) {
+  return services.config.config.gateway?.nodes?.commands ?? {};
+}
 
 /**
- * `node.invoke` (protocol.md 9.2). Until node capability approval exists (#8) no node has an
- * approved command surface, so every target answers like an unknown node does.
+ * `node.invoke` (9.2): the command must be declared ∩ approved ∩ allowed; then it goes to the
+ * node as `node.invoke.request` with what is left of the caller's budget.
  */
-export const handleNodeInvoke = defineMethod('node.invoke', NodeInvokeParamsSchema, () => {
-  throw pairingChanged();
+export const handleNodeInvoke = defineMethod('node.invoke', NodeInvokeParamsSchema, async ({ services, principal }, params) => {
+  const started = performance.now();
+  const { nodeId, command } = params;
+  if (command === 'system.execApprovals.get' || command === 'system.execApprovals.set') {
+    throw new GatewayError(ErrorCode.INVALID_REQUEST, 'node.invoke does not allow system.execApprovals.*; use exec.approvals.node.*', { details: { command } });
+  }
+  const record = services.nodes.record(nodeId);
+  if (!record) throw pairingChanged();
+  const cfg = commandsConfig(services);
+  const allowlist = invokeAllowlist(cfg, record, record.approvedCommands ?? []);
+  const reason = refusalOf(command, services.nodes.effectiveCommands(record), allowlist);
+  if (reason) {
+    throw new GatewayError(ErrorCode.INVALID_REQUEST, refusalMessage(reason, command, record.platform, cfg, record.declaredCommands), {
+      details: { reason, command },
+    });
+  }
+  const timeoutMs = params.timeoutMs !== undefined && params.timeoutMs > 0 ? params.timeoutMs : DEFAULT_INVOKE_TIMEOUT_MS;
+  const outcome = await services.invoker.invoke({
+    nodeId, command, params: params.params, deadline: started + timeoutMs, idempotencyKey: params.idempotencyKey, callerConnId: principal.connId,
+  });
+  if (!outcome.ok) throw outcomeError(outcome);
+  const payload = outcome.payloadJSON !== undefined ? parsePayload(outcome.payloadJSON) : outcome.payload;
+  return { ok: true, nodeId, command, payload, payloadJSON: outcome.payloadJSON ?? null };
 });
+
+function parsePayload(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { payloadJSON: text };
+  }
+}

@@ -114,6 +114,12 @@ export class Connection {
     this.sendText(`{"type":"event","event":${JSON.stringify(event)}${body},"seq":${this.seq}${sv}}`);
   }
 
+  /** An event addressed to this socket only: no `seq` (protocol.md 2.3). */
+  sendDirect(event: string, payload: unknown): void {
+    if (this.state !== 'open') return;
+    this.sendText(`{"type":"event","event":${JSON.stringify(event)},"payload":${JSON.stringify(payload)}}`);
+  }
+
   close(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.markClosed();

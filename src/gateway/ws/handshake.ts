@@ -101,6 +101,9 @@ export async function processConnect(
     authMethod: auth.method,
     connectedAtMs: now,
     ...(auth.deviceId !== undefined ? { deviceId: auth.deviceId } : {}),
+    ...(role === 'node'
+      ? { declared: { caps: params.caps ?? [], commands: params.commands ?? [], ...(params.pathEnv !== undefined ? { pathEnv: params.pathEnv } : {}) } }
+      : {}),
   };
   return { principal, hello: buildHelloOk(services, principal, protocol, now, auth) };
 }

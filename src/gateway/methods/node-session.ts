@@ -1,0 +1,106 @@
+import { ErrorCode, GatewayError } from '../../protocol/errors.js';
+import {
+  NodeEventParamsSchema, NodeInvokeProgressParamsSchema, NodeInvokeResultParamsSchema, NodeUpdateParamsSchema,
+} from '../../protocol/schema/nodes.js';
+import type { Principal } from '../context.js';
+import { defineMethod, type MethodContext } from '../dispatcher.js';
+import { nodeIdOf } from '../nodes/node-registry.js';
+import { pairingChanged } from './nodes.js';
+
+/** Methods only a `role:"node"` connection calls (protocol.md 7.3 step 2, 9). */
+
+/** Progress chunks are bounded like the real gateway's (protocol.md 9.2). */
+const MAX_PROGRESS_CHUNK_BYTES = 16_384;
+
+function sameNode(principal: Principal, nodeId: string): void {
+  if (nodeIdOf(principal) !== nodeId) throw new GatewayError(ErrorCode.INVALID_REQUEST, 'nodeId mismatch');
+}
+
+/** Node-side work waits for an approved surface (vector node-pairing: PAIRING_CHANGED until then). */
+function requireApproved({ services, principal }: MethodContext): string {
+  const nodeId = nodeIdOf(principal);
+  if (!services.nodes.isApproved(nodeId)) throw pairingChanged();
+  return nodeId;
+}
+
+/** `node.invoke.result`: settles an invocation; a late or foreign one is acknowledged and ignored. */
+export const handleNodeInvokeResult = defineMethod('node.invoke.result', NodeInvokeResultParamsSchema, ({ services, principal }, params) => {
+  sameNode(principal, params.nodeId);
+  const handled = services.invoker.handleResult(principal.connId, params.id, {
+    ok: params.ok,
+    ...(params.payload !== undefined ? { payload: params.payload } : {}),
+    ...(params.payloadJSON !== undefined ? { payloadJSON: params.payloadJSON } : {}),
+    ...(params.error !== undefined ? { error: params.error } : {}),
+  });
+  return handled ? { ok: true } : { ok: true, ignored: true };
+});
+
+/** `node.invoke.progress`: a bounded output chunk, passed on to the operator waiting for it. */
+export const handleNodeInvokeProgress = defineMethod('node.invoke.progress', NodeInvokeProgressParamsSchema, ({ services, principal }, params) => {
+  sameNode(principal, params.nodeId);
+  if (Buffer.byteLength(params.chunk, 'utf8') > MAX_PROGRESS_CHUNK_BYTES) {
+    throw new GatewayError(ErrorCode.INVALID_REQUEST, 'progress chunk too large');
+  }
+  const forwarded = services.invoker.handleProgress(principal.connId, params.invokeId, (callerConnId) => {
+    services.sendTo(callerConnId, 'node.invoke.progress', params);
+  });
+  return { ok: true, ignored: !forwarded };
+});
+
+/** Numbers a host-stats payload may carry; anything else is dropped before it is stored. */
+const HOST_STATS_KEYS = ['cpuCount', 'loadAverage', 'memoryTotalBytes', 'memoryFreeBytes', 'diskTotalBytes', 'diskAvailableBytes'];
+
+function hostStatsOf(payload: unknown): Record<string, unknown> | undefined {
+  if (payload === null || typeof payload !== 'object') return undefined;
+  const p = payload as Record<string, unknown>;
+  const stats: Record<string, unknown> = {};
+  for (const k of HOST_STATS_KEYS) {
+    const v = p[k];
+    if (typeof v === 'number' && Number.isFinite(v)) stats[k] = v;
+    else if (k === 'loadAverage' && Array.isArray(v) && v.every((x) => typeof x === 'number')) stats[k] = v.slice(0, 3);
+  }
+  return typeof stats.cpuCount === 'number' ? stats : undefined;
+}
+
+/** `node.event` (9.3): `node.host.stats` is kept and broadcast; presence/exec events are acknowledged. */
+export const handleNodeEvent = defineMethod('node.event', NodeEventParamsSchema, (ctx, params) => {
+  const nodeId = requireApproved(ctx);
+  let payload: unknown = params.payload;
+  if (params.payloadJSON !== undefined) {
+    try {
+      payload = JSON.parse(params.payloadJSON);
+    } catch {
+      throw new GatewayError(ErrorCode.INVALID_REQUEST, 'invalid node.event params: payloadJSON is not JSON');
+    }
+  }
+  const { event } = params;
+  if (event === 'node.host.stats') {
+    const stats = hostStatsOf(payload);
+    if (!stats) return { ok: true, event, handled: false, reason: 'invalid payload' };
+    const updatedAtMs = ctx.services.nodes.saveHostStats(nodeId, stats);
+    ctx.services.broadcast('node.hostStats', { nodeId, hostStats: { ...stats, updatedAtMs } });
+    return { ok: true, event, handled: true, reason: 'updated' };
+  }
+  const known = ['node.presence.alive', 'node.presence.activity', 'exec.started', 'exec.finished', 'exec.denied'];
+  return known.includes(event) ? { ok: true, event, handled: true } : { ok: true, event, handled: false };
+});
+
+const listOf = (params: object, key: string): unknown[] => {
+  const v = (params as Record<string, unknown>)[key];
+  return Array.isArray(v) ? v : [];
+};
+
+export const handleNodeSkillsUpdate = defineMethod('node.skills.update', NodeUpdateParamsSchema, ({ principal }, params) => ({
+  nodeId: nodeIdOf(principal),
+  skills: listOf(params, 'skills'),
+}));
+
+export const handleNodePluginToolsUpdate = defineMethod('node.pluginTools.update', NodeUpdateParamsSchema, ({ principal }, params) => ({
+  nodeId: nodeIdOf(principal),
+  tools: listOf(params, 'tools'),
+}));
+
+export const handleNodeRunnerInventoryUpdate = defineMethod('node.runnerInventory.update', NodeUpdateParamsSchema, (ctx) => ({
+  nodeId: requireApproved(ctx),
+  ok: true,
+}));
