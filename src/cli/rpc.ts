@@ -141,7 +141,7 @@ export async function callOnce(
   }
   try {
     try {
-      device.accept(await gc.connect(target.url, (challenge) => device.params(challenge), timeoutMs));
+      device.accept(await gc.connect(target.url, (challenge) => device.params(challenge), timeoutMs, { tlsPin: target.tlsPin }));
     } catch (err) {
       device.reject(err);
       throw describeFailure(err, target, configPath, 'connect', prefix);

@@ -32,3 +32,14 @@ export class RequestError extends GatewayError {
 /** Every request still pending when the socket goes away fails with this (retryable). */
 export const connectionLost = (code: number, reason: string): GatewayError =>
   new GatewayError(ErrorCode.UNAVAILABLE, `connection lost (${code}${reason ? ` ${reason}` : ''})`, { retryable: true });
+
+/**
+ * The TLS layer refused the gateway before any HTTP was sent: a pin mismatch or a certificate
+ * that does not validate (remote-access.md 7.5, 8.3). Reported as `cli_error`.
+ */
+export class TlsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TlsError';
+  }
+}

@@ -3,10 +3,20 @@ import { ErrorCode, GatewayError, type ErrorShape } from '../protocol/errors.js'
 import type { ConnectChallenge, ConnectParams } from '../protocol/schema/connect.js';
 import type { HelloOk } from '../protocol/schema/snapshot.js';
 import { CloseCode, TICK_INTERVAL_MS } from '../protocol/version.js';
-import { connectionLost, RequestError, TransportError } from './errors.js';
+import type { TlsPin } from '../infra/tls-pin.js';
+import { connectionLost, RequestError, TlsError, TransportError } from './errors.js';
 import { buildRequest } from './frames.js';
+import { pinnedTlsConnect } from './tls-connect.js';
 
-export { RequestError, TransportError } from './errors.js';
+export { RequestError, TlsError, TransportError } from './errors.js';
+
+/** How to open the socket. */
+export interface ConnectOptions {
+  /** Extra upgrade headers. */
+  headers?: Record<string, string>;
+  /** For `wss://`: accept exactly this certificate (leaf) or key (SPKI) instead of CA validation. */
+  tlsPin?: TlsPin | undefined;
+}
 
 /** A server event as received (`seq`/`stateVersion` when the gateway numbered it). */
 export interface GatewayEvent {
@@ -75,9 +85,15 @@ export class GatewayClient {
     url: string,
     params: ConnectParams | ((challenge: ConnectChallenge) => ConnectParams),
     timeoutMs: number,
-    headers: Record<string, string> = {},
+    opts: ConnectOptions = {},
   ): Promise<HelloOk> {
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, headers });
+    const secure = url.startsWith('wss:');
+    const ws = new WebSocket(url, {
+      perMessageDeflate: false,
+      handshakeTimeout: timeoutMs,
+      headers: opts.headers ?? {},
+      ...(secure ? { createConnection: pinnedTlsConnect(opts.tlsPin) as never } : {}),
+    });
     this.ws = ws;
     return await new Promise<HelloOk>((resolve, reject) => {
       let settled = false;
@@ -95,6 +111,7 @@ export class GatewayClient {
         ws.terminate();
       });
       ws.on('error', (err: NodeJS.ErrnoException & { address?: string; port?: number }) => {
+        if (err instanceof TlsError) return fail(err);
         const reason = err.code && err.address !== undefined ? `connect ${err.code} ${err.address}:${String(err.port)}` : err.message;
         fail(new TransportError(`Gateway not reachable at ${url} (${err.code ?? err.message}).`, 'closed', reason));
       });

@@ -2,6 +2,10 @@ import { resolveSecret, type LoadedConfig } from '../infra/config.js';
 import { readEnv } from '../infra/env.js';
 import { InvalidPortError, resolvePort } from '../infra/port.js';
 import { readRuntimeToken } from '../infra/runtime-token.js';
+import { tlsSettingsOf } from '../gateway/tls/tls-files.js';
+import { leafSha256, parseTlsPin, TlsPinFormatError, type TlsPin } from '../infra/tls-pin.js';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isPlaintextAllowed, plaintextRefusal } from './plaintext-policy.js';
 
 export type UrlSource =
@@ -18,6 +22,8 @@ export interface Target {
   mode: 'local' | 'remote';
   token?: string;
   password?: string;
+  /** Certificate pin for a `wss://` target (8.3); none means CA validation. */
+  tlsPin?: TlsPin;
 }
 
 export interface TargetFlags {
@@ -25,6 +31,8 @@ export interface TargetFlags {
   port?: string;
   token?: string;
   password?: string;
+  /** `--tls-fingerprint`, on the commands where the spec has it (8.3 item 1). */
+  tlsFingerprint?: string;
 }
 
 /** A target that cannot be used; `type` is the JSON `error.type`. */
@@ -85,6 +93,46 @@ export function checkUrl(url: string, source: UrlSource, configPath: string, env
   if (parsed.protocol === 'ws:' && !isPlaintextAllowed(parsed.hostname, env)) {
     throw new TargetError(plaintextRefusal(url, source, configPath, env), 'cli_error');
   }
+}
+
+function parsePin(text: string): TlsPin {
+  try {
+    return parseTlsPin(text);
+  } catch (err) {
+    if (err instanceof TlsPinFormatError) throw new TargetError(err.message, 'cli_error');
+    throw err;
+  }
+}
+
+/** The local gateway's certificate, pinned by its leaf digest; undefined when unreadable. */
+function localCertificatePin(loaded: LoadedConfig, stateDir: string): TlsPin | undefined {
+  const settings = tlsSettingsOf(loaded.config, stateDir);
+  if (!settings) return undefined;
+  try {
+    return { kind: 'leaf', sha256: leafSha256(new X509Certificate(readFileSync(settings.certPath))) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Pin selection (remote-access.md 8.3): `--tls-fingerprint`; else `gateway.remote.tlsFingerprint`
+ * in remote mode for a URL from `gateway.remote.url` or the env (never for `--url`); else the
+ * local certificate file for the local loopback `wss://` target; else none (CA validation).
+ * @throws TargetError for a pin that does not parse or a pin on a `ws://` URL
+ */
+export function tlsPinFor(url: string, source: UrlSource, loaded: LoadedConfig, stateDir: string, flag?: string): TlsPin | undefined {
+  const gw = loaded.config.gateway ?? {};
+  const configured =
+    gw.mode === 'remote' && (source === 'config gateway.remote.url' || source === 'env FARCLAW_GATEWAY_URL') ? gw.remote?.tlsFingerprint : undefined;
+  const text = flag ?? configured;
+  if (text !== undefined) {
+    const pin = parsePin(text);
+    if (!url.startsWith('wss://')) throw new TargetError('gateway tls fingerprint requires wss:// gateway url', 'cli_error');
+    return pin;
+  }
+  if (source === 'local loopback' && url.startsWith('wss://')) return localCertificatePin(loaded, stateDir);
+  return undefined;
 }
 
 /** Local-mode credentials (7.2 item 4), plus the running gateway's runtime token (embedded default). */
@@ -156,7 +204,8 @@ export function resolveTarget(flags: TargetFlags, loaded: LoadedConfig, env: Nod
     target = { url, urlSource: 'local loopback', mode: 'local', ...(hasCreds(explicit) ? explicit : localCreds(loaded, env, stateDir)) };
   }
   checkUrl(target.url, target.urlSource, loaded.path, env);
-  return target;
+  const tlsPin = tlsPinFor(target.url, target.urlSource, loaded, stateDir, flags.tlsFingerprint);
+  return tlsPin ? { ...target, tlsPin } : target;
 }
 
 /**

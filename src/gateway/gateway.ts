@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
+import { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import type { LoadedConfig } from '../infra/config.js';
@@ -22,6 +23,7 @@ import { NodeInvoker } from './nodes/node-invoker.js';
 import { NodeRegistry, nodeIdOf } from './nodes/node-registry.js';
 import { PresenceRegistry } from './presence.js';
 import { closeAll, createWsServer, isDirectLocal, listenAll, rejectUpgrade } from './server.js';
+import { TlsReloader, type TlsMaterial, type TlsSettings } from './tls/tls-files.js';
 import { Connection } from './ws/connection.js';
 
 export interface GatewayOptions {
@@ -38,6 +40,8 @@ export interface GatewayOptions {
   tickIntervalMs: number;
   healthIntervalMs: number;
   handshakeTimeoutMs: number;
+  /** Serve HTTPS/WSS with this pair (remote-access.md 8.1). */
+  tls?: { settings: TlsSettings; material: TlsMaterial };
   /** Clock of pairing-request expiry (tests); default `Date.now`. */
   now?: () => number;
 }
@@ -45,6 +49,7 @@ export interface GatewayOptions {
 /** One running gateway: owns its lock, database, listeners, connections and timers. */
 export class Gateway {
   private servers: Server[] = [];
+  private tlsReloader: TlsReloader | undefined;
   private readonly pending = new Set<Connection>();
   private stopping: Promise<void> | undefined;
   private ready = false;
@@ -133,7 +138,16 @@ export class Gateway {
         onUpgrade: (req, socket, head) => this.onUpgrade(req, socket, head, opts.handshakeTimeoutMs),
       },
       opts.optionalHosts ?? new Set(),
+      opts.tls?.material,
     );
+    if (opts.tls?.settings.hotReload) {
+      this.tlsReloader = new TlsReloader(opts.tls.settings, opts.tls.material, this.servers as HttpsServer[], this.services.logger);
+    }
+  }
+
+  /** `wss` when serving TLS, else `ws`. */
+  get scheme(): 'ws' | 'wss' {
+    return this.servers[0] instanceof HttpsServer ? 'wss' : 'ws';
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, handshakeTimeoutMs: number): void {
@@ -249,6 +263,7 @@ export class Gateway {
   stop(reason = 'gateway stopping'): Promise<void> {
     this.stopping ??= (async () => {
       this.ready = false;
+      this.tlsReloader?.close();
       for (const s of this.servers) s.close();
       this.broadcaster.stop();
       this.services.nodes.stop();

@@ -1,7 +1,9 @@
 import { STATUS_CODES, createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { MAX_PREAUTH_PAYLOAD_BYTES } from '../protocol/version.js';
+import { TLS_MIN_VERSION, type TlsMaterial } from './tls/tls-files.js';
 
 /** Headers that mean "a proxy sits in front of this request" (remote-access.md 6.4). */
 const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip'];
@@ -39,12 +41,23 @@ export class PortInUseError extends Error {
   }
 }
 
-/** Opens one HTTP server per host on the same port; all or nothing. */
-export async function listenAll(hosts: readonly string[], port: number, handlers: ListenerHandlers, optionalHosts: ReadonlySet<string>): Promise<Server[]> {
+/**
+ * Opens one HTTP server per host on the same port, all or nothing; HTTPS (TLS 1.3 only, the
+ * same port, remote-access.md 8.1) when `tls` is given.
+ */
+export async function listenAll(
+  hosts: readonly string[],
+  port: number,
+  handlers: ListenerHandlers,
+  optionalHosts: ReadonlySet<string>,
+  tls?: TlsMaterial,
+): Promise<Server[]> {
   const servers: Server[] = [];
   try {
     for (const host of hosts) {
-      const server = createServer({ keepAliveTimeout: 5000 }, handlers.onHttp);
+      const server: Server = tls
+        ? createHttpsServer({ ...tls, minVersion: TLS_MIN_VERSION, keepAliveTimeout: 5000 }, handlers.onHttp)
+        : createServer({ keepAliveTimeout: 5000 }, handlers.onHttp);
       server.on('upgrade', handlers.onUpgrade);
       server.on('clientError', (_err, socket) => socket.destroy());
       try {

@@ -10,6 +10,7 @@ import { planGatewayRun, type RunFlags } from '../../gateway/startup/plan.js';
 import { EXIT_CONFIG, StartupError } from '../../gateway/startup/startup-error.js';
 import { HANDSHAKE_TIMEOUT_MS, HEALTH_REFRESH_INTERVAL_MS, TICK_INTERVAL_MS } from '../../protocol/version.js';
 import { StateDirLockedError } from '../../store/db.js';
+import { loadOrCreateTls, tlsSettingsOf } from '../../gateway/tls/tls-files.js';
 
 function positiveIntEnv(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
   const raw = readEnv(name, env);
@@ -53,6 +54,8 @@ export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = proce
   let gateway: Gateway;
   try {
     if (plan.needsRuntimeToken) plan.auth.token = generateRuntimeToken();
+    const tlsSettings = tlsSettingsOf(loaded.config, paths.stateDir);
+    const tls = tlsSettings ? { settings: tlsSettings, material: loadOrCreateTls(tlsSettings, logger, env) } : undefined;
     gateway = await Gateway.start({
       version: farclawVersion(),
       port: plan.port,
@@ -66,6 +69,7 @@ export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = proce
       tickIntervalMs,
       healthIntervalMs,
       handshakeTimeoutMs,
+      ...(tls ? { tls } : {}),
     });
     if (plan.needsRuntimeToken && plan.auth.token) {
       // Written only now that we hold the state-dir lock, so a refused second gateway can
@@ -85,7 +89,7 @@ export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = proce
     }
     throw err;
   }
-  const urls = gateway.addresses().map((a) => `ws://${a}`).join(', ');
+  const urls = gateway.addresses().map((a) => `${gateway.scheme}://${a}`).join(', ');
   logger.info(`farclaw gateway ${farclawVersion()} listening on ${urls} (auth: ${plan.auth.mode}, bind: ${plan.bind.mode})`);
   if (plan.bind.resolvedHost !== '127.0.0.1') {
     logger.warn('Gateway is binding to a non-loopback address. Ensure authentication is configured before exposing to public networks.');

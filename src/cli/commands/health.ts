@@ -40,6 +40,14 @@ function render(p: HealthPayload, elapsedMs: number): string {
   ].join('\n');
 }
 
+/** Configuration and TLS mistakes (`cli_error`) get the CLI's failure wrapper (remote-access.md 7.5). */
+function wrapCliError(err: unknown): unknown {
+  if (err instanceof CliError && err.json?.type === 'cli_error') {
+    return new CliError(`[farclaw] The CLI command failed.\n[farclaw] Reason: ${err.message}`, err.exitCode, err.json, err.extras);
+  }
+  return err;
+}
+
 /**
  * `farclaw health`: the configured gateway's health (no `--url`: config, env or the local
  * default decide the target, remote-access.md 13.1).
@@ -50,11 +58,7 @@ export async function runHealth(flags: CallFlags, env: NodeJS.ProcessEnv): Promi
   try {
     resolved = targetFor(flags, env);
   } catch (err) {
-    // Configuration mistakes get the CLI's failure wrapper (remote-access.md 7.5).
-    if (err instanceof CliError && err.json?.type === 'cli_error') {
-      throw new CliError(`[farclaw] The CLI command failed.\n[farclaw] Reason: ${err.message}`, err.exitCode, err.json, err.extras);
-    }
-    throw err;
+    throw wrapCliError(err);
   }
   const { target } = resolved;
   if (target.token === undefined && target.password === undefined) {
@@ -70,6 +74,8 @@ export async function runHealth(flags: CallFlags, env: NodeJS.ProcessEnv): Promi
   const payload = (await callOnce('health', {}, flags, { id: 'gateway-client', mode: 'backend', displayName: 'gateway:health' }, env, {
     defaultTimeoutMs: 60_000,
     resolved,
+  }).catch((err: unknown) => {
+    throw wrapCliError(err);
   })) as HealthPayload;
   process.stdout.write((flags.json ? JSON.stringify(payload, null, 2) : render(payload, Date.now() - started)) + '\n');
   return payload.ok ? 0 : 1;
