@@ -10,6 +10,7 @@ import { runGateway } from './commands/gateway-run.js';
 import { runGatewayProbe, type ProbeFlags } from './commands/gateway-probe.js';
 import { runGatewayAgent, runGatewaySend, type AgentFlags, type SendFlags } from './commands/gateway-send.js';
 import { runGatewayStatus, type GatewayStatusFlags } from './commands/gateway-status.js';
+import { runQr, type QrFlags } from './commands/qr.js';
 import { runStatus, type StatusFlags } from './commands/status.js';
 import {
   runDevicesApprove, runDevicesList, runDevicesReject, runDevicesRemove, runDevicesRename, runDevicesRevoke, runDevicesRotate,
@@ -134,6 +135,20 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .option('--device <id>', 'device id (instead of the argument)')
     .option('--role <role>', 'role of the token (operator, node)')
     .action((deviceId: string | undefined, opts: DevicesFlags) => setExit(runDevicesRevoke(deviceId, opts, env)));
+  program
+    .command('qr')
+    .description('print a setup code (and its QR code) that pairs a phone or node with the gateway')
+    .option('--url <url>', 'gateway URL to put in the setup code (default: what the gateway advertises)')
+    .option('--public-url <url>', 'same as --url')
+    .option('--remote', 'ask the gateway at gateway.remote.url and put that URL in the code')
+    .option('--port <port>', 'local gateway port')
+    .option('--token <token>', 'gateway token')
+    .option('--password <password>', 'gateway password')
+    .option('--setup-code-only', 'print only the setup code')
+    .option('--no-ascii', 'do not draw the QR code')
+    .option('--timeout <ms>', 'timeout in milliseconds', '10000')
+    .option('--json', 'machine-readable output')
+    .action((opts: QrFlags) => setExit(runQr(opts, env)));
   return program;
 }
 

@@ -64,6 +64,20 @@ describe('client device identity and tokens', () => {
     assert.equal(withSecret.auth?.deviceToken, undefined);
   });
 
+  it('keeps every token of a setup-code handoff, each under its own role', () => {
+    const url = 'ws://10.1.2.3:18789';
+    const plan = planDeviceAuth(url, { ...base, role: 'node', scopes: [] }, dir);
+    plan.accept({
+      auth: {
+        role: 'node', scopes: [], deviceToken: 'node-token', issuedAtMs: 7,
+        deviceTokens: [{ deviceToken: 'operator-token', role: 'operator', scopes: ['operator.read', 'operator.write'], issuedAtMs: 7 }],
+      },
+    } as never);
+    const id = plan.identity?.deviceId ?? '';
+    assert.equal(readDeviceToken(dir, url, id, 'node')?.token, 'node-token');
+    assert.deepEqual(readDeviceToken(dir, url, id, 'operator'), { token: 'operator-token', scopes: ['operator.read', 'operator.write'], issuedAtMs: 7 });
+  });
+
   it('forgets a stored token the gateway refused as mismatched', () => {
     const url = 'ws://10.1.2.3:18789';
     const id = loadOrCreateDeviceIdentity(dir).deviceId;

@@ -18,7 +18,7 @@ export interface DeviceAuthPlan {
   identity: DeviceIdentity | undefined;
   /** Builds the connect params for a challenge (adds the device token and proof when used). */
   params(challenge: ConnectChallenge): ConnectParams;
-  /** Persists the device token a hello-ok carries. */
+  /** Persists the device token(s) a hello-ok carries. */
   accept(hello: HelloOk): void;
   /** Forgets a stored token the gateway refused. */
   reject(err: unknown): void;
@@ -45,6 +45,10 @@ export function planDeviceAuth(url: string, base: ConnectParams, stateDir: strin
     accept(hello) {
       const token = hello.auth.deviceToken;
       if (token) saveDeviceToken(stateDir, url, identity.deviceId, role, { token, scopes: hello.auth.scopes, issuedAtMs: hello.auth.issuedAtMs ?? Date.now() });
+      // A setup-code handoff also carries the tokens of the device's other roles.
+      for (const t of hello.auth.deviceTokens ?? []) {
+        if (t.role !== role) saveDeviceToken(stateDir, url, identity.deviceId, t.role, { token: t.deviceToken, scopes: t.scopes, issuedAtMs: t.issuedAtMs });
+      }
     },
     reject(err) {
       const code = err instanceof RequestError ? (err.shape.details as { code?: string } | undefined)?.code : undefined;

@@ -12,6 +12,7 @@ import type { HealthService } from './health-service.js';
 import type { NodeInvoker } from './nodes/node-invoker.js';
 import type { NodeRegistry } from './nodes/node-registry.js';
 import type { PresenceRegistry } from './presence.js';
+import type { BindMode } from './startup/bind.js';
 
 /** What an authenticated connection is allowed to be. */
 export interface Principal {
@@ -41,6 +42,8 @@ export interface GatewayServices {
   configHash: string;
   auth: ServerAuth;
   port: number;
+  /** How the gateway listens (remote-access.md 4): the mode and the host it resolved to. */
+  bind: { mode: BindMode; resolvedHost: string };
   db: Database;
   identity: GatewayIdentity;
   health: HealthService;

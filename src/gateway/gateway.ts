@@ -6,6 +6,7 @@ import type { WebSocketServer } from 'ws';
 import type { LoadedConfig } from '../infra/config.js';
 import type { Logger } from '../infra/logger.js';
 import type { FarclawPaths } from '../infra/paths.js';
+import { UNADVERTISED_METHODS } from '../protocol/methods.js';
 import { CloseCode, SHUTDOWN_DRAIN_MS } from '../protocol/version.js';
 import { lockStateDir, openStateDb, type Database } from '../store/db.js';
 import { loadOrCreateGatewayIdentity } from '../store/gateway-identity-repo.js';
@@ -22,6 +23,7 @@ import { ALL_METHODS } from './methods/index.js';
 import { NodeInvoker } from './nodes/node-invoker.js';
 import { NodeRegistry, nodeIdOf } from './nodes/node-registry.js';
 import { PresenceRegistry } from './presence.js';
+import type { BindMode } from './startup/bind.js';
 import { closeAll, createWsServer, isDirectLocal, listenAll, rejectUpgrade } from './server.js';
 import { TlsReloader, type TlsMaterial, type TlsSettings } from './tls/tls-files.js';
 import { Connection } from './ws/connection.js';
@@ -44,6 +46,8 @@ export interface GatewayOptions {
   tls?: { settings: TlsSettings; material: TlsMaterial };
   /** Clock of pairing-request expiry (tests); default `Date.now`. */
   now?: () => number;
+  /** The bind mode and the host it resolved to (setup codes advertise it); default loopback. */
+  bind?: { mode: BindMode; resolvedHost: string };
 }
 
 /** One running gateway: owns its lock, database, listeners, connections and timers. */
@@ -91,6 +95,7 @@ export class Gateway {
         configHash: identity.keyedHash(opts.config.raw ?? ''),
         auth: opts.auth,
         port: opts.port,
+        bind: opts.bind ?? { mode: 'loopback', resolvedHost: '127.0.0.1' },
         db,
         identity,
         health: new HealthService({ eventLoop, sessionsPath: opts.paths.dbPath, maxAgeMs: opts.healthIntervalMs }),
@@ -99,7 +104,7 @@ export class Gateway {
         logger: opts.logger,
         logFile: opts.logFile,
         tickIntervalMs: opts.tickIntervalMs,
-        methodNames: dispatcher.names(),
+        methodNames: dispatcher.names().filter((m) => !UNADVERTISED_METHODS.has(m)),
         devices,
         nodes,
         invoker: new NodeInvoker(nodes),

@@ -8,7 +8,7 @@ export type { Logger };
 /** Keys whose values never reach a log line (style B2: tokens out of logs). */
 const REDACT_PATHS = [
   'token', 'password', 'deviceToken', 'bootstrapToken', 'auth.token', 'auth.password',
-  'auth.deviceToken', '*.token', '*.password', '*.deviceToken', 'params.auth',
+  'auth.deviceToken', '*.token', '*.password', '*.deviceToken', 'params.auth', 'setupCode', '*.setupCode', '*.bootstrapToken',
 ];
 
 /** Renders pino's JSON lines as short human lines on stderr. */

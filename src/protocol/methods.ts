@@ -6,6 +6,8 @@ export type MethodScope = string;
 interface MethodScopeRow {
   method: string;
   scope: string;
+  /** false: callable, but left out of hello-ok `features.methods` (e.g. `device.pair.setupCode`). */
+  advertised?: boolean;
 }
 
 /**
@@ -14,6 +16,11 @@ interface MethodScopeRow {
  */
 export const METHOD_SCOPES: ReadonlyMap<string, MethodScope> = new Map(
   (table.methods as MethodScopeRow[]).map((row) => [row.method, row.scope]),
+);
+
+/** Methods the real gateway answers without listing them in hello-ok `features.methods`. */
+export const UNADVERTISED_METHODS: ReadonlySet<string> = new Set(
+  (table.methods as MethodScopeRow[]).filter((row) => row.advertised === false).map((row) => row.method),
 );
 
 /** Allowed for any authenticated connection regardless of scopes (protocol.md 7.3 steps 1, 4). */

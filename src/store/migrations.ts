@@ -119,4 +119,22 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Version 3 was left unused: 4 landed first, and a database already at 4 would skip a 3.
+    version: 5,
+    name: 'setup-code bootstrap tokens',
+    // A setup code's bootstrap token is kept only as its SHA-256 digest (the lookup key), with
+    // the roles and scopes its handoff grants (JSON arrays). A row is deleted when it is used.
+    sql: `
+      CREATE TABLE device_bootstrap_token (
+        token_sha256 BLOB PRIMARY KEY,
+        setup_id TEXT NOT NULL,
+        roles TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        issued_at_ms INTEGER NOT NULL,
+        expires_at_ms INTEGER NOT NULL
+      );
+      CREATE INDEX device_bootstrap_token_by_expiry ON device_bootstrap_token (expires_at_ms);
+    `,
+  },
 ];

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Gateway } from '../../src/gateway/gateway.js';
 import { createGatewayLogger } from '../../src/infra/logger.js';
 import { resolvePaths } from '../../src/infra/paths.js';
+import { decodeSetupCode } from '../../src/protocol/setup-code.js';
 import { adminClient, connectWith, operatorParams } from '../helpers/device-session.js';
 import { TEST_TOKEN } from '../helpers/gateway-process.js';
 import { startInProcessGateway } from '../helpers/in-process-gateway.js';
@@ -106,8 +107,24 @@ describe('device tokens over real sockets (protocol.md 6.3)', () => {
     current.client.terminate();
   });
 
+  it('keeps setup-code bootstrap tokens, used or not, and the tokens of their handoff for the checks below', async () => {
+    const admin = await adminClient(url);
+    const codes = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await admin.call('device.pair.setupCode', { publicUrl: url });
+      assert.equal(res.ok, true, JSON.stringify(res.error));
+      codes.push(decodeSetupCode(String(res.payload.setupCode)).bootstrapToken);
+    }
+    admin.terminate();
+    issued.push(...codes);
+    const used = await connectWith(url, { ...operatorParams(['operator.read']), auth: { bootstrapToken: String(codes[0]) } }, newTestDevice());
+    assert.equal(used.res.payload?.auth.method, 'bootstrap-token', JSON.stringify(used.res.error));
+    issued.push(String(used.res.payload.auth.deviceToken), ...used.res.payload.auth.deviceTokens.map((t: { deviceToken: string }) => t.deviceToken));
+    used.client.terminate();
+  });
+
   it('keeps every token value out of the log, the SQLite files, device.pair.list and config.get', async () => {
-    assert.ok(issued.length >= 5);
+    assert.ok(issued.length >= 9);
     const admin = await adminClient(url);
     const listed = JSON.stringify((await admin.call('device.pair.list')).payload);
     const config = JSON.stringify((await admin.call('config.get')).payload);

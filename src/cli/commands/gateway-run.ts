@@ -61,6 +61,7 @@ export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = proce
       port: plan.port,
       hosts: plan.bind.hosts,
       optionalHosts: plan.bind.optionalHosts,
+      bind: { mode: plan.bind.mode, resolvedHost: plan.bind.resolvedHost },
       auth: plan.auth,
       paths,
       config: loaded,

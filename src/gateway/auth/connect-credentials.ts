@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectParams } from '../../protocol/schema/connect.js';
 import type { DeviceTokenRecord } from '../../store/device-token-repo.js';
+import type { BootstrapProfile } from './bootstrap-profile.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { VerifiedDevice } from './device-proof.js';
 import type { AuthRateLimiter } from './rate-limit.js';
@@ -10,13 +11,15 @@ import {
 } from './shared-secret.js';
 
 /** How a connect authenticated (hello-ok `auth.method`). */
-export type AuthMethod = 'none' | 'token' | 'password' | 'device-token';
+export type AuthMethod = 'none' | 'token' | 'password' | 'device-token' | 'bootstrap-token';
 
 /** A successful credential check. */
 export interface Credential {
   method: AuthMethod;
   /** Set when the device token authenticated: the value presented and its record. */
   deviceToken?: { token: string; record: DeviceTokenRecord };
+  /** Set when a setup code's bootstrap token authenticated: the value and what it grants. */
+  bootstrap?: { token: string; profile: BootstrapProfile };
 }
 
 /** What the credential check needs besides the connect params. */
@@ -47,7 +50,8 @@ const nonEmpty = (v: string | undefined): string | undefined => (v !== undefined
  * Decides the credential of a connect (protocol.md 4.1, 4.2, 5.3 last paragraph;
  * remote-access.md 6.3). Without a device: the shared secret, else `device identity required`.
  * With a verified device: the shared secret, else a device token (`auth.deviceToken`, or
- * `auth.token` tried as one), else the `unauthorized` error of the first failure. Failed
+ * `auth.token` tried as one), else a setup code's bootstrap token (`auth.bootstrapToken`, only
+ * looked up here: admission uses it up), else the `unauthorized` error of the last failure. Failed
  * comparisons count toward the (address, credential class) limiter; a loopback failure is
  * answered late, as the limiter says. Throws the GatewayError to send.
  */
@@ -84,6 +88,13 @@ export async function authenticateConnect(ctx: CredentialContext, params: Connec
     else failure.delayMs = Math.max(failure.delayMs, viaToken.delayMs);
   }
 
+  const bootstrapToken = nonEmpty(auth.bootstrapToken);
+  if (device && bootstrapToken !== undefined) {
+    const viaSetupCode = checkBootstrapToken(ctx, bootstrapToken);
+    if ('method' in viaSetupCode) return viaSetupCode;
+    failure = { ...viaSetupCode, delayMs: Math.max(failure.delayMs, viaSetupCode.delayMs) };
+  }
+
   const canRetryWithDeviceToken = failure.reason === 'token_mismatch' && device !== undefined
     && nonEmpty(auth.password) === undefined && explicit === undefined;
   if (failure.delayMs > 0) await sleep(failure.delayMs, undefined, ctx.signal ? { signal: ctx.signal } : {});
@@ -114,4 +125,16 @@ function checkDeviceToken(
   const delayMs = ctx.limiter.recordFailure(ctx.remoteAddress, 'device-token', ctx.isLoopbackExempt);
   if (check.reason === 'scope-mismatch') return { reason: 'scope_mismatch', delayMs };
   return { reason: isExplicit ? 'device_token_mismatch' : undefined, delayMs };
+}
+
+/** Looks up a setup code's bootstrap token; an unknown, expired or used one counts as a failure. */
+function checkBootstrapToken(ctx: CredentialContext, token: string): Credential | Attempt {
+  const lockedMs = ctx.limiter.lockedForMs(ctx.remoteAddress, 'bootstrap-token');
+  if (lockedMs > 0) return { reason: 'rate_limited', retryAfterMs: lockedMs, delayMs: 0 };
+  const record = ctx.devices.bootstrapToken(token);
+  if (record) {
+    ctx.limiter.reset(ctx.remoteAddress, 'bootstrap-token');
+    return { method: 'bootstrap-token', bootstrap: { token, profile: { roles: record.roles, scopes: record.scopes } } };
+  }
+  return { reason: 'bootstrap_token_invalid', delayMs: ctx.limiter.recordFailure(ctx.remoteAddress, 'bootstrap-token', ctx.isLoopbackExempt) };
 }

@@ -4,10 +4,12 @@ import { hasScope } from '../../protocol/scopes.js';
 import type { PairedDeviceRecord } from '../../store/paired-device-repo.js';
 import type { PairingReason, PairingRequestRecord } from '../../store/pairing-request-repo.js';
 import { HandshakeRefusal } from '../ws/handshake-refusal.js';
+import { profileCovers } from './bootstrap-profile.js';
 import type { Credential } from './connect-credentials.js';
 import type { VerifiedDevice } from './device-proof.js';
 import { scopesAllow, type DeviceRegistry } from './device-registry.js';
 import { pendingDeviceView } from './pairing-views.js';
+import { authFailure } from './shared-secret.js';
 
 /** Wording of each pairing reason (protocol.md 6.1; vectors device-pairing-operator, handshake-operator-device). */
 const REASONS: Record<PairingReason, { requirement: string; remediationHint: string }> = {
@@ -35,11 +37,21 @@ export interface AdmissionContext {
   remoteAddress: string;
 }
 
-/** An admitted device connection: its effective scopes and the token hello-ok hands over. */
+/** A further device token of a bootstrap handoff (hello-ok `auth.deviceTokens[]`). */
+export interface HandoffToken {
+  deviceToken: string;
+  role: string;
+  scopes: string[];
+  issuedAtMs: number;
+}
+
+/** An admitted device connection: its effective scopes and the token(s) hello-ok hands over. */
 export interface DeviceAdmission {
   scopes: string[];
   deviceToken: string;
   issuedAtMs: number;
+  /** Tokens of the handoff's other roles (bootstrap connects only). */
+  deviceTokens?: HandoffToken[];
 }
 
 /** Why a paired (or unknown) device may not have what it asks for, if it may not. */
@@ -78,11 +90,18 @@ function pairingRequired(reason: PairingReason, request: PairingRequestRecord, p
  * authenticated with, or else a freshly issued one. Issuing fresh (the previous value stops
  * working) replaces OpenClaw's "return the current token", which farclaw cannot do because it
  * stores only token digests.
+ *
+ * A setup code's bootstrap token whose profile covers the requested role and scopes pairs the
+ * device silently (redeemSetupCode); one that does not is not used up, and the device goes
+ * through the ordinary gate above.
  * @throws HandshakeRefusal when pairing is required.
  */
 export function admitDevice(ctx: AdmissionContext, params: ConnectParams, device: VerifiedDevice, credential: Credential): DeviceAdmission {
   const role = params.role ?? 'operator';
   const requested = role === 'operator' ? [...new Set(params.scopes ?? [])] : [];
+  if (credential.bootstrap && profileCovers(credential.bootstrap.profile, role, requested)) {
+    return redeemSetupCode(ctx, params, device, credential.bootstrap.token, requested);
+  }
   let paired = ctx.devices.paired(device.id);
   const reason = pairingReason(paired, role, requested);
   if (reason) {
@@ -124,4 +143,48 @@ export function admitDevice(ctx: AdmissionContext, params: ConnectParams, device
   }
   const issued = ctx.devices.issueToken(device.id, role, scopes);
   return { scopes, deviceToken: issued.token, issuedAtMs: issued.record.issuedAtMs };
+}
+
+/**
+ * The setup-code handoff (protocol.md 3.4 `auth.deviceTokens`): the bootstrap token is used up
+ * and the device paired for its profile in one transaction, so of two connects racing with one
+ * code exactly one gets in. hello-ok carries the token of the connect's role and, in
+ * `deviceTokens`, those of the profile's other roles (the node's with no scopes, an operator's
+ * bounded to the handoff allowlist).
+ *
+ * Unlike the real gateway, which pairs silently only for the client kinds it made setup codes
+ * for (its mobile apps, a node host) and otherwise files a pending request, any client whose
+ * ask fits the profile is paired: client kind and platform are self-declared and prove
+ * nothing, while the code itself is the operator's approval given in advance (single use,
+ * ten minutes, issued by an operator.admin caller).
+ */
+function redeemSetupCode(ctx: AdmissionContext, params: ConnectParams, device: VerifiedDevice, token: string, requested: string[]): DeviceAdmission {
+  const role = params.role ?? 'operator';
+  const c = params.client;
+  const redeemed = ctx.devices.redeemBootstrapToken(token, {
+    deviceId: device.id,
+    publicKey: device.publicKey,
+    metadata: {
+      ...(c.displayName !== undefined ? { displayName: c.displayName } : {}),
+      platform: c.platform,
+      ...(c.deviceFamily !== undefined ? { deviceFamily: c.deviceFamily } : {}),
+      clientId: c.id,
+      clientMode: c.mode,
+      ...(ctx.isLocal ? {} : { remoteIp: ctx.remoteAddress }),
+    },
+    role,
+    scopes: requested,
+  });
+  // Used up by a concurrent connect between the credential check and now.
+  if (!redeemed) throw new HandshakeRefusal(authFailure('bootstrap_token_invalid', { clientId: c.id, isLocal: ctx.isLocal }));
+  const [primary, ...others] = redeemed.tokens;
+  if (!primary) throw new Error('bootstrap handoff issued no token');
+  return {
+    scopes: requested.filter((s) => hasScope(redeemed.device.scopes, s)),
+    deviceToken: primary.token,
+    issuedAtMs: primary.record.issuedAtMs,
+    ...(others.length > 0
+      ? { deviceTokens: others.map((t) => ({ deviceToken: t.token, role: t.role, scopes: t.record.scopes, issuedAtMs: t.record.issuedAtMs })) }
+      : {}),
+  };
 }

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { hasScope } from '../../protocol/scopes.js';
+import { BootstrapTokenRepo, type BootstrapTokenRecord } from '../../store/bootstrap-token-repo.js';
 import { DeviceTokenRepo, type DeviceTokenRecord } from '../../store/device-token-repo.js';
 import { PairedDeviceRepo, type DeviceMetadata, type PairedDeviceRecord } from '../../store/paired-device-repo.js';
 import { PairingRequestRepo, type PairingReason, type PairingRequestRecord } from '../../store/pairing-request-repo.js';
+import { handoffScopesFor, SETUP_CODE_TTL_MS, type BootstrapProfile } from './bootstrap-profile.js';
 import { digestToken, newDeviceToken, tokenMatches } from './device-token.js';
 
 /** Pending device requests expire after five minutes (protocol.md 6.1). */
@@ -45,6 +47,21 @@ export interface IssuedToken {
   record: DeviceTokenRecord;
 }
 
+/** A device token of one role, as a bootstrap handoff hands it over. */
+export interface RoleToken extends IssuedToken {
+  role: string;
+}
+
+/** The connecting device of a bootstrap handoff. */
+export interface BootstrapAsk {
+  deviceId: string;
+  publicKey: string;
+  metadata: DeviceMetadata;
+  /** Role and operator scopes of the connect (within the token's profile). */
+  role: string;
+  scopes: string[];
+}
+
 export type TokenCheck = { ok: true; record: DeviceTokenRecord } | { ok: false; reason: 'mismatch' | 'scope-mismatch' };
 
 /**
@@ -55,6 +72,7 @@ export class DeviceRegistry {
   private readonly devices: PairedDeviceRepo;
   private readonly requests: PairingRequestRepo;
   private readonly tokens: DeviceTokenRepo;
+  private readonly bootstrap: BootstrapTokenRepo;
   /** Digest compared against when a device has no token, so both paths cost the same. */
   private readonly decoyDigest = digestToken(newDeviceToken());
 
@@ -62,6 +80,7 @@ export class DeviceRegistry {
     this.devices = new PairedDeviceRepo(db);
     this.requests = new PairingRequestRepo(db);
     this.tokens = new DeviceTokenRepo(db);
+    this.bootstrap = new BootstrapTokenRepo(db);
   }
 
   /** The paired device with this id, if any. */
@@ -249,6 +268,63 @@ export class DeviceRegistry {
     const revoked: DeviceTokenRecord = { ...existing, tokenSha256: digestToken(newDeviceToken()), revokedAtMs: this.now() };
     this.tokens.save(revoked);
     return revoked;
+  }
+
+  /**
+   * Issues a setup code's bootstrap token for `profile`, valid SETUP_CODE_TTL_MS. Only its
+   * digest is stored; the value is returned once.
+   */
+  issueBootstrapToken(profile: BootstrapProfile): { token: string; setupId: string; expiresAtMs: number } {
+    const now = this.now();
+    this.bootstrap.prune(now);
+    const token = newDeviceToken();
+    const setupId = randomUUID();
+    const expiresAtMs = now + SETUP_CODE_TTL_MS;
+    this.bootstrap.insert({ tokenSha256: digestToken(token), setupId, roles: [...profile.roles], scopes: [...profile.scopes], issuedAtMs: now, expiresAtMs });
+    return { token, setupId, expiresAtMs };
+  }
+
+  /** The live bootstrap token with this value, without using it up. */
+  bootstrapToken(token: string): BootstrapTokenRecord | undefined {
+    return this.bootstrap.getLive(digestToken(token), this.now());
+  }
+
+  /**
+   * The bootstrap handoff, in one transaction: uses the token up, pairs the device for every
+   * role of the token's profile (added to what it had, approval `bootstrap-token`) and issues a
+   * fresh token per profile role (keeping the scopes of a token it replaces), the connect's own
+   * role first with the connect's scopes.
+   * Undefined (nothing changed) when the token is unknown, expired or already used.
+   */
+  redeemBootstrapToken(token: string, ask: BootstrapAsk): { device: PairedDeviceRecord; tokens: RoleToken[] } | undefined {
+    return this.db.transaction(() => {
+      const now = this.now();
+      const record = this.bootstrap.take(digestToken(token), now);
+      if (!record) return undefined;
+      const profile: BootstrapProfile = { roles: record.roles, scopes: record.scopes };
+      const existing = this.devices.get(ask.deviceId);
+      const device: PairedDeviceRecord = {
+        deviceId: ask.deviceId, publicKey: ask.publicKey, ...ask.metadata,
+        ...(existing?.label !== undefined ? { label: existing.label } : {}),
+        role: ask.role,
+        roles: unionScopes(existing?.roles ?? [], profile.roles, [ask.role]),
+        scopes: unionScopes(existing?.scopes ?? [], profile.scopes),
+        approvedVia: 'bootstrap-token',
+        createdAtMs: existing?.createdAtMs ?? now,
+        approvedAtMs: now,
+        ...(existing?.lastSeenAtMs !== undefined ? { lastSeenAtMs: existing.lastSeenAtMs } : {}),
+        ...(existing?.lastSeenReason !== undefined ? { lastSeenReason: existing.lastSeenReason } : {}),
+      };
+      this.devices.save(device);
+      const roles = unionScopes([ask.role], profile.roles);
+      const tokens = roles.map((role) => {
+        const scopes = role === ask.role ? (role === 'operator' ? ask.scopes : []) : handoffScopesFor(profile, role);
+        const previous = this.tokens.get(ask.deviceId, role);
+        const kept = previous && previous.revokedAtMs === undefined ? previous.scopes : [];
+        return { role, ...this.mint(ask.deviceId, role, [...kept, ...scopes], previous) };
+      });
+      return { device, tokens };
+    })();
   }
 
   private mint(deviceId: string, role: string, scopes: readonly string[], existing: DeviceTokenRecord | undefined): IssuedToken {

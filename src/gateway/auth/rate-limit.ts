@@ -16,8 +16,11 @@ export const LOOPBACK_MAX_DELAY_MS = 5_000;
 /** Above this many tracked keys, stale ones are dropped on the next failure. */
 const PRUNE_THRESHOLD = 10_000;
 
-/** Failure counters are independent per credential class (remote-access.md 6.3). */
-export type CredentialClass = 'shared-secret' | 'device-token';
+/**
+ * Failure counters are independent per credential class (remote-access.md 6.3); setup-code
+ * bootstrap tokens have their own, as in the real gateway.
+ */
+export type CredentialClass = 'shared-secret' | 'device-token' | 'bootstrap-token';
 
 interface Entry {
   failures: number[];

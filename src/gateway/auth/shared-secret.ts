@@ -40,7 +40,7 @@ export const deviceIdentityRequired = (): GatewayError =>
 /** Why a connect's credentials were refused (protocol.md 4.2, 14). */
 export type AuthFailureReason =
   | 'token_missing' | 'token_mismatch' | 'password_missing' | 'password_mismatch'
-  | 'device_token_mismatch' | 'scope_mismatch' | 'rate_limited';
+  | 'device_token_mismatch' | 'scope_mismatch' | 'bootstrap_token_invalid' | 'rate_limited';
 
 const DETAIL_CODES: Record<AuthFailureReason, string> = {
   token_missing: 'AUTH_TOKEN_MISSING',
@@ -49,6 +49,7 @@ const DETAIL_CODES: Record<AuthFailureReason, string> = {
   password_mismatch: 'AUTH_PASSWORD_MISMATCH',
   device_token_mismatch: 'AUTH_DEVICE_TOKEN_MISMATCH',
   scope_mismatch: 'AUTH_SCOPE_MISMATCH',
+  bootstrap_token_invalid: 'AUTH_BOOTSTRAP_TOKEN_INVALID',
   rate_limited: 'AUTH_RATE_LIMITED',
 };
 
@@ -60,6 +61,7 @@ function failureMessage(reason: AuthFailureReason, who: ClientSide): string {
     case 'password_mismatch': return `unauthorized: gateway password mismatch (${hint('password', who)})`;
     case 'device_token_mismatch': return 'unauthorized: device token mismatch (rotate/reissue device token)';
     case 'scope_mismatch': return 'unauthorized: device token scope mismatch (re-pair or approve scope upgrade)';
+    case 'bootstrap_token_invalid': return 'unauthorized: setup code is unknown, expired or already used (ask for a new one: farclaw qr)';
     case 'rate_limited': return 'unauthorized: too many failed authentication attempts (retry later)';
   }
 }

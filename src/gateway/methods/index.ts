@@ -4,6 +4,7 @@ import { handleConfigGet } from './config.js';
 import {
   handleDevicePairApprove, handleDevicePairList, handleDevicePairReject, handleDevicePairRemove, handleDevicePairRename,
 } from './device-pairing.js';
+import { handleDevicePairSetupCode } from './device-setup-code.js';
 import { handleDeviceTokenRevoke, handleDeviceTokenRotate } from './device-tokens.js';
 import { handleHealth, handleStatus } from './health.js';
 import { handleLogsTail } from './logs.js';
@@ -21,7 +22,7 @@ export const ALL_METHODS: readonly MethodDef[] = [
   handleHealth, handleStatus, handleSystemPresence, handleConfigGet, handleLogsTail, handleLastHeartbeat,
   handleGatewayIdentityGet, handleModelsList, handleAgentsList, handleNodeList, handleNodeDescribe,
   handleNodeInvoke, handleSend, handleDevicePairList, handleDevicePairApprove, handleDevicePairReject,
-  handleDevicePairRemove, handleDevicePairRename, handleDeviceTokenRotate, handleDeviceTokenRevoke,
+  handleDevicePairRemove, handleDevicePairRename, handleDevicePairSetupCode, handleDeviceTokenRotate, handleDeviceTokenRevoke,
   handleNodePairList, handleNodePairApprove, handleNodePairReject, handleNodePairRemove, handleNodeRename,
   handleNodeInvokeResult, handleNodeInvokeProgress, handleNodeEvent, handleNodeSkillsUpdate, handleNodePluginToolsUpdate,
   handleNodeRunnerInventoryUpdate,

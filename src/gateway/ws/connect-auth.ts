@@ -1,7 +1,7 @@
 import { GatewayError } from '../../protocol/errors.js';
 import type { ConnectParams } from '../../protocol/schema/connect.js';
 import { authenticateConnect } from '../auth/connect-credentials.js';
-import { admitDevice } from '../auth/device-admission.js';
+import { admitDevice, type HandoffToken } from '../auth/device-admission.js';
 import { verifyDeviceProof, type VerifiedDevice } from '../auth/device-proof.js';
 import type { GatewayServices } from '../context.js';
 import { HandshakeRefusal } from './handshake-refusal.js';
@@ -13,6 +13,8 @@ export interface ConnectAuth {
   deviceId?: string;
   deviceToken?: string;
   issuedAtMs?: number;
+  /** The other roles' tokens of a setup-code handoff. */
+  deviceTokens?: HandoffToken[];
 }
 
 /** The socket facts auth depends on. */
@@ -87,5 +89,6 @@ export async function authorizeConnect(services: GatewayServices, socket: AuthSo
     deviceId: verified.id,
     deviceToken: admission.deviceToken,
     issuedAtMs: admission.issuedAtMs,
+    ...(admission.deviceTokens ? { deviceTokens: admission.deviceTokens } : {}),
   };
 }

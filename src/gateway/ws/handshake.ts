@@ -145,6 +145,7 @@ function buildHelloOk(services: GatewayServices, principal: Principal, protocol:
       // The token goes to its device in this answer only: it is never logged or stored.
       ...(auth.deviceToken !== undefined ? { deviceToken: auth.deviceToken } : {}),
       ...(auth.issuedAtMs !== undefined ? { issuedAtMs: auth.issuedAtMs } : {}),
+      ...(auth.deviceTokens !== undefined ? { deviceTokens: auth.deviceTokens } : {}),
     },
     policy: {
       maxPayload: MAX_PAYLOAD_BYTES,

@@ -21,3 +21,18 @@ export const DeviceTokenRotateParamsSchema = Type.Object(
 );
 
 export const DeviceTokenRevokeParamsSchema = Type.Object({ deviceId: NonEmptyString, role: NonEmptyString }, { additionalProperties: false });
+
+/**
+ * `device.pair.setupCode` params (closed, as the real gateway's). `includeQr` is accepted and
+ * ignored (no PNG rendering here); `joinUrl` and the `voice-node` profile are refused.
+ */
+export const DevicePairSetupCodeParamsSchema = Type.Object(
+  {
+    publicUrl: Type.Optional(NonEmptyString),
+    preferRemoteUrl: Type.Optional(Type.Boolean()),
+    includeQr: Type.Optional(Type.Boolean()),
+    bootstrapProfile: Type.Optional(Type.Union([Type.Literal('limited'), Type.Literal('node'), Type.Literal('voice-node')])),
+    joinUrl: Type.Optional(Type.Literal(true)),
+  },
+  { additionalProperties: false },
+);

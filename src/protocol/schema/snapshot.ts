@@ -103,6 +103,13 @@ export const HelloOkSchema = Type.Object({
     method: Type.Optional(Type.String()),
     deviceToken: Type.Optional(Type.String()),
     issuedAtMs: Type.Optional(NonNegativeInt),
+    /** The other roles' tokens of a setup-code (bootstrap) handoff (protocol.md 3.4). */
+    deviceTokens: Type.Optional(Type.Array(Type.Object({
+      deviceToken: Type.String(),
+      role: Type.String(),
+      scopes: Type.Array(Type.String()),
+      issuedAtMs: NonNegativeInt,
+    }))),
   }),
   policy: Type.Object({
     maxPayload: NonNegativeInt,
