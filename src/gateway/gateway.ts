@@ -159,9 +159,12 @@ export class Gateway {
     if (this.stopping) return rejectUpgrade(socket, 503, 'gateway stopping');
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
     if (path !== '/') return rejectUpgrade(socket, 404, 'not found');
+    // The 101 response and the challenge leave in one write (ws completes the upgrade synchronously).
+    socket.cork();
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new Connection(
         ws,
+        socket,
         { remoteAddress: req.socket.remoteAddress ?? '', isLocal: isDirectLocal(req), origin: req.headers.origin, host: req.headers.host },
         {
           services: this.services,
@@ -174,6 +177,7 @@ export class Gateway {
       this.pending.add(conn);
       ws.once('close', () => this.pending.delete(conn));
     });
+    socket.uncork();
   }
 
   private onAuthenticated(conn: Connection): void {

@@ -11,14 +11,19 @@ const REDACT_PATHS = [
   'auth.deviceToken', '*.token', '*.password', '*.deviceToken', 'params.auth', 'setupCode', '*.setupCode', '*.bootstrapToken',
 ];
 
-/** Renders pino's JSON lines as short human lines on stderr. */
-class HumanLines extends Writable {
+/**
+ * Renders pino's JSON lines as short human lines on stderr. Per-connection records (they carry
+ * `conn`) below warn stay in the file log only: a busy gateway's console would otherwise scroll
+ * with every CLI call, and each line is a synchronous write on the connect path.
+ */
+export class HumanLines extends Writable {
   constructor(private readonly out: NodeJS.WritableStream) {
     super();
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
     try {
-      const rec = JSON.parse(chunk.toString()) as { time?: number; level?: number; msg?: string };
+      const rec = JSON.parse(chunk.toString()) as { time?: number; level?: number; msg?: string; conn?: string };
+      if (rec.conn !== undefined && (rec.level ?? 30) < 40) return done();
       const time = new Date(rec.time ?? Date.now()).toISOString().slice(11, 19);
       const level = (rec.level ?? 30) >= 50 ? 'error' : (rec.level ?? 30) >= 40 ? 'warn' : 'info';
       this.out.write(`${time} ${level} ${rec.msg ?? ''}\n`);

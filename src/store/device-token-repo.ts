@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { StatementCache } from './statement-cache.js';
+import { ReadCache, StatementCache } from './statement-cache.js';
 import { listText, optional, orNull, parseList } from './row-values.js';
 
 /**
@@ -49,15 +49,20 @@ function fromRow(r: Row): DeviceTokenRecord {
 /** The `device_token` table. */
 export class DeviceTokenRepo {
   private readonly sql: StatementCache;
+  /** Every token connect reads its record: keep it in memory until the next write. */
+  private readonly cache: ReadCache<DeviceTokenRecord>;
 
   constructor(db: Database) {
     this.sql = new StatementCache(db);
+    this.cache = new ReadCache(this.sql);
   }
 
-  /** The token record of (device, role), if any. */
-  get(deviceId: string, role: string): DeviceTokenRecord | undefined {
-    const row = this.sql.get('SELECT * FROM device_token WHERE device_id = ? AND role = ?').get(deviceId, role) as Row | undefined;
-    return row ? fromRow(row) : undefined;
+  /** The token record of (device, role), if any (frozen: copy it to change it). */
+  get(deviceId: string, role: string): Readonly<DeviceTokenRecord> | undefined {
+    return this.cache.get(`${deviceId}\n${role}`, () => {
+      const row = this.sql.get('SELECT * FROM device_token WHERE device_id = ? AND role = ?').get(deviceId, role) as Row | undefined;
+      return row ? fromRow(row) : undefined;
+    });
   }
 
   /** Tokens of one device, by role. */

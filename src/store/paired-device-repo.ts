@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { StatementCache } from './statement-cache.js';
+import { ReadCache, StatementCache } from './statement-cache.js';
 import { listText, optional, orNull, parseList } from './row-values.js';
 
 /** Client facts a device reported when it asked to pair (protocol.md 6.2 `PairedDevice`). */
@@ -77,15 +77,20 @@ function fromRow(r: Row): PairedDeviceRecord {
 /** The `paired_device` table. */
 export class PairedDeviceRepo {
   private readonly sql: StatementCache;
+  /** Every device connect reads its record: keep it in memory until the next write. */
+  private readonly cache: ReadCache<PairedDeviceRecord>;
 
   constructor(db: Database) {
     this.sql = new StatementCache(db);
+    this.cache = new ReadCache(this.sql);
   }
 
-  /** The device with this id, if paired. */
-  get(deviceId: string): PairedDeviceRecord | undefined {
-    const row = this.sql.get('SELECT * FROM paired_device WHERE device_id = ?').get(deviceId) as Row | undefined;
-    return row ? fromRow(row) : undefined;
+  /** The device with this id, if paired (frozen: copy it to change it). */
+  get(deviceId: string): Readonly<PairedDeviceRecord> | undefined {
+    return this.cache.get(deviceId, () => {
+      const row = this.sql.get('SELECT * FROM paired_device WHERE device_id = ?').get(deviceId) as Row | undefined;
+      return row ? fromRow(row) : undefined;
+    });
   }
 
   /** Most recently approved first. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import { GatewayError, toErrorShape, type ErrorShape } from '../../protocol/errors.js';
 import { RequestFrameSchema } from '../../protocol/schema/frames.js';
@@ -30,6 +31,9 @@ export interface ConnectionHost {
   onClosed(conn: Connection): void;
 }
 
+/** Why `lifetime` aborts: the socket closed. */
+const SOCKET_CLOSED = new Error('socket closed');
+
 type State = 'awaiting-connect' | 'connecting' | 'open' | 'closed';
 
 /**
@@ -57,6 +61,8 @@ export class Connection {
 
   constructor(
     readonly ws: WebSocket,
+    /** The TCP (or TLS) socket under `ws`, for corking writes that belong together. */
+    private readonly rawSocket: Duplex,
     readonly facts: Omit<SocketFacts, 'connId' | 'nonce' | 'signal'>,
     private readonly host: ConnectionHost,
   ) {
@@ -137,7 +143,8 @@ export class Connection {
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     clearTimeout(this.handshakeTimer);
-    this.lifetime.abort();
+    // A shared reason: abort() without one builds a DOMException (with a stack) per socket.
+    this.lifetime.abort(SOCKET_CLOSED);
     this.pending = [];
     if (wasOpen) this.host.onClosed(this);
   }
@@ -213,6 +220,9 @@ export class Connection {
       this.principal = principal;
       this.state = 'open';
       this.raisePayloadLimit();
+      // hello-ok and the events that follow it (health, presence) leave in one write.
+      this.rawSocket.cork();
+      process.nextTick(() => this.rawSocket.uncork());
       this.reply(id, true, hello);
       this.log('info', { clientId: principal.client.id, mode: principal.client.mode, role: principal.role }, 'client connected');
       this.host.onAuthenticated(this);

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { openStateDb, type Database } from './db.js';
+import { DeviceTokenRepo, type DeviceTokenRecord } from './device-token-repo.js';
+import { PairedDeviceRepo, type PairedDeviceRecord } from './paired-device-repo.js';
+
+const device: PairedDeviceRecord = {
+  deviceId: 'd1', publicKey: 'pk1', role: 'operator', roles: ['operator'], scopes: ['operator.read'],
+  approvedVia: 'owner', createdAtMs: 1, approvedAtMs: 1,
+};
+const token: DeviceTokenRecord = {
+  deviceId: 'd1', role: 'operator', tokenSha256: Buffer.from('digest-1'), scopes: ['operator.read'], createdAtMs: 1, issuedAtMs: 1,
+};
+
+describe('read caches of the device repos', () => {
+  let dir: string;
+  let db: Database;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'farclaw-cache-'));
+    db = openStateDb(join(dir, 'state.db'));
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves a repeated read from memory and sees every later write, even through another repo', () => {
+    const devices = new PairedDeviceRepo(db);
+    const tokens = new DeviceTokenRepo(db);
+    devices.save(device);
+    tokens.save(token);
+    assert.equal(String(tokens.get('d1', 'operator')?.tokenSha256), 'digest-1');
+    assert.equal(tokens.get('d1', 'operator'), tokens.get('d1', 'operator'), 'second read is the cached record');
+
+    tokens.save({ ...token, tokenSha256: Buffer.from('digest-2') });
+    assert.equal(String(tokens.get('d1', 'operator')?.tokenSha256), 'digest-2');
+
+    // Removing the device deletes its tokens by cascade: the token cache must not keep them.
+    assert.equal(new PairedDeviceRepo(db).remove('d1'), true);
+    assert.equal(tokens.get('d1', 'operator'), undefined);
+    assert.equal(devices.get('d1'), undefined);
+  });
+
+  it('remembers a miss only until the record is written', () => {
+    const devices = new PairedDeviceRepo(db);
+    assert.equal(devices.get('d1'), undefined);
+    devices.save(device);
+    assert.equal(devices.get('d1')?.publicKey, 'pk1');
+    devices.rename('d1', 'laptop');
+    assert.equal(devices.get('d1')?.label, 'laptop');
+  });
+
+  it('hands out frozen records, so no caller can change what the next one reads', () => {
+    const devices = new PairedDeviceRepo(db);
+    devices.save(device);
+    const got = devices.get('d1');
+    assert.ok(got);
+    assert.throws(() => (got.scopes as string[]).push('operator.admin'), TypeError);
+    assert.deepEqual(devices.get('d1')?.scopes, ['operator.read']);
+  });
+});
