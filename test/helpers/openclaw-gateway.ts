@@ -18,22 +18,39 @@ export interface OpenclawGateway {
 /** Start-up takes 15–25 s on 2 cores: wait generously for /readyz. */
 const READY_TIMEOUT_MS = 120_000;
 
+/** Where and how the real gateway listens; defaults: loopback, this process's namespace. */
+export interface OpenclawGatewayOptions {
+  /** `gateway run --bind` (`lan` listens on 0.0.0.0). */
+  bind?: 'loopback' | 'lan';
+  /**
+   * A command line to run it under, e.g. a namespace's `ip netns exec <name>` (netns.ts), which
+   * execs its command, so the pid and process group stay ours.
+   */
+  spawnPrefix?: readonly string[];
+  /** Says whether /readyz answers 200 (e.g. `NetnsRelay.httpStatus` for a gateway in a namespace). */
+  isReady?: (port: number) => Promise<boolean>;
+}
+
 /**
- * Starts the real OpenClaw 2026.9.6 gateway from the peer cache (Node 24) on loopback with a
- * token, in its own temp home and process group. Start it once per test file: it is slow.
+ * Starts the real OpenClaw 2026.9.6 gateway from the peer cache (Node 24) with a token, in its
+ * own temp home and process group. Start it once per test file: it is slow.
  */
-export async function startOpenclawGateway(token: string): Promise<OpenclawGateway> {
+export async function startOpenclawGateway(token: string, opts: OpenclawGatewayOptions = {}): Promise<OpenclawGateway> {
   const peer = await ensurePeer();
   const home = tmpHome('openclaw-gw-');
   const port = await freePort();
+  const [command, ...prefixArgs] = [...(opts.spawnPrefix ?? []), peer.nodeBin];
   const child: ChildProcess = spawn(
-    peer.nodeBin,
-    [peer.openclawEntry, 'gateway', 'run', '--allow-unconfigured', '--bind', 'loopback', '--port', String(port), '--token', token],
+    command ?? peer.nodeBin,
+    [...prefixArgs, peer.openclawEntry, 'gateway', 'run', '--allow-unconfigured', '--bind', opts.bind ?? 'loopback', '--port', String(port), '--token', token],
     { env: peer.env({ HOME: home.home }), cwd: home.home, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  // /proc/net/tcp shows this namespace's sockets only: for a gateway in another namespace a
+  // listener on `port` here would be someone else's. Deleting that namespace kills its rest.
+  const holdersOfPort = (): number[] => (opts.spawnPrefix ? [] : pidsListeningOn(port));
   const killEverything = (): void => {
     if (child.pid !== undefined) {
       try {
@@ -42,7 +59,7 @@ export async function startOpenclawGateway(token: string): Promise<OpenclawGatew
         // group already gone
       }
     }
-    for (const pid of pidsListeningOn(port)) {
+    for (const pid of holdersOfPort()) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -59,7 +76,7 @@ export async function startOpenclawGateway(token: string): Promise<OpenclawGatew
     output: () => out,
     async stop() {
       killEverything();
-      await waitFor(`port ${port} to be released by OpenClaw`, () => pidsListeningOn(port).length === 0 || (killEverything(), false), 15_000, 100);
+      await waitFor(`port ${port} to be released by OpenClaw`, () => holdersOfPort().length === 0 || (killEverything(), false), 15_000, 100);
       process.off('exit', killEverything);
       home.dispose();
     },
@@ -68,6 +85,8 @@ export async function startOpenclawGateway(token: string): Promise<OpenclawGatew
     await waitFor(
       'the OpenClaw gateway to be ready',
       async () => {
+        if (child.exitCode !== null) throw new Error(`the OpenClaw gateway exited with ${child.exitCode}`);
+        if (opts.isReady) return await opts.isReady(port);
         const res = await fetch(`http://127.0.0.1:${port}/readyz`);
         return res.status === 200;
       },
