@@ -56,12 +56,16 @@ export class BootstrapTokenRepo {
   }
 
   /**
-   * Deletes the live token with this digest and returns it: one statement, so of two connects
-   * racing with the same token exactly one gets the record.
+   * Deletes the live token with this digest and returns it; undefined when there was none. Only
+   * the delete that removed the row returns it, so of two uses of one token exactly one gets it.
+   * (Not `DELETE … RETURNING`: better-sqlite3 counts that as a reader, and read caches must see
+   * every write, statement-cache.ts.)
    */
   take(digest: Buffer, nowMs: number): BootstrapTokenRecord | undefined {
-    const row = this.sql.get('DELETE FROM device_bootstrap_token WHERE token_sha256 = ? AND expires_at_ms > ? RETURNING *').get(digest, nowMs) as Row | undefined;
-    return row ? fromRow(row) : undefined;
+    const record = this.getLive(digest, nowMs);
+    if (!record) return undefined;
+    const { changes } = this.sql.get('DELETE FROM device_bootstrap_token WHERE token_sha256 = ?').run(digest);
+    return changes === 1 ? record : undefined;
   }
 
   /** Drops tokens expired at `nowMs`. */
