@@ -82,7 +82,7 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 4,
+    version: 3,
     name: 'node capability surfaces',
     // One row per node (its device id): what it last declared, what an operator approved
     // (NULL until the first approval), and its last-known host stats. Pending surface requests
@@ -120,8 +120,7 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    // Version 3 was left unused: 4 landed first, and a database already at 4 would skip a 3.
-    version: 5,
+    version: 4,
     name: 'setup-code bootstrap tokens',
     // A setup code's bootstrap token is kept only as its SHA-256 digest (the lookup key), with
     // the roles and scopes its handoff grants (JSON arrays). A row is deleted when it is used.
