@@ -16,6 +16,11 @@ import {
   runDevicesApprove, runDevicesList, runDevicesReject, runDevicesRemove, runDevicesRename, runDevicesRevoke, runDevicesRotate,
   type DevicesFlags,
 } from './commands/devices.js';
+import { runNodeHost, type NodeRunFlags } from './commands/node-run.js';
+import {
+  runNodesApprove, runNodesDescribe, runNodesInvoke, runNodesList, runNodesPending, runNodesReject, runNodesRemove, runNodesRename,
+  type NodesFlags,
+} from './commands/nodes.js';
 
 function callOptions(cmd: Command): Command {
   return cmd
@@ -149,6 +154,44 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .option('--timeout <ms>', 'timeout in milliseconds', '10000')
     .option('--json', 'machine-readable output')
     .action((opts: QrFlags) => setExit(runQr(opts, env)));
+  const nodes = program.command('nodes').description('list, approve and invoke the nodes of a gateway');
+  nodes.addHelpText('after', '\nA <node> is a node id, a unique id prefix (6+ characters, as `nodes list` shows) or a display name.');
+  callOptions(nodes.command('list').description('list known nodes and whether they are connected right now'))
+    .option('--connected', 'only nodes connected right now')
+    .action((opts: NodesFlags) => setExit(runNodesList(opts, env)));
+  callOptions(nodes.command('describe <node>').description('show one node: status, approval, commands, host stats'))
+    .action((node: string, opts: NodesFlags) => setExit(runNodesDescribe(node, opts, env)));
+  callOptions(nodes.command('pending').description('list node command surfaces waiting for approval'))
+    .action((opts: NodesFlags) => setExit(runNodesPending(opts, env)));
+  callOptions(nodes.command('approve [requestId]').description('approve a pending node command surface; --latest approves the newest'))
+    .option('--latest', 'approve the newest pending request (check it with `farclaw nodes pending` first)')
+    .action((requestId: string | undefined, opts: NodesFlags) => setExit(runNodesApprove(requestId, opts, env)));
+  callOptions(nodes.command('reject <requestId>').description('reject a pending node command surface'))
+    .action((requestId: string, opts: NodesFlags) => setExit(runNodesReject(requestId, opts, env)));
+  callOptions(nodes.command('remove <node>').description('forget a node: its approval and node role; its session closes'))
+    .action((node: string, opts: NodesFlags) => setExit(runNodesRemove(node, opts, env)));
+  callOptions(nodes.command('rename <node> <name>').description('set the name a node is listed under (at most 64 characters)'))
+    .action((node: string, name: string, opts: NodesFlags) => setExit(runNodesRename(node, name, opts, env)));
+  callOptions(nodes.command('invoke <node>').description('run one command on a node and print its result (exit 75: node unreachable, retry)'))
+    .requiredOption('--command <command>', 'node command, e.g. system.which')
+    .option('--params <json>', 'command params as a JSON object', '{}')
+    .option('--invoke-timeout <ms>', 'how long the node may take, in milliseconds', '15000')
+    .option('--idempotency-key <key>', 'key that makes a retry return the first run\'s result (default: random)')
+    .action((node: string, opts: NodesFlags) => setExit(runNodesInvoke(node, opts, env)));
+  program
+    .command('node')
+    .description('run this machine as a headless node of a gateway')
+    .command('run')
+    .description('connect to a gateway as a node and run the commands its owner allows (until Ctrl-C)')
+    .option('--host <host>', 'gateway host (default: the configured gateway)')
+    .option('--port <port>', 'gateway port (default 18789)')
+    .option('--url <url>', 'gateway WebSocket URL, instead of --host/--port')
+    .option('--token <token>', 'gateway token (only needed until this node has its device token)')
+    .option('--password <password>', 'gateway password')
+    .option('--tls', 'use TLS to the gateway (not supported yet)')
+    .option('--tls-fingerprint <sha256>', 'expected TLS certificate fingerprint (not supported yet)')
+    .option('--display-name <name>', 'name operators see (default: the host name)')
+    .action((opts: NodeRunFlags) => setExit(runNodeHost(opts, env)));
   return program;
 }
 

@@ -1,13 +1,18 @@
 import { ErrorCode, GatewayError } from '../protocol/errors.js';
-import type { ConnectParams } from '../protocol/schema/connect.js';
+import type { ConnectChallenge, ConnectParams } from '../protocol/schema/connect.js';
 import type { HelloOk } from '../protocol/schema/snapshot.js';
 import { RequestError } from './errors.js';
 import { GatewayClient, type GatewayEvent } from './gateway-client.js';
 
 export interface ReconnectOptions {
   url: string;
-  /** Built anew for every attempt (fresh instanceId, current credentials). */
-  params: () => ConnectParams;
+  /** Built anew for every attempt (fresh instanceId, current credentials); may sign the challenge. */
+  params: () => ConnectParams | ((challenge: ConnectChallenge) => ConnectParams);
+  /**
+   * Whether a non-retryable handshake refusal is still worth retrying (a node waiting for its
+   * pairing approval, a stale device token just dropped). Default: never.
+   */
+  retryRefusal?: (err: RequestError) => boolean;
   connectTimeoutMs: number;
   /** First retry delay; doubles per failed attempt up to `maxDelayMs` (protocol.md 12: 1 s → 30 s). */
   minDelayMs?: number;
@@ -96,7 +101,7 @@ export class ReconnectingClient {
         continue;
       } catch (err) {
         if (this.stopped()) break;
-        if (err instanceof RequestError && err.retryable !== true) {
+        if (err instanceof RequestError && err.retryable !== true && this.opts.retryRefusal?.(err) !== true) {
           this.state = 'stopped';
           this.listeners.fatal.forEach((l) => l(err));
           break;

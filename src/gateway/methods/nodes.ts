@@ -44,7 +44,9 @@ export const handleNodeInvoke = defineMethod('node.invoke', NodeInvokeParamsSche
   if (!record) throw pairingChanged();
   const cfg = commandsConfig(services);
   const allowlist = invokeAllowlist(cfg, record, record.approvedCommands ?? []);
-  const reason = refusalOf(command, services.nodes.effectiveCommands(record), allowlist);
+  let reason = refusalOf(command, services.nodes.effectiveCommands(record), allowlist);
+  // A host command waiting in a pending surface is not "outside the allowlist": say what is missing.
+  if (reason === 'command not allowlisted' && services.nodes.pendingFor(nodeId)?.commands.includes(command)) reason = 'node did not declare commands';
   if (reason) {
     throw new GatewayError(ErrorCode.INVALID_REQUEST, refusalMessage(reason, command, record.platform, cfg, record.declaredCommands), {
       details: { reason, command },

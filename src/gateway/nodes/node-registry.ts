@@ -185,6 +185,11 @@ export class NodeRegistry {
     return this.repo.listRequests().map((request) => ({ request, record: this.repo.get(request.nodeId) }));
   }
 
+  /** The node's surface request waiting for an operator, if any. */
+  pendingFor(nodeId: string): NodeRequestRecord | undefined {
+    return this.repo.requestFor(nodeId);
+  }
+
   request(requestId: string): NodeRequestRecord | undefined {
     return this.repo.request(requestId);
   }
