@@ -188,8 +188,8 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .option('--url <url>', 'gateway WebSocket URL, instead of --host/--port')
     .option('--token <token>', 'gateway token (only needed until this node has its device token)')
     .option('--password <password>', 'gateway password')
-    .option('--tls', 'use TLS to the gateway (not supported yet)')
-    .option('--tls-fingerprint <sha256>', 'expected TLS certificate fingerprint (not supported yet)')
+    .option('--tls', 'connect with TLS (wss://); the certificate must be CA-valid unless pinned')
+    .option('--tls-fingerprint <sha256>', 'accept exactly this certificate (SHA-256 fingerprint) instead of CA validation')
     .option('--display-name <name>', 'name operators see (default: the host name)')
     .action((opts: NodeRunFlags) => setExit(runNodeHost(opts, env)));
   return program;

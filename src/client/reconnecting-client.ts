@@ -2,7 +2,7 @@ import { ErrorCode, GatewayError } from '../protocol/errors.js';
 import type { ConnectChallenge, ConnectParams } from '../protocol/schema/connect.js';
 import type { HelloOk } from '../protocol/schema/snapshot.js';
 import { RequestError } from './errors.js';
-import { GatewayClient, type GatewayEvent } from './gateway-client.js';
+import { GatewayClient, type ConnectOptions, type GatewayEvent } from './gateway-client.js';
 
 export interface ReconnectOptions {
   url: string;
@@ -14,6 +14,8 @@ export interface ReconnectOptions {
    */
   retryRefusal?: (err: RequestError) => boolean;
   connectTimeoutMs: number;
+  /** Socket options of every attempt (TLS pin, headers). */
+  connectOptions?: ConnectOptions;
   /** First retry delay; doubles per failed attempt up to `maxDelayMs` (protocol.md 12: 1 s → 30 s). */
   minDelayMs?: number;
   maxDelayMs?: number;
@@ -84,7 +86,7 @@ export class ReconnectingClient {
       client.onEvent((e) => this.listeners.event.forEach((l) => l(e)));
       let retryAfterMs: number | undefined;
       try {
-        const hello = await client.connect(this.opts.url, this.opts.params(), this.opts.connectTimeoutMs);
+        const hello = await client.connect(this.opts.url, this.opts.params(), this.opts.connectTimeoutMs, this.opts.connectOptions);
         if (this.stopped()) break;
         this.attempt = 0;
         this.state = 'open';

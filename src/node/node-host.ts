@@ -5,6 +5,7 @@ import { RequestError } from '../client/errors.js';
 import { buildConnectParams } from '../client/frames.js';
 import type { GatewayEvent } from '../client/gateway-client.js';
 import { ReconnectingClient } from '../client/reconnecting-client.js';
+import type { TlsPin } from '../infra/tls-pin.js';
 import type { ConnectChallenge, ConnectParams } from '../protocol/schema/connect.js';
 import { hostStats } from './host-stats.js';
 import type { NodeHostPolicy } from './node-config.js';
@@ -21,6 +22,8 @@ export interface NodeHostOptions {
   url: string;
   token?: string | undefined;
   password?: string | undefined;
+  /** For `wss://`: the certificate or key pin to accept instead of CA validation. */
+  tlsPin?: TlsPin | undefined;
   stateDir: string;
   configPath: string;
   displayName?: string | undefined;
@@ -63,6 +66,7 @@ export class NodeHost {
       url: opts.url,
       params: () => this.connectParams(),
       connectTimeoutMs: 15_000,
+      connectOptions: { tlsPin: opts.tlsPin },
       minDelayMs: opts.minDelayMs ?? 1000,
       maxDelayMs: opts.maxDelayMs ?? 30_000,
       retryRefusal: (err) => this.shouldRetry(err),

@@ -1,4 +1,4 @@
-import { checkUrl, resolveTarget, TargetError, type Target } from '../../client/target.js';
+import { checkUrl, resolveTarget, TargetError, tlsPinFor, type Target } from '../../client/target.js';
 import { resolveSecret } from '../../infra/config.js';
 import { readEnv } from '../../infra/env.js';
 import { farclawVersion } from '../../infra/version.js';
@@ -26,13 +26,17 @@ const fail = (message: string): CliError => new CliError(`node run failed: ${mes
  * this machine's `gateway.auth` (a paired node needs none: it presents its device token).
  * Without them the CLI's usual target applies (local gateway or `gateway.remote`).
  */
-function nodeTarget(flags: NodeRunFlags, env: NodeJS.ProcessEnv): { target: Pick<Target, 'url' | 'token' | 'password'>; configPath: string; stateDir: string } {
+function nodeTarget(flags: NodeRunFlags, env: NodeJS.ProcessEnv): { target: Pick<Target, 'url' | 'token' | 'password' | 'tlsPin'>; configPath: string; stateDir: string } {
   const { loaded, stateDir } = loadCliConfig(env);
   if (flags.url !== undefined && (flags.host !== undefined || flags.port !== undefined)) throw fail('use either --url or --host/--port, not both.');
   try {
     if (flags.url === undefined && flags.host === undefined) {
-      const { port, token, password } = flags;
-      const target = resolveTarget({ ...(port !== undefined ? { port } : {}), ...(token !== undefined ? { token } : {}), ...(password !== undefined ? { password } : {}) }, loaded, env, stateDir);
+      const { port, token, password, tlsFingerprint } = flags;
+      const target = resolveTarget({
+        ...(port !== undefined ? { port } : {}), ...(token !== undefined ? { token } : {}), ...(password !== undefined ? { password } : {}),
+        ...(tlsFingerprint !== undefined ? { tlsFingerprint } : {}),
+      }, loaded, env, stateDir);
+      if (flags.tls === true && !target.url.startsWith('wss://')) throw fail(`--tls needs a wss:// gateway; the configured one is ${target.url}.`);
       return { target, configPath: loaded.path, stateDir };
     }
     let url = flags.url ?? '';
@@ -40,13 +44,19 @@ function nodeTarget(flags: NodeRunFlags, env: NodeJS.ProcessEnv): { target: Pick
       const port = flags.port ?? '18789';
       if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) throw fail(`invalid --port "${port}": expected 1-65535.`);
       const host = flags.host.includes(':') && !flags.host.startsWith('[') ? `[${flags.host}]` : flags.host;
-      url = `ws://${host}:${port}`;
+      url = `${flags.tls === true ? 'wss' : 'ws'}://${host}:${port}`;
     }
+    if (flags.tls === true && !url.startsWith('wss://')) throw fail('--tls needs a wss:// URL (or use --host/--port).');
     checkUrl(url, 'cli --url', loaded.path, env);
+    const tlsPin = tlsPinFor(url, 'cli --url', loaded, stateDir, flags.tlsFingerprint);
     const auth = loaded.config.gateway?.auth;
     const token = flags.token ?? readEnv('GATEWAY_TOKEN', env) ?? (flags.password === undefined ? resolveSecret(auth?.token, 'gateway.auth.token', env) : undefined);
     const password = flags.password ?? readEnv('GATEWAY_PASSWORD', env) ?? (token === undefined ? resolveSecret(auth?.password, 'gateway.auth.password', env) : undefined);
-    return { target: { url, ...(token !== undefined ? { token } : {}), ...(password !== undefined ? { password } : {}) }, configPath: loaded.path, stateDir };
+    return {
+      target: { url, ...(token !== undefined ? { token } : {}), ...(password !== undefined ? { password } : {}), ...(tlsPin ? { tlsPin } : {}) },
+      configPath: loaded.path,
+      stateDir,
+    };
   } catch (err) {
     if (err instanceof TargetError) throw fail(err.message);
     throw err;
@@ -58,9 +68,6 @@ function nodeTarget(flags: NodeRunFlags, env: NodeJS.ProcessEnv): { target: Pick
  * until the gateway refuses it for good (exit 1, with the reason).
  */
 export async function runNodeHost(flags: NodeRunFlags, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  if (flags.tls === true || flags.tlsFingerprint !== undefined) {
-    throw fail('TLS connections (--tls, --tls-fingerprint) are not supported by the node host yet; use an SSH tunnel or a trusted network.');
-  }
   const { target, configPath, stateDir } = nodeTarget(flags, env);
   let policy;
   try {
@@ -79,7 +86,7 @@ export async function runNodeHost(flags: NodeRunFlags, env: NodeJS.ProcessEnv = 
     };
     const onSignal = (): void => finish(0);
     host = new NodeHost({
-      url: target.url, token: target.token, password: target.password, stateDir, configPath, displayName: flags.displayName,
+      url: target.url, token: target.token, password: target.password, tlsPin: target.tlsPin, stateDir, configPath, displayName: flags.displayName,
       version: farclawVersion(), policy, log,
       onFatal: (message) => {
         log(`the gateway refused this node: ${message}`);
