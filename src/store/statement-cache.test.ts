@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { openStateDb, type Database } from './db.js';
 import { DeviceTokenRepo, type DeviceTokenRecord } from './device-token-repo.js';
 import { PairedDeviceRepo, type PairedDeviceRecord } from './paired-device-repo.js';
+import { StatementCache } from './statement-cache.js';
 
 const device: PairedDeviceRecord = {
   deviceId: 'd1', publicKey: 'pk1', role: 'operator', roles: ['operator'], scopes: ['operator.read'],
@@ -42,6 +43,15 @@ describe('read caches of the device repos', () => {
     // Removing the device deletes its tokens by cascade: the token cache must not keep them.
     assert.equal(new PairedDeviceRepo(db).remove('d1'), true);
     assert.equal(tokens.get('d1', 'operator'), undefined);
+    assert.equal(devices.get('d1'), undefined);
+  });
+
+  it('treats a write that returns rows (DELETE … RETURNING) as a write', () => {
+    const devices = new PairedDeviceRepo(db);
+    devices.save(device);
+    assert.ok(devices.get('d1'));
+    const gone = new StatementCache(db).get('DELETE FROM paired_device WHERE device_id = ? RETURNING device_id').get('d1');
+    assert.deepEqual(gone, { device_id: 'd1' });
     assert.equal(devices.get('d1'), undefined);
   });
 

@@ -22,7 +22,7 @@ export class StatementCache {
     let entry = this.statements.get(sql);
     if (!entry) {
       const stmt = this.db.prepare(sql);
-      entry = { stmt, writes: !stmt.reader };
+      entry = { stmt, writes: !stmt.readonly };
       this.statements.set(sql, entry);
     }
     if (entry.writes) this.generation.n += 1;
@@ -39,10 +39,10 @@ export class StatementCache {
 const MAX_CACHED_READS = 10_000;
 
 /**
- * Records read by key, kept until the next write to the same database. The gateway is the
- * only writer of its state database (it holds the state-dir lock) and every write goes
- * through a StatementCache, so a cached record is never stale; frozen, so no caller can
- * change what the next caller reads.
+ * Records read by key, kept until the next write to the same database (any statement that is
+ * not read-only, `DELETE … RETURNING` included). The gateway is the only writer of its state
+ * database (it holds the state-dir lock) and every write goes through a StatementCache, so a
+ * cached record is never stale; frozen, so no caller can change what the next caller reads.
  */
 export class ReadCache<V extends object> {
   private readonly entries = new Map<string, Readonly<V> | undefined>();
