@@ -12,6 +12,7 @@ import { runGatewayAgent, runGatewaySend, type AgentFlags, type SendFlags } from
 import { runGatewayStatus, type GatewayStatusFlags } from './commands/gateway-status.js';
 import { runQr, type QrFlags } from './commands/qr.js';
 import { runStatus, type StatusFlags } from './commands/status.js';
+import { registerTunnelCommands } from './tunnel-commands.js';
 import {
   runDevicesApprove, runDevicesList, runDevicesReject, runDevicesRemove, runDevicesRename, runDevicesRevoke, runDevicesRotate,
   type DevicesFlags,
@@ -117,6 +118,7 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .option('--json', 'machine-readable output')
     .option('--timeout <ms>', 'timeout in milliseconds', '60000')
     .action((opts: CallFlags) => setExit(runHealth(opts, env)));
+  registerTunnelCommands(program, setExit, env);
   const devices = program.command('devices').description('approve pairing requests and manage paired devices and their tokens');
   devices.addHelpText('after', '\nA <deviceId> may be shortened to a unique prefix of 8 or more characters, as `devices list` shows it.');
   callOptions(devices.command('list').description('list pending pairing requests and paired devices (token values are never shown)'))

@@ -10,6 +10,8 @@ import { METHOD_SCOPES } from '../protocol/methods.js';
 import { Scope } from '../protocol/scopes.js';
 import type { ConnectParams } from '../protocol/schema/connect.js';
 import { CliError } from './cli-error.js';
+import { GatewayError } from '../protocol/errors.js';
+import { openSshRoute, TunnelOpenError } from '../tunnel/open-route.js';
 
 export interface CallFlags extends TargetFlags {
   params?: string;
@@ -98,8 +100,39 @@ export function describeFailure(err: unknown, target: Target, configPath: string
         : `${prefix}${s.code}: ${s.message}`;
     return new CliError(line, 1, json, undefined, during === 'connect');
   }
+  if (err instanceof GatewayError && err.retryable) {
+    // The connection dropped with the request in flight (e.g. the SSH tunnel went away): the
+    // gateway may or may not have run it; the caller may retry.
+    const json = { type: 'gateway_transport_error', kind: 'closed', message: err.message, retryable: true };
+    return new CliError(`${prefix}${err.message} (retryable)\n${where}`, 1, json, { gateway });
+  }
   const message = err instanceof Error ? err.message : String(err);
   return new CliError(`${prefix}${message}`, 1, { type: 'cli_error', message }, { gateway });
+}
+
+/** A target ready to connect to, and what to release afterwards (an on-demand SSH tunnel). */
+export interface OpenTarget {
+  target: Target;
+  close(): Promise<void>;
+}
+
+/**
+ * The one place where a target's transport is opened: for SSH targets the managed tunnel or an
+ * on-demand one (src/tunnel/open-route.ts), otherwise nothing to do. Throws CliError.
+ */
+export async function openTarget(target: Target, env: NodeJS.ProcessEnv, timeoutMs: number, prefix = ''): Promise<OpenTarget> {
+  if (!target.ssh) return { target, close: async () => undefined };
+  try {
+    const lease = await openSshRoute(target.ssh, { credentials: target, stateDir: resolvePaths(env).stateDir, env, timeoutMs });
+    return { target: { ...target, url: lease.url }, close: lease.close };
+  } catch (err) {
+    if (!(err instanceof TunnelOpenError)) throw err;
+    const message = `SSH tunnel to ${target.ssh.target.text} failed: ${err.message}`;
+    const json = err.isFatal
+      ? { type: 'ssh_tunnel_failed', message }
+      : { type: 'gateway_transport_error', kind: 'closed', message, retryable: true };
+    throw new CliError(`${prefix}${message}\nSource: ${target.urlSource}`, 1, json, { gateway: { url: target.url, urlSource: target.urlSource } });
+  }
 }
 
 /**
@@ -123,14 +156,28 @@ export async function callOnce(
 ): Promise<unknown> {
   const prefix = opts.prefix ?? '';
   const timeoutMs = parseTimeout(flags.timeout, opts.defaultTimeoutMs ?? 10_000);
-  const { target, configPath } = opts.resolved ?? targetFor(flags, env, prefix);
-  if (flags.expectUrl !== undefined && flags.expectUrl !== target.url) {
+  const resolved = opts.resolved ?? targetFor(flags, env, prefix);
+  const { configPath } = resolved;
+  if (flags.expectUrl !== undefined && flags.expectUrl !== resolved.target.url) {
     const message = 'Gateway destination changed. Refresh the selected Gateway before retrying.';
     throw new CliError(prefix + message, 1, { type: 'cli_error', message });
   }
+  const opened = await openTarget(resolved.target, env, timeoutMs, prefix);
+  try {
+    return await callOpen(method, params, opened.target, configPath, client, env, timeoutMs, prefix, opts.scopes);
+  } finally {
+    await opened.close();
+  }
+}
+
+async function callOpen(
+  method: string, params: unknown, target: Target, configPath: string,
+  client: Pick<ConnectParams['client'], 'id' | 'mode'> & { displayName?: string },
+  env: NodeJS.ProcessEnv, timeoutMs: number, prefix: string, scopes: string[] | undefined,
+): Promise<unknown> {
   const gc = new GatewayClient();
   const connectParams = buildConnectParams({
-    clientId: client.id, mode: client.mode, version: farclawVersion(), scopes: opts.scopes ?? scopesFor(method),
+    clientId: client.id, mode: client.mode, version: farclawVersion(), scopes: scopes ?? scopesFor(method),
     token: target.token, password: target.password, ...(client.displayName ? { displayName: client.displayName } : {}),
   });
   let device: DeviceAuthPlan;

@@ -7,13 +7,17 @@ import { leafSha256, parseTlsPin, TlsPinFormatError, type TlsPin } from '../infr
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isPlaintextAllowed, plaintextRefusal } from './plaintext-policy.js';
+import { sshRouteFromConfig, usesSshTransport, type SshRoute } from '../tunnel/route.js';
+import { SshTargetError } from '../tunnel/ssh-target.js';
+import { readTunnelState } from '../tunnel/state.js';
 
 export type UrlSource =
   | 'cli --url'
   | 'env FARCLAW_GATEWAY_URL'
   | 'config gateway.remote.url'
   | 'local loopback'
-  | 'missing gateway.remote.url (fallback local)';
+  | 'missing gateway.remote.url (fallback local)'
+  | 'ssh tunnel gateway.remote.sshTarget';
 
 /** Where a CLI call goes and with which credentials (remote-access.md 7.1, 7.2). */
 export interface Target {
@@ -24,6 +28,12 @@ export interface Target {
   password?: string;
   /** Certificate pin for a `wss://` target (8.3); none means CA validation. */
   tlsPin?: TlsPin;
+  /**
+   * Set when the gateway is reached through SSH (`gateway.remote.transport: "ssh"`): `url` is
+   * then the managed tunnel's endpoint when one runs, else where an on-demand tunnel will
+   * listen; rpc.ts `openTarget` opens the tunnel before connecting.
+   */
+  ssh?: SshRoute;
 }
 
 export interface TargetFlags {
@@ -152,8 +162,8 @@ function localCreds(loaded: LoadedConfig, env: NodeJS.ProcessEnv, stateDir: stri
   return creds(readRuntimeToken(stateDir), undefined);
 }
 
-/** Remote-mode credentials (7.2 item 5). */
-function remoteCreds(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Creds {
+/** Remote-mode credentials (7.2 item 5); also what a managed SSH tunnel's health probes send. */
+export function remoteCreds(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Creds {
   const gw = loaded.config.gateway ?? {};
   const token =
     resolveSecret(gw.remote?.token, 'gateway.remote.token', env) ?? readEnv('GATEWAY_TOKEN', env) ?? resolveSecret(gw.auth?.token, 'gateway.auth.token', env);
@@ -190,6 +200,21 @@ export function resolveTarget(flags: TargetFlags, loaded: LoadedConfig, env: Nod
       );
     }
     target = { url: readEnv('GATEWAY_URL', env) ?? '', urlSource: 'env FARCLAW_GATEWAY_URL', mode, ...envCreds };
+  } else if (flags.port === undefined && usesSshTransport(loaded.config)) {
+    let route: SshRoute | null;
+    try {
+      route = sshRouteFromConfig(loaded.config, env);
+    } catch (err) {
+      if (err instanceof SshTargetError) throw new TargetError(`gateway.remote.sshTarget: ${err.message}\nConfig: ${loaded.path}`, 'cli_error');
+      throw err;
+    }
+    if (route === null) throw new Error('unreachable: usesSshTransport without sshTarget');
+    const managed = readTunnelState(stateDir);
+    const port = managed && managed.target === route.target.text && managed.localPort !== null ? managed.localPort : route.preferredLocalPort;
+    target = {
+      url: `ws://127.0.0.1:${port}`, urlSource: 'ssh tunnel gateway.remote.sshTarget', mode: 'remote',
+      ...(hasCreds(explicit) ? explicit : remoteCreds(loaded, env)), ssh: route,
+    };
   } else if (mode === 'remote' && flags.port === undefined) {
     const url = gw.remote?.url;
     if (!url) {

@@ -63,7 +63,8 @@ export async function runHealth(flags: CallFlags, env: NodeJS.ProcessEnv): Promi
   const { target } = resolved;
   if (target.token === undefined && target.password === undefined) {
     // No credential of any kind: say so instead of opening a socket that cannot authenticate.
-    const gateway = { url: target.url, urlSource: target.urlSource, reachable: await isListening(target.url, 1500) };
+    // Behind SSH nothing is listening yet, and opening a tunnel that cannot authenticate is pointless.
+    const gateway = { url: target.url, urlSource: target.urlSource, reachable: target.ssh ? false : await isListening(target.url, 1500) };
     if (!gateway.reachable) {
       const message = 'gateway health requires credentials before opening a websocket';
       throw new CliError(`${message}\nGateway target: ${target.url}\nSource: ${target.urlSource}\nFix: run farclaw gateway run here, or set gateway.remote.url and gateway.remote.token.`, 1, { type: 'gateway_credentials_required', message }, { gateway });

@@ -8,7 +8,8 @@ import type { PresenceEntry } from '../../protocol/schema/snapshot.js';
 import { CliError } from '../cli-error.js';
 import { probeGateway } from '../probe/probe-gateway.js';
 import { gatewaySelf } from '../probe/probe-report.js';
-import { loadCliConfig, parseTimeout, scopesFor } from '../rpc.js';
+import { loadCliConfig, openTarget, parseTimeout, scopesFor } from '../rpc.js';
+import type { SshRoute } from '../../tunnel/route.js';
 import { renderStatus, type GatewayView, type StatusReport } from './status-render.js';
 
 /** `status` flags as commander hands them over. */
@@ -32,6 +33,8 @@ interface StatusTarget {
   /** A reason not to connect (plaintext policy, env URL without env credentials…). */
   refusal: string | null;
   authWarning: string | null;
+  /** Reached through SSH: the tunnel is opened (or the managed one found) before connecting. */
+  ssh?: SshRoute;
 }
 
 const pickCreds = (t: { token?: string | undefined; password?: string | undefined }) => ({
@@ -68,9 +71,12 @@ function resolveStatusTarget(loaded: LoadedConfig, env: NodeJS.ProcessEnv, state
     const reason = err.message.split('\n')[0] ?? err.message;
     return { mode, url, urlSource, misconfigured: false, call: {}, probe: {}, refusal: reason, authWarning: err instanceof ConfigError ? reason : null };
   }
-  const kind = target.urlSource === 'config gateway.remote.url' ? 'remote' : target.urlSource === 'local loopback' ? 'local' : undefined;
+  const kind = target.urlSource === 'config gateway.remote.url' || target.ssh ? 'remote' : target.urlSource === 'local loopback' ? 'local' : undefined;
   const view = kind ? probeView(kind, loaded, env, stateDir) : { creds: pickCreds(target), warning: null };
-  return { mode, url: target.url, urlSource: target.urlSource, misconfigured: false, call: pickCreds(target), probe: view.creds, refusal: null, authWarning: view.warning };
+  return {
+    mode, url: target.url, urlSource: target.urlSource, misconfigured: false, call: pickCreds(target), probe: view.creds, refusal: null, authWarning: view.warning,
+    ...(target.ssh ? { ssh: target.ssh } : {}),
+  };
 }
 
 /** What the backend connection (`gateway-client/backend`, `gateway:status`) read. */
@@ -135,6 +141,25 @@ export async function runStatus(flags: StatusFlags, env: NodeJS.ProcessEnv): Pro
   const timeoutMs = parseTimeout(flags.timeout, 60_000);
   const { loaded, stateDir } = loadCliConfig(env);
   const t = resolveStatusTarget(loaded, env, stateDir);
+  let release = async (): Promise<void> => undefined;
+  if (t.ssh && !t.refusal) {
+    try {
+      const opened = await openTarget({ url: t.url, urlSource: t.urlSource, mode: t.mode, ...t.call, ssh: t.ssh }, env, timeoutMs);
+      t.url = opened.target.url;
+      release = opened.close;
+    } catch (err) {
+      if (!(err instanceof CliError)) throw err;
+      t.refusal = err.message.split('\n')[0] ?? err.message;
+    }
+  }
+  try {
+    return await statusOn(t, flags, timeoutMs, loaded);
+  } finally {
+    await release();
+  }
+}
+
+async function statusOn(t: StatusTarget, flags: StatusFlags, timeoutMs: number, loaded: LoadedConfig): Promise<number> {
   const [probe, backend] = t.refusal
     ? [null, null]
     : await Promise.all([
