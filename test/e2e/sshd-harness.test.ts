@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { useDisposers } from '../helpers/disposers.js';
 import { freePort } from '../helpers/free-port.js';
 import { runInProcessGroup } from '../helpers/process-group.js';
-import { descendantPids, sshClientArgs, startSshd, type Sshd } from '../helpers/sshd.js';
+import { descendantPids, isRunning, sshClientArgs, startSshd, type Sshd } from '../helpers/sshd.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const isAlive = (pid: number): boolean => {
@@ -65,7 +65,7 @@ describe('sshd test harness', () => {
       return d.length > 0 && d;
     });
     await s.changeHostKey();
-    for (const pid of sessions) assert.equal(isAlive(pid), false, `session process ${pid} survived the sshd stop`);
+    for (const pid of sessions) assert.equal(isRunning(pid), false, `session process ${pid} survived the sshd stop`);
     const r = await runSsh(s, ['true']);
     assert.equal(r.code, 255);
     assert.match(r.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED/);

@@ -96,7 +96,7 @@ describe('SSH transport in the CLI (real sshd, real gateway)', () => {
     assert.match(r.stderr, /Host key verification failed\./);
     assert.match(r.stderr, /ssh-keygen .*-R/);
     const fg = await cli(env, ['tunnel', 'up', '--foreground']);
-    assertExit(fg, 1);
+    assertExit(fg, 78);
     assert.match(fg.stderr, /Tunnel failed: ssh exited \(255\)/, show(fg));
     assert.doesNotMatch(fg.stderr, /reconnecting/, 'a host-key failure was retried');
     const bg = await cli(env, ['tunnel', 'up']);

@@ -81,6 +81,16 @@ export function descendantPids(pid: number): number[] {
   return found;
 }
 
+/** Whether `pid` runs (a zombie, dead but not yet reaped, does not count). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
 function keygen(path: string): void {
   rmSync(path, { force: true });
   rmSync(`${path}.pub`, { force: true });
@@ -170,6 +180,7 @@ export async function startSshd(opts: { port?: number } = {}): Promise<Sshd> {
       }
     }
     await gone;
+    await waitFor('sshd session processes to end', () => sessions.every((pid) => !isRunning(pid)), 5000, 10);
   };
   await start();
   return {

@@ -18,6 +18,9 @@ export interface TunnelUpFlags {
   timeout?: string;
 }
 
+/** Exit code of `tunnel up --foreground` on a failure retrying cannot fix (host key, auth). */
+export const EXIT_FATAL = 78;
+
 const fail = (message: string): CliError => new CliError(message, 1, { type: 'cli_error', message });
 
 /** The configured SSH route and the credentials its health probes use (the remote surface). */
@@ -86,7 +89,8 @@ async function runForeground(flags: TunnelUpFlags, env: NodeJS.ProcessEnv): Prom
     writeTunnelState(stateDir, end);
     process.stderr.write(`Tunnel failed: ${end.lastError ?? 'unknown error'}\n`);
     removeTunnelState(stateDir);
-    return 1;
+    // 78 (EX_CONFIG): the installed service units do not restart on it (a person must act).
+    return EXIT_FATAL;
   }
   removeTunnelState(stateDir);
   return 0;
