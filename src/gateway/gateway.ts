@@ -24,7 +24,8 @@ import { NodeInvoker } from './nodes/node-invoker.js';
 import { NodeRegistry, nodeIdOf } from './nodes/node-registry.js';
 import { PresenceRegistry } from './presence.js';
 import type { BindMode } from './startup/bind.js';
-import { closeAll, createWsServer, isDirectLocal, listenAll, rejectUpgrade } from './server.js';
+import { Admission } from './admission.js';
+import { closeAll, createWsServer, listenAll, rejectUpgrade } from './server.js';
 import { TlsReloader, type TlsMaterial, type TlsSettings } from './tls/tls-files.js';
 import { Connection } from './ws/connection.js';
 
@@ -54,6 +55,7 @@ export interface GatewayOptions {
 export class Gateway {
   private servers: Server[] = [];
   private tlsReloader: TlsReloader | undefined;
+  private admission: Admission | undefined;
   private readonly pending = new Set<Connection>();
   private stopping: Promise<void> | undefined;
   private ready = false;
@@ -135,11 +137,14 @@ export class Gateway {
   }
 
   private async listen(opts: GatewayOptions): Promise<void> {
+    const admission = new Admission(opts.config.config.gateway, opts.auth.mode, opts.logger);
+    this.admission = admission;
     this.servers = await listenAll(
       opts.hosts,
       opts.port,
       {
-        onHttp: (req, res) => handleHttp(req, res, this.services, isDirectLocal(req)),
+        onConnection: (socket) => admission.onSocket(socket),
+        onHttp: (req, res) => handleHttp(req, res, this.services, admission.ingressOf(req)),
         onUpgrade: (req, socket, head) => this.onUpgrade(req, socket, head, opts.handshakeTimeoutMs),
       },
       opts.optionalHosts ?? new Set(),
@@ -159,18 +164,25 @@ export class Gateway {
     if (this.stopping) return rejectUpgrade(socket, 503, 'gateway stopping');
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
     if (path !== '/') return rejectUpgrade(socket, 404, 'not found');
+    const admission = this.admission;
+    if (!admission) return rejectUpgrade(socket, 503, 'gateway starting');
+    const admitted = admission.admitUpgrade(req);
+    if ('refusal' in admitted) return rejectUpgrade(socket, admitted.refusal.status, admitted.refusal.body, admitted.refusal.contentType);
     // The 101 response and the challenge leave in one write (ws completes the upgrade synchronously).
     socket.cork();
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new Connection(
         ws,
         socket,
-        { remoteAddress: req.socket.remoteAddress ?? '', isLocal: isDirectLocal(req), origin: req.headers.origin, host: req.headers.host },
+        admitted.facts,
         {
           services: this.services,
           dispatcher: this.dispatcher,
           handshakeTimeoutMs,
-          onAuthenticated: (c) => this.onAuthenticated(c),
+          onAuthenticated: (c) => {
+            admission.authenticated(req.socket);
+            this.onAuthenticated(c);
+          },
           onClosed: (c) => this.onClosed(c),
         },
       );

@@ -1,35 +1,23 @@
 import { STATUS_CODES, createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { MAX_PREAUTH_PAYLOAD_BYTES } from '../protocol/version.js';
 import { TLS_MIN_VERSION, type TlsMaterial } from './tls/tls-files.js';
 
-/** Headers that mean "a proxy sits in front of this request" (remote-access.md 6.4). */
-const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip'];
-
-export function isLoopbackAddress(addr: string | undefined): boolean {
-  if (!addr) return false;
-  const a = addr.startsWith('::ffff:') ? addr.slice(7) : addr;
-  return a === '::1' || a.startsWith('127.');
-}
-
-/** Direct-local: loopback peer and no proxy-shaped header. */
-export function isDirectLocal(req: IncomingMessage): boolean {
-  if (!isLoopbackAddress(req.socket.remoteAddress)) return false;
-  return !Object.keys(req.headers).some((h) => FORWARDING_HEADERS.includes(h) || h.startsWith('x-forwarded-') || h.startsWith('tailscale-'));
-}
-
 /** Answers a refused upgrade with a real HTTP response, then closes the socket. */
-export function rejectUpgrade(socket: Duplex, status: number, body: string): void {
+export function rejectUpgrade(socket: Duplex, status: number, body: string, contentType = 'text/plain'): void {
   socket.once('finish', () => socket.destroy());
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: ${contentType}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
 
 export interface ListenerHandlers {
+  /** Every accepted TCP connection, before TLS and HTTP (pre-auth budget). */
+  onConnection?(socket: Socket): void;
   onHttp: Parameters<typeof createServer>[1];
   onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
@@ -59,6 +47,7 @@ export async function listenAll(
         ? createHttpsServer({ ...tls, minVersion: TLS_MIN_VERSION, keepAliveTimeout: 5000 }, handlers.onHttp)
         : createServer({ keepAliveTimeout: 5000 }, handlers.onHttp);
       server.on('upgrade', handlers.onUpgrade);
+      if (handlers.onConnection) server.on('connection', handlers.onConnection);
       server.on('clientError', (_err, socket) => socket.destroy());
       try {
         await new Promise<void>((resolve, reject) => {

@@ -22,7 +22,10 @@ async function pairingGateway(): Promise<RunningGateway> {
   const port = await freePort();
   return await startGateway({
     port,
-    config: { gateway: { mode: 'local', port, auth: { mode: 'token', token: T }, nodes: { pairing: { autoApproveLocal: false } } } },
+    config: {
+      // trustedProxies: the forwarding proxy below stands in front of the gateway on loopback (6.4).
+      gateway: { mode: 'local', port, auth: { mode: 'token', token: T }, trustedProxies: ['127.0.0.1'], nodes: { pairing: { autoApproveLocal: false } } },
+    },
   });
 }
 

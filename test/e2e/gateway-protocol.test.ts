@@ -8,6 +8,8 @@ describe('gateway protocol edges (real gateway process)', () => {
   let gw: RunningGateway;
   before(async () => {
     gw = await startGateway({
+      // The raw clients below play a reverse proxy on loopback; it must be trusted (6.4).
+      config: { gateway: { mode: 'local', trustedProxies: ['127.0.0.1', '::1'] } },
       args: ['--token', TEST_TOKEN],
       env: { FARCLAW_TICK_INTERVAL_MS: '150', FARCLAW_HANDSHAKE_TIMEOUT_MS: '400' },
     });
@@ -99,7 +101,7 @@ describe('gateway protocol edges (real gateway process)', () => {
     c.terminate();
   });
 
-  it('treats a loopback peer with forwarding headers as remote (scopes cleared)', async () => {
+  it('treats a client behind a trusted loopback proxy as remote (scopes cleared)', async () => {
     const c = await RawClient.open(gw.url, { 'x-forwarded-for': '203.0.113.7' });
     const hello = await c.connect(connectParams(TEST_TOKEN));
     assert.deepEqual(hello.payload.auth.scopes, []);

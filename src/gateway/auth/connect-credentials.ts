@@ -11,7 +11,7 @@ import {
 } from './shared-secret.js';
 
 /** How a connect authenticated (hello-ok `auth.method`). */
-export type AuthMethod = 'none' | 'token' | 'password' | 'device-token' | 'bootstrap-token';
+export type AuthMethod = 'none' | 'token' | 'password' | 'device-token' | 'bootstrap-token' | 'trusted-proxy';
 
 /** A successful credential check. */
 export interface Credential {

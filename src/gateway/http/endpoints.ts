@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { secretsEqual } from '../auth/shared-secret.js';
 import type { GatewayServices } from '../context.js';
+import { PROXY_ATTRIBUTION_REQUIRED, type Ingress } from '../ingress.js';
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -18,9 +19,10 @@ function hasBearer(req: IncomingMessage, services: GatewayServices): boolean {
 
 /**
  * HTTP on the gateway port (remote-access.md 14): `/healthz` for anyone, `/readyz` with details
- * only for direct-local or bearer-authenticated callers.
+ * only for direct-local or bearer-authenticated callers; everything but `/healthz` answers 403
+ * to requests with forwarding headers we cannot attribute (6.4).
  */
-export function handleHttp(req: IncomingMessage, res: ServerResponse, services: GatewayServices, isLocal: boolean): void {
+export function handleHttp(req: IncomingMessage, res: ServerResponse, services: GatewayServices, ingress: Ingress): void {
   const path = new URL(req.url ?? '/', 'http://gateway').pathname;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed');
@@ -30,9 +32,14 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, services: 
     sendJson(res, 200, { ok: true, status: 'live' });
     return;
   }
+  if (ingress.kind === 'unattributable') {
+    res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(PROXY_ATTRIBUTION_REQUIRED), 'cache-control': 'no-store' });
+    res.end(PROXY_ATTRIBUTION_REQUIRED);
+    return;
+  }
   if (path === '/readyz' || path === '/ready') {
     const ready = services.isReady();
-    const detailed = isLocal || hasBearer(req, services);
+    const detailed = ingress.isLocal || hasBearer(req, services);
     const body = detailed
       ? { ready, failing: ready ? [] : ['startup'], uptimeMs: Date.now() - services.startedAtMs, eventLoop: services.eventLoop.sample() }
       : { ready };

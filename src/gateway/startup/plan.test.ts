@@ -100,4 +100,29 @@ describe('gateway run planning (remote-access.md 3.1, 4, 5)', () => {
       'gateway auth mode is trusted-proxy, but no trustedProxy config was provided (set gateway.auth.trustedProxy)',
     );
   });
+  it('checks trusted-proxy start-up requirements in order, and starts when they hold', () => {
+    const tp = (gateway: Record<string, unknown>) => file({ gateway: { mode: 'local', auth: { mode: 'trusted-proxy', ...gateway } } } as FarclawConfig);
+    assert.equal(
+      refusal({}, tp({ trustedProxy: {} })).message,
+      'gateway auth mode is trusted-proxy, but trustedProxy.userHeader is empty (set gateway.auth.trustedProxy.userHeader)',
+    );
+    assert.match(refusal({}, tp({ trustedProxy: { userHeader: 'x-user' }, token: 'tok' })).message, /trusted-proxy and token auth are mutually exclusive$/);
+    assert.equal(
+      refusal({}, tp({ trustedProxy: { userHeader: 'x-user' } })).message,
+      'gateway auth mode=trusted-proxy requires gateway.trustedProxies to be configured with at least one proxy IP',
+    );
+    const ok = file({ gateway: { mode: 'local', bind: 'lan', trustedProxies: ['10.0.0.0/8'], auth: { mode: 'trusted-proxy', trustedProxy: { userHeader: 'x-user' } } } });
+    const plan = planGatewayRun({}, ok, {});
+    assert.equal(plan.auth.mode, 'trusted-proxy');
+    assert.equal(plan.needsRuntimeToken, false);
+  });
+
+  it('refuses a trustedProxies entry that is neither an IP nor a CIDR, naming it', () => {
+    for (const entry of ['10.0.0.0/33', 'proxy.local', '10.0.0.1/8/9', '::1/129', '10.0.0.0/']) {
+      const err = refusal({}, file({ gateway: { mode: 'local', trustedProxies: ['127.0.0.1', entry] } }));
+      assert.equal(err.exitCode, 78);
+      assert.equal(err.message, `Invalid gateway.trustedProxies entry "${entry}": expected an IP address or CIDR (e.g. 10.0.0.5 or 10.0.0.0/8).`);
+    }
+    assert.equal(planGatewayRun({}, file({ gateway: { mode: 'local', trustedProxies: ['10.0.0.0/8', '::1', 'fd00::/8'] } }), {}).port, 18789);
+  });
 });

@@ -6,6 +6,9 @@ import { InvalidPortError, resolvePort } from '../../infra/port.js';
 import type { AuthMode, ServerAuth } from '../auth/shared-secret.js';
 import { checkCustomBind, isContainer, isLoopbackHost, resolveBind, type BindMode, type BindPlan } from './bind.js';
 import { StartupError } from './startup-error.js';
+import type { GatewayConfig } from '../../infra/config-schema.js';
+import { trustedProxyConfigOf } from '../auth/trusted-proxy.js';
+import { ingressPolicyOf, TrustedProxiesError } from '../ingress.js';
 
 
 /** `gateway run` flags as commander hands them over (strings, unvalidated). */
@@ -62,6 +65,24 @@ function readPasswordFile(path: string): string {
     return readFileSync(path, 'utf8').trim();
   } catch (err) {
     throw new StartupError(`Cannot read --password-file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 1);
+  }
+}
+
+/** Start-up requirements of trusted-proxy auth (remote-access.md 5.3, 12); exit 1 as the real gateway. */
+function checkTrustedProxyStart(gw: GatewayConfig, token: string | undefined): void {
+  const tp = trustedProxyConfigOf(gw.auth?.trustedProxy);
+  if (!tp) throw new StartupError('gateway auth mode is trusted-proxy, but no trustedProxy config was provided (set gateway.auth.trustedProxy)', 1);
+  if (tp.userHeader === '') {
+    throw new StartupError('gateway auth mode is trusted-proxy, but trustedProxy.userHeader is empty (set gateway.auth.trustedProxy.userHeader)', 1);
+  }
+  if (token !== undefined) {
+    throw new StartupError(
+      'gateway auth mode is trusted-proxy, but a shared token is also configured; remove gateway.auth.token / FARCLAW_GATEWAY_TOKEN because trusted-proxy and token auth are mutually exclusive',
+      1,
+    );
+  }
+  if ((gw.trustedProxies ?? []).length === 0) {
+    throw new StartupError('gateway auth mode=trusted-proxy requires gateway.trustedProxies to be configured with at least one proxy IP', 1);
   }
 }
 
@@ -124,12 +145,13 @@ export function planGatewayRun(flags: RunFlags, loaded: LoadedConfig, env: NodeJ
   if (tailscale === 'serve' || tailscale === 'funnel') {
     throw new StartupError(`Gateway failed to start: tailscale ${tailscale} is not supported by this farclaw yet.`, 1);
   }
-  if (mode === 'trusted-proxy') {
-    if (!gw.auth?.trustedProxy) {
-      throw new StartupError('gateway auth mode is trusted-proxy, but no trustedProxy config was provided (set gateway.auth.trustedProxy)', 1);
-    }
-    throw new StartupError('Gateway failed to start: trusted-proxy auth is not supported by this farclaw yet.', 1);
+  try {
+    ingressPolicyOf(gw.trustedProxies, gw.allowRealIpFallback);
+  } catch (err) {
+    if (err instanceof TrustedProxiesError) throw new StartupError(err.message);
+    throw err;
   }
+  if (mode === 'trusted-proxy') checkTrustedProxyStart(gw, flags.token ?? configToken ?? readEnv('GATEWAY_TOKEN', env));
   const auth: ServerAuth = { mode, ...(token !== undefined ? { token } : {}), ...(password !== undefined ? { password } : {}) };
   return { port, bind, auth, needsRuntimeToken: mode === 'token' && token === undefined, warnings };
 }

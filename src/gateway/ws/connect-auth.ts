@@ -3,6 +3,8 @@ import type { ConnectParams } from '../../protocol/schema/connect.js';
 import { authenticateConnect } from '../auth/connect-credentials.js';
 import { admitDevice, type HandoffToken } from '../auth/device-admission.js';
 import { verifyDeviceProof, type VerifiedDevice } from '../auth/device-proof.js';
+import type { ServerAuth } from '../auth/shared-secret.js';
+import { identityScopesFor } from '../auth/trusted-proxy.js';
 import type { GatewayServices } from '../context.js';
 import { HandshakeRefusal } from './handshake-refusal.js';
 
@@ -27,6 +29,8 @@ export interface AuthSocket {
   nonce: string;
   /** Aborted when the socket closes, so a held-back answer stops waiting. */
   signal?: AbortSignal | undefined;
+  /** The user a trusted proxy vouched for (remote-access.md 12). */
+  proxyUser?: string | undefined;
 }
 
 /** `gateway.nodes.pairing.autoApproveLocal`, default true (protocol.md 6.1). */
@@ -39,6 +43,15 @@ function devicelessScopes(p: ConnectParams, role: string, isLocal: boolean): str
   if (role !== 'operator') return [];
   const trustedClient = (p.client.id === 'cli' && p.client.mode === 'cli') || (p.client.id === 'gateway-client' && p.client.mode === 'backend');
   return trustedClient && isLocal ? [...new Set(p.scopes ?? [])] : [];
+}
+
+/**
+ * The shared-secret policy a connect is checked against. In trusted-proxy mode only a
+ * direct-local caller may fall back to `gateway.auth.password` (remote-access.md 12 step 7).
+ */
+function secretPolicy(auth: ServerAuth, isLocal: boolean): ServerAuth {
+  if (auth.mode !== 'trusted-proxy') return auth;
+  return isLocal && auth.password !== undefined ? { mode: 'password', password: auth.password } : auth;
 }
 
 async function refusing<T>(step: () => T | Promise<T>): Promise<T> {
@@ -60,16 +73,22 @@ export async function authorizeConnect(services: GatewayServices, socket: AuthSo
     const proof = params.device;
     device = await refusing(() => verifyDeviceProof(params, proof, socket.nonce, Date.now()));
   }
-  const credential = await refusing(() => authenticateConnect(
+  const proxyUser = services.auth.mode === 'trusted-proxy' ? socket.proxyUser : undefined;
+  const credential = proxyUser !== undefined ? { method: 'trusted-proxy' as const } : await refusing(() => authenticateConnect(
     {
-      auth: services.auth, limiter: services.rateLimiter, devices: services.devices, remoteAddress: socket.remoteAddress,
+      auth: secretPolicy(services.auth, socket.isLocal), limiter: services.rateLimiter, devices: services.devices, remoteAddress: socket.remoteAddress,
       isLocal: socket.isLocal, isLoopbackExempt: socket.isLocal && socket.origin === undefined,
       ...(socket.signal ? { signal: socket.signal } : {}),
     },
     params,
     device,
   ));
-  if (!device) return { method: credential.method, scopes: devicelessScopes(params, role, socket.isLocal) };
+  if (!device) {
+    if (proxyUser === undefined) return { method: credential.method, scopes: devicelessScopes(params, role, socket.isLocal) };
+    const scopes = role === 'operator' ? identityScopesFor(services.config.config.gateway?.auth?.identityScopes, proxyUser, params.scopes ?? []) : [];
+    if (scopes.length > 0) services.logger.info({ remote: socket.remoteAddress, scopes }, `identity scope grant elevated connection identity=${proxyUser}`);
+    return { method: credential.method, scopes };
+  }
   const verified = device;
   const admission = await refusing(() => admitDevice(
     {

@@ -8,6 +8,7 @@ import { CloseCode, MAX_BUFFERED_BYTES, MAX_PAYLOAD_BYTES, MIN_PROBE_PROTOCOL, P
 import { Scope, hasScope } from '../../protocol/scopes.js';
 import type { GatewayServices, Principal } from '../context.js';
 import { DEFAULT_AGENT_ID } from '../health-service.js';
+import { isOriginAllowed, originPolicyOf } from '../browser-origin.js';
 import { authorizeConnect, type ConnectAuth } from './connect-auth.js';
 import { HandshakeRefusal } from './handshake-refusal.js';
 
@@ -26,6 +27,8 @@ export interface SocketFacts {
   signal?: AbortSignal;
   origin: string | undefined;
   host: string | undefined;
+  /** The user a trusted proxy vouched for (remote-access.md 12), when auth mode is trusted-proxy. */
+  proxyUser?: string | undefined;
 }
 
 function negotiateProtocol(p: ConnectParams, role: string): number {
@@ -44,18 +47,10 @@ function negotiateProtocol(p: ConnectParams, role: string): number {
   throw new HandshakeRefusal(err, CloseCode.PROTOCOL_MISMATCH, 'protocol mismatch');
 }
 
-/** Same-origin (Origin host = Host header) or an allowed origin (protocol.md 3.3 step 5). */
+/** Browser origins (protocol.md 3.3 step 5); see browser-origin.ts for the rule. */
 function checkOrigin(services: GatewayServices, socket: SocketFacts): void {
   if (socket.origin === undefined) return;
-  const allowed = (services.config.config.gateway?.controlUi as { allowedOrigins?: unknown } | undefined)?.allowedOrigins;
-  const list = Array.isArray(allowed) ? allowed.filter((o): o is string => typeof o === 'string') : [];
-  let sameOrigin = false;
-  try {
-    sameOrigin = socket.host !== undefined && new URL(socket.origin).host === socket.host;
-  } catch {
-    sameOrigin = false;
-  }
-  if (sameOrigin || list.includes(socket.origin)) return;
+  if (isOriginAllowed(socket.origin, socket.host, originPolicyOf(services.config.config.gateway))) return;
   throw new HandshakeRefusal(
     new GatewayError(ErrorCode.INVALID_REQUEST, `origin not allowed (open the Control UI from the gateway host or add ${socket.origin} to gateway.controlUi.allowedOrigins)`, {
       details: { code: 'CONTROL_UI_ORIGIN_NOT_ALLOWED' },
