@@ -13,6 +13,7 @@ import { runGatewayStatus, type GatewayStatusFlags } from './commands/gateway-st
 import { runQr, type QrFlags } from './commands/qr.js';
 import { runStatus, type StatusFlags } from './commands/status.js';
 import { registerTunnelCommands } from './tunnel-commands.js';
+import { runSecurityAudit, type AuditFlags } from './commands/security-audit.js';
 import {
   runDevicesApprove, runDevicesList, runDevicesReject, runDevicesRemove, runDevicesRename, runDevicesRevoke, runDevicesRotate,
   type DevicesFlags,
@@ -119,6 +120,15 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .option('--timeout <ms>', 'timeout in milliseconds', '60000')
     .action((opts: CallFlags) => setExit(runHealth(opts, env)));
   registerTunnelCommands(program, setExit, env);
+  program
+    .command('security')
+    .description('check this machine’s gateway setup for exposure problems')
+    .command('audit')
+    .description('list exposure problems (exit 0); --fix applies the safe ones to the config')
+    .option('--deep', 'also probe the gateway the CLI would use')
+    .option('--json', 'machine-readable output')
+    .option('--fix', 'apply the safe fixes (atomic rewrite, old config kept as .bak) and tighten file modes')
+    .action((opts: AuditFlags) => setExit(runSecurityAudit(opts, env)));
   const devices = program.command('devices').description('approve pairing requests and manage paired devices and their tokens');
   devices.addHelpText('after', '\nA <deviceId> may be shortened to a unique prefix of 8 or more characters, as `devices list` shows it.');
   callOptions(devices.command('list').description('list pending pairing requests and paired devices (token values are never shown)'))

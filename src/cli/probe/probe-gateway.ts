@@ -4,6 +4,7 @@ import type { ConnectParams } from '../../protocol/schema/connect.js';
 import type { PresenceEntry } from '../../protocol/schema/snapshot.js';
 import { Scope } from '../../protocol/scopes.js';
 import { MIN_PROBE_PROTOCOL } from '../../protocol/version.js';
+import type { TlsPin } from '../../infra/tls-pin.js';
 import { deriveCapability, isPairingRequired, type ProbeAuthSummary } from './capability.js';
 
 /** What the gateway said about itself in hello-ok. */
@@ -51,6 +52,8 @@ export interface ProbeOptions {
   /** Defaults to a probe-mode `cli` client asking for `operator.read` (what the real probe sends). */
   client?: { id: ConnectParams['client']['id']; mode: ConnectParams['client']['mode']; displayName?: string };
   version: string;
+  /** Certificate pin for a `wss://` URL (remote-access.md 8.3). */
+  tlsPin?: TlsPin | undefined;
 }
 
 const MIN_PROBE_TIMEOUT_MS = 250;
@@ -97,7 +100,7 @@ export async function probeGateway(opts: ProbeOptions): Promise<ProbeResult> {
     ...(client.displayName ? { displayName: client.displayName } : {}),
   });
   try {
-    const hello = await gc.connect(opts.url, params, timeoutMs);
+    const hello = await gc.connect(opts.url, params, timeoutMs, { tlsPin: opts.tlsPin });
     result.connected = true;
     result.connectLatencyMs = Date.now() - started;
     const server = (hello as { server?: Record<string, unknown> }).server ?? {};
