@@ -85,6 +85,8 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .option('--token <token>', 'gateway token for every target')
     .option('--password <password>', 'gateway password for every target')
     .option('--timeout <ms>', 'overall probe budget in milliseconds', '3000')
+    .option('--ssh <target>', 'also probe through an SSH tunnel to user@host[:port]')
+    .option('--ssh-identity <path>', 'SSH identity file for --ssh')
     .option('--json', 'machine-readable output')
     .action((opts: ProbeFlags) => setExit(runGatewayProbe(opts, env)));
   callOptions(gateway.command('send').description('send a message through a gateway channel'))

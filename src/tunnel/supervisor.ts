@@ -51,6 +51,8 @@ export interface TunnelOptions {
   backoffCapMs?: number;
   /** Probe timeouts in a row that mean the path is dead [2]. */
   maxProbeTimeouts?: number;
+  /** Give up when the first ssh exits before it carried a call (a probe's one try) [false]. */
+  isSingleAttempt?: boolean;
   /** Called after every state change. */
   onChange?: (snapshot: TunnelSnapshot) => void;
 }
@@ -80,7 +82,7 @@ const DEGRADED_PROBE_MS = 500;
  * wakes from sleep. Host-key, auth and config failures stop it for good (FatalTunnelError).
  */
 export class TunnelSupervisor {
-  private readonly o: Required<Omit<TunnelOptions, 'preferredLocalPort' | 'identity' | 'configFile' | 'onChange'>> & TunnelOptions;
+  private readonly o: Required<Omit<TunnelOptions, 'preferredLocalPort' | 'identity' | 'configFile' | 'onChange' | 'isSingleAttempt'>> & TunnelOptions;
   private snap: TunnelSnapshot;
   private child: ChildProcess | undefined;
   private isStopping = false;
@@ -174,6 +176,7 @@ export class TunnelSupervisor {
         let delayMs: number;
         if (end.kind === 'exit') {
           if (end.failure.isFatal) throw new FatalTunnelError(end.failure.message, end.failure.kind);
+          if (this.o.isSingleAttempt && !end.wasUp) throw new Error(end.failure.message);
           this.update({ lastError: end.failure.message });
           // The port was taken between our check and ssh's bind: take any free one next time.
           if (end.failure.kind === 'forward') portHint = undefined;

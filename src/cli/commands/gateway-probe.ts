@@ -10,11 +10,15 @@ import {
 import { tailnetIPv4 } from '../../infra/interfaces.js';
 import { probeBudgetMs, resolveProbeTargets, type ProbeTarget } from '../probe/targets.js';
 import { loadCliConfig, parseTimeout } from '../rpc.js';
+import { openProbeTunnel, probeSshRequest } from '../probe/ssh-tunnel.js';
 
 /** `gateway probe` flags as commander hands them over. */
 export interface ProbeFlags extends TargetFlags {
   timeout?: string;
   json?: boolean;
+  /** `user@host[:port]`: also probe through an SSH tunnel (10.2). */
+  ssh?: string;
+  sshIdentity?: string;
 }
 
 const DEFAULT_PROBE_TIMEOUT_MS = 3000;
@@ -30,7 +34,8 @@ function targetCredentials(
     return { ...(flags.token !== undefined ? { token: flags.token } : {}), ...(flags.password !== undefined ? { password: flags.password } : {}), diagnostics: [] };
   }
   try {
-    return { ...probeCredentials(target.kind === 'configRemote' ? 'remote' : 'local', loaded, env, stateDir), diagnostics: [] };
+    const surface = target.kind === 'configRemote' || target.kind === 'sshTunnel' ? 'remote' : 'local';
+    return { ...probeCredentials(surface, loaded, env, stateDir), diagnostics: [] };
   } catch (err) {
     if (err instanceof ConfigError) return { diagnostics: [err.message] };
     throw err;
@@ -72,6 +77,7 @@ function targetJson(e: ProbedTarget): Record<string, unknown> {
 }
 
 function targetHeader(t: ProbeTarget): string {
+  if (t.kind === 'sshTunnel') return `Remote over SSH ${t.url}\n  ssh: ${t.tunnel?.target ?? ''}`;
   const label =
     t.kind === 'localLoopback' ? 'Local loopback' : t.kind === 'configRemote' ? (t.active ? 'Remote (configured)' : 'Remote (configured, inactive)') : 'URL (explicit)';
   return `${label} ${t.url}`;
@@ -114,8 +120,9 @@ function renderHuman(probed: ProbedTarget[], warnings: ProbeWarning[], timeoutMs
 /**
  * `farclaw gateway probe` (remote-access.md 13.6): probes `--url`, the configured remote and the
  * local loopback gateway in parallel and reports reachability and capability. Exit 1 only when
- * no target answered. This version opens no SSH tunnel and infers none from
- * `gateway.remote.url` (10.2 arrives with the SSH issue), so no `sshTunnel` target appears.
+ * no target answered. With `--ssh`, `gateway.remote.sshTarget`, or (remote mode) a target
+ * inferred from `gateway.remote.url`, it first opens an SSH tunnel and probes through it (10.2);
+ * the tunnel is closed before returning, and its failure is only a warning.
  */
 export async function runGatewayProbe(flags: ProbeFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const started = Date.now();
@@ -139,8 +146,27 @@ export async function runGatewayProbe(flags: ProbeFlags, env: NodeJS.ProcessEnv)
   const targets = resolveProbeTargets({
     explicitUrl: flags.url, remoteUrl: gw.remote?.url, remoteMode: gw.mode === 'remote', localUrl: local, portFlag: flags.port !== undefined,
   });
-  const probed = await Promise.all(targets.map((t) => probeTarget(t, timeoutMs, flags, loaded, env, stateDir)));
-  const warnings = buildWarnings(probed);
+  const sshWarnings: ProbeWarning[] = [];
+  let closeTunnel = async (): Promise<void> => undefined;
+  const sshReq = probeSshRequest(flags, loaded, env);
+  if (sshReq) {
+    const creds = targetCredentials({ id: 'sshTunnel', kind: 'sshTunnel', url: '', active: true, tunnel: null }, flags, loaded, env, stateDir);
+    const remotePort = flags.port !== undefined ? port : (gw.remote?.remotePort ?? port);
+    const tunnel = await openProbeTunnel(sshReq, remotePort, timeoutMs, { credentials: creds, stateDir, env });
+    if (tunnel.ok) {
+      closeTunnel = tunnel.close;
+      if (!targets.some((t) => t.url === tunnel.target.url)) targets.unshift(tunnel.target);
+    } else {
+      sshWarnings.push(tunnel.warning);
+    }
+  }
+  let probed: ProbedTarget[];
+  try {
+    probed = await Promise.all(targets.map((t) => probeTarget(t, timeoutMs, flags, loaded, env, stateDir)));
+  } finally {
+    await closeTunnel();
+  }
+  const warnings = [...sshWarnings, ...buildWarnings(probed)];
   const reachable = probed.filter((e) => isReachable(e.probe));
   if (flags.json) {
     const tailnet = tailnetIPv4() ?? null;

@@ -34,10 +34,10 @@ export const NO_GATEWAY_REACHABLE =
   'Run `farclaw gateway status --deep --require-rpc` to inspect service state, config paths, listener owners, and logs; ' +
   'include `ss -ltnp` or `lsof -nP -iTCP:<port> -sTCP:LISTEN` for the configured port when filing a report.';
 
-/** The first reachable target in the order explicit → configRemote → localLoopback. */
+/** The first reachable target in the order explicit → sshTunnel → configRemote → localLoopback. */
 export function pickPrimary(probed: readonly ProbedTarget[]): ProbedTarget | null {
   const reachable = probed.filter((e) => isReachable(e.probe));
-  for (const kind of ['explicit', 'configRemote', 'localLoopback'] as const) {
+  for (const kind of ['explicit', 'sshTunnel', 'configRemote', 'localLoopback'] as const) {
     const hit = reachable.find((e) => e.target.kind === kind);
     if (hit) return hit;
   }

@@ -1,6 +1,15 @@
 
-/** Where a `gateway probe` target came from (13.6). `sshTunnel` arrives with the SSH issue. */
-export type ProbeTargetKind = 'explicit' | 'configRemote' | 'localLoopback';
+/** Where a `gateway probe` target came from (13.6). */
+export type ProbeTargetKind = 'explicit' | 'sshTunnel' | 'configRemote' | 'localLoopback';
+
+/** The tunnel a `sshTunnel` target goes through (acceptance H6). */
+export interface ProbeTunnelInfo {
+  kind: 'ssh';
+  target: string;
+  localPort: number;
+  remotePort: number;
+  pid: number | null;
+}
 
 /** One URL `gateway probe` connects to. */
 export interface ProbeTarget {
@@ -9,8 +18,8 @@ export interface ProbeTarget {
   url: string;
   /** The target ordinary commands would use right now. */
   active: boolean;
-  /** Always null in this version: no SSH tunnel is inferred or opened. */
-  tunnel: null;
+  /** Set for the `sshTunnel` target only. */
+  tunnel: ProbeTunnelInfo | null;
 }
 
 /**
@@ -26,7 +35,7 @@ export function resolveProbeTargets(opts: {
   portFlag: boolean;
 }): ProbeTarget[] {
   const targets: ProbeTarget[] = [];
-  const add = (kind: ProbeTargetKind, url: string | undefined, active: boolean): void => {
+  const add = (kind: Exclude<ProbeTargetKind, 'sshTunnel'>, url: string | undefined, active: boolean): void => {
     const trimmed = url?.trim();
     if (!trimmed || targets.some((t) => t.url === trimmed)) return;
     targets.push({ id: kind, kind, url: trimmed, active, tunnel: null });
