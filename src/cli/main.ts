@@ -12,7 +12,7 @@ import { runGatewayAgent, runGatewaySend, type AgentFlags, type SendFlags } from
 import { runGatewayStatus, type GatewayStatusFlags } from './commands/gateway-status.js';
 import { runQr, type QrFlags } from './commands/qr.js';
 import { runStatus, type StatusFlags } from './commands/status.js';
-import { registerTunnelCommands } from './tunnel-commands.js';
+import { registerGatewayServiceCommands, registerTunnelCommands } from './tunnel-commands.js';
 import { runSecurityAudit, type AuditFlags } from './commands/security-audit.js';
 import {
   runDevicesApprove, runDevicesList, runDevicesReject, runDevicesRemove, runDevicesRename, runDevicesRevoke, runDevicesRotate,
@@ -122,6 +122,7 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .option('--timeout <ms>', 'timeout in milliseconds', '60000')
     .action((opts: CallFlags) => setExit(runHealth(opts, env)));
   registerTunnelCommands(program, setExit, env);
+  registerGatewayServiceCommands(gateway, setExit, env);
   program
     .command('security')
     .description('check this machine’s gateway setup for exposure problems')

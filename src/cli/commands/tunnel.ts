@@ -24,7 +24,7 @@ export const EXIT_FATAL = 78;
 const fail = (message: string): CliError => new CliError(message, 1, { type: 'cli_error', message });
 
 /** The configured SSH route and the credentials its health probes use (the remote surface). */
-function routeOf(loaded: LoadedConfig, env: NodeJS.ProcessEnv): { route: SshRoute; credentials: { token?: string; password?: string } } {
+export function routeOf(loaded: LoadedConfig, env: NodeJS.ProcessEnv): { route: SshRoute; credentials: { token?: string; password?: string } } {
   let route: SshRoute | null;
   try {
     route = sshRouteFromConfig(loaded.config, env);
