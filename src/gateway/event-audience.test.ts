@@ -12,8 +12,12 @@ describe('event delivery filtering (protocol.md 7.5)', () => {
   it('sends lifecycle events to every authenticated socket, scopes or not', () => {
     for (const event of ['tick', 'presence', 'health', 'heartbeat', 'shutdown']) {
       assert.equal(mayReceiveEvent(event, principal('operator', [])), true, event);
-      assert.equal(mayReceiveEvent(event, principal('node', [])), true, event);
+      assert.equal(mayReceiveEvent(event, principal('node', [])), event !== 'presence', event);
     }
+  });
+
+  it('keeps presence from nodes: their snapshot list is empty, and a fleet reconnect would cost nodes² bytes', () => {
+    assert.equal(mayReceiveEvent('presence', principal('node', [])), false);
   });
 
   it('sends device and node pairing events only to pairing-capable operators', () => {

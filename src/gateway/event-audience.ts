@@ -14,6 +14,9 @@ const PAIRING_PREFIXES = ['device.pair.', 'node.pair.'];
  * with `operator.pairing` (admin implies both). Unknown families are withheld.
  */
 export function mayReceiveEvent(event: string, p: Principal): boolean {
+  // Nodes get no presence: their snapshot's list is empty too (protocol.md 8), and sending every
+  // node the whole list on every connect would cost O(nodes²) bytes per fleet reconnect.
+  if (event === 'presence') return p.role === 'operator';
   if (FOR_EVERYONE.has(event)) return true;
   const matches = (prefix: string): boolean => event === prefix || event.startsWith(prefix.endsWith('.') ? prefix : `${prefix}.`);
   if (PAIRING_PREFIXES.some(matches)) return p.role === 'operator' && hasScope(p.scopes, Scope.PAIRING);

@@ -102,17 +102,26 @@ const requestFromRow = (r: RequestRow): NodeRequestRecord => ({
   requestId: r.request_id, nodeId: r.node_id, caps: parseList(r.caps), commands: parseList(r.commands), createdAtMs: r.created_at_ms,
 });
 
-/** The `node` and `node_pairing_request` tables. */
+/**
+ * The `node` and `node_pairing_request` tables. Node records are also kept in memory once
+ * read: `node.invoke` looks its node up on every call, and this gateway is the only writer.
+ */
 export class NodeRepo {
   private readonly sql: StatementCache;
+  private readonly cache = new Map<string, NodeRecord>();
 
   constructor(private readonly db: Database) {
     this.sql = new StatementCache(db);
   }
 
   get(nodeId: string): NodeRecord | undefined {
+    const cached = this.cache.get(nodeId);
+    if (cached) return cached;
     const row = this.sql.get('SELECT * FROM node WHERE node_id = ?').get(nodeId) as NodeRow | undefined;
-    return row ? nodeFromRow(row) : undefined;
+    if (!row) return undefined;
+    const record = nodeFromRow(row);
+    this.cache.set(nodeId, record);
+    return record;
   }
 
   /** Most recently connected first. */
@@ -122,6 +131,7 @@ export class NodeRepo {
 
   /** Inserts or replaces the whole record. */
   save(n: NodeRecord): void {
+    this.cache.delete(n.nodeId);
     this.sql.get(`
       INSERT OR REPLACE INTO node (node_id, client_id, client_mode, display_name, label, platform, version, device_family,
         path_env, declared_caps, declared_commands, approved_caps, approved_commands, created_at_ms, approved_at_ms,
@@ -143,15 +153,18 @@ export class NodeRepo {
 
   /** Records when the node was last seen and why (a connect, a disconnect). */
   touch(nodeId: string, atMs: number, reason: string): void {
+    this.cache.delete(nodeId);
     this.sql.get('UPDATE node SET last_seen_at_ms = ?, last_seen_reason = ? WHERE node_id = ?').run(atMs, reason, nodeId);
   }
 
   saveHostStats(nodeId: string, stats: Record<string, unknown>, atMs: number): void {
+    this.cache.delete(nodeId);
     this.sql.get('UPDATE node SET host_stats = ?, host_stats_at_ms = ? WHERE node_id = ?').run(JSON.stringify(stats), atMs, nodeId);
   }
 
   /** Forgets the node and its pending request; false when unknown. */
   remove(nodeId: string): boolean {
+    this.cache.delete(nodeId);
     return this.db.transaction(() => {
       this.sql.get('DELETE FROM node_pairing_request WHERE node_id = ?').run(nodeId);
       return this.sql.get('DELETE FROM node WHERE node_id = ?').run(nodeId).changes > 0;
