@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort } from './free-port.js';
 import { pidsListeningOn } from './listening-pids.js';
 import { ensurePeer } from './peer.js';
@@ -29,6 +31,8 @@ export interface OpenclawGatewayOptions {
   spawnPrefix?: readonly string[];
   /** Says whether /readyz answers 200 (e.g. `NetnsRelay.httpStatus` for a gateway in a namespace). */
   isReady?: (port: number) => Promise<boolean>;
+  /** Written as its `~/.openclaw/openclaw.json` before start (e.g. `{gateway: {tls: {enabled: true}}}`). */
+  config?: unknown;
 }
 
 /**
@@ -38,6 +42,10 @@ export interface OpenclawGatewayOptions {
 export async function startOpenclawGateway(token: string, opts: OpenclawGatewayOptions = {}): Promise<OpenclawGateway> {
   const peer = await ensurePeer();
   const home = tmpHome('openclaw-gw-');
+  if (opts.config !== undefined) {
+    mkdirSync(join(home.home, '.openclaw'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(home.home, '.openclaw', 'openclaw.json'), JSON.stringify(opts.config), { mode: 0o600 });
+  }
   const port = await freePort();
   const [command, ...prefixArgs] = [...(opts.spawnPrefix ?? []), peer.nodeBin];
   const child: ChildProcess = spawn(
