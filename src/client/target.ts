@@ -145,6 +145,19 @@ export function tlsPinFor(url: string, source: UrlSource, loaded: LoadedConfig, 
   return undefined;
 }
 
+/**
+ * tlsPinFor for probe paths, which report a bad pin as a failed connect rather than refusing to
+ * run: the pin, or undefined when there is none or it does not parse.
+ */
+export function probeTlsPin(url: string, source: UrlSource, loaded: LoadedConfig, stateDir: string): TlsPin | undefined {
+  try {
+    return tlsPinFor(url, source, loaded, stateDir);
+  } catch (err) {
+    if (err instanceof TargetError) return undefined;
+    throw err;
+  }
+}
+
 /** Local-mode credentials (7.2 item 4), plus the running gateway's runtime token (embedded default). */
 function localCreds(loaded: LoadedConfig, env: NodeJS.ProcessEnv, stateDir: string): Creds {
   const gw = loaded.config.gateway ?? {};

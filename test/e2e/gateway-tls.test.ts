@@ -102,6 +102,16 @@ describe('gateway over TLS (acceptance G)', () => {
     assert.equal(jsonOut(r).ok, true);
   });
 
+  test('gateway status and gateway probe reach the local TLS gateway through the local certificate pin', async () => {
+    const status = await runFarclaw(['gateway', 'status', '--json', '--port', String(gw.port)], gw.home.env);
+    assertExit(status, 0);
+    assert.equal(jsonOut(status).rpc.ok, true, show(status));
+    const probe = await runFarclaw(['gateway', 'probe', '--json', '--port', String(gw.port)], gw.home.env);
+    const target = jsonOut(probe).targets[0];
+    assert.equal(target.url, `wss://127.0.0.1:${gw.port}`);
+    assert.equal(target.connect.ok, true, show(probe));
+  });
+
   test('G4: another home with --url gets the self-signed error as cli_error', async () => {
     const home = d.home();
     const r = await runFarclaw(['gateway', 'call', 'health', '--url', `wss://127.0.0.1:${gw.port}`, '--token', TEST_TOKEN, '--json'], home.env);

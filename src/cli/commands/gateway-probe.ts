@@ -1,4 +1,4 @@
-import { checkUrl, localPort, localUrl, probeCredentials, TargetError, urlOverrideError, type TargetFlags } from '../../client/target.js';
+import { checkUrl, localPort, localUrl, probeCredentials, probeTlsPin, TargetError, urlOverrideError, type TargetFlags } from '../../client/target.js';
 import { ConfigError, type LoadedConfig } from '../../infra/config.js';
 import { CliError } from '../cli-error.js';
 import { kebabCapability, summarizeCapability, targetCapabilityLabel } from '../probe/capability.js';
@@ -61,7 +61,9 @@ async function probeTarget(target: ProbeTarget, overallMs: number, flags: ProbeF
       throw err;
     }
   }
-  const probe = await probeGateway({ url: target.url, ...auth, timeoutMs: probeBudgetMs(overallMs, target), detail: 'full', version: PROBE_CLIENT_VERSION });
+  const source = target.kind === 'localLoopback' ? 'local loopback' : target.kind === 'configRemote' ? 'config gateway.remote.url' : undefined;
+  const tlsPin = source ? probeTlsPin(target.url, source, loaded, stateDir) : undefined;
+  const probe = await probeGateway({ url: target.url, ...auth, tlsPin, timeoutMs: probeBudgetMs(overallMs, target), detail: 'full', version: PROBE_CLIENT_VERSION });
   return { target, probe, authDiagnostics: diagnostics };
 }
 

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { checkUrl, localUrl, probeCredentials, TargetError, type TargetFlags } from '../../client/target.js';
+import { checkUrl, localUrl, probeCredentials, probeTlsPin, TargetError, type TargetFlags } from '../../client/target.js';
 import { resolveBind, type BindMode } from '../../gateway/startup/bind.js';
 import { ConfigError, type LoadedConfig } from '../../infra/config.js';
 import { displayPath, resolvePaths } from '../../infra/paths.js';
@@ -184,6 +184,7 @@ export async function runGatewayStatus(flags: GatewayStatusFlags, env: NodeJS.Pr
       ? Promise.resolve(null)
       : probeGateway({
           url: probeUrl, ...creds, timeoutMs, detail: requireRpc ? 'status' : 'none', version: farclawVersion(),
+          tlsPin: flags.url === undefined ? probeTlsPin(probeUrl, 'local loopback', loaded, stateDir) : undefined,
           ...(requireRpc ? { client: { id: 'gateway-client' as const, mode: 'backend' as const, displayName: 'gateway:status' } } : {}),
         }),
     checkLocalPort(portInfo.port, Math.min(timeoutMs, 1500)),

@@ -125,4 +125,11 @@ describe('gateway run planning (remote-access.md 3.1, 4, 5)', () => {
     }
     assert.equal(planGatewayRun({}, file({ gateway: { mode: 'local', trustedProxies: ['10.0.0.0/8', '::1', 'fd00::/8'] } }), {}).port, 18789);
   });
+  it('adds the miskey hints to the exposure refusal', () => {
+    const err = refusal({ bind: 'lan', auth: 'none' }, file({ gateway: { mode: 'local', token: 'x', remote: { token: 'y' } } as FarclawConfig['gateway'] & object }));
+    assert.deepEqual(err.message.split('\n').slice(-2), [
+      'Found "gateway.token" in config. Use "gateway.auth.token" instead.',
+      '"gateway.remote.token" is for remote CLI calls; it does not enable local gateway auth.',
+    ]);
+  });
 });

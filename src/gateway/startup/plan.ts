@@ -68,6 +68,14 @@ function readPasswordFile(path: string): string {
   }
 }
 
+/** Hints for secrets put under keys the server does not read for auth (remote-access.md 5.3). */
+function miskeyHints(gw: GatewayConfig): string[] {
+  const hints: string[] = [];
+  if ((gw as { token?: unknown }).token !== undefined) hints.push('Found "gateway.token" in config. Use "gateway.auth.token" instead.');
+  if (gw.remote?.token !== undefined) hints.push('"gateway.remote.token" is for remote CLI calls; it does not enable local gateway auth.');
+  return hints;
+}
+
 /** Start-up requirements of trusted-proxy auth (remote-access.md 5.3, 12); exit 1 as the real gateway. */
 function checkTrustedProxyStart(gw: GatewayConfig, token: string | undefined): void {
   const tp = trustedProxyConfigOf(gw.auth?.trustedProxy);
@@ -133,11 +141,13 @@ export function planGatewayRun(flags: RunFlags, loaded: LoadedConfig, env: NodeJ
     } else {
       lines.push('Set gateway.auth.token/password (or FARCLAW_GATEWAY_TOKEN/FARCLAW_GATEWAY_PASSWORD) or pass --token/--password.');
     }
-    throw new StartupError(lines.join('\n'));
+    throw new StartupError([...lines, ...miskeyHints(gw)].join('\n'));
   }
   checkCustomBind(bind, gw.customBindHost);
   if (mode === 'password' && password === undefined) {
-    throw new StartupError('Gateway auth is set to password, but no password is configured.\nSet gateway.auth.password (or FARCLAW_GATEWAY_PASSWORD) or pass --password-file.');
+    throw new StartupError(
+      ['Gateway auth is set to password, but no password is configured.', 'Set gateway.auth.password (or FARCLAW_GATEWAY_PASSWORD) or pass --password-file.', ...miskeyHints(gw)].join('\n'),
+    );
   }
   if (tailscale === 'funnel' && mode !== 'password') {
     throw new StartupError('tailscale funnel requires gateway auth mode=password (set gateway.auth.password or FARCLAW_GATEWAY_PASSWORD)');
