@@ -11,7 +11,8 @@ import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gatewa
 import { ensurePeer, runOpenclaw, type OpenclawResult, type Peer } from '../helpers/peer.js';
 import { httpsReady, startTlsRecorder } from '../helpers/tls-recorder.js';
 
-const CLI_TIMEOUT_MS = 60_000;
+// The real CLI alone spends 10–40 s on its own start-up (state schema, plugins) on a busy 2-core box.
+const CLI_TIMEOUT_MS = 150_000;
 const PEER_INSTALL_TIMEOUT_MS = 15 * 60_000;
 
 const show = (r: OpenclawResult): string => `exit ${String(r.code ?? r.signal)}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
