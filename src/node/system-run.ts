@@ -51,6 +51,13 @@ export function allowedExecutable(program: string, policy: NodeHostPolicy, finde
   return resolved;
 }
 
+/** The node host's environment minus its gateway credentials: an allowed `env` must not print them. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FARCLAW_') && !k.startsWith('OPENCLAW_')) env[k] = v;
+  return env;
+}
+
 /** Keeps the first `max` bytes of a stream and notes whether more came. */
 class CappedBuffer {
   private readonly chunks: Buffer[] = [];
@@ -87,7 +94,7 @@ export async function systemRun(
   const stdout = new CappedBuffer(policy.maxOutputBytes);
   const stderr = new CappedBuffer(policy.maxOutputBytes);
   return await new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(executable, args, { cwd: p.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(executable, args, { cwd: p.cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let timedOut = false;
     const killGroup = (): void => {
       try {

@@ -74,6 +74,8 @@ function deniesOwnDeviceManagement(services: GatewayServices, caller: ReturnType
 export const handleDevicePairRemove = defineMethod('device.pair.remove', DevicePairRemoveParamsSchema, ({ services, principal }, params) => {
   if (deniesOwnDeviceManagement(services, deviceCallerOf(principal), params.deviceId)) throw denied('device pairing removal denied');
   if (!services.devices.remove(params.deviceId)) throw denied('unknown deviceId');
+  // The node surface approved for this device goes with it: a re-paired device asks again.
+  services.nodes.remove(params.deviceId);
   services.logger.info({ deviceId: params.deviceId }, 'device pairing removed');
   closeDeviceSessions(services, params.deviceId);
   return { deviceId: params.deviceId };
