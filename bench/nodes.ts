@@ -142,17 +142,22 @@ async function measureInvoke(label: string, url: string, n: number): Promise<str
 }
 
 const lines: string[] = [];
-const ours = await startGateway({ args: ['--token', TEST_TOKEN] });
 let idleCount = 0;
+const ours = await startGateway({ args: ['--token', TEST_TOKEN] });
 try {
   lines.push(await measureInvoke('farclaw', ours.url, N));
-  const pid = ours.proc.pid ?? 0;
-  const idle = await idleNodes(ours.url, pid, MAX_IDLE, RSS_BUDGET_KB);
+} finally {
+  await ours.stop();
+}
+// Idle nodes on a fresh gateway: the invoke series above leaves a grown heap behind.
+const fresh = await startGateway({ args: ['--token', TEST_TOKEN] });
+try {
+  const idle = await idleNodes(fresh.url, fresh.proc.pid ?? 0, MAX_IDLE, RSS_BUDGET_KB);
   idleCount = idle.count;
   lines.push(`farclaw: ${idle.count} idle connected nodes within ${mb(RSS_BUDGET_KB)} RSS (${mb(idle.kb)}; empty gateway ${mb(idle.baseKb)})`);
   for (const s of idle.sockets) s.terminate();
 } finally {
-  await ours.stop();
+  await fresh.stop();
 }
 for (const l of lines.splice(0)) process.stdout.write(l + '\n');
 
