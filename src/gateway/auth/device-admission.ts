@@ -1,7 +1,7 @@
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
 import type { ConnectParams } from '../../protocol/schema/connect.js';
 import { hasScope } from '../../protocol/scopes.js';
-import type { PairedDeviceRecord } from '../../store/paired-device-repo.js';
+import type { DeviceMetadata, PairedDeviceRecord } from '../../store/paired-device-repo.js';
 import type { PairingReason, PairingRequestRecord } from '../../store/pairing-request-repo.js';
 import { HandshakeRefusal } from '../ws/handshake-refusal.js';
 import { profileCovers } from './bootstrap-profile.js';
@@ -106,18 +106,10 @@ export function admitDevice(ctx: AdmissionContext, params: ConnectParams, device
   const reason = pairingReason(paired, role, requested);
   if (reason) {
     const silent = ctx.isLocal && ctx.autoApproveLocal;
-    const c = params.client;
     const { request, created, superseded } = ctx.devices.requestPairing({
       deviceId: device.id,
       publicKey: device.publicKey,
-      metadata: {
-        ...(c.displayName !== undefined ? { displayName: c.displayName } : {}),
-        platform: c.platform,
-        ...(c.deviceFamily !== undefined ? { deviceFamily: c.deviceFamily } : {}),
-        clientId: c.id,
-        clientMode: c.mode,
-        ...(ctx.isLocal ? {} : { remoteIp: ctx.remoteAddress }),
-      },
+      metadata: deviceMetadata(ctx, params),
       role,
       scopes: requested,
       reason,
@@ -145,6 +137,19 @@ export function admitDevice(ctx: AdmissionContext, params: ConnectParams, device
   return { scopes, deviceToken: issued.token, issuedAtMs: issued.record.issuedAtMs };
 }
 
+/** What a connecting device says about itself, as a pairing record keeps it (remote address only when not local). */
+function deviceMetadata(ctx: AdmissionContext, params: ConnectParams): DeviceMetadata {
+  const c = params.client;
+  return {
+    ...(c.displayName !== undefined ? { displayName: c.displayName } : {}),
+    platform: c.platform,
+    ...(c.deviceFamily !== undefined ? { deviceFamily: c.deviceFamily } : {}),
+    clientId: c.id,
+    clientMode: c.mode,
+    ...(ctx.isLocal ? {} : { remoteIp: ctx.remoteAddress }),
+  };
+}
+
 /**
  * The setup-code handoff (protocol.md 3.4 `auth.deviceTokens`): the bootstrap token is used up
  * and the device paired for its profile in one transaction, so of two connects racing with one
@@ -164,14 +169,7 @@ function redeemSetupCode(ctx: AdmissionContext, params: ConnectParams, device: V
   const redeemed = ctx.devices.redeemBootstrapToken(token, {
     deviceId: device.id,
     publicKey: device.publicKey,
-    metadata: {
-      ...(c.displayName !== undefined ? { displayName: c.displayName } : {}),
-      platform: c.platform,
-      ...(c.deviceFamily !== undefined ? { deviceFamily: c.deviceFamily } : {}),
-      clientId: c.id,
-      clientMode: c.mode,
-      ...(ctx.isLocal ? {} : { remoteIp: ctx.remoteAddress }),
-    },
+    metadata: deviceMetadata(ctx, params),
     role,
     scopes: requested,
   });
