@@ -1,7 +1,7 @@
 import { ErrorCode, GatewayError } from '../protocol/errors.js';
 import type { ConnectChallenge, ConnectParams } from '../protocol/schema/connect.js';
 import type { HelloOk } from '../protocol/schema/snapshot.js';
-import { RequestError } from './errors.js';
+import { RequestError, TlsError } from './errors.js';
 import { GatewayClient, type ConnectOptions, type GatewayEvent } from './gateway-client.js';
 
 export interface ReconnectOptions {
@@ -103,7 +103,10 @@ export class ReconnectingClient {
         continue;
       } catch (err) {
         if (this.stopped()) break;
-        if (err instanceof RequestError && err.retryable !== true && this.opts.retryRefusal?.(err) !== true) {
+        // A certificate that fails its pin or CA check stays wrong until someone changes the
+        // config (or an attacker leaves): fail closed and say so, like a changed SSH host key.
+        const refused = err instanceof RequestError && err.retryable !== true && this.opts.retryRefusal?.(err) !== true;
+        if (refused || err instanceof TlsError) {
           this.state = 'stopped';
           this.listeners.fatal.forEach((l) => l(err));
           break;

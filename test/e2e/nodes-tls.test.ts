@@ -46,6 +46,18 @@ describe('farclaw node host over TLS with a pinned certificate', () => {
     assert.match(String(jsonOut(res).payload.bins.sh), /\/sh$/);
   });
 
+  it('stops with the mismatch error instead of retrying when the certificate does not match the pin', { timeout: 60_000 }, async () => {
+    const wrong = startFarclawNode(['--host', '127.0.0.1', '--port', String(gw.port), '--tls', '--tls-fingerprint', 'AB'.repeat(32), '--token', TEST_TOKEN], nodeHome.env);
+    try {
+      await wrong.exited;
+      assert.equal(wrong.proc.exitCode, 1, wrong.output());
+      assert.match(wrong.output(), /node run stopped: gateway tls fingerprint mismatch/);
+      assert.doesNotMatch(wrong.output(), /reconnect|retry/i, 'a pin mismatch is not retried');
+    } finally {
+      await wrong.stop();
+    }
+  });
+
   it('refuses --tls-fingerprint on a plaintext URL', { timeout: 30_000 }, async () => {
     const res = await runFarclaw(['node', 'run', '--url', `ws://127.0.0.1:${gw.port}`, '--tls-fingerprint', 'AA'.repeat(32)], nodeHome.env);
     assert.equal(res.code, 1, show(res));

@@ -89,7 +89,7 @@ export async function runNodeHost(flags: NodeRunFlags, env: NodeJS.ProcessEnv = 
       url: target.url, token: target.token, password: target.password, tlsPin: target.tlsPin, stateDir, configPath, displayName: flags.displayName,
       version: farclawVersion(), policy, log,
       onFatal: (message) => {
-        log(`the gateway refused this node: ${message}`);
+        log(`node run stopped: ${message}`);
         finish(1);
       },
     });
