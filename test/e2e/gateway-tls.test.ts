@@ -128,6 +128,16 @@ describe('gateway over TLS (acceptance G)', () => {
     }
   });
 
+  test('status --deep reaches a pinned wss:// gateway and fails with the mismatch under a wrong pin', async () => {
+    const good = d.home(remoteConfig(`wss://127.0.0.1:${gw.port}`, colonHex(leafSha256(cert))));
+    const ok = await runFarclaw(['status', '--deep', '--json'], good.env);
+    assertExit(ok, 0);
+    const bad = d.home(remoteConfig(`wss://127.0.0.1:${gw.port}`, `sha256:${'0'.repeat(64)}`));
+    const refused = await runFarclaw(['status', '--deep'], bad.env);
+    assertExit(refused, 1);
+    assertHasLine(refused.stderr, `[farclaw] Reason: ${MISMATCH}`, refused);
+  });
+
   test('G6: a wrong pin fails with the mismatch error (cli_error), also through health', async () => {
     const home = d.home(remoteConfig(`wss://127.0.0.1:${gw.port}`, `sha256:${'0'.repeat(64)}`));
     const call = await runFarclaw(['gateway', 'call', 'health', '--json'], home.env);

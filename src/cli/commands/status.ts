@@ -3,6 +3,7 @@ import { buildConnectParams } from '../../client/frames.js';
 import { localPort, localUrl, probeCredentials, resolveTarget, TargetError, type Target, type UrlSource } from '../../client/target.js';
 import { ConfigError, type LoadedConfig } from '../../infra/config.js';
 import { readEnv } from '../../infra/env.js';
+import type { TlsPin } from '../../infra/tls-pin.js';
 import { farclawVersion } from '../../infra/version.js';
 import type { PresenceEntry } from '../../protocol/schema/snapshot.js';
 import { CliError } from '../cli-error.js';
@@ -35,6 +36,8 @@ interface StatusTarget {
   authWarning: string | null;
   /** Reached through SSH: the tunnel is opened (or the managed one found) before connecting. */
   ssh?: SshRoute;
+  /** The certificate pin for a wss:// target (8.3: configured, or the local certificate). */
+  tlsPin?: TlsPin;
 }
 
 const pickCreds = (t: { token?: string | undefined; password?: string | undefined }) => ({
@@ -76,6 +79,7 @@ function resolveStatusTarget(loaded: LoadedConfig, env: NodeJS.ProcessEnv, state
   return {
     mode, url: target.url, urlSource: target.urlSource, misconfigured: false, call: pickCreds(target), probe: view.creds, refusal: null, authWarning: view.warning,
     ...(target.ssh ? { ssh: target.ssh } : {}),
+    ...(target.tlsPin ? { tlsPin: target.tlsPin } : {}),
   };
 }
 
@@ -97,7 +101,7 @@ async function readBackend(t: StatusTarget, flags: StatusFlags, timeoutMs: numbe
     clientId: 'gateway-client', mode: 'backend', displayName: 'gateway:status', version: farclawVersion(), scopes: scopesFor('status'), ...t.call,
   });
   try {
-    await gc.connect(t.url, params, timeoutMs);
+    await gc.connect(t.url, params, timeoutMs, { tlsPin: t.tlsPin });
     read.connected = true;
     read.latencyMs = Date.now() - started;
     const statusParams = { includeChannelSummary: false, ...(flags.json ? { includeCliProjection: true } : {}) };
@@ -164,7 +168,7 @@ async function statusOn(t: StatusTarget, flags: StatusFlags, timeoutMs: number, 
     ? [null, null]
     : await Promise.all([
         probeGateway({
-          url: t.url, ...t.probe, timeoutMs, detail: 'presence', version: farclawVersion(),
+          url: t.url, ...t.probe, tlsPin: t.tlsPin, timeoutMs, detail: 'presence', version: farclawVersion(),
           client: { id: 'cli', mode: 'probe' },
         }),
         readBackend(t, flags, timeoutMs),
