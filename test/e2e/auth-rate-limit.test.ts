@@ -81,6 +81,30 @@ describe('failed-auth rate limiting over real sockets (remote-access.md 6.3)', (
     assert.equal(res.error?.details?.code, 'AUTH_RATE_LIMITED');
   });
 
+  it('limits browser attempts per Origin, with no loopback exemption', async () => {
+    const { url } = await gatewayOn({ config: { gateway: { auth: { rateLimit: { maxAttempts: 3 } } } } });
+    const port = new URL(url).port;
+    const fromPage = async (origin: string, params: ReturnType<typeof operatorParams>) => {
+      const client = await RawClient.open(url, { Origin: origin });
+      try {
+        return await client.connect(params as unknown as Record<string, unknown>);
+      } finally {
+        client.terminate();
+      }
+    };
+    const hostile = `http://localhost:${port}`;
+    const ui = `http://127.0.0.1:${port}`;
+    for (let i = 1; i <= 3; i++) {
+      assert.equal((await fromPage(hostile, wrong(i))).error?.details?.code, 'AUTH_TOKEN_MISMATCH', `attempt ${i}`);
+    }
+    // Locked out from loopback: a local CLI would only have been slowed down.
+    assert.equal((await fromPage(hostile, operatorParams())).error?.details?.code, 'AUTH_RATE_LIMITED');
+    assert.equal((await fromPage(ui, operatorParams())).ok, true, 'another Origin on the same address still gets in');
+    const cli = await connectWith(url, operatorParams());
+    assert.equal(cli.res.ok, true, 'a local client without an Origin still gets in');
+    cli.client.terminate();
+  });
+
   it('closes a handshake that queues more than 15 frames while its refusal is held back', async () => {
     const { url } = await gatewayOn();
     const c = await RawClient.open(url);

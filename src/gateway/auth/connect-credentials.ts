@@ -27,8 +27,11 @@ export interface CredentialContext {
   auth: ServerAuth;
   limiter: AuthRateLimiter;
   devices: DeviceRegistry;
-  /** Socket peer address: the rate-limit key. */
-  remoteAddress: string;
+  /**
+   * Who failures count against: the client address, plus the Origin for a browser (6.3 keys
+   * browser attempts per Origin, so a hostile page cannot lock out the real Control UI).
+   */
+  rateLimitKey: string;
   /** Direct-local peer (remote-access.md 6.4): for the hint wording. */
   isLocal: boolean;
   /** Direct-local and no browser Origin: failures are delayed instead of locked out (6.3). */
@@ -68,15 +71,15 @@ export async function authenticateConnect(ctx: CredentialContext, params: Connec
   } else if (!sharedGiven) {
     failure = { reason: ctx.auth.mode === 'password' ? 'password_missing' : 'token_missing', delayMs: 0 };
   } else {
-    const lockedMs = ctx.limiter.lockedForMs(ctx.remoteAddress, 'shared-secret');
+    const lockedMs = ctx.limiter.lockedForMs(ctx.rateLimitKey, 'shared-secret');
     const result = lockedMs > 0 ? undefined : compareSharedSecret(ctx.auth, auth);
     if (result?.ok) {
-      ctx.limiter.reset(ctx.remoteAddress, 'shared-secret');
+      ctx.limiter.reset(ctx.rateLimitKey, 'shared-secret');
       return { method: result.method };
     }
     failure = result === undefined
       ? { reason: 'rate_limited', retryAfterMs: lockedMs, delayMs: 0 }
-      : { reason: result.reason, delayMs: ctx.limiter.recordFailure(ctx.remoteAddress, 'shared-secret', ctx.isLoopbackExempt) };
+      : { reason: result.reason, delayMs: ctx.limiter.recordFailure(ctx.rateLimitKey, 'shared-secret', ctx.isLoopbackExempt) };
   }
 
   const explicit = nonEmpty(auth.deviceToken);
@@ -112,29 +115,29 @@ export async function authenticateConnect(ctx: CredentialContext, params: Connec
 function checkDeviceToken(
   ctx: CredentialContext, params: ConnectParams, device: VerifiedDevice, candidate: string, isExplicit: boolean, sharedGiven: boolean,
 ): Credential | { reason: AuthFailureReason | undefined; retryAfterMs?: number; delayMs: number } {
-  const lockedMs = ctx.limiter.lockedForMs(ctx.remoteAddress, 'device-token');
+  const lockedMs = ctx.limiter.lockedForMs(ctx.rateLimitKey, 'device-token');
   if (lockedMs > 0) return { reason: 'rate_limited', retryAfterMs: lockedMs, delayMs: 0 };
   const role = params.role ?? 'operator';
   const requested = role === 'operator' ? [...new Set(params.scopes ?? [])] : [];
   const check = ctx.devices.verifyToken(device.id, role, candidate, requested);
   if (check.ok) {
-    ctx.limiter.reset(ctx.remoteAddress, 'device-token');
-    if (sharedGiven) ctx.limiter.reset(ctx.remoteAddress, 'shared-secret');
+    ctx.limiter.reset(ctx.rateLimitKey, 'device-token');
+    if (sharedGiven) ctx.limiter.reset(ctx.rateLimitKey, 'shared-secret');
     return { method: 'device-token', deviceToken: { token: candidate, record: check.record } };
   }
-  const delayMs = ctx.limiter.recordFailure(ctx.remoteAddress, 'device-token', ctx.isLoopbackExempt);
+  const delayMs = ctx.limiter.recordFailure(ctx.rateLimitKey, 'device-token', ctx.isLoopbackExempt);
   if (check.reason === 'scope-mismatch') return { reason: 'scope_mismatch', delayMs };
   return { reason: isExplicit ? 'device_token_mismatch' : undefined, delayMs };
 }
 
 /** Looks up a setup code's bootstrap token; an unknown, expired or used one counts as a failure. */
 function checkBootstrapToken(ctx: CredentialContext, token: string): Credential | Attempt {
-  const lockedMs = ctx.limiter.lockedForMs(ctx.remoteAddress, 'bootstrap-token');
+  const lockedMs = ctx.limiter.lockedForMs(ctx.rateLimitKey, 'bootstrap-token');
   if (lockedMs > 0) return { reason: 'rate_limited', retryAfterMs: lockedMs, delayMs: 0 };
   const record = ctx.devices.bootstrapToken(token);
   if (record) {
-    ctx.limiter.reset(ctx.remoteAddress, 'bootstrap-token');
+    ctx.limiter.reset(ctx.rateLimitKey, 'bootstrap-token');
     return { method: 'bootstrap-token', bootstrap: { token, profile: { roles: record.roles, scopes: record.scopes } } };
   }
-  return { reason: 'bootstrap_token_invalid', delayMs: ctx.limiter.recordFailure(ctx.remoteAddress, 'bootstrap-token', ctx.isLoopbackExempt) };
+  return { reason: 'bootstrap_token_invalid', delayMs: ctx.limiter.recordFailure(ctx.rateLimitKey, 'bootstrap-token', ctx.isLoopbackExempt) };
 }

@@ -40,10 +40,11 @@ export function rateLimitConfigOf(raw: unknown): RateLimitConfig {
 }
 
 /**
- * Failed-authentication limiter keyed by (credential class, client address). A non-loopback
- * address with `maxAttempts` failures inside `windowMs` is locked out for `lockoutMs`, even for
- * a right credential; a loopback one (when exempt) is never locked out but each failure is
- * answered after 250 ms × 2^(n−1), capped at 5 s. A success resets the key.
+ * Failed-authentication limiter keyed by (credential class, client), the client being its
+ * address plus, for a browser, its Origin. A client with `maxAttempts` failures inside
+ * `windowMs` is locked out for `lockoutMs`, even for a right credential; a direct-local one
+ * (when exempt) is never locked out but each failure is answered after 250 ms × 2^(n−1),
+ * capped at 5 s. A success resets the key.
  */
 export class AuthRateLimiter {
   private readonly entries = new Map<string, Entry>();
@@ -51,8 +52,8 @@ export class AuthRateLimiter {
   constructor(readonly config: RateLimitConfig = DEFAULT_RATE_LIMIT, private readonly now: () => number = Date.now) {}
 
   /** Milliseconds until the lockout of this key ends, or 0 when it may try. */
-  lockedForMs(ip: string, cls: CredentialClass): number {
-    const entry = this.entries.get(keyOf(ip, cls));
+  lockedForMs(client: string, cls: CredentialClass): number {
+    const entry = this.entries.get(keyOf(client, cls));
     return entry ? Math.max(0, entry.lockedUntilMs - this.now()) : 0;
   }
 
@@ -61,10 +62,10 @@ export class AuthRateLimiter {
    * `isDirectLocal`: a loopback peer with no forwarding header and no browser Origin; only such
    * a peer gets the loopback exemption, so clients relayed by a local proxy are still locked out.
    */
-  recordFailure(ip: string, cls: CredentialClass, isDirectLocal: boolean): number {
+  recordFailure(client: string, cls: CredentialClass, isDirectLocal: boolean): number {
     const now = this.now();
     if (this.entries.size > PRUNE_THRESHOLD) this.prune(now);
-    const key = keyOf(ip, cls);
+    const key = keyOf(client, cls);
     const entry = this.entries.get(key) ?? { failures: [], lockedUntilMs: 0 };
     entry.failures = entry.failures.filter((t) => now - t < this.config.windowMs);
     entry.failures.push(now);
@@ -80,8 +81,8 @@ export class AuthRateLimiter {
   }
 
   /** A successful authentication clears the key. */
-  reset(ip: string, cls: CredentialClass): void {
-    this.entries.delete(keyOf(ip, cls));
+  reset(client: string, cls: CredentialClass): void {
+    this.entries.delete(keyOf(client, cls));
   }
 
   private prune(now: number): void {
@@ -91,7 +92,8 @@ export class AuthRateLimiter {
   }
 }
 
-function keyOf(ip: string, cls: CredentialClass): string {
-  const bare = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+/** `client` is an address, maybe with a browser's Origin after it; `::ffff:a.b.c.d` counts as `a.b.c.d`. */
+function keyOf(client: string, cls: CredentialClass): string {
+  const bare = client.startsWith('::ffff:') ? client.slice(7) : client;
   return `${cls}|${bare}`;
 }
