@@ -3,12 +3,12 @@
 // loopback client inside the gateway's namespace. Expectations: protocol.md 5.3, 6.1-6.3.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
+import type { RunningGateway } from '../helpers/gateway-process.js';
 import {
   adminClient, approve, challengeOf, connectWith, nodeParams, openClient, operatorParams, type Endpoint,
 } from '../helpers/device-session.js';
-import { createNetnsPair, type NetnsPair } from '../helpers/netns.js';
-import { NetnsRelay } from '../helpers/netns-relay.js';
+import { startLanGateway, type LanGateway } from '../helpers/lan-gateway.js';
+import type { NetnsPair } from '../helpers/netns.js';
 import { testClock, type TestClock } from '../helpers/test-clock.js';
 import { newTestDevice, withDeviceProof } from '../helpers/test-device.js';
 
@@ -16,32 +16,20 @@ import { newTestDevice, withDeviceProof } from '../helpers/test-device.js';
 const SETUP_TIMEOUT_MS = 60_000;
 
 describe('device pairing of a remote device over a veth pair (protocol.md 5, 6)', () => {
+  let lan: LanGateway;
   let pair: NetnsPair;
-  let inGateway: NetnsRelay;
-  let inClient: NetnsRelay;
   let gw: RunningGateway;
   let clock: TestClock;
   let local: Endpoint;
   let remote: Endpoint;
 
   before(async () => {
-    pair = await createNetnsPair();
-    [inGateway, inClient] = await Promise.all([NetnsRelay.start(pair.gateway), NetnsRelay.start(pair.client)]);
     clock = testClock();
-    gw = await startGateway({
-      args: ['--bind', 'lan', '--token', TEST_TOKEN],
-      spawnPrefix: pair.gateway.prefix,
-      nodeArgs: clock.nodeArgs,
-      env: clock.env,
-      isReady: async (port) => (await inGateway.httpStatus(`http://127.0.0.1:${port}/readyz`)) === 200,
-    });
-    local = { url: `ws://127.0.0.1:${gw.port}`, via: inGateway };
-    remote = { url: `ws://${pair.gateway.address}:${gw.port}`, via: inClient };
+    lan = await startLanGateway({ clock });
+    ({ pair, gw, local, remote } = lan);
   }, { timeout: SETUP_TIMEOUT_MS });
   after(async () => {
-    await gw?.stop();
-    await Promise.all([inGateway?.close(), inClient?.close()]);
-    await pair?.dispose();
+    await lan?.dispose();
     clock?.dispose();
   });
 

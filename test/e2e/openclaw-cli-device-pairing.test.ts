@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { adminClient, type Endpoint } from '../helpers/device-session.js';
-import { runFarclaw, startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
-import { createNetnsPair, type NetnsPair } from '../helpers/netns.js';
-import { NetnsRelay } from '../helpers/netns-relay.js';
+import { runFarclaw, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
+import { startLanGateway, type LanGateway } from '../helpers/lan-gateway.js';
+import type { NetnsPair } from '../helpers/netns.js';
 import { ensurePeer, runOpenclaw, type OpenclawResult, type Peer } from '../helpers/peer.js';
 import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
 
@@ -51,8 +51,8 @@ function storedOriginTokens(home: TmpHome): { gateway_scope: string; device_id: 
 
 describe('the real OpenClaw CLI pairing with our gateway from another network namespace', () => {
   let peer: Peer;
+  let lan: LanGateway;
   let pair: NetnsPair;
-  let inGateway: NetnsRelay;
   let gw: RunningGateway;
   /** The real CLI's HOME (its `~/.openclaw`), kept across the steps below. */
   let cliHome: TmpHome;
@@ -64,22 +64,13 @@ describe('the real OpenClaw CLI pairing with our gateway from another network na
 
   before(async () => {
     peer = await ensurePeer();
-    pair = await createNetnsPair();
-    inGateway = await NetnsRelay.start(pair.gateway);
-    gw = await startGateway({
-      args: ['--bind', 'lan', '--token', TEST_TOKEN],
-      spawnPrefix: pair.gateway.prefix,
-      isReady: async (port) => (await inGateway.httpStatus(`http://127.0.0.1:${port}/readyz`)) === 200,
-    });
-    local = { url: gw.url, via: inGateway };
-    remoteUrl = `ws://${pair.gateway.address}:${gw.port}`;
+    lan = await startLanGateway();
+    ({ pair, gw, local, remoteUrl } = lan);
     cliHome = tmpHome('farclaw-openclaw-device-');
   }, { timeout: PEER_INSTALL_TIMEOUT_MS });
 
   after(async () => {
-    await gw?.stop();
-    await inGateway?.close();
-    await pair?.dispose();
+    await lan?.dispose();
     cliHome?.dispose();
   });
 

@@ -10,9 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { decodeSetupCode } from '../../src/protocol/setup-code.js';
 import { jsonOut, show } from '../helpers/cli-output.js';
 import { adminClient, type Endpoint } from '../helpers/device-session.js';
-import { runFarclaw, startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
-import { createNetnsPair, type NetnsPair } from '../helpers/netns.js';
-import { NetnsRelay } from '../helpers/netns-relay.js';
+import { runFarclaw, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
+import { startLanGateway, type LanGateway } from '../helpers/lan-gateway.js';
+import type { NetnsPair } from '../helpers/netns.js';
 import { ensurePeer, type Peer } from '../helpers/peer.js';
 import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -33,8 +33,8 @@ interface NodeHost {
 
 describe('the real OpenClaw node host pairing with our gateway by a farclaw qr setup code', () => {
   let peer: Peer;
+  let lan: LanGateway;
   let pair: NetnsPair;
-  let inGateway: NetnsRelay;
   let gw: RunningGateway;
   let local: Endpoint;
   /** The node host's HOME (its `~/.openclaw`), kept across the steps. */
@@ -46,23 +46,15 @@ describe('the real OpenClaw node host pairing with our gateway by a farclaw qr s
 
   before(async () => {
     peer = await ensurePeer();
-    pair = await createNetnsPair();
-    inGateway = await NetnsRelay.start(pair.gateway);
-    gw = await startGateway({
-      args: ['--bind', 'lan', '--token', TEST_TOKEN],
-      spawnPrefix: pair.gateway.prefix,
-      isReady: async (port) => (await inGateway.httpStatus(`http://127.0.0.1:${port}/readyz`)) === 200,
-    });
-    local = { url: gw.url, via: inGateway };
+    lan = await startLanGateway();
+    ({ pair, gw, local } = lan);
     nodeHome = tmpHome('openclaw-node-setup-');
     homes.push(nodeHome);
   }, { timeout: SETUP_TIMEOUT_MS });
 
   after(async () => {
     for (const h of hosts) h.stop();
-    await gw?.stop();
-    await inGateway?.close();
-    await pair?.dispose();
+    await lan?.dispose();
     for (const h of homes) h.dispose();
   });
 

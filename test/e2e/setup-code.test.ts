@@ -9,9 +9,9 @@ import { decodeSetupCode } from '../../src/protocol/setup-code.js';
 import {
   adminClient, connectWith, nodeParams, operatorParams, type Endpoint,
 } from '../helpers/device-session.js';
-import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
-import { createNetnsPair, type NetnsPair } from '../helpers/netns.js';
-import { NetnsRelay } from '../helpers/netns-relay.js';
+import { TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
+import { startLanGateway, type LanGateway } from '../helpers/lan-gateway.js';
+import type { NetnsPair } from '../helpers/netns.js';
 import { testClock, type TestClock } from '../helpers/test-clock.js';
 import { newTestDevice } from '../helpers/test-device.js';
 
@@ -26,32 +26,20 @@ function bootstrapNode(bootstrapToken: string) {
 }
 
 describe('setup codes and bootstrap tokens over a veth pair', () => {
+  let lan: LanGateway;
   let pair: NetnsPair;
-  let inGateway: NetnsRelay;
-  let inClient: NetnsRelay;
   let gw: RunningGateway;
   let clock: TestClock;
   let local: Endpoint;
   let remote: Endpoint;
 
   before(async () => {
-    pair = await createNetnsPair();
-    [inGateway, inClient] = await Promise.all([NetnsRelay.start(pair.gateway), NetnsRelay.start(pair.client)]);
     clock = testClock();
-    gw = await startGateway({
-      args: ['--bind', 'lan', '--token', TEST_TOKEN],
-      spawnPrefix: pair.gateway.prefix,
-      nodeArgs: clock.nodeArgs,
-      env: clock.env,
-      isReady: async (port) => (await inGateway.httpStatus(`http://127.0.0.1:${port}/readyz`)) === 200,
-    });
-    local = { url: gw.url, via: inGateway };
-    remote = { url: `ws://${pair.gateway.address}:${gw.port}`, via: inClient };
+    lan = await startLanGateway({ clock });
+    ({ pair, gw, local, remote } = lan);
   }, { timeout: SETUP_TIMEOUT_MS });
   after(async () => {
-    await gw?.stop();
-    await Promise.all([inGateway?.close(), inClient?.close()]);
-    await pair?.dispose();
+    await lan?.dispose();
     clock?.dispose();
   });
 
