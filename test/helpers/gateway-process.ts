@@ -4,22 +4,10 @@ import { FARCLAW_BIN } from './paths.js';
 import { freePort } from './free-port.js';
 import { tmpHome, type TmpHome } from './tmp-home.js';
 import { waitFor } from './wait-for.js';
+import { killOnExit } from './kill-on-exit.js';
 
 export const TEST_TOKEN = 'tok-0123456789abcdef0123456789';
 
-/** Gateways still running; killed if the test process exits first, so none is orphaned. */
-const live = new Set<ChildProcess>();
-let isExitHookInstalled = false;
-function track(proc: ChildProcess): void {
-  if (!isExitHookInstalled) {
-    isExitHookInstalled = true;
-    process.on('exit', () => {
-      for (const p of live) p.kill('SIGKILL');
-    });
-  }
-  live.add(proc);
-  proc.once('exit', () => live.delete(proc));
-}
 
 export interface GatewayOptions {
   /** Config object written to the temp home before start (omit for "no config file"). */
@@ -70,7 +58,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
     env: { ...home.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  track(proc);
+  killOnExit(proc);
   let out = '';
   let err = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));

@@ -8,23 +8,11 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
 import { waitFor } from './wait-for.js';
+import { killOnExit } from './kill-on-exit.js';
 
 const SSHD = '/usr/sbin/sshd';
 const SSH_KEYGEN = '/usr/bin/ssh-keygen';
 
-/** Every sshd still running; killed if the test process exits first, so none is orphaned. */
-const live = new Set<ChildProcess>();
-let isExitHookInstalled = false;
-function track(proc: ChildProcess): void {
-  if (!isExitHookInstalled) {
-    isExitHookInstalled = true;
-    process.on('exit', () => {
-      for (const p of live) p.kill('SIGKILL');
-    });
-  }
-  live.add(proc);
-  proc.once('exit', () => live.delete(proc));
-}
 
 export interface Sshd {
   port: number;
@@ -155,7 +143,7 @@ export async function startSshd(opts: { port?: number } = {}): Promise<Sshd> {
   const start = async (): Promise<void> => {
     stderr = '';
     const p = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    track(p);
+    killOnExit(p);
     proc = p;
     p.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     let exited = false;
