@@ -6,12 +6,10 @@
  *
  * Flags: --n=N connects per round (default 2000; OpenClaw gets N/10), --concurrency=C (default 4).
  */
-import { existsSync } from 'node:fs';
 import WebSocket from 'ws';
 import type { ConnectParams } from '../src/protocol/schema/connect.js';
 import { startGateway, TEST_TOKEN } from '../test/helpers/gateway-process.js';
-import { startOpenclawGateway } from '../test/helpers/openclaw-gateway.js';
-import { peerCacheDir } from '../test/helpers/peer.js';
+import { withOpenclawGateway } from './lib/openclaw-peer.js';
 import { newTestDevice, withDeviceProof, type TestDevice } from '../test/helpers/test-device.js';
 import { pidsListeningOn } from '../test/helpers/listening-pids.js';
 import { treeCpuMs } from './lib/procs.js';
@@ -85,16 +83,12 @@ try {
   await ours.stop();
 }
 process.stdout.write(oursLine + '\n');
-if (existsSync(`${peerCacheDir()}/install-complete.json`)) {
-  const oc = await startOpenclawGateway(TEST_TOKEN);
+const peer = await withOpenclawGateway(TEST_TOKEN, async (oc) => {
   try {
     process.stdout.write((await measure('openclaw 2026.9.6', oc.url, Math.max(100, Math.floor(N / 10)))) + '\n');
   } catch (err) {
     process.stdout.write(`openclaw 2026.9.6: n/a (${(err as Error).message.slice(0, 300)})\n`);
-  } finally {
-    await oc.stop();
   }
-} else {
-  process.stdout.write(`openclaw: n/a (peer cache ${peerCacheDir()} not installed)\n`);
-}
+});
+if (peer !== undefined) process.stdout.write(`openclaw: n/a (${peer.na})\n`);
 process.stdout.write('target (farclaw): ≥ 3,000 connects/s on plain ws://\n');

@@ -8,7 +8,6 @@
  *
  * Flags: --n=N invokes per series (default 5000; OpenClaw gets N/5), --idle=K max idle nodes (default 4000).
  */
-import { existsSync } from 'node:fs';
 import WebSocket from 'ws';
 import { buildConnectParams } from '../src/client/frames.js';
 import { GatewayClient } from '../src/client/gateway-client.js';
@@ -16,8 +15,7 @@ import type { ConnectParams } from '../src/protocol/schema/connect.js';
 import { startGateway, TEST_TOKEN } from '../test/helpers/gateway-process.js';
 import { pidsListeningOn } from '../test/helpers/listening-pids.js';
 import { startFarclawNode, type NodeHostProcess } from '../test/helpers/node-host-process.js';
-import { startOpenclawGateway } from '../test/helpers/openclaw-gateway.js';
-import { peerCacheDir } from '../test/helpers/peer.js';
+import { withOpenclawGateway } from './lib/openclaw-peer.js';
 import { newTestDevice, withDeviceProof } from '../test/helpers/test-device.js';
 import { tmpHome } from '../test/helpers/tmp-home.js';
 import { waitFor } from '../test/helpers/wait-for.js';
@@ -161,8 +159,7 @@ try {
 }
 for (const l of lines.splice(0)) process.stdout.write(l + '\n');
 
-if (existsSync(`${peerCacheDir()}/install-complete.json`)) {
-  const oc = await startOpenclawGateway(TEST_TOKEN);
+const peer = await withOpenclawGateway(TEST_TOKEN, async (oc) => {
   try {
     process.stdout.write((await measureInvoke('openclaw 2026.9.6', oc.url, Math.max(200, Math.floor(N / 5)))) + '\n');
     const pid = pidsListeningOn(oc.port)[0] ?? 0;
@@ -172,10 +169,7 @@ if (existsSync(`${peerCacheDir()}/install-complete.json`)) {
     for (const s of idle.sockets) s.terminate();
   } catch (err) {
     process.stdout.write(`openclaw 2026.9.6: n/a (${(err as Error).message.slice(0, 300)})\n`);
-  } finally {
-    await oc.stop();
   }
-} else {
-  process.stdout.write(`openclaw: n/a (peer cache ${peerCacheDir()} not installed)\n`);
-}
+});
+if (peer !== undefined) process.stdout.write(`openclaw: n/a (${peer.na})\n`);
 process.stdout.write('targets (farclaw): node.invoke p50 < 300 µs on loopback; idle nodes within 100 MB RSS\n');

@@ -15,10 +15,8 @@ import { join } from 'node:path';
 import WebSocket, { WebSocketServer } from 'ws';
 import { generateSelfSigned } from '../src/gateway/tls/certificate.js';
 import { startGateway, TEST_TOKEN } from '../test/helpers/gateway-process.js';
-import { startOpenclawGateway } from '../test/helpers/openclaw-gateway.js';
-import { peerCacheDir } from '../test/helpers/peer.js';
+import { withOpenclawGateway } from './lib/openclaw-peer.js';
 import { httpsReady } from '../test/helpers/tls-recorder.js';
-import { existsSync } from 'node:fs';
 import { percentile } from './lib/report.js';
 import { pidsListeningOn } from '../test/helpers/listening-pids.js';
 import { treeCpuMs } from './lib/procs.js';
@@ -142,16 +140,12 @@ try {
 } finally {
   await ours.stop();
 }
-if (existsSync(`${peerCacheDir()}/install-complete.json`)) {
-  const oc = await startOpenclawGateway(TEST_TOKEN, { config: { gateway: { tls: { enabled: true } } }, isReady: httpsReady });
-  try {
-    rows.push(await measure('openclaw 2026.9.6', `wss://127.0.0.1:${oc.port}`, Math.max(100, Math.floor(N / 4))));
-  } finally {
-    await oc.stop();
-  }
-} else {
-  rows.push({ name: 'openclaw', na: `peer cache ${peerCacheDir()} not installed` });
-}
+const peer = await withOpenclawGateway(
+  TEST_TOKEN,
+  async (oc) => rows.push(await measure('openclaw 2026.9.6', `wss://127.0.0.1:${oc.port}`, Math.max(100, Math.floor(N / 4)))),
+  { config: { gateway: { tls: { enabled: true } } }, isReady: httpsReady },
+);
+if (typeof peer === 'object') rows.push({ name: 'openclaw', na: peer.na });
 rows.push(await floor());
 
 const fmt = (v: number | undefined, digits = 0) => (v === undefined ? '—' : v.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
