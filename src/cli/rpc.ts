@@ -1,7 +1,7 @@
 import { planDeviceAuth, type DeviceAuthPlan } from '../client/device-auth.js';
 import { GatewayClient, RequestError, TransportError } from '../client/gateway-client.js';
 import { buildConnectParams } from '../client/frames.js';
-import { resolveTarget, TargetError, type Target, type TargetFlags } from '../client/target.js';
+import { resolveTarget, TargetError, type Target, type TargetFlags } from './target.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../infra/config.js';
 import { InvalidPortError } from '../infra/port.js';
 import { resolvePaths } from '../infra/paths.js';

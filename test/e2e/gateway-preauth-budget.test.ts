@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { PREAUTH_MAX_PER_ADDRESS } from '../../src/gateway/preauth-budget.js';
+import { PREAUTH_MAX_PER_ADDRESS } from '../../src/gateway/ingress/preauth-budget.js';
 import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
 import { RawClient, connectParams } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/wait-for.js';

@@ -1,6 +1,6 @@
 import { loadDeviceIdentity } from '../../client/device-identity.js';
 import { saveDeviceToken } from '../../client/device-token-store.js';
-import type { Target } from '../../client/target.js';
+import type { Target } from '../target.js';
 import { resolvePaths } from '../../infra/paths.js';
 import { Scope } from '../../protocol/scopes.js';
 import { CliError } from '../cli-error.js';

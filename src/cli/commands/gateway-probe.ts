@@ -1,4 +1,4 @@
-import { checkUrl, localPort, localUrl, probeCredentials, probeTlsPin, TargetError, urlOverrideError, type TargetFlags } from '../../client/target.js';
+import { checkUrl, localPort, localUrl, probeCredentials, probeTlsPin, TargetError, urlOverrideError, type TargetFlags } from '../target.js';
 import { ConfigError, type LoadedConfig } from '../../infra/config.js';
 import { CliError } from '../cli-error.js';
 import { kebabCapability, summarizeCapability, targetCapabilityLabel } from '../probe/capability.js';

@@ -5,12 +5,13 @@ import { displayPath, resolvePaths } from '../../infra/paths.js';
 import { generateRuntimeToken, removeRuntimeToken, writeRuntimeToken } from '../../infra/runtime-token.js';
 import { farclawVersion } from '../../infra/version.js';
 import { Gateway } from '../../gateway/gateway.js';
-import { PortInUseError } from '../../gateway/server.js';
+import { PortInUseError } from '../../gateway/server/listeners.js';
 import { planGatewayRun, type RunFlags } from '../../gateway/startup/plan.js';
 import { EXIT_CONFIG, StartupError } from '../../gateway/startup/startup-error.js';
 import { HANDSHAKE_TIMEOUT_MS, HEALTH_REFRESH_INTERVAL_MS, TICK_INTERVAL_MS } from '../../protocol/version.js';
 import { StateDirLockedError } from '../../store/db.js';
-import { loadOrCreateTls, tlsSettingsOf } from '../../gateway/tls/tls-files.js';
+import { loadOrCreateTls } from '../../gateway/tls/tls-files.js';
+import { tlsSettingsOf } from '../../infra/tls-settings.js';
 
 function positiveIntEnv(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
   const raw = readEnv(name, env);

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { checkUrl, localUrl, probeCredentials, probeTlsPin, TargetError, type TargetFlags } from '../../client/target.js';
+import { checkUrl, localUrl, probeCredentials, probeTlsPin, TargetError, type TargetFlags } from '../target.js';
 import { resolveBind, type BindMode } from '../../gateway/startup/bind.js';
 import { ConfigError, type LoadedConfig } from '../../infra/config.js';
 import { displayPath, resolvePaths } from '../../infra/paths.js';

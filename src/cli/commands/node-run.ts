@@ -1,4 +1,4 @@
-import { checkUrl, resolveTarget, TargetError, tlsPinFor, type Target } from '../../client/target.js';
+import { checkUrl, resolveTarget, TargetError, tlsPinFor, type Target } from '../target.js';
 import { resolveSecret } from '../../infra/config.js';
 import { readEnv } from '../../infra/env.js';
 import { farclawVersion } from '../../infra/version.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Target } from '../../client/target.js';
+import type { Target } from '../target.js';
 import { Scope } from '../../protocol/scopes.js';
 import { CliError } from '../cli-error.js';
 import { callOnce, parseParams, parseTimeout, targetFor, type CallFlags } from '../rpc.js';

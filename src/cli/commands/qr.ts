@@ -1,4 +1,4 @@
-import { resolveTarget, TargetError, type Target } from '../../client/target.js';
+import { resolveTarget, TargetError, type Target } from '../target.js';
 import { CliError } from '../cli-error.js';
 import { renderQr } from '../qr/qr-terminal.js';
 import { callOnce, loadCliConfig, targetFor, type CallFlags } from '../rpc.js';

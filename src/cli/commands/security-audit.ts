@@ -1,5 +1,5 @@
 import JSON5 from 'json5';
-import { resolveTarget, TargetError } from '../../client/target.js';
+import { resolveTarget, TargetError } from '../target.js';
 import { ConfigError, type LoadedConfig } from '../../infra/config.js';
 import { displayPath } from '../../infra/paths.js';
 import { farclawVersion } from '../../infra/version.js';

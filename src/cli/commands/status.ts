@@ -1,6 +1,6 @@
 import { GatewayClient, RequestError, TransportError } from '../../client/gateway-client.js';
 import { buildConnectParams } from '../../client/frames.js';
-import { localPort, localUrl, probeCredentials, resolveTarget, TargetError, type Target, type UrlSource } from '../../client/target.js';
+import { localPort, localUrl, probeCredentials, resolveTarget, TargetError, type Target, type UrlSource } from '../target.js';
 import { ConfigError, type LoadedConfig } from '../../infra/config.js';
 import { readEnv } from '../../infra/env.js';
 import type { TlsPin } from '../../infra/tls-pin.js';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { remoteCreds } from '../../client/target.js';
+import { remoteCreds } from '../target.js';
 import { ConfigError, type LoadedConfig } from '../../infra/config.js';
 import { resolvePaths } from '../../infra/paths.js';
 import { isProcessAlive, reapOrphans } from '../../tunnel/child-registry.js';

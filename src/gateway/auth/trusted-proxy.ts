@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { hasScope } from '../../protocol/scopes.js';
-import { isLoopbackAddress, isOwnInterfaceAddress, isTrustedProxy, type Ingress, type IngressPolicy } from '../ingress.js';
+import { isLoopbackAddress, isOwnInterfaceAddress, isTrustedProxy, type Ingress, type IngressPolicy } from '../ingress/attribution.js';
 
 /** `gateway.auth.trustedProxy` (remote-access.md 12). */
 export interface TrustedProxyConfig {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { EmptyParamsSchema } from '../../protocol/schema/methods.js';
-import { defineMethod } from '../dispatcher.js';
-import { DEFAULT_AGENT_ID } from '../health-service.js';
+import { defineMethod } from '../rpc/dispatcher.js';
+import { DEFAULT_AGENT_ID } from '../health/health-service.js';
 
 /** `models.list`: no model provider is configured yet. */
 export const handleModelsList = defineMethod('models.list', EmptyParamsSchema, () => ({ models: [] }));

@@ -1,6 +1,6 @@
 import { EmptyParamsSchema } from '../../protocol/schema/methods.js';
 import { redactSecrets } from '../../infra/config.js';
-import { defineMethod } from '../dispatcher.js';
+import { defineMethod } from '../rpc/dispatcher.js';
 
 /** `config.get` (11.5): the config as loaded at start, every secret redacted. */
 export const handleConfigGet = defineMethod('config.get', EmptyParamsSchema, ({ services }) => {

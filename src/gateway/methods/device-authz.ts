@@ -1,7 +1,7 @@
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
 import { Scope, hasScope } from '../../protocol/scopes.js';
 import { CloseCode } from '../../protocol/version.js';
-import type { GatewayServices, Principal } from '../context.js';
+import type { GatewayServices, Principal } from '../rpc/context.js';
 
 /** Who is managing devices, for the ownership rules of protocol.md 6.2. */
 export interface DeviceCaller {

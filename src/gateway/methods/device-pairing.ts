@@ -4,8 +4,8 @@ import {
 } from '../../protocol/schema/devices.js';
 import { scopesAllow } from '../auth/device-registry.js';
 import { pairedDeviceView, pendingDeviceView } from '../auth/pairing-views.js';
-import type { GatewayServices } from '../context.js';
-import { defineMethod } from '../dispatcher.js';
+import type { GatewayServices } from '../rpc/context.js';
+import { defineMethod } from '../rpc/dispatcher.js';
 import { closeDeviceSessions, deniesCrossDevice, denied, deviceCallerOf } from './device-authz.js';
 
 const APPROVAL_DENIED = 'device pairing approval denied';

@@ -3,7 +3,7 @@ import { DevicePairSetupCodeParamsSchema } from '../../protocol/schema/devices.j
 import { encodeSetupCode } from '../../protocol/setup-code.js';
 import { BOOTSTRAP_PROFILES, type SetupAccess } from '../auth/bootstrap-profile.js';
 import { resolveSetupUrl } from '../auth/setup-url.js';
-import { defineMethod } from '../dispatcher.js';
+import { defineMethod } from '../rpc/dispatcher.js';
 
 /**
  * `device.pair.setupCode` (scope operator.admin, not advertised): issues a single-use bootstrap

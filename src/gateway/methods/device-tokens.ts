@@ -1,7 +1,7 @@
 import { DeviceTokenRevokeParamsSchema, DeviceTokenRotateParamsSchema } from '../../protocol/schema/devices.js';
 import { scopesAllow } from '../auth/device-registry.js';
-import type { GatewayServices } from '../context.js';
-import { defineMethod } from '../dispatcher.js';
+import type { GatewayServices } from '../rpc/context.js';
+import { defineMethod } from '../rpc/dispatcher.js';
 import { closeDeviceSessions, deniesCrossDevice, denied, deviceCallerOf, type DeviceCaller } from './device-authz.js';
 
 const ROTATION_DENIED = 'device token rotation denied';

@@ -1,6 +1,6 @@
 import { HealthParamsSchema, StatusParamsSchema } from '../../protocol/schema/methods.js';
-import { defineMethod } from '../dispatcher.js';
-import { DEFAULT_AGENT_ID } from '../health-service.js';
+import { defineMethod } from '../rpc/dispatcher.js';
+import { DEFAULT_AGENT_ID } from '../health/health-service.js';
 import { SHUTDOWN_DRAIN_MS } from '../../protocol/version.js';
 
 /** `health` (protocol.md 11.2): cached snapshot, `probe:true` forces a fresh one. */

@@ -1,4 +1,4 @@
-import type { MethodDef } from '../dispatcher.js';
+import type { MethodDef } from '../rpc/dispatcher.js';
 import { handleAgentsList, handleModelsList } from './agents.js';
 import { handleConfigGet } from './config.js';
 import {

@@ -2,7 +2,7 @@ import { missingScopeError } from '../../protocol/errors.js';
 import { EmptyParamsSchema } from '../../protocol/schema/methods.js';
 import { NodeIdParamsSchema, NodeRenameParamsSchema, NodeRequestIdParamsSchema } from '../../protocol/schema/nodes.js';
 import { hasScope } from '../../protocol/scopes.js';
-import { defineMethod } from '../dispatcher.js';
+import { defineMethod } from '../rpc/dispatcher.js';
 import { requiredApproveScopes } from '../nodes/command-policy.js';
 import { closeDeviceSessions, denied } from './device-authz.js';
 

@@ -2,8 +2,8 @@ import { ErrorCode, GatewayError } from '../../protocol/errors.js';
 import {
   NodeEventParamsSchema, NodeInvokeProgressParamsSchema, NodeInvokeResultParamsSchema, NodeUpdateParamsSchema,
 } from '../../protocol/schema/nodes.js';
-import type { Principal } from '../context.js';
-import { defineMethod, type MethodContext } from '../dispatcher.js';
+import type { Principal } from '../rpc/context.js';
+import { defineMethod, type MethodContext } from '../rpc/dispatcher.js';
 import { nodeIdOf } from '../nodes/node-registry.js';
 import { pairingChanged } from './nodes.js';
 

@@ -1,8 +1,8 @@
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
 import { EmptyParamsSchema } from '../../protocol/schema/methods.js';
 import { NodeIdParamsSchema, NodeInvokeParamsSchema } from '../../protocol/schema/nodes.js';
-import type { GatewayServices } from '../context.js';
-import { defineMethod } from '../dispatcher.js';
+import type { GatewayServices } from '../rpc/context.js';
+import { defineMethod } from '../rpc/dispatcher.js';
 import { refusalMessage, refusalOf, invokeAllowlist } from '../nodes/command-policy.js';
 import { outcomeError } from '../nodes/node-invoker.js';
 

@@ -1,6 +1,6 @@
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
 import { SendParamsSchema } from '../../protocol/schema/methods.js';
-import { defineMethod } from '../dispatcher.js';
+import { defineMethod } from '../rpc/dispatcher.js';
 
 /** `send` (protocol.md 11.6): no messaging channel exists yet, so say so like the real gateway. */
 export const handleSend = defineMethod('send', SendParamsSchema, () => {

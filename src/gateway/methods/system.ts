@@ -1,5 +1,5 @@
 import { EmptyParamsSchema } from '../../protocol/schema/methods.js';
-import { defineMethod } from '../dispatcher.js';
+import { defineMethod } from '../rpc/dispatcher.js';
 
 /** `system-presence` (11.4): bare array, the gateway's own entry first. */
 export const handleSystemPresence = defineMethod('system-presence', EmptyParamsSchema, ({ services }) => services.presence.list());

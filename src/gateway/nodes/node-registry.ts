@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { NodeRepo, type NodeRecord, type NodeRequestRecord } from '../../store/node-repo.js';
-import type { Principal } from '../context.js';
+import type { Principal } from '../rpc/context.js';
 import {
   admittedCommands, invokeAllowlist, pairingAllowlist, requiredApproveScopes, type CommandsConfig,
 } from './command-policy.js';

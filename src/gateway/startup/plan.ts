@@ -8,7 +8,7 @@ import { checkCustomBind, isContainer, isLoopbackHost, resolveBind, type BindMod
 import { StartupError } from './startup-error.js';
 import type { GatewayConfig } from '../../infra/config-schema.js';
 import { trustedProxyConfigOf } from '../auth/trusted-proxy.js';
-import { ingressPolicyOf, TrustedProxiesError } from '../ingress.js';
+import { ingressPolicyOf, TrustedProxiesError } from '../ingress/attribution.js';
 
 
 /** `gateway run` flags as commander hands them over (strings, unvalidated). */

@@ -2,24 +2,14 @@ import { X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import { existsSync, mkdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
-import { basename, dirname, join, resolve } from 'node:path';
-import type { FarclawConfig } from '../../infra/config-schema.js';
+import { basename, dirname } from 'node:path';
 import { writeFileAtomic } from '../../infra/atomic-write.js';
 import type { Logger } from '../../infra/logger.js';
 import { displayPath } from '../../infra/paths.js';
 import { pinsOf } from '../../infra/tls-pin.js';
+import type { TlsSettings } from '../../infra/tls-settings.js';
 import { StartupError } from '../startup/startup-error.js';
 import { generateSelfSigned, isGeneratedCertificate, issueSelfSigned } from './certificate.js';
-
-/** `gateway.tls.*` once resolved (remote-access.md 2.1, 8.1). */
-export interface TlsSettings {
-  certPath: string;
-  keyPath: string;
-  caPath?: string;
-  autoGenerate: boolean;
-  /** `gateway.reload.mode` is not "off": replaced files are picked up while running. */
-  hotReload: boolean;
-}
 
 /** What the HTTPS listeners are built from. */
 export interface TlsMaterial {
@@ -30,28 +20,6 @@ export interface TlsMaterial {
 
 /** The lowest TLS version the gateway accepts (8.1). */
 export const TLS_MIN_VERSION = 'TLSv1.3';
-
-interface RawTls { enabled?: unknown; autoGenerate?: unknown; certPath?: unknown; keyPath?: unknown; caPath?: unknown }
-
-/** Default location of generated files: `<state>/gateway/tls/`. */
-export const defaultTlsDir = (stateDir: string): string => join(stateDir, 'gateway', 'tls');
-
-/** `gateway.tls` resolved against the state dir; undefined unless `enabled: true`. */
-export function tlsSettingsOf(config: FarclawConfig, stateDir: string): TlsSettings | undefined {
-  const gw = config.gateway;
-  const raw = (gw?.tls ?? {}) as RawTls;
-  if (raw.enabled !== true) return undefined;
-  const path = (v: unknown, fallback: string) => (typeof v === 'string' && v.trim() !== '' ? resolve(v) : fallback);
-  const dir = defaultTlsDir(stateDir);
-  const reload = (gw as { reload?: { mode?: unknown } } | undefined)?.reload;
-  return {
-    certPath: path(raw.certPath, join(dir, 'gateway-cert.pem')),
-    keyPath: path(raw.keyPath, join(dir, 'gateway-key.pem')),
-    ...(typeof raw.caPath === 'string' && raw.caPath.trim() !== '' ? { caPath: resolve(raw.caPath) } : {}),
-    autoGenerate: raw.autoGenerate !== false,
-    hotReload: reload?.mode !== 'off',
-  };
-}
 
 function readMaterial(s: TlsSettings): TlsMaterial {
   return {

@@ -5,7 +5,7 @@ import { admitDevice, type HandoffToken } from '../auth/device-admission.js';
 import { verifyDeviceProof, type VerifiedDevice } from '../auth/device-proof.js';
 import type { ServerAuth } from '../auth/shared-secret.js';
 import { identityScopesFor } from '../auth/trusted-proxy.js';
-import type { GatewayServices } from '../context.js';
+import type { GatewayServices } from '../rpc/context.js';
 import { HandshakeRefusal } from './handshake-refusal.js';
 
 /** Who the connect turned out to be, for the principal and hello-ok `auth`. */

@@ -9,8 +9,8 @@ import {
   CloseCode, MAX_BUFFERED_BYTES, MAX_CLOSE_REASON_BYTES, MAX_PAYLOAD_BYTES, MAX_PENDING_HANDSHAKE_FRAMES,
   MAX_UNAUTHORIZED_IN_A_ROW,
 } from '../../protocol/version.js';
-import type { GatewayServices, Principal } from '../context.js';
-import type { Dispatcher } from '../dispatcher.js';
+import type { GatewayServices, Principal } from '../rpc/context.js';
+import type { Dispatcher } from '../rpc/dispatcher.js';
 import { HandshakeRefusal, processConnect, type SocketFacts } from './handshake.js';
 
 const validateRequestFrame = lazyValidator(RequestFrameSchema);

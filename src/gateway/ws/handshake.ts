@@ -6,9 +6,9 @@ import type { HelloOk } from '../../protocol/schema/snapshot.js';
 import { lazyValidator } from '../../protocol/validate.js';
 import { CloseCode, MAX_BUFFERED_BYTES, MAX_PAYLOAD_BYTES, MIN_PROBE_PROTOCOL, PROTOCOL_VERSION } from '../../protocol/version.js';
 import { Scope, hasScope } from '../../protocol/scopes.js';
-import type { GatewayServices, Principal } from '../context.js';
-import { DEFAULT_AGENT_ID } from '../health-service.js';
-import { isOriginAllowed, originPolicyOf } from '../browser-origin.js';
+import type { GatewayServices, Principal } from '../rpc/context.js';
+import { DEFAULT_AGENT_ID } from '../health/health-service.js';
+import { isOriginAllowed, originPolicyOf } from '../ingress/browser-origin.js';
 import { authorizeConnect, type ConnectAuth } from './connect-auth.js';
 import { HandshakeRefusal } from './handshake-refusal.js';
 

@@ -1,18 +1,18 @@
 import type { Database } from 'better-sqlite3';
-import type { LoadedConfig } from '../infra/config.js';
-import type { Logger } from '../infra/logger.js';
-import type { FarclawPaths } from '../infra/paths.js';
-import type { ClientInfo } from '../protocol/schema/connect.js';
-import type { GatewayIdentity } from '../store/gateway-identity-repo.js';
-import type { DeviceRegistry } from './auth/device-registry.js';
-import type { AuthRateLimiter } from './auth/rate-limit.js';
-import type { ServerAuth } from './auth/shared-secret.js';
-import type { EventLoopMonitor } from './event-loop-monitor.js';
-import type { HealthService } from './health-service.js';
-import type { NodeInvoker } from './nodes/node-invoker.js';
-import type { NodeRegistry } from './nodes/node-registry.js';
-import type { PresenceRegistry } from './presence.js';
-import type { BindMode } from './startup/bind.js';
+import type { LoadedConfig } from '../../infra/config.js';
+import type { Logger } from '../../infra/logger.js';
+import type { FarclawPaths } from '../../infra/paths.js';
+import type { ClientInfo } from '../../protocol/schema/connect.js';
+import type { GatewayIdentity } from '../../store/gateway-identity-repo.js';
+import type { DeviceRegistry } from '../auth/device-registry.js';
+import type { AuthRateLimiter } from '../auth/rate-limit.js';
+import type { ServerAuth } from '../auth/shared-secret.js';
+import type { EventLoopMonitor } from '../health/event-loop-monitor.js';
+import type { HealthService } from '../health/health-service.js';
+import type { NodeInvoker } from '../nodes/node-invoker.js';
+import type { NodeRegistry } from '../nodes/node-registry.js';
+import type { PresenceRegistry } from '../presence/presence-registry.js';
+import type { BindMode } from '../startup/bind.js';
 
 /** What an authenticated connection is allowed to be. */
 export interface Principal {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { secretsEqual } from '../auth/shared-secret.js';
-import type { GatewayServices } from '../context.js';
-import { PROXY_ATTRIBUTION_REQUIRED, type Ingress } from '../ingress.js';
+import type { GatewayServices } from '../rpc/context.js';
+import { PROXY_ATTRIBUTION_REQUIRED, type Ingress } from '../ingress/attribution.js';
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);

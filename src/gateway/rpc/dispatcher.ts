@@ -1,8 +1,8 @@
 import type { Static, TSchema } from '@sinclair/typebox';
-import { ErrorCode, GatewayError, missingScopeError } from '../protocol/errors.js';
-import { ALWAYS_ALLOWED_METHODS, METHOD_SCOPES, isNodeOnlyMethod } from '../protocol/methods.js';
-import { Scope, hasScope } from '../protocol/scopes.js';
-import { lazyValidator, type Validator } from '../protocol/validate.js';
+import { ErrorCode, GatewayError, missingScopeError } from '../../protocol/errors.js';
+import { ALWAYS_ALLOWED_METHODS, METHOD_SCOPES, isNodeOnlyMethod } from '../../protocol/methods.js';
+import { Scope, hasScope } from '../../protocol/scopes.js';
+import { lazyValidator, type Validator } from '../../protocol/validate.js';
 import type { GatewayServices, Principal } from './context.js';
 
 /** What a handler sees: the gateway's services and the caller. */

@@ -1,5 +1,5 @@
-import { Scope, hasScope } from '../protocol/scopes.js';
-import type { Principal } from './context.js';
+import { Scope, hasScope } from '../../protocol/scopes.js';
+import type { Principal } from '../rpc/context.js';
 
 /** Delivered to every authenticated socket (protocol.md 7.5). */
 const FOR_EVERYONE = new Set(['tick', 'presence', 'health', 'heartbeat', 'shutdown', 'connect.challenge']);

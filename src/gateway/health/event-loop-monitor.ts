@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
-import type { EventLoopStats } from '../protocol/schema/snapshot.js';
+import type { EventLoopStats } from '../../protocol/schema/snapshot.js';
 
 const DEGRADED_P99_MS = 200;
 

@@ -1,5 +1,5 @@
 import { hostname, networkInterfaces, platform, release } from 'node:os';
-import type { PresenceEntry } from '../protocol/schema/snapshot.js';
+import type { PresenceEntry } from '../../protocol/schema/snapshot.js';
 
 /** One-shot clients (CLI calls, probes, backends) are not shown in presence, like the real gateway. */
 const TRANSIENT_MODES = new Set(['cli', 'probe', 'backend', 'test']);

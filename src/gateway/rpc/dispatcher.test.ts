@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import table from '../protocol/method-scopes.json' with { type: 'json' };
-import type { ClientInfo } from '../protocol/schema/connect.js';
+import table from '../../protocol/method-scopes.json' with { type: 'json' };
+import type { ClientInfo } from '../../protocol/schema/connect.js';
 import type { Principal } from './context.js';
 import { Dispatcher } from './dispatcher.js';
-import { ALL_METHODS } from './methods/index.js';
+import { ALL_METHODS } from '../methods/index.js';
 
 const client: ClientInfo = { id: 'cli', version: '1', platform: 'linux', mode: 'cli' };
 const principal = (role: 'operator' | 'node', scopes: string[]): Principal => ({

@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { GatewayConfig } from '../infra/config-schema.js';
-import type { Logger } from '../infra/logger.js';
-import type { AuthMode } from './auth/shared-secret.js';
-import { authorizeTrustedProxy, trustedProxyConfigOf, type TrustedProxyConfig } from './auth/trusted-proxy.js';
-import { attributeIngress, ingressPolicyOf, isTrustedProxy, PROXY_ATTRIBUTION_REQUIRED, type Ingress, type IngressPolicy } from './ingress.js';
+import type { GatewayConfig } from '../../infra/config-schema.js';
+import type { Logger } from '../../infra/logger.js';
+import type { AuthMode } from '../auth/shared-secret.js';
+import { authorizeTrustedProxy, trustedProxyConfigOf, type TrustedProxyConfig } from '../auth/trusted-proxy.js';
+import { attributeIngress, ingressPolicyOf, isTrustedProxy, PROXY_ATTRIBUTION_REQUIRED, type Ingress, type IngressPolicy } from './attribution.js';
 import { PREAUTH_MAX_PER_ADDRESS, PREAUTH_MAX_TOTAL, PreauthBudget } from './preauth-budget.js';
 
 /** What a refused request is answered with. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Principal } from './context.js';
+import type { Principal } from '../rpc/context.js';
 import { mayReceiveEvent } from './event-audience.js';
 
 const principal = (role: 'operator' | 'node', scopes: string[]): Principal => ({

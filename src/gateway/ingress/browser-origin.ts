@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import type { GatewayConfig } from '../infra/config-schema.js';
+import type { GatewayConfig } from '../../infra/config-schema.js';
 
 /** `gateway.controlUi.*` and `gateway.publicOrigin`, as the origin check needs them. */
 export interface OriginPolicy {

@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { verifyDeviceProof } from '../gateway/auth/device-proof.js';
-import type { ConnectParams } from '../protocol/schema/connect.js';
-import { isLoopbackUrl, planDeviceAuth } from './device-auth.js';
-import { loadDeviceIdentity, loadOrCreateDeviceIdentity } from './device-identity.js';
-import { readDeviceToken, saveDeviceToken } from './device-token-store.js';
-import { RequestError } from './errors.js';
+import { verifyDeviceProof } from '../../src/gateway/auth/device-proof.js';
+import type { ConnectParams } from '../../src/protocol/schema/connect.js';
+import { isLoopbackUrl, planDeviceAuth } from '../../src/client/device-auth.js';
+import { loadDeviceIdentity, loadOrCreateDeviceIdentity } from '../../src/client/device-identity.js';
+import { readDeviceToken, saveDeviceToken } from '../../src/client/device-token-store.js';
+import { RequestError } from '../../src/client/errors.js';
 
 const base: ConnectParams = {
   minProtocol: 4, maxProtocol: 4, client: { id: 'cli', version: '1', platform: 'linux', deviceFamily: 'Linux', mode: 'cli' },

@@ -3,8 +3,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { MAX_PREAUTH_PAYLOAD_BYTES } from '../protocol/version.js';
-import { TLS_MIN_VERSION, type TlsMaterial } from './tls/tls-files.js';
+import { MAX_PREAUTH_PAYLOAD_BYTES } from '../../protocol/version.js';
+import { TLS_MIN_VERSION, type TlsMaterial } from '../tls/tls-files.js';
 
 /** Answers a refused upgrade with a real HTTP response, then closes the socket. */
 export function rejectUpgrade(socket: Duplex, status: number, body: string, contentType = 'text/plain'): void {

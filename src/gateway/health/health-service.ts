@@ -1,4 +1,4 @@
-import type { HealthSnapshot } from '../protocol/schema/snapshot.js';
+import type { HealthSnapshot } from '../../protocol/schema/snapshot.js';
 import type { EventLoopMonitor } from './event-loop-monitor.js';
 
 export const DEFAULT_AGENT_ID = 'main';

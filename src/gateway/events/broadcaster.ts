@@ -1,7 +1,7 @@
-import type { StateVersion } from '../protocol/schema/frames.js';
-import { KEEPALIVE_INTERVAL_MS } from '../protocol/version.js';
+import type { StateVersion } from '../../protocol/schema/frames.js';
+import { KEEPALIVE_INTERVAL_MS } from '../../protocol/version.js';
 import { mayReceiveEvent } from './event-audience.js';
-import type { Connection } from './ws/connection.js';
+import type { Connection } from '../ws/connection.js';
 
 /**
  * The set of authenticated connections and the timers that talk to all of them: `tick`
