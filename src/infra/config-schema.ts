@@ -84,8 +84,73 @@ export const GatewayConfigSchema = Type.Object(
   { additionalProperties: true },
 );
 
+/** One model of a provider (assistant.md 9). */
+const ModelEntrySchema = Type.Object(
+  {
+    id: Type.String({ minLength: 1 }),
+    name: Type.Optional(Type.String()),
+    contextWindow: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: true },
+);
+
+/** `models.providers.<id>` (assistant.md 9): a provider with no `api` speaks openai-completions. */
+export const ProviderConfigSchema = Type.Object(
+  {
+    baseUrl: Type.Optional(Type.String()),
+    apiKey: Type.Optional(SecretSchema),
+    api: Type.Optional(Type.String()),
+    models: Type.Optional(Type.Array(ModelEntrySchema)),
+  },
+  { additionalProperties: true },
+);
+export type ProviderConfig = Static<typeof ProviderConfigSchema>;
+
+/** `models.*` (assistant.md 9). */
+export const ModelsConfigSchema = Type.Object(
+  {
+    mode: Type.Optional(literals(['merge', 'replace'] as const)),
+    providers: Type.Optional(Type.Record(Type.String(), ProviderConfigSchema)),
+  },
+  { additionalProperties: true },
+);
+
+/** `agents.defaults.*`: the model as `"<provider>/<model>"` or `{primary, fallbacks}`, and run limits. */
+export const AgentsConfigSchema = Type.Object(
+  {
+    defaults: Type.Optional(Type.Object(
+      {
+        model: Type.Optional(Type.Union([
+          Type.String(),
+          Type.Object({ primary: Type.Optional(Type.String()), fallbacks: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: true }),
+        ])),
+        timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+        workspace: Type.Optional(Type.String()),
+      },
+      { additionalProperties: true },
+    )),
+  },
+  { additionalProperties: true },
+);
+
+/** `session.*` (assistant.md 1.1). */
+export const SessionConfigSchema = Type.Object(
+  {
+    scope: Type.Optional(literals(['per-sender', 'global'] as const)),
+    dmScope: Type.Optional(literals(['main', 'per-peer', 'per-channel-peer', 'per-account-channel-peer'] as const)),
+    mainKey: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: true },
+);
+
 export const ConfigSchema = Type.Object(
-  { gateway: Type.Optional(GatewayConfigSchema) },
+  {
+    gateway: Type.Optional(GatewayConfigSchema),
+    models: Type.Optional(ModelsConfigSchema),
+    agents: Type.Optional(AgentsConfigSchema),
+    session: Type.Optional(SessionConfigSchema),
+  },
   { additionalProperties: true },
 );
 export type FarclawConfig = Static<typeof ConfigSchema>;
