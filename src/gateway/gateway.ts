@@ -19,6 +19,7 @@ import { Dispatcher } from './rpc/dispatcher.js';
 import { EventLoopMonitor } from './health/event-loop-monitor.js';
 import { HealthService } from './health/health-service.js';
 import { handleHttp } from './server/http-endpoints.js';
+import { requestPath } from './server/request-target.js';
 import { ALL_METHODS } from './methods/index.js';
 import { NodeInvoker } from './nodes/node-invoker.js';
 import { NodeRegistry, nodeIdOf } from './nodes/node-registry.js';
@@ -163,7 +164,8 @@ export class Gateway {
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, handshakeTimeoutMs: number): void {
     if (this.stopping) return rejectUpgrade(socket, 503, 'gateway stopping');
-    const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+    const path = requestPath(req.url);
+    if (path === undefined) return rejectUpgrade(socket, 400, 'bad request target');
     if (path !== '/') return rejectUpgrade(socket, 404, 'not found');
     const admission = this.admission;
     if (!admission) return rejectUpgrade(socket, 503, 'gateway starting');

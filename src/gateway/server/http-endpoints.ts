@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { secretsEqual } from '../auth/shared-secret.js';
 import type { GatewayServices } from '../rpc/context.js';
 import { PROXY_ATTRIBUTION_REQUIRED, type Ingress } from '../ingress/attribution.js';
+import { requestPath } from './request-target.js';
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -23,7 +24,11 @@ function hasBearer(req: IncomingMessage, services: GatewayServices): boolean {
  * to requests with forwarding headers we cannot attribute (6.4).
  */
 export function handleHttp(req: IncomingMessage, res: ServerResponse, services: GatewayServices, ingress: Ingress): void {
-  const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+  const path = requestPath(req.url);
+  if (path === undefined) {
+    res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' }).end('bad request target');
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed');
     return;
