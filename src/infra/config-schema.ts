@@ -143,6 +143,42 @@ export const SessionConfigSchema = Type.Object(
   },
   { additionalProperties: true },
 );
+const SenderIds = Type.Array(Type.Union([Type.String(), Type.Number()]));
+
+/** `channels.telegram.*` (assistant.md 10.1); `accounts.<id>.*` holds the same keys per account. */
+export const TelegramConfigSchema = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    botToken: Type.Optional(SecretSchema),
+    tokenFile: Type.Optional(Type.String()),
+    apiRoot: Type.Optional(Type.String()),
+    dmPolicy: Type.Optional(literals(['pairing', 'allowlist', 'open', 'disabled'] as const)),
+    allowFrom: Type.Optional(SenderIds),
+    groupPolicy: Type.Optional(literals(['open', 'allowlist', 'disabled'] as const)),
+    groupAllowFrom: Type.Optional(SenderIds),
+    groups: Type.Optional(Type.Record(
+      Type.String(),
+      Type.Object({ requireMention: Type.Optional(Type.Boolean()) }, { additionalProperties: true }),
+    )),
+    textChunkLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
+    streaming: Type.Optional(Type.Union([
+      Type.Boolean(),
+      literals(['off', 'partial', 'block', 'progress'] as const),
+      Type.Object({ mode: Type.Optional(literals(['off', 'partial', 'block', 'progress'] as const)) }, { additionalProperties: true }),
+    ])),
+    replyToMode: Type.Optional(literals(['off', 'first', 'all', 'batched'] as const)),
+    webhookUrl: Type.Optional(Type.String()),
+    webhookSecret: Type.Optional(SecretSchema),
+    webhookPath: Type.Optional(Type.String()),
+    // Backoff of polling and delivery retries (ms): first delay and cap (default 500 / 30000).
+    retry: Type.Optional(Type.Object(
+      { minDelayMs: Type.Optional(Type.Integer({ minimum: 1 })), maxDelayMs: Type.Optional(Type.Integer({ minimum: 1 })) },
+      { additionalProperties: true },
+    )),
+  },
+  { additionalProperties: true },
+);
+export type TelegramConfig = Static<typeof TelegramConfigSchema>;
 
 export const ConfigSchema = Type.Object(
   {
@@ -150,6 +186,7 @@ export const ConfigSchema = Type.Object(
     models: Type.Optional(ModelsConfigSchema),
     agents: Type.Optional(AgentsConfigSchema),
     session: Type.Optional(SessionConfigSchema),
+    channels: Type.Optional(Type.Object({ telegram: Type.Optional(TelegramConfigSchema) }, { additionalProperties: true })),
   },
   { additionalProperties: true },
 );

@@ -136,4 +136,66 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX device_bootstrap_token_by_expiry ON device_bootstrap_token (expires_at_ms);
     `,
   },
+  {
+    version: 5,
+    name: 'channel inbound queue, outbox and sender pairing',
+    // Store, then acknowledge (style B3.7): an update row is written in the same transaction as
+    // the poll offset that confirms it, and (channel, account, update_id) is the persisted dedupe
+    // key. A reply is written to the outbox in the same transaction that marks its update done,
+    // and its row is deleted only when the Bot API has accepted the message.
+    sql: `
+      CREATE TABLE channel_poll_state (
+        channel TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        next_offset INTEGER NOT NULL,
+        PRIMARY KEY (channel, account_id)
+      );
+      CREATE TABLE channel_inbound (
+        channel TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        update_id INTEGER NOT NULL,
+        chat_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+        received_at_ms INTEGER NOT NULL,
+        done_at_ms INTEGER,
+        PRIMARY KEY (channel, account_id, update_id)
+      );
+      CREATE INDEX channel_inbound_pending ON channel_inbound (state, received_at_ms);
+      CREATE TABLE channel_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        html TEXT,
+        plain TEXT NOT NULL,
+        reply_to_message_id INTEGER,
+        source TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        not_before_ms INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at_ms INTEGER NOT NULL
+      );
+      CREATE INDEX channel_outbox_by_chat ON channel_outbox (channel, account_id, chat_id, id);
+      CREATE TABLE channel_pairing_request (
+        channel TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        sender_id TEXT NOT NULL,
+        code TEXT NOT NULL,
+        meta TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        last_seen_at_ms INTEGER NOT NULL,
+        expires_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (channel, account_id, sender_id)
+      );
+      CREATE UNIQUE INDEX channel_pairing_request_code ON channel_pairing_request (channel, code);
+      CREATE TABLE channel_allowed_sender (
+        channel TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        sender_id TEXT NOT NULL,
+        approved_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (channel, account_id, sender_id)
+      );
+    `,
+  },
 ];

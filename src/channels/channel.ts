@@ -1,0 +1,67 @@
+/**
+ * The channel seam: a messaging surface (Telegram first) that turns inbound messages into
+ * session turns and delivers the replies. A channel owns its sockets, timers and loops from
+ * `start()` to `stop()`; the gateway owns the channels.
+ */
+
+/** What a channel reports in `channels.status`, `health` and `status` (issue 16, "status that tells the truth"). */
+export interface ChannelAccountStatus {
+  channel: string;
+  accountId: string;
+  enabled: boolean;
+  configured: boolean;
+  /** `polling` | `webhook` | `stopped` | `conflict` | `backoff` | `locked` | `error` */
+  state: string;
+  running: boolean;
+  mode: 'polling' | 'webhook' | null;
+  /** The bot's @username once getMe succeeded. */
+  botUsername: string | null;
+  lastStartAt: number | null;
+  /** Last completed getUpdates (or webhook delivery) and last stored update, ms since epoch. */
+  lastPollAt: number | null;
+  lastInboundAt: number | null;
+  lastOutboundAt: number | null;
+  /** Stored updates not yet handled, and replies not yet accepted by the far side. */
+  backlog: { inbound: number; outbound: number };
+  lastError: string | null;
+  /** Human sentence when the channel is not doing its job (e.g. another poller owns the token). */
+  problem: string | null;
+  restarts: number;
+}
+
+/** One inbound chat message after access checks, handed to the assistant. */
+export interface ChannelTurn {
+  channel: string;
+  accountId: string;
+  /** Session key chosen by `session.dmScope` (assistant.md 1.1). */
+  sessionKey: string;
+  /** Where replies go, e.g. `telegram:777001`. */
+  to: string;
+  senderId: string;
+  senderName: string | null;
+  text: string;
+  /** Stable per inbound message: the assistant dedupes a turn replayed after a crash by it. */
+  idempotencyKey: string;
+  signal: AbortSignal;
+}
+
+/** The answer of one turn: the assistant's final text (Markdown). */
+export interface ChannelTurnResult {
+  text: string;
+}
+
+/**
+ * How a channel reaches the assistant: run one turn in the session and return the final text.
+ * Throws when the assistant cannot answer now (the update stays queued and is retried).
+ */
+export type ChannelTurnRunner = (turn: ChannelTurn) => Promise<ChannelTurnResult>;
+
+/** A running channel (one per configured account). */
+export interface Channel {
+  readonly channel: string;
+  readonly accountId: string;
+  start(): Promise<void>;
+  /** Idempotent; abandons an open long poll and waits for the loops to end. */
+  stop(): Promise<void>;
+  status(): ChannelAccountStatus;
+}

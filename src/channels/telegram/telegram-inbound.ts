@@ -1,0 +1,158 @@
+import type { Api } from 'grammy';
+import type { Logger } from '../../infra/logger.js';
+import type { ChannelPairingRepo } from '../../store/channel-pairing-repo.js';
+import type { ChannelQueueRepo, InboundRecord, NewOutbound } from '../../store/channel-queue-repo.js';
+import { backoffDelayMs, sleep, Wakeup } from '../backoff.js';
+import type { ChannelAccountStatus, ChannelTurnRunner } from '../channel.js';
+import { MAX_PENDING_PAIRING_REQUESTS, PAIRING_REQUEST_TTL_MS, newPairingCode } from '../pairing-code.js';
+import { sessionKeyFor, type DmScope } from '../session-key.js';
+import { decideAccess, pairingReplyHtml, readInboundMessage, type InboundMessage } from './telegram-access.js';
+import type { TelegramSettings } from './telegram-config.js';
+import { htmlToPlain, renderTelegramChunks } from './telegram-format.js';
+
+/** Telegram shows "typing…" for about 5 s; it is renewed this often while a turn runs (assistant.md 10.5). */
+export const TYPING_INTERVAL_MS = 4_000;
+/** A turn that failed this often is answered with an apology instead of being retried again. */
+const MAX_TURN_ATTEMPTS = 3;
+
+export interface InboundDeps {
+  api: Api;
+  queue: ChannelQueueRepo;
+  pairing: ChannelPairingRepo;
+  settings: TelegramSettings;
+  status: ChannelAccountStatus;
+  logger: Logger;
+  wakeup: Wakeup;
+  /** Wakes the outbox after replies were queued. */
+  onQueued(): void;
+  /** The assistant; without one, answerable messages wait in the queue. */
+  runTurn: ChannelTurnRunner | undefined;
+  dmScope(): DmScope;
+  bot(): { id: number | null; username: string | null };
+  agentId: string;
+}
+
+/**
+ * Works through the stored updates: one chat's updates strictly in order, chats in parallel.
+ * Each update ends in one transaction that marks it done and queues its replies, so a crash
+ * mid-turn leaves it pending (the turn runs again after restart, with the same idempotency key)
+ * and a finished turn's replies are queued exactly once.
+ */
+export async function runInboundLoop(deps: InboundDeps, signal: AbortSignal): Promise<void> {
+  const busy = new Map<string, Promise<void>>();
+  const attempts = new Map<number, number>();
+  while (!signal.aborted) {
+    const pending = deps.queue.pending();
+    deps.status.backlog.inbound = pending.length;
+    for (const row of pending) {
+      if (busy.has(row.chatId)) continue;
+      const work = handleChat(deps, row.chatId, attempts, signal).finally(() => {
+        busy.delete(row.chatId);
+        deps.wakeup.notify();
+      });
+      busy.set(row.chatId, work);
+    }
+    await deps.wakeup.wait(1_000, signal);
+  }
+  await Promise.allSettled(busy.values());
+}
+
+async function handleChat(deps: InboundDeps, chatId: string, attempts: Map<number, number>, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    if (signal.aborted) return;
+    const next = deps.queue.pending().find((r) => r.chatId === chatId);
+    if (!next) return;
+    const ok = await handleUpdate(deps, next, attempts, signal);
+    if (!ok) return;
+  }
+}
+
+/** Returns false when the update stays pending (retried later). */
+async function handleUpdate(deps: InboundDeps, row: InboundRecord, attempts: Map<number, number>, signal: AbortSignal): Promise<boolean> {
+  const { settings, status, logger } = deps;
+  const msg = readInboundMessage(JSON.parse(row.payload) as Record<string, unknown>, deps.bot().id);
+  const finish = (replies: NewOutbound[]) => {
+    if (deps.queue.complete(row.updateId, replies, Date.now()) && replies.length > 0) deps.onQueued();
+    return true;
+  };
+  if (!msg) return finish([]);
+  const isPairedSender = deps.pairing.isApproved('telegram', settings.accountId, msg.senderId);
+  const decision = decideAccess(msg, settings, { isPairedSender, botUsername: deps.bot().username });
+  if (decision.kind === 'ignore') {
+    logger.debug({ channel: 'telegram', updateId: row.updateId, why: decision.why }, 'telegram message ignored');
+    return finish([]);
+  }
+  if (decision.kind === 'pair') {
+    const outcome = deps.pairing.request(
+      { channel: 'telegram', accountId: settings.accountId, senderId: msg.senderId, meta: { ...msg.meta, accountId: settings.accountId } },
+      { nowMs: Date.now(), ttlMs: PAIRING_REQUEST_TTL_MS, maxPending: MAX_PENDING_PAIRING_REQUESTS, newCode: newPairingCode },
+    );
+    if (outcome.kind !== 'created') return finish([]);
+    logger.info({ channel: 'telegram', senderId: msg.senderId }, 'telegram pairing request created');
+    const html = pairingReplyHtml(msg.senderId, outcome.request.code);
+    return finish([{ chatId: msg.chatId, html, plain: htmlToPlain(html), source: `pairing:${msg.senderId}` }]);
+  }
+  if (!deps.runTurn) return false;
+  const typing = startTyping(deps, msg.chatId, signal);
+  try {
+    const result = await deps.runTurn({
+      channel: 'telegram',
+      accountId: settings.accountId,
+      sessionKey: sessionKeyFor({
+        agentId: deps.agentId,
+        channel: 'telegram',
+        accountId: settings.accountId,
+        dmScope: deps.dmScope(),
+        peer: msg.chatType === 'private'
+          ? { kind: 'direct', id: msg.senderId }
+          : { kind: 'group', id: msg.chatId, ...(msg.threadId !== undefined ? { topicId: msg.threadId } : {}) },
+      }),
+      to: `telegram:${msg.chatId}`,
+      senderId: msg.senderId,
+      senderName: msg.senderName,
+      text: decision.text,
+      idempotencyKey: `telegram:${settings.accountId}:${row.updateId}`,
+      signal,
+    });
+    attempts.delete(row.updateId);
+    return finish(repliesFor(msg, result.text, settings));
+  } catch (err) {
+    if (signal.aborted) return false;
+    const n = (attempts.get(row.updateId) ?? 0) + 1;
+    attempts.set(row.updateId, n);
+    const reason = err instanceof Error ? err.message : String(err);
+    status.lastError = `turn for update ${row.updateId} failed: ${reason}`;
+    logger.warn({ channel: 'telegram', updateId: row.updateId, attempt: n, err: reason }, 'telegram turn failed');
+    if (n >= MAX_TURN_ATTEMPTS) {
+      attempts.delete(row.updateId);
+      const plain = `Sorry, I could not answer that (${reason.slice(0, 200)}).`;
+      return finish([{ chatId: msg.chatId, html: null, plain, source: `error:${row.updateId}` }]);
+    }
+    await sleep(backoffDelayMs(n, settings.retry), signal);
+    return false;
+  } finally {
+    typing.stop();
+  }
+}
+
+function repliesFor(msg: InboundMessage, text: string, s: TelegramSettings): NewOutbound[] {
+  const chunks = renderTelegramChunks(text, s.textChunkLimit);
+  return chunks.map((c, i) => ({
+    chatId: msg.chatId,
+    html: c.html,
+    plain: c.plain,
+    source: `reply:${msg.updateId}:${i}`,
+    ...((s.replyToMode === 'all' || (s.replyToMode !== 'off' && i === 0)) && msg.messageId > 0 ? { replyToMessageId: msg.messageId } : {}),
+  }));
+}
+
+/** Sends "typing" now and every TYPING_INTERVAL_MS until stopped; failures only cost the indicator. */
+function startTyping(deps: InboundDeps, chatId: string, signal: AbortSignal): { stop(): void } {
+  const send = () => {
+    if (signal.aborted) return;
+    deps.api.sendChatAction(Number(chatId), 'typing').catch(() => undefined);
+  };
+  send();
+  const timer = setInterval(send, TYPING_INTERVAL_MS);
+  return { stop: () => clearInterval(timer) };
+}
