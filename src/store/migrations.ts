@@ -198,4 +198,55 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'sessions, transcripts and chat runs',
+    // One row per session key (assistant.md 1.2). Transcript rows carry a stable id and a
+    // per-session seq (the catch-up cursor, assistant.md 7); `message` is the row's JSON without
+    // its __openclaw block, which is rebuilt from the columns. `in_context = 0` keeps a row out
+    // of what the model is shown (an aborted turn's partial text, assistant.md 2). Runs persist
+    // their idempotency outcome so a replay after a restart never starts a second run (6).
+    sql: `
+      CREATE TABLE chat_session (
+        key TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        created_via TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL,
+        status TEXT,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        generation INTEGER NOT NULL DEFAULT 0,
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        patch TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE TABLE transcript_row (
+        id TEXT PRIMARY KEY,
+        session_key TEXT NOT NULL REFERENCES chat_session (key) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        run_id TEXT,
+        idempotency_key TEXT,
+        in_context INTEGER NOT NULL,
+        message TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        UNIQUE (session_key, seq)
+      );
+      CREATE UNIQUE INDEX transcript_row_by_idempotency ON transcript_row (session_key, idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE TABLE chat_run (
+        run_id TEXT PRIMARY KEY,
+        session_key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        request TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        started_at_ms INTEGER,
+        ended_at_ms INTEGER,
+        outcome TEXT
+      );
+      CREATE INDEX chat_run_by_status ON chat_run (status, created_at_ms);
+    `,
+  },
 ];
