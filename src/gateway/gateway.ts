@@ -13,8 +13,9 @@ import { loadOrCreateGatewayIdentity } from '../store/gateway-identity-repo.js';
 import { DeviceRegistry } from './auth/device-registry.js';
 import { AuthRateLimiter, rateLimitConfigOf } from './auth/rate-limit.js';
 import type { ServerAuth } from './auth/shared-secret.js';
-import { Broadcaster } from './events/broadcaster.js';
-import type { GatewayServices, Principal } from './rpc/context.js';
+import { EventBus } from './events/event-bus.js';
+import { SocketFanout } from './events/socket-fanout.js';
+import type { GatewayServices } from './rpc/context.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import { EventLoopMonitor } from './health/event-loop-monitor.js';
 import { HealthService } from './health/health-service.js';
@@ -23,6 +24,7 @@ import { requestPath } from './server/request-target.js';
 import { ALL_METHODS } from './methods/index.js';
 import { NodeInvoker } from './nodes/node-invoker.js';
 import { NodeRegistry, nodeIdOf } from './nodes/node-registry.js';
+import { PresenceFeed } from './presence/presence-feed.js';
 import { PresenceRegistry } from './presence/presence-registry.js';
 import type { BindMode } from './startup/bind.js';
 import { Admission } from './ingress/admission.js';
@@ -30,6 +32,7 @@ import { closeAll, createWsServer, listenAll, rejectUpgrade } from './server/lis
 import type { TlsSettings } from '../infra/tls-settings.js';
 import { TlsReloader, type TlsMaterial } from './tls/tls-files.js';
 import { Connection } from './ws/connection.js';
+import { SendBudget, type SendBudgetLimits } from './ws/send-budget.js';
 
 export interface GatewayOptions {
   version: string;
@@ -49,6 +52,8 @@ export interface GatewayOptions {
   tls?: { settings: TlsSettings; material: TlsMaterial };
   /** Clock of pairing-request expiry (tests); default `Date.now`. */
   now?: () => number;
+  /** Send-buffer caps (default: MAX_BUFFERED_BYTES per socket, MAX_TOTAL_BUFFERED_BYTES in all). */
+  sendBufferLimits?: SendBudgetLimits;
   /** The bind mode and the host it resolved to (setup codes advertise it); default loopback. */
   bind?: { mode: BindMode; resolvedHost: string };
 }
@@ -60,15 +65,23 @@ export class Gateway {
   private admission: Admission | undefined;
   private readonly pending = new Set<Connection>();
   private stopping: Promise<void> | undefined;
-  private ready = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly sendBudget: SendBudget;
+  private readonly presenceFeed: PresenceFeed;
 
   private constructor(
     readonly services: GatewayServices,
     private readonly wss: WebSocketServer,
-    readonly broadcaster: Broadcaster,
+    readonly bus: EventBus,
+    readonly fanout: SocketFanout,
+    private readonly readiness: { isReady: boolean },
     private readonly dispatcher: Dispatcher,
     private readonly release: { lock(): void; db(): void },
-  ) {}
+    sendBufferLimits: SendBudgetLimits | undefined,
+  ) {
+    this.sendBudget = new SendBudget(sendBufferLimits);
+    this.presenceFeed = new PresenceFeed(() => this.publishPresence());
+  }
 
   /** Takes the state-dir lock, opens state, binds every listener; throws on any failure. */
   static async start(opts: GatewayOptions): Promise<Gateway> {
@@ -80,12 +93,14 @@ export class Gateway {
       const eventLoop = new EventLoopMonitor();
       const dispatcher = new Dispatcher(ALL_METHODS);
       const instanceId = randomUUID();
-      let gateway: Gateway | undefined;
+      const bus = new EventBus((err, event) => opts.logger.error({ err, event }, 'event subscriber failed'));
+      const fanout = new SocketFanout(bus);
+      const readiness = { isReady: false };
       const devices = new DeviceRegistry(db, opts.now);
       const nodes = new NodeRegistry({
         db,
         commandsConfig: () => opts.config.config.gateway?.nodes?.commands ?? {},
-        broadcast: (event, payload) => gateway?.broadcaster.broadcast(event, payload),
+        broadcast: (event, payload) => bus.publish(event, payload),
         isPairedNode: (nodeId) => devices.paired(nodeId)?.roles.includes('node') ?? false,
         // A node whose socket died is gone within one tick interval: ping every third of it.
         livenessIntervalMs: Math.max(50, Math.floor(opts.tickIntervalMs / 3)),
@@ -113,23 +128,18 @@ export class Gateway {
         nodes,
         invoker: new NodeInvoker(nodes),
         rateLimiter: new AuthRateLimiter(rateLimitConfigOf(opts.config.config.gateway?.auth?.rateLimit)),
-        principals: () => gateway?.principals() ?? [],
-        broadcast: (event, payload) => gateway?.broadcaster.broadcast(event, payload),
-        sendTo: (connId, event, payload) => gateway?.sendTo(connId, event, payload),
-        closeSessions: (match, code, reason) => gateway?.closeSessions(match, code, reason) ?? 0,
-        inflightRequests: () => gateway?.inflightRequests() ?? 0,
-        isReady: () => gateway?.ready ?? false,
+        principals: () => fanout.principals(),
+        broadcast: (event, payload) => void bus.publish(event, payload),
+        sendTo: (connId, event, payload) => fanout.sendTo(connId, event, payload),
+        closeSessions: (match, code, reason) => fanout.closeSessions(match, code, reason),
+        inflightRequests: () => fanout.inflightRequests(),
+        isReady: () => readiness.isReady,
       };
-      const broadcaster = new Broadcaster({
-        tickIntervalMs: opts.tickIntervalMs,
-        healthIntervalMs: opts.healthIntervalMs,
-        onHealthTick: () => gateway?.broadcastHealth(),
-      });
       const openDb = db;
-      gateway = new Gateway(services, createWsServer(), broadcaster, dispatcher, { lock: () => lock.release(), db: () => openDb.close() });
+      const gateway = new Gateway(services, createWsServer(), bus, fanout, readiness, dispatcher, { lock: () => lock.release(), db: () => openDb.close() }, opts.sendBufferLimits);
       await gateway.listen(opts);
-      broadcaster.start();
-      gateway.ready = true;
+      gateway.startTimers(opts);
+      readiness.isReady = true;
       return gateway;
     } catch (err) {
       db?.close();
@@ -157,6 +167,14 @@ export class Gateway {
     }
   }
 
+  /** `tick` from one global timer (protocol.md 8) and the periodic `health` refresh. */
+  private startTimers(opts: GatewayOptions): void {
+    this.fanout.start();
+    this.timers.push(setInterval(() => this.bus.publish('tick', { ts: Date.now() }, { isSupersedable: true }), opts.tickIntervalMs));
+    this.timers.push(setInterval(() => this.publishHealth(), opts.healthIntervalMs));
+    for (const t of this.timers) t.unref();
+  }
+
   /** `wss` when serving TLS, else `ws`. */
   get scheme(): 'ws' | 'wss' {
     return this.servers[0] instanceof HttpsServer ? 'wss' : 'ws';
@@ -181,6 +199,7 @@ export class Gateway {
         {
           services: this.services,
           dispatcher: this.dispatcher,
+          sendBudget: this.sendBudget,
           handshakeTimeoutMs,
           onAuthenticated: (c) => {
             admission.authenticated(req.socket);
@@ -197,7 +216,7 @@ export class Gateway {
 
   private onAuthenticated(conn: Connection): void {
     this.pending.delete(conn);
-    this.broadcaster.connections.add(conn);
+    this.fanout.connections.add(conn);
     const p = conn.principal;
     if (p && PresenceRegistry.isTracked(p.client.mode)) {
       this.services.presence.upsert(conn.connId, {
@@ -214,7 +233,7 @@ export class Gateway {
         reason: 'connect',
         ...(p.role === 'node' ? { text: `Node: ${p.client.displayName ?? p.client.id} · mode node` } : {}),
       });
-      this.broadcastPresence();
+      this.presenceFeed.changed();
     }
     // The real gateway follows hello-ok with a health event (vector health.json).
     const health = this.services.health;
@@ -231,45 +250,24 @@ export class Gateway {
   }
 
   private onClosed(conn: Connection): void {
-    this.broadcaster.connections.delete(conn);
+    this.fanout.connections.delete(conn);
     const p = conn.principal;
     if (p?.role === 'node') this.services.nodes.detach(conn.connId, nodeIdOf(p));
     else this.services.invoker.callerClosed(conn.connId);
-    if (this.services.presence.remove(conn.connId) !== undefined) this.broadcastPresence();
+    if (this.services.presence.remove(conn.connId) !== undefined) this.presenceFeed.changed();
   }
 
   private stateVersion() {
     return { presence: this.services.presence.version, health: this.services.health.version };
   }
 
-  private broadcastPresence(): void {
-    this.broadcaster.broadcast('presence', { presence: this.services.presence.list() }, this.stateVersion());
+  private publishPresence(): void {
+    this.bus.publish('presence', { presence: this.services.presence.list() }, { stateVersion: this.stateVersion(), isSupersedable: true });
   }
 
-  private broadcastHealth(): void {
+  private publishHealth(): void {
     const snapshot = this.services.health.refresh();
-    this.broadcaster.broadcast('health', snapshot, this.stateVersion());
-  }
-
-  sendTo(connId: string, event: string, payload: unknown): void {
-    for (const c of this.broadcaster.connections) if (c.connId === connId) c.sendDirect(event, payload);
-  }
-
-  inflightRequests(): number {
-    let n = 0;
-    for (const c of this.broadcaster.connections) n += c.inflightCount;
-    return n;
-  }
-
-  principals() {
-    return [...this.broadcaster.connections].flatMap((c) => (c.principal ? [c.principal] : []));
-  }
-
-  /** Retires every authenticated session whose principal matches (see GatewayServices). */
-  closeSessions(match: (p: Principal) => boolean, code: number, reason: string): number {
-    const targets = [...this.broadcaster.connections].filter((c) => c.principal !== undefined && match(c.principal));
-    for (const c of targets) c.retire(code, reason);
-    return targets.length;
+    this.bus.publish('health', snapshot, { stateVersion: this.stateVersion(), isSupersedable: true });
   }
 
   /** Bound addresses, e.g. for logging. */
@@ -286,12 +284,14 @@ export class Gateway {
    */
   stop(reason = 'gateway stopping'): Promise<void> {
     this.stopping ??= (async () => {
-      this.ready = false;
+      this.readiness.isReady = false;
       this.tlsReloader?.close();
       for (const s of this.servers) s.close();
-      this.broadcaster.stop();
+      for (const t of this.timers) clearInterval(t);
+      this.presenceFeed.stop();
+      this.fanout.stop();
       this.services.nodes.stop();
-      const open = [...this.broadcaster.connections];
+      const open = [...this.fanout.connections];
       await Promise.race([Promise.all(open.map((c) => c.drain())), new Promise((r) => setTimeout(r, SHUTDOWN_DRAIN_MS).unref())]);
       for (const c of open) {
         c.sendEvent('shutdown', { reason });

@@ -10,6 +10,18 @@ export const MAX_PREAUTH_PAYLOAD_BYTES = 65_536;
 export const MAX_PAYLOAD_BYTES = 26_214_400;
 /** `policy.maxBufferedBytes`: a client whose send buffer grows past this is dropped. */
 export const MAX_BUFFERED_BYTES = 52_428_800;
+/**
+ * All sockets' send buffers together: past this the socket holding the most is closed as a
+ * slow consumer (issue 12 item 6), so N stalled readers cannot hold N × 50 MiB.
+ */
+export const MAX_TOTAL_BUFFERED_BYTES = 134_217_728;
+/**
+ * A socket with more than this waiting to be sent skips events that a later one supersedes
+ * (tick, presence, health) instead of queueing them (`dropIfSlow`, protocol.md 1.1).
+ */
+export const SUPERSEDABLE_SKIP_BUFFERED_BYTES = 1_048_576;
+/** Longest client-chosen label in `connect.client` (displayName, platform…), in characters. */
+export const MAX_CLIENT_FIELD_CHARS = 256;
 export const TICK_INTERVAL_MS = 30_000;
 export const HANDSHAKE_TIMEOUT_MS = 15_000;
 export const MAX_PENDING_HANDSHAKE_FRAMES = 15;

@@ -19,6 +19,8 @@ export interface InProcessOptions {
   logger?: Logger;
   /** Clock of pairing-request expiry. */
   now?: () => number;
+  /** Send-buffer caps (per socket and total). */
+  sendBufferLimits?: { perSocketBytes: number; totalBytes: number };
 }
 
 /** Starts the real Gateway class in this process (no CLI), on loopback with a token. */
@@ -41,6 +43,7 @@ export async function startInProcessGateway(
     healthIntervalMs: HEALTH_REFRESH_INTERVAL_MS,
     handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.sendBufferLimits ? { sendBufferLimits: opts.sendBufferLimits } : {}),
   });
   const host = opts.hosts?.[0] ?? '127.0.0.1';
   return { gateway, port, url: `ws://${host.includes(':') ? `[${host}]` : host}:${port}` };

@@ -6,12 +6,15 @@ import { RequestFrameSchema } from '../../protocol/schema/frames.js';
 import type { StateVersion } from '../../protocol/schema/frames.js';
 import { lazyValidator } from '../../protocol/validate.js';
 import {
-  CloseCode, MAX_BUFFERED_BYTES, MAX_CLOSE_REASON_BYTES, MAX_PAYLOAD_BYTES, MAX_PENDING_HANDSHAKE_FRAMES,
-  MAX_UNAUTHORIZED_IN_A_ROW,
+  CloseCode, MAX_CLOSE_REASON_BYTES, MAX_PAYLOAD_BYTES, MAX_PENDING_HANDSHAKE_FRAMES,
+  MAX_UNAUTHORIZED_IN_A_ROW, SUPERSEDABLE_SKIP_BUFFERED_BYTES,
 } from '../../protocol/version.js';
+import type { BusEvent } from '../events/event-bus.js';
 import type { GatewayServices, Principal } from '../rpc/context.js';
 import type { Dispatcher } from '../rpc/dispatcher.js';
+import { serialiseBounded } from '../rpc/frame-limits.js';
 import { HandshakeRefusal, processConnect, type SocketFacts } from './handshake.js';
+import type { SendBudget } from './send-budget.js';
 
 const validateRequestFrame = lazyValidator(RequestFrameSchema);
 
@@ -26,10 +29,15 @@ export function closeReason(text: string): string {
 export interface ConnectionHost {
   services: GatewayServices;
   dispatcher: Dispatcher;
+  /** Per-socket and total send-buffer caps, shared by every connection. */
+  sendBudget: SendBudget;
   handshakeTimeoutMs: number;
   onAuthenticated(conn: Connection): void;
   onClosed(conn: Connection): void;
 }
+
+/** How long a slow consumer's close frame may take before the socket is cut. */
+const SLOW_CONSUMER_CLOSE_GRACE_MS = 1_000;
 
 /** Why `lifetime` aborts: the socket closed. */
 const SOCKET_CLOSED = new Error('socket closed');
@@ -95,27 +103,51 @@ export class Connection {
 
   /** Serialises and sends a frame; a client that stops reading is dropped. */
   send(frame: unknown): void {
-    this.sendText(JSON.stringify(frame));
+    this.sendText(serialiseBounded(frame));
   }
 
   private sendText(text: string): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.log('warn', {}, 'slow consumer: send buffer over limit, closing');
-      this.ws.terminate();
-      return;
-    }
+    const budget = this.host.sendBudget;
+    if (!budget.admit(this)) return;
     this.ws.send(text);
+    budget.charge(this);
+  }
+
+  /** Bytes queued for this socket and not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
   }
 
   /**
-   * A broadcast event, numbered with this socket's `seq`. `payloadJson` lets a broadcaster
-   * serialise the payload once for all sockets instead of once per socket.
+   * Slow-consumer policy (issue 12 item 6): closed with 1008 and the reason; a peer that does
+   * not read will not read the close frame either, so the socket is cut soon after.
    */
-  sendEvent(event: string, payload: unknown, stateVersion?: StateVersion, payloadJson: string | undefined = JSON.stringify(payload)): void {
+  dropSlowConsumer(reason: string): void {
+    if (this.state === 'closed') return;
+    this.log('warn', { buffered: this.ws.bufferedAmount }, reason);
+    this.close(CloseCode.POLICY, reason);
+    setTimeout(() => this.ws.terminate(), SLOW_CONSUMER_CLOSE_GRACE_MS).unref();
+  }
+
+  /**
+   * A bus event, numbered with this socket's `seq`. Superseded state (tick, presence, health)
+   * is skipped, without using a `seq`, while this socket's buffer is backed up.
+   */
+  sendBusEvent(e: BusEvent): void {
+    if (e.isSupersedable && this.ws.bufferedAmount > SUPERSEDABLE_SKIP_BUFFERED_BYTES) return;
+    this.sendEvent(e.event, e.payload, e.stateVersion, e.payloadJson);
+  }
+
+  /**
+   * An event numbered with this socket's `seq`. `payloadJson` lets a broadcaster serialise the
+   * payload once for all sockets instead of once per socket.
+   */
+  sendEvent(event: string, payload: unknown, stateVersion?: StateVersion, payloadJson?: string): void {
     if (this.state !== 'open') return;
+    const json = payloadJson ?? (payload === undefined ? undefined : serialiseBounded(payload));
     this.seq += 1;
-    const body = payloadJson === undefined ? '' : `,"payload":${payloadJson}`;
+    const body = json === undefined ? '' : `,"payload":${json}`;
     const sv = stateVersion ? `,"stateVersion":${JSON.stringify(stateVersion)}` : '';
     this.sendText(`{"type":"event","event":${JSON.stringify(event)}${body},"seq":${this.seq}${sv}}`);
   }
@@ -123,7 +155,7 @@ export class Connection {
   /** An event addressed to this socket only: no `seq` (protocol.md 2.3). */
   sendDirect(event: string, payload: unknown): void {
     if (this.state !== 'open') return;
-    this.sendText(`{"type":"event","event":${JSON.stringify(event)},"payload":${JSON.stringify(payload)}}`);
+    this.sendText(`{"type":"event","event":${JSON.stringify(event)},"payload":${serialiseBounded(payload)}}`);
   }
 
   close(code: number, reason: string): void {
@@ -146,6 +178,7 @@ export class Connection {
     // A shared reason: abort() without one builds a DOMException (with a stack) per socket.
     this.lifetime.abort(SOCKET_CLOSED);
     this.pending = [];
+    this.host.sendBudget.release(this);
     if (wasOpen) this.host.onClosed(this);
   }
 

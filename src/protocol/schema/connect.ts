@@ -1,5 +1,10 @@
 import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
+import { MAX_CLIENT_FIELD_CHARS } from '../version.js';
 import { NonEmptyString, NonNegativeInt } from './primitives.js';
+
+/** A client-chosen label: bounded, because it is stored, listed and fanned out (issue 12 item 6). */
+const ClientLabel = Type.String({ maxLength: MAX_CLIENT_FIELD_CHARS });
+const RequiredClientLabel = Type.String({ minLength: 1, maxLength: MAX_CLIENT_FIELD_CHARS });
 
 /** Closed enum of client ids the real gateway accepts (protocol.md 3.2). */
 export const CLIENT_IDS = [
@@ -15,15 +20,15 @@ const literalUnion = <T extends readonly string[]>(values: T) =>
 export const ClientInfoSchema = Type.Object(
   {
     id: literalUnion(CLIENT_IDS),
-    version: NonEmptyString,
-    platform: NonEmptyString,
+    version: RequiredClientLabel,
+    platform: RequiredClientLabel,
     mode: literalUnion(CLIENT_MODES),
-    displayName: Type.Optional(Type.String()),
+    displayName: Type.Optional(ClientLabel),
     buildId: Type.Optional(Type.String({ minLength: 1, maxLength: 96 })),
-    deviceFamily: Type.Optional(Type.String()),
-    modelIdentifier: Type.Optional(Type.String()),
+    deviceFamily: Type.Optional(ClientLabel),
+    modelIdentifier: Type.Optional(ClientLabel),
     timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    instanceId: Type.Optional(Type.String()),
+    instanceId: Type.Optional(ClientLabel),
   },
   { additionalProperties: false },
 );
