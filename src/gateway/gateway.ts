@@ -33,6 +33,7 @@ import type { TlsSettings } from '../infra/tls-settings.js';
 import { TlsReloader, type TlsMaterial } from './tls/tls-files.js';
 import { Connection } from './ws/connection.js';
 import { SendBudget, type SendBudgetLimits } from './ws/send-budget.js';
+import { ControlUi } from './control-ui/control-ui.js';
 
 export interface GatewayOptions {
   version: string;
@@ -63,6 +64,7 @@ export class Gateway {
   private servers: Server[] = [];
   private tlsReloader: TlsReloader | undefined;
   private admission: Admission | undefined;
+  private wsPaths: ReadonlySet<string> = new Set(['/']);
   private readonly pending = new Set<Connection>();
   private stopping: Promise<void> | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -151,12 +153,15 @@ export class Gateway {
   private async listen(opts: GatewayOptions): Promise<void> {
     const admission = new Admission(opts.config.config.gateway, opts.auth.mode, opts.logger);
     this.admission = admission;
+    const controlUi = ControlUi.load(opts.config.config.gateway, opts.logger);
+    // The UI's WebSocket URL is ws(s)://<host><basePath> (assistant.md 11.2).
+    this.wsPaths = new Set(['/', ...(controlUi && controlUi.basePath !== '' ? [controlUi.basePath, `${controlUi.basePath}/`] : [])]);
     this.servers = await listenAll(
       opts.hosts,
       opts.port,
       {
         onConnection: (socket) => admission.onSocket(socket),
-        onHttp: (req, res) => handleHttp(req, res, this.services, admission.ingressOf(req)),
+        onHttp: (req, res) => handleHttp(req, res, this.services, admission.ingressOf(req), controlUi),
         onUpgrade: (req, socket, head) => this.onUpgrade(req, socket, head, opts.handshakeTimeoutMs),
       },
       opts.optionalHosts ?? new Set(),
@@ -184,7 +189,7 @@ export class Gateway {
     if (this.stopping) return rejectUpgrade(socket, 503, 'gateway stopping');
     const path = requestPath(req.url);
     if (path === undefined) return rejectUpgrade(socket, 400, 'bad request target');
-    if (path !== '/') return rejectUpgrade(socket, 404, 'not found');
+    if (!this.wsPaths.has(path)) return rejectUpgrade(socket, 404, 'not found');
     const admission = this.admission;
     if (!admission) return rejectUpgrade(socket, 503, 'gateway starting');
     const admitted = admission.admitUpgrade(req);

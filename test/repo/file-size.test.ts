@@ -9,14 +9,14 @@ const MAX_LINES = 500;
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const full = join(dir, e.name);
-    return e.isDirectory() ? sources(full) : e.name.endsWith('.ts') ? [full] : [];
+    return e.isDirectory() ? sources(full) : /\.tsx?$/.test(e.name) ? [full] : [];
   });
 }
 
 describe('repository hygiene', () => {
   it(`keeps every production TypeScript file at or under ${MAX_LINES} lines`, () => {
     const tooLong = sources(join(REPO_ROOT, 'src'))
-      .filter((f) => !f.endsWith('.test.ts'))
+      .filter((f) => !/\.test\.tsx?$/.test(f))
       .map((f) => ({ file: relative(REPO_ROOT, f), lines: readFileSync(f, 'utf8').split('\n').length }))
       .filter((f) => f.lines > MAX_LINES);
     assert.deepEqual(tooLong, []);

@@ -10,7 +10,7 @@ const SRC = join(REPO_ROOT, 'src');
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const full = join(dir, e.name);
-    return e.isDirectory() ? sources(full) : e.name.endsWith('.ts') ? [full] : [];
+    return e.isDirectory() ? sources(full) : /\.tsx?$/.test(e.name) ? [full] : [];
   });
 }
 
@@ -37,6 +37,8 @@ function crossings(): Array<{ file: string; from: string; to: string }> {
 const FORBIDDEN: Record<string, readonly string[]> = {
   client: ['gateway', 'cli', 'node', 'tunnel'],
   gateway: ['cli', 'client', 'node', 'tunnel'],
+  // The Control UI runs in a browser: it shares only the wire vocabulary (style B3.9).
+  web: ['agent', 'channels', 'cli', 'client', 'gateway', 'infra', 'node', 'service', 'store', 'tunnel'],
 };
 
 describe('layering', () => {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { secretsEqual } from '../auth/shared-secret.js';
+import type { ControlUi } from '../control-ui/control-ui.js';
 import type { GatewayServices } from '../rpc/context.js';
 import { PROXY_ATTRIBUTION_REQUIRED, type Ingress } from '../ingress/attribution.js';
 import { requestPath } from './request-target.js';
@@ -21,9 +22,10 @@ function hasBearer(req: IncomingMessage, services: GatewayServices): boolean {
 /**
  * HTTP on the gateway port (remote-access.md 14): `/healthz` for anyone, `/readyz` with details
  * only for direct-local or bearer-authenticated callers; everything but `/healthz` answers 403
- * to requests with forwarding headers we cannot attribute (6.4).
+ * to requests with forwarding headers we cannot attribute (6.4); the Control UI below its base
+ * path (assistant.md 11.1).
  */
-export function handleHttp(req: IncomingMessage, res: ServerResponse, services: GatewayServices, ingress: Ingress): void {
+export function handleHttp(req: IncomingMessage, res: ServerResponse, services: GatewayServices, ingress: Ingress, controlUi?: ControlUi): void {
   const path = requestPath(req.url);
   if (path === undefined) {
     res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' }).end('bad request target');
@@ -51,5 +53,6 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, services: 
     sendJson(res, ready ? 200 : 503, body);
     return;
   }
+  if (controlUi?.handle(req, res, path)) return;
   res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
 }
