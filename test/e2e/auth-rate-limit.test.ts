@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { ADDRESS_BUDGET_FACTOR } from '../../src/gateway/auth/rate-limit.js';
 import { MAX_PENDING_HANDSHAKE_FRAMES } from '../../src/protocol/version.js';
 import { connectWith, operatorParams } from '../helpers/device-session.js';
 import { startGateway, TEST_TOKEN } from '../helpers/gateway-process.js';
@@ -102,6 +103,31 @@ describe('failed-auth rate limiting over real sockets (remote-access.md 6.3)', (
     assert.equal((await fromPage(ui, operatorParams())).ok, true, 'another Origin on the same address still gets in');
     const cli = await connectWith(url, operatorParams());
     assert.equal(cli.res.ok, true, 'a local client without an Origin still gets in');
+    cli.client.terminate();
+  });
+
+  it('never lets a new Origin per attempt escape the address budget (issue 12.3)', async () => {
+    const { url } = await gatewayOn({ config: { gateway: { auth: { rateLimit: { maxAttempts: 3 } } } } });
+    const fromPage = async (origin: string, params: ReturnType<typeof operatorParams>) => {
+      const client = await RawClient.open(url, { Origin: origin });
+      try {
+        return await client.connect(params as unknown as Record<string, unknown>);
+      } finally {
+        client.terminate();
+      }
+    };
+    // Every loopback origin is allowed toward a loopback Host: a script can mint them forever.
+    let failures = 0;
+    for (let i = 2; i < 40; i++) {
+      const res = await fromPage(`http://127.0.0.${i}:1`, wrong(i));
+      if (res.error?.details?.code === 'AUTH_RATE_LIMITED') break;
+      assert.equal(res.error?.details?.code, 'AUTH_TOKEN_MISMATCH', `attempt ${i}`);
+      failures++;
+    }
+    assert.equal(failures, 3 * ADDRESS_BUDGET_FACTOR, 'guesses allowed before the address was locked');
+    assert.equal((await fromPage('http://127.0.0.99:1', operatorParams())).error?.details?.code, 'AUTH_RATE_LIMITED', 'the right token while locked');
+    const cli = await connectWith(url, operatorParams());
+    assert.equal(cli.res.ok, true, 'the local CLI (no Origin) is never locked out');
     cli.client.terminate();
   });
 

@@ -43,7 +43,7 @@ describe('connect credentials (protocol.md 4, 5.3)', () => {
     });
     devices.approve(request.requestId, 'owner');
     deviceToken = devices.issueToken(device.id, 'operator', ['operator.read']).token;
-    ctx = { auth: { mode: 'token', token: SHARED }, limiter: new AuthRateLimiter(), devices, rateLimitKey: '203.0.113.9', isLocal: false, isLoopbackExempt: false };
+    ctx = { auth: { mode: 'token', token: SHARED }, limiter: new AuthRateLimiter(), devices, rateLimitClient: { address: '203.0.113.9' }, isLocal: false, isLoopbackExempt: false };
   });
   afterEach(() => {
     db.close();
@@ -115,7 +115,7 @@ describe('connect credentials (protocol.md 4, 5.3)', () => {
   });
 
   it('answers a loopback failure only after the escalating delay', async () => {
-    const local = { ...ctx, rateLimitKey: '127.0.0.1', isLocal: true, isLoopbackExempt: true };
+    const local = { ...ctx, rateLimitClient: { address: '127.0.0.1' }, isLocal: true, isLoopbackExempt: true };
     const started = Date.now();
     await refusal(authenticateConnect(local, params({ token: 'wrong' }), undefined));
     assert.ok(Date.now() - started >= 240);

@@ -4,7 +4,7 @@ import type { DeviceTokenRecord } from '../../store/device-token-repo.js';
 import type { BootstrapProfile } from './bootstrap-profile.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { VerifiedDevice } from './device-proof.js';
-import type { AuthRateLimiter } from './rate-limit.js';
+import type { AuthRateLimiter, RateLimitClient } from './rate-limit.js';
 import {
   authFailure, compareSharedSecret, deviceIdentityRequired, usesSharedSecret, type AuthFailureReason, type ClientSide,
   type ServerAuth,
@@ -28,10 +28,10 @@ export interface CredentialContext {
   limiter: AuthRateLimiter;
   devices: DeviceRegistry;
   /**
-   * Who failures count against: the client address, plus the Origin for a browser (6.3 keys
-   * browser attempts per Origin, so a hostile page cannot lock out the real Control UI).
+   * Who failures count against: the client address first, and within its budget the Origin of a
+   * browser (6.3 keys browser attempts per Origin, so a hostile page locks out only itself).
    */
-  rateLimitKey: string;
+  rateLimitClient: RateLimitClient;
   /** Direct-local peer (remote-access.md 6.4): for the hint wording. */
   isLocal: boolean;
   /** Direct-local and no browser Origin: failures are delayed instead of locked out (6.3). */
@@ -71,15 +71,15 @@ export async function authenticateConnect(ctx: CredentialContext, params: Connec
   } else if (!sharedGiven) {
     failure = { reason: ctx.auth.mode === 'password' ? 'password_missing' : 'token_missing', delayMs: 0 };
   } else {
-    const lockedMs = ctx.limiter.lockedForMs(ctx.rateLimitKey, 'shared-secret');
+    const lockedMs = ctx.limiter.lockedForMs(ctx.rateLimitClient, 'shared-secret', ctx.isLoopbackExempt);
     const result = lockedMs > 0 ? undefined : compareSharedSecret(ctx.auth, auth);
     if (result?.ok) {
-      ctx.limiter.reset(ctx.rateLimitKey, 'shared-secret');
+      ctx.limiter.reset(ctx.rateLimitClient, 'shared-secret');
       return { method: result.method };
     }
     failure = result === undefined
       ? { reason: 'rate_limited', retryAfterMs: lockedMs, delayMs: 0 }
-      : { reason: result.reason, delayMs: ctx.limiter.recordFailure(ctx.rateLimitKey, 'shared-secret', ctx.isLoopbackExempt) };
+      : { reason: result.reason, delayMs: ctx.limiter.recordFailure(ctx.rateLimitClient, 'shared-secret', ctx.isLoopbackExempt) };
   }
 
   const explicit = nonEmpty(auth.deviceToken);
@@ -115,29 +115,29 @@ export async function authenticateConnect(ctx: CredentialContext, params: Connec
 function checkDeviceToken(
   ctx: CredentialContext, params: ConnectParams, device: VerifiedDevice, candidate: string, isExplicit: boolean, sharedGiven: boolean,
 ): Credential | { reason: AuthFailureReason | undefined; retryAfterMs?: number; delayMs: number } {
-  const lockedMs = ctx.limiter.lockedForMs(ctx.rateLimitKey, 'device-token');
+  const lockedMs = ctx.limiter.lockedForMs(ctx.rateLimitClient, 'device-token', ctx.isLoopbackExempt);
   if (lockedMs > 0) return { reason: 'rate_limited', retryAfterMs: lockedMs, delayMs: 0 };
   const role = params.role ?? 'operator';
   const requested = role === 'operator' ? [...new Set(params.scopes ?? [])] : [];
   const check = ctx.devices.verifyToken(device.id, role, candidate, requested);
   if (check.ok) {
-    ctx.limiter.reset(ctx.rateLimitKey, 'device-token');
-    if (sharedGiven) ctx.limiter.reset(ctx.rateLimitKey, 'shared-secret');
+    ctx.limiter.reset(ctx.rateLimitClient, 'device-token');
+    if (sharedGiven) ctx.limiter.reset(ctx.rateLimitClient, 'shared-secret');
     return { method: 'device-token', deviceToken: { token: candidate, record: check.record } };
   }
-  const delayMs = ctx.limiter.recordFailure(ctx.rateLimitKey, 'device-token', ctx.isLoopbackExempt);
+  const delayMs = ctx.limiter.recordFailure(ctx.rateLimitClient, 'device-token', ctx.isLoopbackExempt);
   if (check.reason === 'scope-mismatch') return { reason: 'scope_mismatch', delayMs };
   return { reason: isExplicit ? 'device_token_mismatch' : undefined, delayMs };
 }
 
 /** Looks up a setup code's bootstrap token; an unknown, expired or used one counts as a failure. */
 function checkBootstrapToken(ctx: CredentialContext, token: string): Credential | Attempt {
-  const lockedMs = ctx.limiter.lockedForMs(ctx.rateLimitKey, 'bootstrap-token');
+  const lockedMs = ctx.limiter.lockedForMs(ctx.rateLimitClient, 'bootstrap-token', ctx.isLoopbackExempt);
   if (lockedMs > 0) return { reason: 'rate_limited', retryAfterMs: lockedMs, delayMs: 0 };
   const record = ctx.devices.bootstrapToken(token);
   if (record) {
-    ctx.limiter.reset(ctx.rateLimitKey, 'bootstrap-token');
+    ctx.limiter.reset(ctx.rateLimitClient, 'bootstrap-token');
     return { method: 'bootstrap-token', bootstrap: { token, profile: { roles: record.roles, scopes: record.scopes } } };
   }
-  return { reason: 'bootstrap_token_invalid', delayMs: ctx.limiter.recordFailure(ctx.rateLimitKey, 'bootstrap-token', ctx.isLoopbackExempt) };
+  return { reason: 'bootstrap_token_invalid', delayMs: ctx.limiter.recordFailure(ctx.rateLimitClient, 'bootstrap-token', ctx.isLoopbackExempt) };
 }

@@ -77,7 +77,7 @@ export async function authorizeConnect(services: GatewayServices, socket: AuthSo
   const credential = proxyUser !== undefined ? { method: 'trusted-proxy' as const } : await refusing(() => authenticateConnect(
     {
       auth: secretPolicy(services.auth, socket.isLocal), limiter: services.rateLimiter, devices: services.devices,
-      rateLimitKey: socket.origin === undefined ? socket.remoteAddress : `${socket.remoteAddress} origin=${socket.origin}`,
+      rateLimitClient: { address: socket.remoteAddress, origin: socket.origin },
       isLocal: socket.isLocal, isLoopbackExempt: socket.isLocal && socket.origin === undefined,
       ...(socket.signal ? { signal: socket.signal } : {}),
     },
