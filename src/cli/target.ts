@@ -1,6 +1,7 @@
 import { resolveSecret, type LoadedConfig } from '../infra/config.js';
 import { readEnv } from '../infra/env.js';
-import { InvalidPortError, resolvePort } from '../infra/port.js';
+import { InvalidPortError, resolveLocalPort } from '../infra/port.js';
+import { resolvePaths } from '../infra/paths.js';
 import { readRuntimeToken } from '../infra/runtime-token.js';
 import { tlsSettingsOf } from '../infra/tls-settings.js';
 import { leafSha256, parseTlsPin, TlsPinFormatError, type TlsPin } from '../infra/tls-pin.js';
@@ -79,10 +80,10 @@ export function localUrl(loaded: LoadedConfig, port: number): string {
   return `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}`;
 }
 
-/** The local gateway port, mapping bad values to a TargetError. */
+/** The local gateway port (a running gateway's published one first), mapping bad values to a TargetError. */
 export function localPort(flags: TargetFlags, loaded: LoadedConfig, env: NodeJS.ProcessEnv): number {
   try {
-    return resolvePort(flags.port, loaded.config, env).port;
+    return resolveLocalPort(flags.port, loaded.config, env, resolvePaths(env).stateDir).port;
   } catch (err) {
     if (err instanceof InvalidPortError) throw new TargetError(err.message, 'cli_error');
     throw err;

@@ -37,7 +37,7 @@ export class HumanLines extends Writable {
 export interface GatewayLogger {
   logger: Logger;
   file: string;
-  /** Flushes the file destination. */
+  /** Closes the file destination (every line is already written). */
   close(): void;
 }
 
@@ -48,8 +48,10 @@ export interface GatewayLogger {
 export function createGatewayLogger(logDir: string, opts: { quiet?: boolean; level?: pino.Level } = {}): GatewayLogger {
   mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const file = join(logDir, 'gateway.log');
-  // Buffered writes keep logging off the request path; close() flushes what is pending.
-  const fileDest = pino.destination({ dest: file, sync: false, minLength: 4096, mode: 0o600 });
+  // Synchronous, unbuffered appends: every line is in the file when the log call returns, so
+  // `logs.tail` is live and a crash (even SIGKILL) loses nothing already logged. Lines on the
+  // connect path are debug or one per connection, so the cost is one write(2) each.
+  const fileDest = pino.destination({ dest: file, sync: true, mode: 0o600 });
   const level = opts.level ?? 'info';
   const streams: pino.StreamEntry[] = [{ stream: fileDest, level }];
   if (!opts.quiet) streams.push({ stream: new HumanLines(process.stderr), level: 'info' });
@@ -57,14 +59,7 @@ export function createGatewayLogger(logDir: string, opts: { quiet?: boolean; lev
     { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } },
     pino.multistream(streams),
   );
-  const close = (): void => {
-    try {
-      fileDest.flushSync();
-    } catch {
-      // The file was not open yet: end() below still writes what is buffered once it opens.
-    }
-    fileDest.end();
-  };
+  const close = (): void => fileDest.end();
   return { logger, file, close };
 }
 

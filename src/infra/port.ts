@@ -1,6 +1,7 @@
 import type { FarclawConfig } from './config-schema.js';
 import { readEnv } from './env.js';
 import { profilePort } from './profile.js';
+import { readRuntimeEndpoint } from './runtime-endpoint.js';
 
 export const DEFAULT_PORT = 18789;
 
@@ -17,7 +18,7 @@ export function parsePort(value: string, source: string): number {
   return port;
 }
 
-export type PortSource = '--port' | 'env FARCLAW_GATEWAY_PORT' | 'config gateway.port' | 'profile' | 'default';
+export type PortSource = '--port' | 'env FARCLAW_GATEWAY_PORT' | 'running gateway' | 'config gateway.port' | 'profile' | 'default';
 
 /**
  * The local gateway port: `--port` → `FARCLAW_GATEWAY_PORT` → `gateway.port` → the profile's
@@ -32,4 +33,19 @@ export function resolvePort(flag: string | undefined, config: FarclawConfig, env
   const fromProfile = profilePort(env);
   if (fromProfile !== undefined) return { port: fromProfile, source: 'profile' };
   return { port: DEFAULT_PORT, source: 'default' };
+}
+
+/**
+ * The port a local CLI command talks to: like resolvePort, except that a gateway running on this
+ * state dir (its published runtime endpoint) wins over the config, the profile and the default,
+ * so a gateway started with `--port N` is found without flags.
+ */
+export function resolveLocalPort(
+  flag: string | undefined, config: FarclawConfig, env: NodeJS.ProcessEnv, stateDir: string,
+): { port: number; source: PortSource } {
+  if (flag === undefined && readEnv('GATEWAY_PORT', env) === undefined) {
+    const running = readRuntimeEndpoint(stateDir);
+    if (running) return { port: running.port, source: 'running gateway' };
+  }
+  return resolvePort(flag, config, env);
 }

@@ -104,7 +104,7 @@ describe('CLI status, gateway status, gateway probe, gateway send/agent', () => 
     assertExit(r, 0);
     const j = jsonOut(r);
     for (const key of ['cli', 'logFile', 'service', 'config', 'gateway', 'port', 'rpc', 'extraServices', 'pluginVersionDrift']) assert.ok(key in j, `${key}\n${show(r)}`);
-    assert.deepEqual(j.service, { installed: false });
+    assert.equal(j.service.installed, false, show(r));
     assert.deepEqual(
       { bindMode: j.gateway.bindMode, bindHost: j.gateway.bindHost, port: j.gateway.port, portSource: j.gateway.portSource, probeUrl: j.gateway.probeUrl, version: j.gateway.version },
       { bindMode: 'loopback', bindHost: '127.0.0.1', port: gw.port, portSource: 'config gateway.port', probeUrl: gw.url, version: '0.1.0' },

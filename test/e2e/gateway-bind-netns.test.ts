@@ -118,7 +118,7 @@ describe('bind modes across a veth pair', () => {
     d.defer(() => gw.stop());
     await gw.exited;
     assert.deepEqual(gw.stderr().split('\n').slice(1, 3), [
-      'Container environment detected — the gateway defaults to bind=auto (0.0.0.0) for port-forwarding compatibility.',
+      'Container environment detected: bind=auto means 0.0.0.0 here (the default bind is loopback).',
       'Set FARCLAW_GATEWAY_TOKEN or FARCLAW_GATEWAY_PASSWORD, or pass --token/--password to start with auth.',
     ]);
   });

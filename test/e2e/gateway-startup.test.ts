@@ -61,12 +61,13 @@ describe('gateway run: startup, refusals and shutdown', () => {
     assert.deepEqual(await read(second), id1);
   });
 
-  it('refuses a second gateway on the same state dir with exit 78', async () => {
+  it('refuses a second gateway on the same state dir with exit 78, naming the running one\'s port and pid', async () => {
     const h = home();
-    await gateway({ home: h });
+    const first = await gateway({ home: h });
     const r = await refused(h, []);
     assert.equal(r.code, 78);
-    assert.match(r.stderr, /^Gateway failed to start: another farclaw process owns gateway-lifecycle/);
+    assert.match(r.stderr, new RegExp(`^Gateway failed to start: a farclaw gateway is already running on port ${first.port} \\(pid ${first.proc.pid}\\)`));
+    assert.match(r.stderr, /\nFix: .*farclaw health/);
   });
 
   it('refuses a port that is already in use with exit 1 and both lines', async () => {

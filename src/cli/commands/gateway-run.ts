@@ -3,6 +3,7 @@ import { readEnv } from '../../infra/env.js';
 import { createGatewayLogger } from '../../infra/logger.js';
 import { displayPath, resolvePaths } from '../../infra/paths.js';
 import { generateRuntimeToken, removeRuntimeToken, writeRuntimeToken } from '../../infra/runtime-token.js';
+import { readRuntimeEndpoint, removeRuntimeEndpoint, writeRuntimeEndpoint } from '../../infra/runtime-endpoint.js';
 import { farclawVersion } from '../../infra/version.js';
 import { Gateway } from '../../gateway/gateway.js';
 import { PortInUseError } from '../../gateway/server/listeners.js';
@@ -19,6 +20,19 @@ function positiveIntEnv(name: string, fallback: number, env: NodeJS.ProcessEnv):
   const n = Number(raw);
   if (!Number.isInteger(n) || n <= 0) throw new StartupError(`Invalid FARCLAW_${name}: "${raw}" is not a positive integer.`, 1);
   return n;
+}
+
+/** The refusal when another gateway holds this state dir, naming its port and pid when published. */
+function alreadyRunning(stateDir: string, env: NodeJS.ProcessEnv, lockMessage: string): string {
+  const running = readRuntimeEndpoint(stateDir);
+  const what = running
+    ? `a farclaw gateway is already running on port ${running.port} (pid ${running.pid})`
+    : lockMessage;
+  return [
+    `Gateway failed to start: ${what}.`,
+    `Why: one gateway owns a state dir (${displayPath(stateDir, env)}) at a time.`,
+    `Fix: use it as it is (farclaw health), stop it first (kill ${running ? running.pid : '<pid>'}), or start another one with --profile <name>.`,
+  ].join('\n');
 }
 
 /**
@@ -73,6 +87,8 @@ export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = proce
       handshakeTimeoutMs,
       ...(tls ? { tls } : {}),
     });
+    // Published while we hold the state-dir lock: local CLI commands find this port by it.
+    writeRuntimeEndpoint(paths.stateDir, { pid: process.pid, port: plan.port, scheme: gateway.scheme });
     if (plan.needsRuntimeToken && plan.auth.token) {
       // Written only now that we hold the state-dir lock, so a refused second gateway can
       // never overwrite the running one's token.
@@ -82,7 +98,7 @@ export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = proce
     }
   } catch (err) {
     closeLog();
-    if (err instanceof StateDirLockedError) throw new StartupError(`Gateway failed to start: ${err.message}`, EXIT_CONFIG);
+    if (err instanceof StateDirLockedError) throw new StartupError(alreadyRunning(paths.stateDir, env, err.message), EXIT_CONFIG);
     if (err instanceof PortInUseError) {
       throw new StartupError(
         `Gateway failed to start: another gateway instance is already listening on ws://127.0.0.1:${plan.port} | ${err.message}\nPort ${plan.port} is already in use.`,
@@ -98,12 +114,16 @@ export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = proce
   }
 
   return await new Promise<number>((resolve) => {
+    let stopping = false;
+    // Stays installed until the process exits: under `npm start` a Ctrl-C reaches us twice (the
+    // terminal's and npm's forwarded copy), and the second must not kill a clean stop (exit 0).
     const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+      if (stopping) return;
+      stopping = true;
       logger.info(`received ${signal}: stopping`);
       void gateway.stop('gateway stopping').then(() => {
         if (runtimeToken) removeRuntimeToken(paths.stateDir, runtimeToken);
+        removeRuntimeEndpoint(paths.stateDir, process.pid);
         logger.info('gateway stopped');
         closeLog();
         resolve(0);

@@ -4,12 +4,13 @@ import { checkUrl, localUrl, probeCredentials, probeTlsPin, TargetError, type Ta
 import { resolveBind, type BindMode } from '../../gateway/startup/bind.js';
 import { ConfigError, type LoadedConfig } from '../../infra/config.js';
 import { displayPath, resolvePaths } from '../../infra/paths.js';
-import { InvalidPortError, resolvePort, type PortSource } from '../../infra/port.js';
+import { InvalidPortError, resolveLocalPort, type PortSource } from '../../infra/port.js';
 import { farclawVersion } from '../../infra/version.js';
 import { CliError } from '../cli-error.js';
 import { kebabCapability } from '../probe/capability.js';
 import { probeGateway, type ProbeResult } from '../probe/probe-gateway.js';
 import { loadCliConfig, parseTimeout } from '../rpc.js';
+import { installedService } from './service.js';
 
 /** `gateway status` flags as commander hands them over (`probe` is false with `--no-probe`). */
 export interface GatewayStatusFlags extends TargetFlags {
@@ -90,7 +91,7 @@ function statusJson(f: StatusFacts): Record<string, unknown> {
   return {
     cli: { version: farclawVersion(), entrypoint: process.argv[1] ?? null },
     logFile: f.logFile,
-    service: { installed: false },
+    service: serviceJson(),
     config: { cli: cfg, daemon: cfg },
     gateway: {
       bindMode: f.bindMode, bindHost: f.bindHost, port: f.port, portSource: f.portSource, probeUrl: f.probeUrl,
@@ -107,11 +108,23 @@ function statusJson(f: StatusFacts): Record<string, unknown> {
   };
 }
 
+function serviceJson(): Record<string, unknown> {
+  const svc = installedService('gateway', process.env);
+  return svc ? { installed: svc.installed, name: svc.name, unitPath: svc.unitPath } : { installed: false, manager: null };
+}
+
+function serviceLine(): string {
+  const svc = installedService('gateway', process.env);
+  if (!svc) return 'Service: none (no systemd or launchd here; run it with `farclaw gateway run`)';
+  if (svc.installed) return `Service: installed (${svc.name}, ${displayPath(svc.unitPath)})`;
+  return 'Service: not installed (install it with `farclaw gateway install`, or run it with `farclaw gateway run`)';
+}
+
 /** Human report: facts on stdout, probe failures on stderr. */
 function printHuman(f: StatusFacts, deep: boolean): void {
   const env = process.env;
   const out = [
-    'Service: not installed (farclaw has no service manager yet; run it with `farclaw gateway run`)',
+    serviceLine(),
     `File logs: ${displayPath(f.logFile, env)}`,
     `Config (cli): ${displayPath(f.loaded.path, env)}${f.loaded.exists ? '' : ' (not found; embedded defaults)'}`,
     '',
@@ -156,7 +169,7 @@ export async function runGatewayStatus(flags: GatewayStatusFlags, env: NodeJS.Pr
   let portInfo: { port: number; source: PortSource };
   try {
     timeoutMs = parseTimeout(flags.timeout, 10_000);
-    portInfo = resolvePort(flags.port, loaded.config, env);
+    portInfo = resolveLocalPort(flags.port, loaded.config, env, stateDir);
     if (flags.url !== undefined) checkUrl(flags.url, 'cli --url', loaded.path, env);
   } catch (err) {
     if (err instanceof CliError || err instanceof InvalidPortError || err instanceof TargetError) throw commandFailed(err.message);

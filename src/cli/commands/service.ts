@@ -123,3 +123,14 @@ export async function runServiceControl(kind: ServiceKind, action: 'start' | 'st
   process.stdout.write(`${action === 'stop' ? 'Stopped' : action === 'start' ? 'Started' : 'Restarted'} ${paths.displayName}.\n`);
   return 0;
 }
+
+/** Whether the `kind` service is installed here, for status output; null when no manager exists. */
+export function installedService(kind: ServiceKind, env: NodeJS.ProcessEnv): { installed: boolean; name: string; unitPath: string } | null {
+  try {
+    const paths = servicePaths(serviceName(kind, env), env);
+    return { installed: isServiceInstalled(paths), name: paths.displayName, unitPath: paths.unitPath };
+  } catch (err) {
+    if (err instanceof ServiceManagerUnavailable) return null;
+    throw err;
+  }
+}

@@ -6,6 +6,7 @@ import { defineMethod } from '../rpc/dispatcher.js';
 export const handleSend = defineMethod('send', SendParamsSchema, () => {
   throw new GatewayError(
     ErrorCode.INVALID_REQUEST,
-    'Error: Channel is required (no configured channels detected). Run farclaw channels add to configure one, or pass --channel <channel> after enabling a channel. Use farclaw channels list --all to see available channel ids.',
+    // Only the first sentence is the peer's (protocol.md 11.6); the rest names what farclaw has.
+    'Error: Channel is required (no configured channels detected). Configure a channel under `channels` in the gateway config, then pass --channel <channel>.',
   );
 });

@@ -135,8 +135,9 @@ export function planGatewayRun(flags: RunFlags, loaded: LoadedConfig, env: NodeJ
   const hasSecret = (mode === 'token' && token !== undefined) || (mode === 'password' && password !== undefined);
   if (!isLoopbackHost(bind.resolvedHost) && !hasSecret && mode !== 'trusted-proxy') {
     const lines = [`Refusing to bind gateway to ${bind.mode} without auth.`];
-    if (isContainer(env)) {
-      lines.push('Container environment detected — the gateway defaults to bind=auto (0.0.0.0) for port-forwarding compatibility.');
+    if (bind.mode === 'auto' && isContainer(env)) {
+      // The default bind is loopback everywhere; only an explicit `auto` widens inside a container.
+      lines.push('Container environment detected: bind=auto means 0.0.0.0 here (the default bind is loopback).');
       lines.push('Set FARCLAW_GATEWAY_TOKEN or FARCLAW_GATEWAY_PASSWORD, or pass --token/--password to start with auth.');
     } else {
       lines.push('Set gateway.auth.token/password (or FARCLAW_GATEWAY_TOKEN/FARCLAW_GATEWAY_PASSWORD) or pass --token/--password.');
