@@ -29,19 +29,53 @@ export function scopesFor(method: string): string[] {
   return [scope];
 }
 
-export function parseTimeout(raw: string | undefined, fallback: number): number {
+/** The longest delay a Node timer takes (2^31-1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * Parses a `--timeout`-style millisecond value.
+ * @throws CliError for anything but an integer in 1..MAX_TIMEOUT_MS
+ */
+export function parseTimeout(raw: string | undefined, fallback: number, flag = '--timeout'): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new CliError(`Invalid --timeout: "${raw}" is not a positive number of milliseconds.`);
+  if (!Number.isInteger(n) || n <= 0) throw new CliError(`Invalid ${flag}: "${raw}" is not a positive number of milliseconds.`);
+  if (n > MAX_TIMEOUT_MS) throw new CliError(`Invalid ${flag}: "${raw}" is more than ${MAX_TIMEOUT_MS} ms (about 24 days), the longest wait a timer allows.`);
   return n;
 }
 
-export function parseParams(raw: string | undefined): unknown {
+/** Deepest JSON nesting `--params` may have; the gateway's own frame checks refuse far less deep. */
+export const MAX_PARAMS_DEPTH = 256;
+
+/** The nesting depth of a JSON text, counted without recursion (so no input can overflow the stack). */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
+/**
+ * Parses `--params` JSON.
+ * @throws CliError for invalid JSON or nesting deeper than MAX_PARAMS_DEPTH
+ */
+export function parseParams(raw: string | undefined, flag = '--params'): unknown {
   if (raw === undefined) return {};
+  const depth = jsonDepth(raw);
+  if (depth > MAX_PARAMS_DEPTH) throw new CliError(`Invalid ${flag}: nested ${depth} levels deep; at most ${MAX_PARAMS_DEPTH} are accepted.`);
   try {
     return JSON.parse(raw);
   } catch (err) {
-    throw new CliError(`Invalid --params: not valid JSON (${(err as Error).message}).`);
+    throw new CliError(`Invalid ${flag}: not valid JSON (${(err as Error).message}).`);
   }
 }
 

@@ -220,8 +220,16 @@ export class GatewayClient {
       throw new GatewayError(ErrorCode.UNAVAILABLE, 'not connected', { retryable: true });
     }
     const req = buildRequest(++this.seq, method, params);
+    let text: string;
+    try {
+      // Serialised before it is tracked: params that cannot be (too deep, cyclic, BigInt) fail
+      // this call alone instead of leaving a pending entry behind.
+      text = JSON.stringify(req);
+    } catch (err) {
+      throw new GatewayError(ErrorCode.INVALID_REQUEST, `params cannot be sent as JSON (${(err as Error).message})`);
+    }
     const result = this.track(req.id, timeoutMs);
-    ws.send(JSON.stringify(req));
+    ws.send(text);
     return await result;
   }
 

@@ -3,6 +3,7 @@ import { readEnv } from '../../infra/env.js';
 import { createGatewayLogger } from '../../infra/logger.js';
 import { displayPath, resolvePaths } from '../../infra/paths.js';
 import { generateRuntimeToken, removeRuntimeToken, writeRuntimeToken } from '../../infra/runtime-token.js';
+import { ensureWritableDirs, StateDirUnwritableError } from '../../infra/state-dir.js';
 import { readRuntimeEndpoint, removeRuntimeEndpoint, writeRuntimeEndpoint } from '../../infra/runtime-endpoint.js';
 import { farclawVersion } from '../../infra/version.js';
 import { Gateway } from '../../gateway/gateway.js';
@@ -62,6 +63,19 @@ export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = proce
   const logLevel = readEnv('LOG_LEVEL', env);
   if (logLevel !== undefined && !['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(logLevel)) {
     throw new StartupError(`Invalid FARCLAW_LOG_LEVEL: "${logLevel}" (use error, warn, info or debug).`, 1);
+  }
+  try {
+    ensureWritableDirs([paths.stateDir, paths.logDir]);
+  } catch (err) {
+    if (!(err instanceof StateDirUnwritableError)) throw err;
+    throw new StartupError(
+      [
+        `Gateway failed to start: its state dir cannot be written.`,
+        `Why: ${err.message}.`,
+        `Fix: point FARCLAW_STATE_DIR at a directory you can write (e.g. FARCLAW_STATE_DIR=~/.farclaw farclaw gateway run), or make ${displayPath(err.dir, env)} writable.`,
+      ].join('\n'),
+      EXIT_CONFIG,
+    );
   }
   const { logger, file: logFile, close: closeLog } = createGatewayLogger(paths.logDir, logLevel ? { level: logLevel as 'info' } : {});
 

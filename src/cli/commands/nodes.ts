@@ -139,7 +139,7 @@ export async function runNodesInvoke(node: string, flags: NodesFlags, env: NodeJ
   if (command === '') throw usage(sub, '--command <command> is required (e.g. --command system.which).');
   const params = parseParams(flags.params);
   if (params === null || typeof params !== 'object' || Array.isArray(params)) throw usage(sub, '--params must be a JSON object.');
-  const invokeTimeoutMs = parseTimeout(flags.invokeTimeout, 15_000);
+  const invokeTimeoutMs = parseTimeout(flags.invokeTimeout, 15_000, '--invoke-timeout');
   if (flags.idempotencyKey !== undefined && flags.idempotencyKey === '') throw usage(sub, '--idempotency-key must not be empty.');
   const transportMs = Math.max(parseTimeout(flags.timeout, 30_000), invokeTimeoutMs + 10_000);
   const callFlags = { ...flags, timeout: String(transportMs) };

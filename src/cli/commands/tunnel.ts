@@ -62,7 +62,7 @@ async function runForeground(flags: TunnelUpFlags, env: NodeJS.ProcessEnv): Prom
   if (running && running.supervisorPid !== process.pid) {
     throw fail(`A tunnel is already running (pid ${running.supervisorPid}, ${running.target}). Stop it with: farclaw tunnel down`);
   }
-  const probeIntervalMs = parseTimeout(flags.probeInterval, 10_000);
+  const probeIntervalMs = parseTimeout(flags.probeInterval, 10_000, '--probe-interval');
   let lastStatus = '';
   const sup = new TunnelSupervisor({
     target: route.target, remotePort: route.remotePort, preferredLocalPort: route.preferredLocalPort, identity: route.identity,
