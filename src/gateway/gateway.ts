@@ -34,6 +34,9 @@ import { TlsReloader, type TlsMaterial } from './tls/tls-files.js';
 import { Connection } from './ws/connection.js';
 import { SendBudget, type SendBudgetLimits } from './ws/send-budget.js';
 import { ControlUi } from './control-ui/control-ui.js';
+import { TailnetAuth } from './tailscale/tailnet-auth.js';
+import { TailscaleExposure, type TailscaleMode } from './tailscale/tailscale-exposure.js';
+import { WhoisCache } from './tailscale/whois-cache.js';
 
 export interface GatewayOptions {
   version: string;
@@ -57,6 +60,12 @@ export interface GatewayOptions {
   sendBufferLimits?: SendBudgetLimits;
   /** The bind mode and the host it resolved to (setup codes advertise it); default loopback. */
   bind?: { mode: BindMode; resolvedHost: string };
+  /**
+   * Managed Tailscale Serve/Funnel (assistant.md 12): a dedicated loopback listener that the
+   * foreground claim proxies to; `allowTailscale` turns on tokenless tailnet identity there.
+   * `env` is what the `tailscale` CLI runs with (PATH).
+   */
+  tailscale?: { mode: TailscaleMode; allowTailscale: boolean; env: NodeJS.ProcessEnv };
 }
 
 /** One running gateway: owns its lock, database, listeners, connections and timers. */
@@ -65,6 +74,10 @@ export class Gateway {
   private tlsReloader: TlsReloader | undefined;
   private admission: Admission | undefined;
   private wsPaths: ReadonlySet<string> = new Set(['/']);
+  /** The dedicated listener Tailscale Serve proxies to, and the claim itself. */
+  private managedServers: Server[] = [];
+  private controlUi: ControlUi | undefined;
+  private exposure: TailscaleExposure | undefined;
   private readonly pending = new Set<Connection>();
   private stopping: Promise<void> | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -139,7 +152,13 @@ export class Gateway {
       };
       const openDb = db;
       const gateway = new Gateway(services, createWsServer(), bus, fanout, readiness, dispatcher, { lock: () => lock.release(), db: () => openDb.close() }, opts.sendBufferLimits);
-      await gateway.listen(opts);
+      try {
+        await gateway.listen(opts);
+        await gateway.startTailscale(opts);
+      } catch (err) {
+        await gateway.closeListeners();
+        throw err;
+      }
       gateway.startTimers(opts);
       readiness.isReady = true;
       return gateway;
@@ -154,6 +173,7 @@ export class Gateway {
     const admission = new Admission(opts.config.config.gateway, opts.auth.mode, opts.logger);
     this.admission = admission;
     const controlUi = ControlUi.load(opts.config.config.gateway, opts.logger);
+    this.controlUi = controlUi;
     // The UI's WebSocket URL is ws(s)://<host><basePath> (assistant.md 11.2).
     this.wsPaths = new Set(['/', ...(controlUi && controlUi.basePath !== '' ? [controlUi.basePath, `${controlUi.basePath}/`] : [])]);
     this.servers = await listenAll(
@@ -180,19 +200,54 @@ export class Gateway {
     for (const t of this.timers) t.unref();
   }
 
+  /** Opens the managed listener and claims it with `tailscale serve|funnel` (assistant.md 12.2). */
+  private async startTailscale(opts: GatewayOptions): Promise<void> {
+    const ts = opts.tailscale;
+    const admission = this.admission;
+    if (!ts || !admission) return;
+    this.managedServers = await listenAll(
+      ['127.0.0.1'],
+      0,
+      {
+        onHttp: (req, res) => handleHttp(req, res, this.services, admission.managedIngressOf(req), this.controlUi),
+        onUpgrade: (req, socket, head) => this.onUpgrade(req, socket, head, opts.handshakeTimeoutMs, true),
+      },
+      new Set(),
+    );
+    const address = this.managedServers[0]?.address();
+    const managedPort = address && typeof address === 'object' ? address.port : 0;
+    const logger = this.services.logger;
+    this.exposure = await TailscaleExposure.start({ mode: ts.mode, gatewayPort: opts.port, managedPort, env: ts.env, logger });
+    const auth = ts.allowTailscale
+      ? new TailnetAuth(new WhoisCache(this.exposure.cli), opts.config.config.gateway?.auth?.tailscale, logger)
+      : undefined;
+    this.services.tailscale = { info: this.exposure.info, ...(auth ? { auth } : {}) };
+  }
+
+  /** The running Tailscale claim, if any: whether it still runs (for status). */
+  get tailscaleRunning(): boolean {
+    return this.exposure?.isRunning ?? false;
+  }
+
+  private async closeListeners(): Promise<void> {
+    await this.exposure?.stop();
+    this.tlsReloader?.close();
+    await closeAll([...this.servers, ...this.managedServers]);
+  }
+
   /** `wss` when serving TLS, else `ws`. */
   get scheme(): 'ws' | 'wss' {
     return this.servers[0] instanceof HttpsServer ? 'wss' : 'ws';
   }
 
-  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, handshakeTimeoutMs: number): void {
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, handshakeTimeoutMs: number, isManaged = false): void {
     if (this.stopping) return rejectUpgrade(socket, 503, 'gateway stopping');
     const path = requestPath(req.url);
     if (path === undefined) return rejectUpgrade(socket, 400, 'bad request target');
     if (!this.wsPaths.has(path)) return rejectUpgrade(socket, 404, 'not found');
     const admission = this.admission;
     if (!admission) return rejectUpgrade(socket, 503, 'gateway starting');
-    const admitted = admission.admitUpgrade(req);
+    const admitted = isManaged ? admission.admitManagedUpgrade(req) : admission.admitUpgrade(req);
     if ('refusal' in admitted) return rejectUpgrade(socket, admitted.refusal.status, admitted.refusal.body, admitted.refusal.contentType);
     // The 101 response and the challenge leave in one write (ws completes the upgrade synchronously).
     socket.cork();
@@ -291,7 +346,9 @@ export class Gateway {
     this.stopping ??= (async () => {
       this.readiness.isReady = false;
       this.tlsReloader?.close();
-      for (const s of this.servers) s.close();
+      // Release the tailnet claim first: no new tailnet traffic while we drain (12.2: SIGTERM, no reset).
+      await this.exposure?.stop();
+      for (const s of [...this.servers, ...this.managedServers]) s.close();
       for (const t of this.timers) clearInterval(t);
       this.presenceFeed.stop();
       this.fanout.stop();
@@ -307,7 +364,7 @@ export class Gateway {
       // Give each peer a moment to answer the close frame, then cut whatever is left.
       await Promise.race([Promise.all(all.map((c) => c.closed)), new Promise((r) => setTimeout(r, 2000).unref())]);
       for (const c of all) c.ws.terminate();
-      await closeAll(this.servers);
+      await closeAll([...this.servers, ...this.managedServers]);
       this.services.eventLoop.close();
       this.release.db();
       this.release.lock();

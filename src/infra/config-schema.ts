@@ -10,6 +10,8 @@ export type Secret = Static<typeof SecretSchema>;
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 export const BIND_MODES = ['loopback', 'lan', 'tailnet', 'auto', 'custom'] as const;
 export const AUTH_MODES = ['none', 'token', 'password', 'trusted-proxy'] as const;
+export const TAILSCALE_MODES = ['off', 'serve', 'funnel'] as const;
+export const MDNS_MODES = ['off', 'minimal', 'full'] as const;
 const literals = <T extends readonly string[]>(values: T) =>
   Type.Union(values.map((v) => Type.Literal(v))) as unknown as TUnion<TLiteral<T[number]>[]>;
 
@@ -39,13 +41,27 @@ export const GatewayConfigSchema = Type.Object(
             { additionalProperties: true },
           )),
           trustedProxy: Type.Optional(Type.Object({}, { additionalProperties: true })),
+          // Tailnet grants (issue 18, beyond OpenClaw): a login, `group:<name>` or `tag:<name>` ->
+          // the operator scopes a verified tailnet identity may have; groups are listed here
+          // because `tailscale whois` does not report ACL groups.
+          tailscale: Type.Optional(Type.Object(
+            {
+              grants: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
+              groups: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
+            },
+            { additionalProperties: true },
+          )),
         },
         { additionalProperties: true },
       ),
     ),
     trustedProxies: Type.Optional(Type.Array(Type.String())),
     allowRealIpFallback: Type.Optional(Type.Boolean()),
-    tailscale: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    // Managed Tailscale Serve/Funnel (assistant.md 12, remote-access.md 11).
+    tailscale: Type.Optional(Type.Object(
+      { mode: Type.Optional(literals(TAILSCALE_MODES)), preserveFunnel: Type.Optional(Type.Boolean()) },
+      { additionalProperties: true },
+    )),
     tls: Type.Optional(Type.Object({}, { additionalProperties: true })),
     controlUi: Type.Optional(Type.Object({}, { additionalProperties: true })),
     publicOrigin: Type.Optional(Type.String()),
@@ -80,6 +96,14 @@ export const GatewayConfigSchema = Type.Object(
         { additionalProperties: true },
       ),
     ),
+  },
+  { additionalProperties: true },
+);
+
+/** `discovery.*` (assistant.md 13). */
+export const DiscoveryConfigSchema = Type.Object(
+  {
+    mdns: Type.Optional(Type.Object({ mode: Type.Optional(literals(MDNS_MODES)) }, { additionalProperties: true })),
   },
   { additionalProperties: true },
 );
@@ -183,6 +207,7 @@ export type TelegramConfig = Static<typeof TelegramConfigSchema>;
 export const ConfigSchema = Type.Object(
   {
     gateway: Type.Optional(GatewayConfigSchema),
+    discovery: Type.Optional(DiscoveryConfigSchema),
     models: Type.Optional(ModelsConfigSchema),
     agents: Type.Optional(AgentsConfigSchema),
     session: Type.Optional(SessionConfigSchema),

@@ -39,6 +39,8 @@ describe('security audit', () => {
     { checkId: 'gateway.real_ip_fallback_enabled', severity: 'critical', config: { gateway: { mode: 'local', bind: 'lan', auth: { token: LONG }, trustedProxies: ['10.0.0.1'], allowRealIpFallback: true } } },
     { checkId: 'gateway.tailscale_funnel', severity: 'critical', config: { gateway: { mode: 'local', tailscale: { mode: 'funnel' }, auth: { password: LONG } } } },
     { checkId: 'gateway.tailscale_serve', severity: 'info', config: { gateway: { mode: 'local', tailscale: { mode: 'serve' }, auth: { token: LONG } } } },
+    { checkId: 'gateway.tailscale.identity_without_grants', severity: 'warn', config: { gateway: { mode: 'local', tailscale: { mode: 'serve' }, auth: { token: LONG } } } },
+    { checkId: 'gateway.tailscale.grants', severity: 'info', config: { gateway: { mode: 'local', tailscale: { mode: 'serve' }, auth: { token: LONG, tailscale: { grants: { 'tag:ro': ['operator.read'] } } } } } },
     { checkId: 'gateway.token_too_short', severity: 'warn', config: { gateway: { mode: 'local', auth: { token: 'short' } } } },
     { checkId: 'gateway.password_too_short', severity: 'warn', config: { gateway: { mode: 'local', auth: { password: 'shortpw' } } } },
     { checkId: 'gateway.token_placeholder_value', severity: 'critical', config: { gateway: { mode: 'local', auth: { mode: 'token', token: 'null' } } } },
@@ -105,10 +107,20 @@ describe('security audit', () => {
     }
   });
 
-  test('N5: serve with a long token: info and one warning, no critical', async () => {
+  test('N5: serve with a long token: info and the proxy hint, plus farclaw\'s no-grants warning; no critical', async () => {
     const { findings, out } = await audit({ gateway: { mode: 'local', tailscale: { mode: 'serve' }, auth: { token: LONG } } });
-    assert.deepEqual(ids(findings), ['info gateway.tailscale_serve', 'warn gateway.trusted_proxies_missing']);
+    assert.deepEqual(ids(findings), ['info gateway.tailscale_serve', 'warn gateway.tailscale.identity_without_grants', 'warn gateway.trusted_proxies_missing']);
     assert.equal(out.summary.critical, 0);
+  });
+
+  test('tailnet grants are listed with group members; allowTailscale off raises no grant finding', async () => {
+    const { findings } = await audit({ gateway: { mode: 'local', tailscale: { mode: 'serve' }, auth: { token: LONG, tailscale: {
+      grants: { 'alice@example.com': ['operator.admin'], 'group:family': ['operator.read', 'operator.write'] }, groups: { 'group:family': ['bob@example.com'] },
+    } } } });
+    const grants = findings.find((f) => f.checkId === 'gateway.tailscale.grants');
+    assert.match(grants?.detail ?? '', /alice@example\.com -> operator\.admin; group:family \(bob@example\.com\) -> operator\.read, operator\.write/);
+    const off = await audit({ gateway: { mode: 'local', tailscale: { mode: 'serve' }, auth: { token: LONG, allowTailscale: false } } });
+    assert.deepEqual(off.findings.filter((f) => f.checkId.startsWith('gateway.tailscale.')), []);
   });
 
   test('N6: trusted-proxy on lan without proxies, loopback allowed, no allowlist', async () => {

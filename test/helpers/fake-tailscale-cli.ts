@@ -131,8 +131,9 @@ function runForeground(kind: 'serve' | 'funnel', s: FakeTailscaleScript): void {
     const banner = `Available ${isFunnel ? 'on the internet' : 'within your tailnet'}:\n\nhttps://${dns}/\n|-- proxy http://127.0.0.1:${target}\n\n` +
       (s.serveSilent ? '' : 'Press Ctrl+C to exit.\n');
     setTimeout(() => {
-      process.stdout.write(banner);
+      // Logged before it is printed: the log time is never later than the gateway's reading of it.
       log({ event: 'stdout', stdout: banner });
+      process.stdout.write(banner);
     }, s.serveReadyDelayMs ?? 0);
   });
   const stop = (signal: NodeJS.Signals) => {

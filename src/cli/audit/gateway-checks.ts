@@ -44,6 +44,28 @@ function effective(config: FarclawConfig, env: NodeJS.ProcessEnv): Effective {
   return { exposed, mode, token, password, tokenSource, hasSecret, controlUi: ui.enabled !== false };
 }
 
+/**
+ * Who on the tailnet gets in without a token (issue 18): the grants of
+ * `gateway.auth.tailscale.grants`, or a warning that every tailnet user gets what it asks for.
+ */
+function tailnetGrantFindings(gw: NonNullable<FarclawConfig['gateway']>, mode: string): Finding[] {
+  const allowTailscale = gw.auth?.allowTailscale ?? (gw.tailscale?.mode === 'serve' && mode !== 'password' && mode !== 'trusted-proxy');
+  if (!allowTailscale) return [];
+  const grants = Object.entries(gw.auth?.tailscale?.grants ?? {});
+  if (grants.length === 0) {
+    return [{ checkId: 'gateway.tailscale.identity_without_grants', severity: 'warn', title: 'Every tailnet user may sign in as a full operator',
+      detail: 'gateway.auth.allowTailscale is on and gateway.auth.tailscale.grants is empty: any tailnet user who can reach the Serve name gets the scopes its client asks for (the Control UI asks for operator.admin), with no token.',
+      remediation: 'List who gets what in gateway.auth.tailscale.grants (a login, "group:<name>" or "tag:<name>" -> scopes), or set gateway.auth.allowTailscale to false.' }];
+  }
+  const groups = gw.auth?.tailscale?.groups ?? {};
+  const lines = grants.map(([selector, scopes]) => {
+    const members = selector.startsWith('group:') ? ` (${(groups[selector] ?? []).join(', ') || 'no members listed'})` : '';
+    return `${selector}${members} -> ${scopes.join(', ') || 'no scopes'}`;
+  });
+  return [{ checkId: 'gateway.tailscale.grants', severity: 'info', title: 'Tailnet identities and their scopes',
+    detail: `Tokenless tailnet sign-in is limited to: ${lines.join('; ')}. Anyone else on the tailnet needs the token.` }];
+}
+
 /** The remote-access checks of remote-access.md 15 over one config (no I/O besides env). */
 export function gatewayFindings(config: FarclawConfig, env: NodeJS.ProcessEnv): Finding[] {
   const gw = config.gateway ?? {};
@@ -114,6 +136,7 @@ export function gatewayFindings(config: FarclawConfig, env: NodeJS.ProcessEnv): 
     add({ checkId: 'gateway.tailscale_serve', severity: 'info', title: 'Tailscale Serve exposes the gateway to the tailnet',
       detail: 'gateway.tailscale.mode is "serve": devices on the tailnet can reach the gateway.' });
   }
+  if (tailscale === 'serve' || tailscale === 'funnel') out.push(...tailnetGrantFindings(gw, e.mode));
   if (e.mode === 'token' && e.token !== undefined && !PLACEHOLDERS.has(e.token.trim()) && e.token.length < MIN_SECRET_LENGTH) {
     add({ checkId: 'gateway.token_too_short', severity: 'warn', title: 'Gateway token is short',
       detail: `The effective gateway token (from ${e.tokenSource ?? 'config'}) has ${e.token.length} characters; use at least ${MIN_SECRET_LENGTH}.`,

@@ -100,6 +100,7 @@ export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = proce
       healthIntervalMs,
       handshakeTimeoutMs,
       ...(tls ? { tls } : {}),
+      ...(plan.tailscale ? { tailscale: { ...plan.tailscale, env } } : {}),
     });
     // Published while we hold the state-dir lock: local CLI commands find this port by it.
     writeRuntimeEndpoint(paths.stateDir, { pid: process.pid, port: plan.port, scheme: gateway.scheme });

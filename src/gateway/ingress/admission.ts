@@ -21,6 +21,19 @@ export interface AdmittedUpgrade {
   origin: string | undefined;
   host: string | undefined;
   proxyUser?: string;
+  /**
+   * A tailnet user Tailscale Serve forwarded, still to be checked with `tailscale whois`
+   * (assistant.md 12.3): set only on the managed listener, never for Funnel requests.
+   */
+  tailnet?: TailnetCandidate;
+}
+
+/** What Serve's headers claim about a request on the managed listener. */
+export interface TailnetCandidate {
+  /** The forwarded client address (a tailnet IP). */
+  clientIp: string;
+  /** `Tailscale-User-Login`, absent for tagged devices. */
+  login?: string;
 }
 
 const FORBIDDEN_PROXY: Refusal = { status: 403, body: PROXY_ATTRIBUTION_REQUIRED, contentType: 'application/json; charset=utf-8' };
@@ -35,6 +48,8 @@ const socketKey = (s: { remoteAddress?: string | undefined; remotePort?: number 
  */
 export class Admission {
   private readonly policy: IngressPolicy;
+  /** On the managed Tailscale listener the loopback peer is Serve itself (assistant.md 12.3). */
+  private readonly managedPolicy = ingressPolicyOf(['127.0.0.1', '::1'], false);
   private readonly trustedProxy: TrustedProxyConfig | undefined;
   private readonly budget = new PreauthBudget(PREAUTH_MAX_PER_ADDRESS, PREAUTH_MAX_TOTAL);
   /** Budget slots of sockets that have not authenticated yet, by peer address and port. */
@@ -71,6 +86,11 @@ export class Admission {
     return attributeIngress(req, this.policy);
   }
 
+  /** Attribution of a plain HTTP request on the managed Tailscale listener. */
+  managedIngressOf(req: IncomingMessage): Ingress {
+    return attributeIngress(req, this.managedPolicy);
+  }
+
   /** Decides an upgrade: the facts for the connection, or the HTTP refusal to send. */
   admitUpgrade(req: IncomingMessage): { facts: AdmittedUpgrade } | { refusal: Refusal } {
     const ingress = this.ingressOf(req);
@@ -82,16 +102,7 @@ export class Admission {
       else if (outcome.reason === 'proxy_attribution_required') return { refusal: FORBIDDEN_PROXY };
       else if (ingress.kind === 'proxied') this.logger.info({ remote: ingress.peerAddress }, `trusted-proxy auth refused (${outcome.reason})`);
     }
-    if (ingress.kind === 'proxied') {
-      const key = socketKey(req.socket);
-      const release = this.budget.acquire(`proxied ${ingress.clientAddress}`);
-      if (!release) return { refusal: BUSY };
-      this.slots.set(key, release);
-      req.socket.once('close', () => {
-        release();
-        this.slots.delete(key);
-      });
-    }
+    if (ingress.kind === 'proxied' && !this.holdProxiedSlot(req, ingress.clientAddress)) return { refusal: BUSY };
     return {
       facts: {
         remoteAddress: ingress.clientAddress,
@@ -101,6 +112,40 @@ export class Admission {
         ...(proxyUser !== undefined ? { proxyUser } : {}),
       },
     };
+  }
+
+  /**
+   * Decides an upgrade on the managed Tailscale listener (loopback, reached only through Serve):
+   * forwarded headers must be complete (`X-Forwarded-For/-Proto/-Host`) or absent; the
+   * forwarded client is never local. Non-Funnel requests carry the tailnet candidate.
+   */
+  admitManagedUpgrade(req: IncomingMessage): { facts: AdmittedUpgrade } | { refusal: Refusal } {
+    const ingress = attributeIngress(req, this.managedPolicy);
+    if (ingress.kind === 'unattributable') return { refusal: FORBIDDEN_PROXY };
+    const facts: AdmittedUpgrade = { remoteAddress: ingress.clientAddress, isLocal: ingress.isLocal, origin: req.headers.origin, host: req.headers.host };
+    if (ingress.kind === 'direct') return { facts };
+    const header = (name: string): string => {
+      const v = req.headers[name];
+      return (Array.isArray(v) ? v[0] : v)?.trim() ?? '';
+    };
+    if (header('x-forwarded-proto') === '' || header('x-forwarded-host') === '') return { refusal: FORBIDDEN_PROXY };
+    if (!this.holdProxiedSlot(req, ingress.clientAddress)) return { refusal: BUSY };
+    if (req.headers['tailscale-funnel-request'] !== undefined) return { facts };
+    const login = header('tailscale-user-login');
+    return { facts: { ...facts, tailnet: { clientIp: ingress.clientAddress, ...(login !== '' ? { login } : {}) } } };
+  }
+
+  /** Counts a proxied client's unauthenticated socket against its forwarded address. */
+  private holdProxiedSlot(req: IncomingMessage, clientAddress: string): boolean {
+    const key = socketKey(req.socket);
+    const release = this.budget.acquire(`proxied ${clientAddress}`);
+    if (!release) return false;
+    this.slots.set(key, release);
+    req.socket.once('close', () => {
+      release();
+      this.slots.delete(key);
+    });
+    return true;
   }
 
   /** The socket authenticated: it no longer counts against its address's pre-auth budget. */

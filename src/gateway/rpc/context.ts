@@ -13,6 +13,8 @@ import type { NodeInvoker } from '../nodes/node-invoker.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
 import type { PresenceRegistry } from '../presence/presence-registry.js';
 import type { BindMode } from '../startup/bind.js';
+import type { TailnetAuth } from '../tailscale/tailnet-auth.js';
+import type { ExposureInfo } from '../tailscale/tailscale-exposure.js';
 
 /** What an authenticated connection is allowed to be. */
 export interface Principal {
@@ -76,4 +78,9 @@ export interface GatewayServices {
   /** Requests being handled right now, across all connections. */
   inflightRequests(): number;
   isReady(): boolean;
+  /**
+   * The managed Tailscale exposure once it is up (assistant.md 12): where the tailnet reaches
+   * the gateway, and the identity check when `gateway.auth.allowTailscale` is on.
+   */
+  tailscale?: { info: ExposureInfo; auth?: TailnetAuth };
 }

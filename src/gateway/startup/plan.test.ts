@@ -88,6 +88,26 @@ describe('gateway run planning (remote-access.md 3.1, 4, 5)', () => {
     assert.equal(err.message.split('\n')[0], 'Gateway auth is set to password, but no password is configured.');
   });
 
+  it('plans managed Tailscale from config or flag, with allowTailscale on by default for serve only (2.1)', () => {
+    const serve = planGatewayRun({}, file({ gateway: { mode: 'local', auth: { token: 'T' }, tailscale: { mode: 'serve' } } }), {});
+    assert.deepEqual(serve.tailscale, { mode: 'serve', allowTailscale: true });
+    const off = planGatewayRun({ tailscale: 'off' }, file({ gateway: { mode: 'local', tailscale: { mode: 'serve' } } }), {});
+    assert.equal(off.tailscale, undefined);
+    const funnel = planGatewayRun({ tailscale: 'funnel', password: 'P' }, noFile, {});
+    assert.deepEqual(funnel.tailscale, { mode: 'funnel', allowTailscale: false });
+    const explicit = planGatewayRun({ tailscale: 'serve' }, file({ gateway: { mode: 'local', auth: { allowTailscale: false } } }), {});
+    assert.deepEqual(explicit.tailscale, { mode: 'serve', allowTailscale: false });
+  });
+
+  it('refuses Serve/Funnel beyond loopback and with auth mode none (exit 78)', () => {
+    const lan = refusal({ tailscale: 'serve', bind: 'lan', token: 'T' }, noFile);
+    assert.equal(lan.exitCode, 78);
+    assert.match(lan.message, /^tailscale serve requires gateway bind=loopback/);
+    const none = refusal({ tailscale: 'serve', auth: 'none' }, noFile);
+    assert.equal(none.exitCode, 78);
+    assert.match(none.message, /^gateway\.auth\.mode=none cannot be used with gateway\.tailscale\.mode=serve/);
+  });
+
   it('refuses token and password configured together without a mode', () => {
     const err = refusal({}, file({ gateway: { mode: 'local', auth: { token: 'a', password: 'b' } } }));
     assert.match(err.message, /gateway\.auth\.token and gateway\.auth\.password are both configured, but gateway\.auth\.mode is unset/);

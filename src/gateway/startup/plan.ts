@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolveSecret, type LoadedConfig } from '../../infra/config.js';
-import { AUTH_MODES, BIND_MODES } from '../../infra/config-schema.js';
+import { AUTH_MODES, BIND_MODES, TAILSCALE_MODES } from '../../infra/config-schema.js';
 import { readEnv } from '../../infra/env.js';
 import { InvalidPortError, resolvePort } from '../../infra/port.js';
 import type { AuthMode, ServerAuth } from '../auth/shared-secret.js';
@@ -31,6 +31,8 @@ export interface RunPlan {
   needsRuntimeToken: boolean;
   /** Lines for stderr before starting (e.g. the inline-password warning). */
   warnings: string[];
+  /** Managed Tailscale exposure (assistant.md 12); absent when `gateway.tailscale.mode` is off. */
+  tailscale?: { mode: 'serve' | 'funnel'; allowTailscale: boolean };
 }
 
 function gatewayPort(flag: string | undefined, loaded: LoadedConfig, env: NodeJS.ProcessEnv): number {
@@ -94,6 +96,19 @@ function checkTrustedProxyStart(gw: GatewayConfig, token: string | undefined): v
   }
 }
 
+/** Configuration refusals of managed Serve/Funnel (assistant.md 12.1, remote-access.md 4, 5.3), exit 78. */
+function checkTailscaleStart(tailscale: 'serve' | 'funnel', mode: AuthMode, resolvedHost: string): void {
+  if (!isLoopbackHost(resolvedHost)) {
+    throw new StartupError(`tailscale ${tailscale} requires gateway bind=loopback (127.0.0.1): Tailscale is the exposure. Remove gateway.bind (or --bind), or set gateway.tailscale.mode to "off".`);
+  }
+  if (tailscale === 'funnel' && mode !== 'password') {
+    throw new StartupError('tailscale funnel requires gateway auth mode=password (set gateway.auth.password or FARCLAW_GATEWAY_PASSWORD)');
+  }
+  if (mode === 'none') {
+    throw new StartupError(`gateway.auth.mode=none cannot be used with gateway.tailscale.mode=${tailscale}; set gateway.auth.token (tailnet users still sign in by identity) or use mode "token".`);
+  }
+}
+
 /**
  * Decides port, listeners and auth for `gateway run` (remote-access.md 3.1, 4, 5.1–5.3).
  * Throws StartupError carrying the exact message and exit code of each refusal.
@@ -101,7 +116,7 @@ function checkTrustedProxyStart(gw: GatewayConfig, token: string | undefined): v
 export function planGatewayRun(flags: RunFlags, loaded: LoadedConfig, env: NodeJS.ProcessEnv): RunPlan {
   const authFlag = checkEnum(flags.auth, AUTH_MODES, 'Invalid --auth. Use "none", "token", "password", or "trusted-proxy".');
   const bindFlag = checkEnum(flags.bind, BIND_MODES, 'Invalid --bind. Use "loopback", "lan", "tailnet", "auto", or "custom".');
-  const tailscale = checkEnum(flags.tailscale, ['off', 'serve', 'funnel'] as const, 'Invalid --tailscale. Use "off", "serve", or "funnel".');
+  const tailscaleFlag = checkEnum(flags.tailscale, TAILSCALE_MODES, 'Invalid --tailscale. Use "off", "serve", or "funnel".');
   if (flags.password !== undefined && flags.passwordFile !== undefined) throw new StartupError('Use either --password or --password-file.', 1);
   checkStartGuard(loaded, flags);
   const warnings: string[] = [];
@@ -110,6 +125,7 @@ export function planGatewayRun(flags: RunFlags, loaded: LoadedConfig, env: NodeJ
   }
   const port = gatewayPort(flags.port, loaded, env);
   const gw = loaded.config.gateway ?? {};
+  const tailscale = tailscaleFlag ?? gw.tailscale?.mode ?? 'off';
   const configToken = resolveSecret(gw.auth?.token, 'gateway.auth.token', env);
   const configPassword = resolveSecret(gw.auth?.password, 'gateway.auth.password', env);
   const explicitMode = authFlag ?? gw.auth?.mode;
@@ -150,12 +166,7 @@ export function planGatewayRun(flags: RunFlags, loaded: LoadedConfig, env: NodeJ
       ['Gateway auth is set to password, but no password is configured.', 'Set gateway.auth.password (or FARCLAW_GATEWAY_PASSWORD) or pass --password-file.', ...miskeyHints(gw)].join('\n'),
     );
   }
-  if (tailscale === 'funnel' && mode !== 'password') {
-    throw new StartupError('tailscale funnel requires gateway auth mode=password (set gateway.auth.password or FARCLAW_GATEWAY_PASSWORD)');
-  }
-  if (tailscale === 'serve' || tailscale === 'funnel') {
-    throw new StartupError(`Gateway failed to start: tailscale ${tailscale} is not supported by this farclaw yet.`, 1);
-  }
+  if (tailscale !== 'off') checkTailscaleStart(tailscale, mode, bind.resolvedHost);
   try {
     ingressPolicyOf(gw.trustedProxies, gw.allowRealIpFallback);
   } catch (err) {
@@ -164,5 +175,11 @@ export function planGatewayRun(flags: RunFlags, loaded: LoadedConfig, env: NodeJ
   }
   if (mode === 'trusted-proxy') checkTrustedProxyStart(gw, flags.token ?? configToken ?? readEnv('GATEWAY_TOKEN', env));
   const auth: ServerAuth = { mode, ...(token !== undefined ? { token } : {}), ...(password !== undefined ? { password } : {}) };
-  return { port, bind, auth, needsRuntimeToken: mode === 'token' && token === undefined, warnings };
+  const plan: RunPlan = { port, bind, auth, needsRuntimeToken: mode === 'token' && token === undefined, warnings };
+  if (tailscale !== 'off') {
+    // Default of remote-access.md 2.1: on for serve unless the mode is password or trusted-proxy.
+    const allowTailscale = gw.auth?.allowTailscale ?? (tailscale === 'serve' && mode !== 'password' && mode !== 'trusted-proxy');
+    plan.tailscale = { mode: tailscale, allowTailscale };
+  }
+  return plan;
 }

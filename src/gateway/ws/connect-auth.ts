@@ -6,6 +6,7 @@ import { verifyDeviceProof, type VerifiedDevice } from '../auth/device-proof.js'
 import type { ServerAuth } from '../auth/shared-secret.js';
 import { identityScopesFor } from '../auth/trusted-proxy.js';
 import type { GatewayServices } from '../rpc/context.js';
+import type { TailnetCandidate } from '../ingress/admission.js';
 import { HandshakeRefusal } from './handshake-refusal.js';
 
 /** Who the connect turned out to be, for the principal and hello-ok `auth`. */
@@ -31,6 +32,8 @@ export interface AuthSocket {
   signal?: AbortSignal | undefined;
   /** The user a trusted proxy vouched for (remote-access.md 12). */
   proxyUser?: string | undefined;
+  /** What Tailscale Serve claims about the client (managed listener only). */
+  tailnet?: TailnetCandidate | undefined;
 }
 
 /** `gateway.nodes.pairing.autoApproveLocal`, default true (protocol.md 6.1). */
@@ -64,6 +67,21 @@ async function refusing<T>(step: () => T | Promise<T>): Promise<T> {
 }
 
 /**
+ * Tokenless tailnet auth (assistant.md 12.3): only for an operator with a verified device on the
+ * managed listener that sent no credential of its own; Funnel requests carry no candidate.
+ * Like the real gateway it issues no device token and files no pairing record.
+ */
+async function tailnetAuth(services: GatewayServices, socket: AuthSocket, params: ConnectParams, role: string) {
+  const auth = services.tailscale?.auth;
+  if (!auth || !socket.tailnet || role !== 'operator') return undefined;
+  const a = params.auth ?? {};
+  if ([a.token, a.password, a.deviceToken, a.bootstrapToken].some((v) => typeof v === 'string' && v !== '')) return undefined;
+  const verified = await auth.verify(socket.tailnet, params.scopes ?? []);
+  if (verified) services.logger.info({ remote: socket.remoteAddress, scopes: verified.scopes }, `tailscale identity accepted: ${verified.login}`);
+  return verified;
+}
+
+/**
  * Step 6 of protocol.md 3.3: the device proof when a `device` block is present (5.3), then the
  * credential (4, 5.3), then pairing (6). Throws HandshakeRefusal with the wire error.
  */
@@ -72,6 +90,10 @@ export async function authorizeConnect(services: GatewayServices, socket: AuthSo
   if (params.device) {
     const proof = params.device;
     device = await refusing(() => verifyDeviceProof(params, proof, socket.nonce, Date.now()));
+  }
+  if (device) {
+    const viaTailnet = await tailnetAuth(services, socket, params, role);
+    if (viaTailnet) return { method: 'tailscale', scopes: viaTailnet.scopes, deviceId: device.id };
   }
   const proxyUser = services.auth.mode === 'trusted-proxy' ? socket.proxyUser : undefined;
   const credential = proxyUser !== undefined ? { method: 'trusted-proxy' as const } : await refusing(() => authenticateConnect(

@@ -9,6 +9,7 @@ import { Scope, hasScope } from '../../protocol/scopes.js';
 import type { GatewayServices, Principal } from '../rpc/context.js';
 import { DEFAULT_AGENT_ID } from '../health/health-service.js';
 import { isOriginAllowed, originPolicyOf } from '../ingress/browser-origin.js';
+import type { TailnetCandidate } from '../ingress/admission.js';
 import { authorizeConnect, type ConnectAuth } from './connect-auth.js';
 import { HandshakeRefusal } from './handshake-refusal.js';
 
@@ -29,6 +30,8 @@ export interface SocketFacts {
   host: string | undefined;
   /** The user a trusted proxy vouched for (remote-access.md 12), when auth mode is trusted-proxy. */
   proxyUser?: string | undefined;
+  /** What Tailscale Serve claims about the client (managed listener only, assistant.md 12.3). */
+  tailnet?: TailnetCandidate | undefined;
 }
 
 function negotiateProtocol(p: ConnectParams, role: string): number {
@@ -50,6 +53,9 @@ function negotiateProtocol(p: ConnectParams, role: string): number {
 /** Browser origins (protocol.md 3.3 step 5); see browser-origin.ts for the rule. */
 function checkOrigin(services: GatewayServices, socket: SocketFacts): void {
   if (socket.origin === undefined) return;
+  // The page Tailscale Serve delivers is served from the tailnet name (assistant.md 11.9: `.ts.net` same-host).
+  const tailnetOrigin = services.tailscale ? `https://${services.tailscale.info.dnsName}` : undefined;
+  if (tailnetOrigin !== undefined && socket.origin === tailnetOrigin && socket.host?.toLowerCase() === services.tailscale?.info.dnsName.toLowerCase()) return;
   if (isOriginAllowed(socket.origin, socket.host, originPolicyOf(services.config.config.gateway))) return;
   throw new HandshakeRefusal(
     new GatewayError(ErrorCode.INVALID_REQUEST, `origin not allowed (open the Control UI from the gateway host or add ${socket.origin} to gateway.controlUi.allowedOrigins)`, {
