@@ -90,7 +90,8 @@ export class Gateway {
     readonly bus: EventBus,
     readonly fanout: SocketFanout,
     private readonly readiness: { isReady: boolean },
-    private readonly dispatcher: Dispatcher,
+    /** The request path; `dispatcher.invoke` calls a method without a socket. */
+    readonly dispatcher: Dispatcher,
     private readonly release: { lock(): void; db(): void },
     sendBufferLimits: SendBudgetLimits | undefined,
   ) {
@@ -106,7 +107,6 @@ export class Gateway {
       db = openStateDb(opts.paths.dbPath);
       const identity = loadOrCreateGatewayIdentity(db);
       const eventLoop = new EventLoopMonitor();
-      const dispatcher = new Dispatcher(ALL_METHODS);
       const instanceId = randomUUID();
       const bus = new EventBus((err, event) => opts.logger.error({ err, event }, 'event subscriber failed'));
       const fanout = new SocketFanout(bus);
@@ -138,7 +138,7 @@ export class Gateway {
         logger: opts.logger,
         logFile: opts.logFile,
         tickIntervalMs: opts.tickIntervalMs,
-        methodNames: dispatcher.names().filter((m) => !UNADVERTISED_METHODS.has(m)),
+        methodNames: ALL_METHODS.map((d) => d.name).filter((m) => !UNADVERTISED_METHODS.has(m)),
         devices,
         nodes,
         invoker: new NodeInvoker(nodes),
@@ -150,6 +150,7 @@ export class Gateway {
         inflightRequests: () => fanout.inflightRequests(),
         isReady: () => readiness.isReady,
       };
+      const dispatcher = new Dispatcher(ALL_METHODS, services, opts.logger);
       const openDb = db;
       const gateway = new Gateway(services, createWsServer(), bus, fanout, readiness, dispatcher, { lock: () => lock.release(), db: () => openDb.close() }, opts.sendBufferLimits);
       try {

@@ -1,4 +1,5 @@
 /** Wire error vocabulary (protocol.md 2.2, 14). No I/O here. */
+import { DetailCode } from './error-details.js';
 
 export const ErrorCode = {
   INVALID_REQUEST: 'INVALID_REQUEST',
@@ -62,6 +63,6 @@ export function toErrorShape(err: unknown): ErrorShape {
 /** `FORBIDDEN missing scope: <scope>` (protocol.md 7.3). */
 export function missingScopeError(scope: string): GatewayError {
   return new GatewayError(ErrorCode.FORBIDDEN, `missing scope: ${scope}`, {
-    details: { code: 'MISSING_SCOPE', missingScope: scope, requiredScopes: [scope] },
+    details: { code: DetailCode.MISSING_SCOPE, missingScope: scope, requiredScopes: [scope] },
   });
 }

@@ -1,3 +1,4 @@
+import { DetailCode } from '../../protocol/error-details.js';
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
 import type { ConnectParams } from '../../protocol/schema/connect.js';
 import { hasScope } from '../../protocol/scopes.js';
@@ -68,7 +69,7 @@ function pairingRequired(reason: PairingReason, request: PairingRequestRecord, p
   const message = `pairing required: ${requirement}`;
   const error = new GatewayError(ErrorCode.NOT_PAIRED, message, {
     details: {
-      code: 'PAIRING_REQUIRED',
+      code: DetailCode.PAIRING_REQUIRED,
       reason,
       requestId: request.requestId,
       remediationHint,

@@ -1,3 +1,4 @@
+import { DetailCode } from '../../protocol/error-details.js';
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
 import { EmptyParamsSchema } from '../../protocol/schema/methods.js';
 import { NodeIdParamsSchema, NodeInvokeParamsSchema } from '../../protocol/schema/nodes.js';
@@ -11,7 +12,7 @@ const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
 
 export const pairingChanged = (): GatewayError =>
   new GatewayError(ErrorCode.UNAVAILABLE, 'node pairing changed while invocation was active', {
-    retryable: true, details: { code: 'PAIRING_CHANGED' },
+    retryable: true, details: { code: DetailCode.PAIRING_CHANGED },
   });
 
 /** `node.list` (9.4): every known node, connected or not, with its true `connected` state. */

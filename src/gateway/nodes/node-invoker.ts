@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
+import { serialiseBounded } from '../rpc/frame-limits.js';
 import type { NodeRegistry, NodeSession } from './node-registry.js';
 
 /** What a node answered (`node.invoke.result`), or the gateway's stand-in for it. */
@@ -62,9 +63,12 @@ export class NodeInvoker {
     this.dedupe.set(key, { outcome, expiresAt: now + DEDUPE_TTL_MS });
     if (this.dedupe.size > DEDUPE_MAX) this.dedupe.delete(this.dedupe.keys().next().value as string);
     // A failure worth retrying (node gone, timeout) must not be replayed from the cache.
-    void outcome.then((o) => {
-      if (!o.ok && this.dedupe.get(key)?.outcome === outcome) this.dedupe.delete(key);
-    });
+    outcome.then(
+      (o) => {
+        if (!o.ok && this.dedupe.get(key)?.outcome === outcome) this.dedupe.delete(key);
+      },
+      () => this.dedupe.delete(key),
+    );
     return outcome;
   }
 
@@ -84,6 +88,12 @@ export class NodeInvoker {
     if (!session) return Promise.resolve(notConnected());
     const remaining = Math.max(0, Math.floor(req.deadline - monotonicNow()));
     if (remaining === 0) return Promise.resolve(timedOut());
+    let paramsJSON: string | undefined;
+    try {
+      paramsJSON = req.params === undefined ? undefined : serialiseBounded(req.params);
+    } catch {
+      return Promise.resolve({ ok: false, error: { code: 'INVALID_PARAMS', message: 'node invoke params cannot be serialised' } });
+    }
     const invokeId = randomUUID();
     return new Promise<NodeOutcome>((resolve) => {
       const timer = setTimeout(() => {
@@ -102,7 +112,7 @@ export class NodeInvoker {
         id: invokeId,
         nodeId: req.nodeId,
         command: req.command,
-        ...(req.params !== undefined ? { paramsJSON: JSON.stringify(req.params) } : {}),
+        ...(paramsJSON !== undefined ? { paramsJSON } : {}),
         timeoutMs: remaining,
         idempotencyKey: req.idempotencyKey,
       });

@@ -1,14 +1,24 @@
 import type { Static, TSchema } from '@sinclair/typebox';
-import { ErrorCode, GatewayError, missingScopeError } from '../../protocol/errors.js';
+import type { Logger } from '../../infra/logger.js';
+import { DetailCode } from '../../protocol/error-details.js';
+import { ErrorCode, GatewayError, missingScopeError, toErrorShape, type ErrorShape } from '../../protocol/errors.js';
+import type { RequestFrame } from '../../protocol/schema/frames.js';
 import { ALWAYS_ALLOWED_METHODS, METHOD_SCOPES, isNodeOnlyMethod } from '../../protocol/methods.js';
 import { Scope, hasScope } from '../../protocol/scopes.js';
 import { lazyValidator, type Validator } from '../../protocol/validate.js';
+import { serialiseBounded } from './frame-limits.js';
 import type { GatewayServices, Principal } from './context.js';
 
 /** What a handler sees: the gateway's services and the caller. */
 export interface MethodContext {
   services: GatewayServices;
   principal: Principal;
+  /**
+   * Sends an early `ok:true` response with this request's id (protocol.md 11.7: `accepted`);
+   * the handler's return value is then the final response with the same id. Events in between
+   * go through the bus.
+   */
+  accept(payload: unknown): void;
 }
 
 export interface MethodDef<S extends TSchema = TSchema> {
@@ -47,14 +57,29 @@ export interface Refusal {
   isRoleViolation: boolean;
 }
 
+/** A response frame as it goes on the wire. */
+export type ResponseFrameOut =
+  | { type: 'res'; id: string; ok: true; payload: unknown }
+  | { type: 'res'; id: string; ok: false; error: ErrorShape };
+
+/** The result of a socket-free call: the final response, and every response sent before it. */
+export type CallResult = ResponseFrameOut & { earlier: ResponseFrameOut[] };
+
+/** How a request ended, for the connection's repeated-unauthorized count. */
+export interface Handled {
+  isRoleViolation: boolean;
+}
+
 /**
- * The one method table in use: authorization (protocol.md 7.3), params validation, and the
- * conversion of handler failures. Both the WebSocket path and unit tests go through `invoke`.
+ * The one request path: authorize (protocol.md 7.3) → validate params → run → response
+ * frame(s). Every error becomes a wire `error` here and nowhere else; anything that is not a
+ * GatewayError is logged with its stack and goes out as a generic UNAVAILABLE. Responses are
+ * serialised here too: one that cannot be (too deep, cyclic) becomes an error for that request.
  */
 export class Dispatcher {
   private readonly defs = new Map<string, MethodDef>();
 
-  constructor(defs: readonly MethodDef[]) {
+  constructor(defs: readonly MethodDef[], private readonly services?: GatewayServices, private readonly logger?: Logger) {
     for (const d of defs) this.defs.set(d.name, d);
   }
 
@@ -78,10 +103,74 @@ export class Dispatcher {
   }
 
   /**
-   * Runs an authorized call. Throws GatewayError for every expected failure: unknown method,
-   * known but not yet implemented, invalid params, or the handler's own refusal.
+   * Handles one request frame from `principal`, writing each response frame's text to `write`
+   * (an early `accepted` one, if the handler sends it, then the final one). Never throws.
    */
-  async invoke(ctx: MethodContext, method: string, params: unknown): Promise<unknown> {
+  async handle(principal: Principal, frame: RequestFrame, write: (text: string) => void): Promise<Handled> {
+    const { id, method, params } = frame;
+    const out = (res: ResponseFrameOut): void => write(this.serialise(res, method));
+    const refusal = this.authorize(principal, method, params);
+    if (refusal) {
+      out({ type: 'res', id, ok: false, error: refusal.error.toShape() });
+      return { isRoleViolation: refusal.isRoleViolation };
+    }
+    let isFinal = false;
+    const ctx: MethodContext = {
+      services: this.requireServices(),
+      principal,
+      accept: (payload) => {
+        if (!isFinal) out({ type: 'res', id, ok: true, payload });
+      },
+    };
+    try {
+      const payload = await this.run(ctx, method, params);
+      isFinal = true;
+      out({ type: 'res', id, ok: true, payload });
+    } catch (err) {
+      isFinal = true;
+      out({ type: 'res', id, ok: false, error: this.toWire(err, method) });
+    }
+    return { isRoleViolation: false };
+  }
+
+  /**
+   * Calls a method as `principal` without a socket, through the same path as a WS frame
+   * (authorization, validation, error mapping, serialisation), like hono's `app.request`.
+   */
+  async invoke(method: string, params: unknown, principal: Principal): Promise<CallResult> {
+    const frames: ResponseFrameOut[] = [];
+    const frame: RequestFrame = { type: 'req', id: `invoke-${method}`, method, ...(params === undefined ? {} : { params }) };
+    await this.handle(principal, frame, (text) => frames.push(JSON.parse(text) as ResponseFrameOut));
+    const last = frames.pop();
+    if (!last) throw new Error(`${method} sent no response`);
+    return { ...last, earlier: frames };
+  }
+
+  /** Wire error of anything a handler threw (the one conversion point). */
+  private toWire(err: unknown, method: string): ErrorShape {
+    if (!(err instanceof GatewayError)) this.logger?.error({ err, method }, 'method failed');
+    return toErrorShape(err);
+  }
+
+  private serialise(res: ResponseFrameOut, method: string): string {
+    try {
+      return serialiseBounded(res);
+    } catch (err) {
+      this.logger?.warn({ err, method }, 'response could not be serialised');
+      const error = new GatewayError(ErrorCode.UNAVAILABLE, `${method} response could not be serialised`, {
+        details: { code: DetailCode.RESPONSE_NOT_SERIALISABLE },
+      });
+      return JSON.stringify({ type: 'res', id: res.id, ok: false, error: error.toShape() });
+    }
+  }
+
+  private requireServices(): GatewayServices {
+    if (!this.services) throw new Error('Dispatcher was built without services: it can authorize but not run methods');
+    return this.services;
+  }
+
+  /** Runs an authorized call; throws GatewayError for every expected failure. */
+  private async run(ctx: MethodContext, method: string, params: unknown): Promise<unknown> {
     if (method === 'connect') {
       throw new GatewayError(ErrorCode.INVALID_REQUEST, 'connect is only valid as the first request');
     }
@@ -89,7 +178,7 @@ export class Dispatcher {
     if (!def) {
       if (!METHOD_SCOPES.has(method)) throw new GatewayError(ErrorCode.INVALID_REQUEST, `unknown method: ${method}`);
       throw new GatewayError(ErrorCode.UNAVAILABLE, `${method} is not available on this gateway yet`, {
-        retryable: false, details: { code: 'METHOD_NOT_IMPLEMENTED', method },
+        retryable: false, details: { code: DetailCode.METHOD_NOT_IMPLEMENTED, method },
       });
     }
     const value = params ?? {};

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
-import { GatewayError, toErrorShape, type ErrorShape } from '../../protocol/errors.js';
-import { RequestFrameSchema } from '../../protocol/schema/frames.js';
-import type { StateVersion } from '../../protocol/schema/frames.js';
-import { lazyValidator } from '../../protocol/validate.js';
+import { DetailCode } from '../../protocol/error-details.js';
+import { toErrorShape, type ErrorShape } from '../../protocol/errors.js';
+import type { RequestFrame, StateVersion } from '../../protocol/schema/frames.js';
 import {
   CloseCode, MAX_CLOSE_REASON_BYTES, MAX_PAYLOAD_BYTES, MAX_PENDING_HANDSHAKE_FRAMES,
   MAX_UNAUTHORIZED_IN_A_ROW, SUPERSEDABLE_SKIP_BUFFERED_BYTES,
@@ -13,10 +12,9 @@ import type { BusEvent } from '../events/event-bus.js';
 import type { GatewayServices, Principal } from '../rpc/context.js';
 import type { Dispatcher } from '../rpc/dispatcher.js';
 import { serialiseBounded } from '../rpc/frame-limits.js';
+import { readRequestFrame } from '../rpc/request-frame.js';
 import { HandshakeRefusal, processConnect, type SocketFacts } from './handshake.js';
 import type { SendBudget } from './send-budget.js';
-
-const validateRequestFrame = lazyValidator(RequestFrameSchema);
 
 /**
  * Cuts a close reason to the 123-byte WebSocket limit without splitting a character. Walks code
@@ -222,17 +220,16 @@ export class Connection {
   }
 
   private onFirstFrame(data: WebSocket.RawData): void {
-    let frame: unknown;
-    try {
-      frame = JSON.parse(data.toString());
-    } catch {
+    const inbound = readRequestFrame(data);
+    if (inbound.kind === 'not-json') {
       this.close(CloseCode.NORMAL, '');
       return;
     }
-    if (!validateRequestFrame(frame)) {
+    if (inbound.kind === 'invalid') {
       this.close(CloseCode.POLICY, 'invalid request frame');
       return;
     }
+    const { frame } = inbound;
     if (frame.method !== 'connect') {
       const message = 'invalid handshake: first request must be connect';
       this.reply(frame.id, false, { code: 'INVALID_REQUEST', message });
@@ -294,42 +291,28 @@ export class Connection {
     if (receiver) receiver._maxPayload = MAX_PAYLOAD_BYTES;
   }
 
+  /** Bytes in, bytes out: the dispatcher decides everything about a request. */
   private onRequestFrame(data: WebSocket.RawData): void {
     if (this.retiring) return;
-    let frame: unknown;
-    try {
-      frame = JSON.parse(data.toString());
-    } catch {
-      return; // non-JSON text after the handshake is ignored (protocol.md 2.4)
-    }
-    if (!validateRequestFrame(frame)) {
-      const rawId = (frame as { id?: unknown } | null)?.id;
-      const id = typeof rawId === 'string' ? rawId : 'invalid';
-      this.reply(id, false, { code: 'INVALID_REQUEST', message: `invalid request frame: ${validateRequestFrame.explain(frame)}` });
+    const inbound = readRequestFrame(data);
+    if (inbound.kind === 'not-json') return; // ignored after the handshake (protocol.md 2.4)
+    if (inbound.kind === 'invalid') {
+      this.reply(inbound.id, false, {
+        code: 'INVALID_REQUEST', message: inbound.message, ...(inbound.isTooDeep ? { details: { code: DetailCode.FRAME_TOO_DEEP } } : {}),
+      });
       return;
     }
-    void this.dispatch(frame.id, frame.method, frame.params);
+    void this.dispatch(inbound.frame);
   }
 
-  private async dispatch(id: string, method: string, params: unknown): Promise<void> {
+  private async dispatch(frame: RequestFrame): Promise<void> {
     const principal = this.principal;
     if (!principal) return;
-    const refusal = this.host.dispatcher.authorize(principal, method, params);
-    if (refusal) {
-      this.reply(id, false, refusal.error.toShape());
-      if (refusal.isRoleViolation && ++this.unauthorizedInARow > MAX_UNAUTHORIZED_IN_A_ROW) {
-        this.close(CloseCode.POLICY, 'repeated unauthorized calls');
-      }
-      return;
-    }
-    this.unauthorizedInARow = 0;
     this.inflight++;
     try {
-      const payload = await this.host.dispatcher.invoke({ services: this.host.services, principal }, method, params);
-      this.reply(id, true, payload);
-    } catch (err) {
-      if (!(err instanceof GatewayError)) this.log('error', { err, method }, 'method failed');
-      this.reply(id, false, toErrorShape(err));
+      const { isRoleViolation } = await this.host.dispatcher.handle(principal, frame, (text) => this.sendText(text));
+      if (!isRoleViolation) this.unauthorizedInARow = 0;
+      else if (++this.unauthorizedInARow > MAX_UNAUTHORIZED_IN_A_ROW) this.close(CloseCode.POLICY, 'repeated unauthorized calls');
     } finally {
       if (--this.inflight === 0) this.drained?.();
     }

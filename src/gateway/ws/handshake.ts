@@ -1,3 +1,4 @@
+import { DetailCode } from '../../protocol/error-details.js';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
 import { GATEWAY_EVENTS } from '../../protocol/methods.js';
@@ -40,7 +41,7 @@ function negotiateProtocol(p: ConnectParams, role: string): number {
   if (mayUseOld && p.minProtocol <= MIN_PROBE_PROTOCOL && MIN_PROBE_PROTOCOL <= p.maxProtocol) return MIN_PROBE_PROTOCOL;
   const err = new GatewayError(ErrorCode.INVALID_REQUEST, 'protocol mismatch', {
     details: {
-      code: 'PROTOCOL_MISMATCH',
+      code: DetailCode.PROTOCOL_MISMATCH,
       clientMinProtocol: p.minProtocol,
       clientMaxProtocol: p.maxProtocol,
       expectedProtocol: PROTOCOL_VERSION,
@@ -59,7 +60,7 @@ function checkOrigin(services: GatewayServices, socket: SocketFacts): void {
   if (isOriginAllowed(socket.origin, socket.host, originPolicyOf(services.config.config.gateway))) return;
   throw new HandshakeRefusal(
     new GatewayError(ErrorCode.INVALID_REQUEST, `origin not allowed (open the Control UI from the gateway host or add ${socket.origin} to gateway.controlUi.allowedOrigins)`, {
-      details: { code: 'CONTROL_UI_ORIGIN_NOT_ALLOWED' },
+      details: { code: DetailCode.CONTROL_UI_ORIGIN_NOT_ALLOWED },
     }),
   );
 }
