@@ -3,6 +3,7 @@ import { StartupError } from '../gateway/startup/startup-error.js';
 import { farclawVersion } from '../infra/version.js';
 import { CliError } from './cli-error.js';
 import { runGatewayCall, runGatewayHealth } from './commands/gateway-call.js';
+import { runDashboard, type DashboardFlags } from './commands/dashboard.js';
 import { runHealth } from './commands/health.js';
 import type { CallFlags } from './rpc.js';
 import { ProfileError, applyRootProfileOptions } from '../infra/profile.js';
@@ -121,6 +122,13 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .option('--json', 'machine-readable output')
     .option('--timeout <ms>', 'timeout in milliseconds', '60000')
     .action((opts: CallFlags) => setExit(runHealth(opts, env)));
+  program
+    .command('dashboard')
+    .description('print the Control UI URL of the configured gateway (token in the #fragment); opens the SSH tunnel first for a remote gateway')
+    .option('--open', 'also open it in the default browser ($BROWSER, open or xdg-open)')
+    .option('--json', 'machine-readable output')
+    .option('--timeout <ms>', 'how long to wait for an SSH tunnel, in milliseconds', '15000')
+    .action((opts: DashboardFlags) => setExit(runDashboard(opts, env)));
   registerTunnelCommands(program, setExit, env);
   registerGatewayServiceCommands(gateway, setExit, env);
   program

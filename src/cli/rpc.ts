@@ -148,6 +148,8 @@ export function describeFailure(err: unknown, target: Target, configPath: string
 export interface OpenTarget {
   target: Target;
   close(): Promise<void>;
+  /** How an SSH target is reached: the running managed tunnel or one opened for this command. */
+  tunnel?: 'managed' | 'on-demand';
 }
 
 /**
@@ -158,7 +160,7 @@ export async function openTarget(target: Target, env: NodeJS.ProcessEnv, timeout
   if (!target.ssh) return { target, close: async () => undefined };
   try {
     const lease = await openSshRoute(target.ssh, { credentials: target, stateDir: resolvePaths(env).stateDir, env, timeoutMs });
-    return { target: { ...target, url: lease.url }, close: lease.close };
+    return { target: { ...target, url: lease.url }, close: lease.close, tunnel: lease.kind };
   } catch (err) {
     if (!(err instanceof TunnelOpenError)) throw err;
     const message = `SSH tunnel to ${target.ssh.target.text} failed: ${err.message}`;

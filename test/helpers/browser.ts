@@ -26,3 +26,21 @@ export async function freshPage(browser: Browser): Promise<{ context: BrowserCon
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   return { context, page, requestUrls, consoleErrors };
 }
+
+/**
+ * Launches Chromium inside a network namespace: playwright-core starts a wrapper script that
+ * execs `ip netns exec <ns> chromium …`, so the browser's sockets live in that namespace while
+ * playwright drives it over its pipe. Returns the browser and a disposer for the wrapper.
+ */
+export async function launchChromiumIn(prefix: readonly string[], extraArgs: readonly string[] = []): Promise<Browser> {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'farclaw-chromium-'));
+  const wrapper = join(dir, 'chromium-in-netns');
+  const quoted = [...prefix, CHROMIUM_PATH].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  writeFileSync(wrapper, `#!/bin/sh\nexec ${quoted} "$@"\n`, { mode: 0o755 });
+  const browser = await chromium.launch({ executablePath: wrapper, args: [...CHROMIUM_ARGS, ...extraArgs] });
+  browser.once('disconnected', () => rmSync(dir, { recursive: true, force: true }));
+  return browser;
+}

@@ -8,7 +8,7 @@ const view = (over: Partial<GatewayView> = {}): GatewayView => ({
   connectLatencyMs: 12, self: null, error: null, authWarning: null, ...over,
 });
 const report = (over: Partial<StatusReport> = {}): StatusReport => ({
-  gateway: view(), authKind: 'token', configPath: '/h/.farclaw/farclaw.json', tailscaleMode: 'off',
+  gateway: view(), authKind: 'token', configPath: '/h/.farclaw/farclaw.json', tailscaleMode: 'off', dashboard: 'http://127.0.0.1:18789/',
   status: { runtimeVersion: '0.1.0', sessions: { count: 2 } }, health: { ok: true, eventLoop: { degraded: false, delayMaxMs: 3, delayP99Ms: 2 } },
   presence: [], ...over,
 });

@@ -24,6 +24,8 @@ export interface StatusReport {
   authKind: 'token' | 'password' | 'none';
   configPath: string;
   tailscaleMode: string;
+  /** Where the Control UI is, without credentials. */
+  dashboard: string;
   /** The gateway's `status` payload, when it answered. */
   status: Record<string, unknown> | null;
   /** The gateway's `health` payload (`--deep`). */
@@ -79,7 +81,7 @@ function overviewRows(r: StatusReport, all: boolean): string[][] {
   rows.push(
     ['Gateway service', 'not installed (farclaw has no service manager yet; run `farclaw gateway run`)'],
     ['Tailscale exposure', r.tailscaleMode],
-    ['Dashboard', 'not available in this farclaw version'],
+    ['Dashboard', r.dashboard],
     ['Agents', agentsRow(status)],
     ['Sessions', status ? `${typeof sessions.count === 'number' ? sessions.count : 0} stored` : 'unknown'],
     ['Channels', status ? (list(status.channelSummary).length > 0 ? `${list(status.channelSummary).length} configured` : 'none configured') : 'unknown'],

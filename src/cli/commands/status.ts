@@ -2,6 +2,7 @@ import { GatewayClient, RequestError, TransportError } from '../../client/gatewa
 import { buildConnectParams } from '../../client/frames.js';
 import { localPort, localUrl, probeCredentials, resolveTarget, TargetError, type Target, type UrlSource } from '../target.js';
 import { ConfigError, type LoadedConfig } from '../../infra/config.js';
+import { controlUiSettingsOf, dashboardUrlOf } from '../../infra/control-ui-settings.js';
 import { readEnv } from '../../infra/env.js';
 import type { TlsPin } from '../../infra/tls-pin.js';
 import { farclawVersion } from '../../infra/version.js';
@@ -51,6 +52,19 @@ function probeView(kind: 'remote' | 'local', loaded: LoadedConfig, env: NodeJS.P
   } catch (err) {
     if (err instanceof ConfigError) return { creds: {}, warning: err.message };
     throw err;
+  }
+}
+
+/** Where the Control UI is (without the token: `farclaw dashboard` prints that link). */
+function dashboardRow(t: StatusTarget, loaded: LoadedConfig): string {
+  if (t.ssh) return 'through the SSH tunnel: run `farclaw dashboard`';
+  if (t.mode === 'remote') return `${dashboardUrlOf(t.url, '')} (\`farclaw dashboard\` prints it with the token)`;
+  try {
+    const ui = controlUiSettingsOf(loaded.config.gateway);
+    if (!ui.enabled) return 'disabled (gateway.controlUi.enabled: false)';
+    return `${dashboardUrlOf(t.url, ui.basePath)} (\`farclaw dashboard\` prints it with the token)`;
+  } catch (err) {
+    return `misconfigured: ${(err as Error).message}`;
   }
 }
 
@@ -203,6 +217,7 @@ async function statusOn(t: StatusTarget, flags: StatusFlags, timeoutMs: number, 
     authKind: t.call.token !== undefined ? 'token' : t.call.password !== undefined ? 'password' : 'none',
     configPath: loaded.path,
     tailscaleMode: String((loaded.config.gateway?.tailscale as { mode?: unknown } | undefined)?.mode ?? 'off'),
+    dashboard: dashboardRow(t, loaded),
     status: backend?.status ?? null,
     health: backend?.health ?? null,
     presence,

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { silentLogger } from '../../infra/logger.js';
-import { ControlUi, controlUiSettingsOf } from './control-ui.js';
+import { controlUiSettingsOf } from '../../infra/control-ui-settings.js';
+import { ControlUi } from './control-ui.js';
 
 const JS = 'console.log("app");'.repeat(50);
 

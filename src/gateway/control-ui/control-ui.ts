@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayConfig } from '../../infra/config-schema.js';
+import { controlUiSettingsOf } from '../../infra/control-ui-settings.js';
 import type { Logger } from '../../infra/logger.js';
 import { findControlUiDir, loadUiBundle, type UiAsset, type UiBundle } from './control-ui-assets.js';
 
@@ -21,17 +22,6 @@ const SECURITY_HEADERS = {
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
 };
-
-/** `gateway.controlUi.enabled` (default true) and `basePath` (`""` or `/a/b`, no trailing slash). */
-export function controlUiSettingsOf(gw: GatewayConfig | undefined): { enabled: boolean; basePath: string } {
-  const ui = (gw?.controlUi ?? {}) as { enabled?: unknown; basePath?: unknown };
-  const raw = typeof ui.basePath === 'string' ? ui.basePath.trim() : '';
-  const basePath = raw === '' || raw === '/' ? '' : `/${raw.replace(/^\/+|\/+$/g, '')}`;
-  if (!/^(\/[A-Za-z0-9._~-]+)*$/.test(basePath)) {
-    throw new Error(`gateway.controlUi.basePath ${JSON.stringify(raw)} is not a plain URL path (letters, digits, . _ ~ - between slashes)`);
-  }
-  return { enabled: ui.enabled !== false, basePath };
-}
 
 /** Picks br, then gzip, when the client accepts them (q=0 refuses). */
 function encodingFor(req: IncomingMessage): 'br' | 'gzip' | undefined {

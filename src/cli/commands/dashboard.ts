@@ -1,0 +1,75 @@
+import { spawn } from 'node:child_process';
+import { controlUiSettingsOf, dashboardUrlOf } from '../../infra/control-ui-settings.js';
+import { CliError } from '../cli-error.js';
+import { loadCliConfig, openTarget, parseTimeout, targetFor } from '../rpc.js';
+
+/** `dashboard` flags as commander hands them over. */
+export interface DashboardFlags {
+  open?: boolean;
+  json?: boolean;
+  timeout?: string;
+}
+
+/**
+ * Opens a URL with the desktop's browser: `$BROWSER` when set (the common convention), else
+ * `open` on macOS, `xdg-open` elsewhere. Detached, so the browser outlives this command.
+ */
+function openBrowser(url: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const command = env.BROWSER?.trim() || (process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open');
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [url], { env, detached: true, stdio: 'ignore' });
+    child.once('error', (err) => reject(new CliError(`could not start a browser (${command}): ${err.message}; open the URL above yourself`)));
+    child.once('spawn', () => {
+      child.unref();
+      resolve();
+    });
+  });
+}
+
+/** Resolves on SIGINT/SIGTERM. */
+const untilInterrupted = (): Promise<void> => new Promise((resolve) => {
+  process.once('SIGINT', () => resolve());
+  process.once('SIGTERM', () => resolve());
+});
+
+/**
+ * `farclaw dashboard`: prints the Control UI URL of the configured gateway with the token in
+ * the fragment (`#token=`, which browsers never send to a server), like Jupyter prints its
+ * URL. For a gateway behind SSH it first opens the tunnel (or uses the managed one) and prints
+ * the local end; an on-demand tunnel stays open until Ctrl+C.
+ */
+export async function runDashboard(flags: DashboardFlags, env: NodeJS.ProcessEnv): Promise<number> {
+  const { loaded } = loadCliConfig(env);
+  const { target } = targetFor({}, env);
+  let basePath = '';
+  if (target.mode === 'local' && !target.ssh) {
+    let settings;
+    try {
+      settings = controlUiSettingsOf(loaded.config.gateway);
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+    if (!settings.enabled) throw new CliError('The Control UI is disabled (gateway.controlUi.enabled is false).');
+    basePath = settings.basePath;
+  }
+  const opened = await openTarget(target, env, parseTimeout(flags.timeout, 15_000));
+  try {
+    const page = dashboardUrlOf(opened.target.url, basePath);
+    const url = opened.target.token ? `${page}#token=${encodeURIComponent(opened.target.token)}` : page;
+    const onDemand = opened.tunnel === 'on-demand';
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify({ url, page, tunnel: opened.tunnel ?? null })}\n`);
+    } else {
+      process.stdout.write(`Control UI: ${url}\n`);
+      if (!opened.target.token) process.stdout.write('The gateway uses no shared token here; the page will ask for approval or a password if it needs one.\n');
+    }
+    if (flags.open) await openBrowser(url, env);
+    if (onDemand) {
+      process.stderr.write(`SSH tunnel to ${target.ssh?.target.text ?? 'the gateway'} is open; press Ctrl+C to close it.\n`);
+      await untilInterrupted();
+    }
+    return 0;
+  } finally {
+    await opened.close();
+  }
+}
