@@ -12,6 +12,7 @@ import { runGatewayProbe, type ProbeFlags } from './commands/gateway-probe.js';
 import { runGatewayAgent, runGatewaySend, type AgentFlags, type SendFlags } from './commands/gateway-send.js';
 import { runGatewayStatus, type GatewayStatusFlags } from './commands/gateway-status.js';
 import { runQr, type QrFlags } from './commands/qr.js';
+import { runDoctor, type DoctorFlags } from './doctor/doctor.js';
 import { runStatus, type StatusFlags } from './commands/status.js';
 import { registerGatewayServiceCommands, registerTunnelCommands } from './tunnel-commands.js';
 import { runSecurityAudit, type AuditFlags } from './commands/security-audit.js';
@@ -116,6 +117,12 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .option('--all', 'also list every presence entry')
     .option('--timeout <ms>', 'timeout in milliseconds', '60000')
     .action((opts: StatusFlags) => setExit(runStatus(opts, env)));
+  program
+    .command('doctor')
+    .description('check every hop from here to the gateway, stop at the first that fails, and print its fix')
+    .option('--json', 'machine-readable output')
+    .option('--timeout <ms>', 'timeout per hop in milliseconds', '10000')
+    .action((opts: DoctorFlags) => setExit(runDoctor(opts, env)));
   program
     .command('health')
     .description('show the configured gateway’s health')

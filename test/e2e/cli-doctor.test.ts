@@ -1,0 +1,153 @@
+// `farclaw doctor` (issue 19): each hop from this machine to the gateway is checked in order and
+// the first broken one is named with its fix. Every hop is broken in turn against real parts: a
+// gateway process, a real sshd, a TLS gateway, and a gateway on the far side of a veth pair.
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { pinsOf } from '../../src/infra/tls-pin.js';
+import { assertExit, show, type CliResult } from '../helpers/cli-output.js';
+import { approve } from '../helpers/device-session.js';
+import { useDisposers } from '../helpers/disposers.js';
+import { freePort } from '../helpers/free-port.js';
+import { runFarclaw, startGateway, TEST_TOKEN } from '../helpers/gateway-process.js';
+import { startLanGateway } from '../helpers/lan-gateway.js';
+import { startSshd } from '../helpers/sshd.js';
+
+const T = TEST_TOKEN;
+
+interface Report {
+  ok: boolean;
+  failedHop?: string;
+  hops: { id: string; ok: boolean; detail: string; fix?: string; warnings?: string[] }[];
+}
+
+function report(r: CliResult): Report {
+  try {
+    return JSON.parse(r.stdout) as Report;
+  } catch {
+    throw new Error(`doctor --json printed no JSON\n${show(r)}`);
+  }
+}
+
+/** Asserts doctor failed at `hop` (every earlier hop passed, nothing after it ran) and returns that hop. */
+function failedAt(r: CliResult, hop: string): Report['hops'][number] {
+  assertExit(r, 1);
+  const rep = report(r);
+  assert.equal(rep.failedHop, hop, show(r));
+  const last = rep.hops.at(-1);
+  assert.ok(last && last.id === hop && !last.ok && last.fix, show(r));
+  assert.ok(rep.hops.slice(0, -1).every((h) => h.ok), show(r));
+  return last;
+}
+
+describe('farclaw doctor', () => {
+  const { defer, home } = useDisposers();
+  const doctor = async (env: NodeJS.ProcessEnv, prefix: readonly string[] = []) => await runFarclaw(['doctor', '--json'], env, 60_000, prefix);
+
+  it('passes every hop against a healthy local gateway, and prints ✓ lines', async () => {
+    const h = home();
+    const gw = await startGateway({ home: h });
+    defer(() => gw.stop());
+    const r = await runFarclaw(['doctor'], h.env);
+    assertExit(r, 0);
+    for (const title of ['config', 'target', 'TCP', 'auth', 'scopes', 'gateway health']) assert.match(r.stdout, new RegExp(`^✓ ${title} `, 'm'), show(r));
+    assert.match(r.stdout, /Every hop passed\./);
+  });
+
+  it('wrong port: fails at TCP with the command that starts a gateway there', async () => {
+    const port = await freePort();
+    const h = home({ gateway: { mode: 'local', port } });
+    const hop = failedAt(await doctor(h.env), 'tcp');
+    assert.match(hop.detail, new RegExp(`nothing answers at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`));
+    assert.match(hop.fix ?? '', new RegExp(`^farclaw gateway run --port ${port}`));
+  });
+
+  it('config: an unknown key is a warning with a did-you-mean, a bad value stops at the config hop', async () => {
+    const gw = await startGateway({ args: ['--token', T] });
+    defer(() => gw.stop());
+    const h = home({ gateway: { mode: 'remote', remote: { url: gw.url, token: T }, prot: 1 } });
+    const ok = await doctor(h.env);
+    assertExit(ok, 0);
+    assert.deepEqual(report(ok).hops[0]?.warnings, ['unknown config key gateway.prot (did you mean gateway.port?)'], show(ok));
+    const bad = home({ gateway: { mode: 'remote', remote: { url: gw.url, token: T }, port: 'x' } });
+    const hop = failedAt(await doctor(bad.env), 'config');
+    assert.match(hop.fix ?? '', /^edit .*farclaw\.json/);
+  });
+
+  it('wrong token: fails at auth and says which config key to set', async () => {
+    const gw = await startGateway({ args: ['--token', T] });
+    defer(() => gw.stop());
+    const h = home({ gateway: { mode: 'remote', remote: { url: gw.url, token: 'not-the-token-0123456789' } } });
+    const hop = failedAt(await doctor(h.env), 'auth');
+    assert.match(hop.detail, /AUTH_TOKEN_MISMATCH/);
+    assert.match(hop.fix ?? '', /^set gateway\.remote\.token to the gateway's token/);
+  });
+
+  it('sshd down, then a changed host key: fails at the SSH hop with the fix for each', async () => {
+    const sshd = await startSshd();
+    defer(() => sshd.dispose());
+    const gw = await startGateway({ args: ['--token', T] });
+    defer(() => gw.stop());
+    const h = home({ gateway: { mode: 'remote', remote: { transport: 'ssh', sshTarget: sshd.target, sshIdentity: sshd.clientKey, remotePort: gw.port, token: T } } });
+    const env = { ...h.env, FARCLAW_SSH_CONFIG: sshd.sshConfigFile };
+    const up = await doctor(env);
+    assertExit(up, 0);
+    assert.ok(report(up).hops.some((x) => x.id === 'ssh' && x.ok), show(up));
+
+    await sshd.stop();
+    const down = failedAt(await doctor(env), 'ssh');
+    assert.match(down.fix ?? '', /^start sshd on the gateway host/, down.fix);
+
+    await sshd.start();
+    await sshd.changeHostKey();
+    const changed = failedAt(await doctor(env), 'ssh');
+    assert.match(changed.detail, /Host key/i);
+    assert.match(changed.fix ?? '', /ssh-keygen .*-R /);
+  });
+
+  it('wrong pin: fails at TLS and names the key pin the gateway really has', async () => {
+    const gw = await startGateway({ args: ['--token', T], config: { gateway: { mode: 'local', tls: { enabled: true } } }, isReady: async () => true });
+    defer(() => gw.stop());
+    const certPath = join(gw.home.stateDir, 'gateway', 'tls', 'gateway-cert.pem');
+    const { waitFor } = await import('../helpers/wait-for.js');
+    const pem = await waitFor('the generated certificate', () => {
+      try {
+        return readFileSync(certPath);
+      } catch {
+        return undefined;
+      }
+    }, 20_000);
+    const pins = pinsOf(new X509Certificate(pem));
+    const url = `wss://127.0.0.1:${gw.port}`;
+    const h = home({ gateway: { mode: 'remote', remote: { url, token: T, tlsFingerprint: `spki-sha256:${'00'.repeat(32)}` } } });
+    await waitFor('the TLS gateway to accept', async () => (await doctor(h.env)).stdout.includes('"id": "tls"'), 20_000);
+    const hop = failedAt(await doctor(h.env), 'tls');
+    assert.match(hop.detail, /fingerprint mismatch/);
+    assert.ok((hop.fix ?? '').includes(pins.spki), hop.fix);
+    const fixed = home({ gateway: { mode: 'remote', remote: { url, token: T, tlsFingerprint: pins.spki } } });
+    assertExit(await doctor(fixed.env), 0);
+  });
+
+  it('unpaired device, then a scope it was not approved for: fails at pairing, then at scopes, with the approve command', { timeout: 240_000 }, async () => {
+    const lan = await startLanGateway();
+    defer(() => lan.dispose());
+    const h = home({ gateway: { mode: 'remote', remote: { url: lan.remoteUrl, token: T } } });
+    const prefix = lan.pair.client.prefix;
+    const unpaired = failedAt(await doctor(h.env, prefix), 'pairing');
+    const requestId = /farclaw devices approve (\S+)/.exec(unpaired.fix ?? '')?.[1];
+    assert.ok(requestId && requestId !== '--latest', unpaired.fix);
+    assert.match(unpaired.fix ?? '', /^on the gateway host: farclaw devices approve /);
+
+    // Pair the device for operator.pairing only (what `devices list` asks), not operator.read.
+    const list = await runFarclaw(['devices', 'list'], h.env, 60_000, prefix);
+    const listRequest = /devices approve (\S+)/.exec(list.stderr)?.[1];
+    assert.ok(listRequest, show(list));
+    const res = await approve(lan.local, listRequest);
+    assert.equal(res.ok, true, JSON.stringify(res));
+    const scoped = failedAt(await doctor(h.env, prefix), 'scopes');
+    assert.match(scoped.detail, /operator\.read is not approved/);
+    assert.match(scoped.fix ?? '', /^on the gateway host: farclaw devices approve \S+/);
+  });
+});
