@@ -13,6 +13,7 @@ import { runGatewayAgent, runGatewaySend, type AgentFlags, type SendFlags } from
 import { runGatewayStatus, type GatewayStatusFlags } from './commands/gateway-status.js';
 import { runQr, type QrFlags } from './commands/qr.js';
 import { runDoctor, type DoctorFlags } from './doctor/doctor.js';
+import { runLogs, type LogsFlags } from './commands/logs.js';
 import { runStatus, type StatusFlags } from './commands/status.js';
 import { registerGatewayServiceCommands, registerTunnelCommands } from './tunnel-commands.js';
 import { runSecurityAudit, type AuditFlags } from './commands/security-audit.js';
@@ -123,6 +124,11 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .option('--json', 'machine-readable output')
     .option('--timeout <ms>', 'timeout per hop in milliseconds', '10000')
     .action((opts: DoctorFlags) => setExit(runDoctor(opts, env)));
+  callOptions(program.command('logs').description('print the gateway log (local or remote); --follow keeps printing new lines'))
+    .option('--follow', 'keep printing new lines until Ctrl-C')
+    .option('--limit <n>', 'how many of the last lines to start with (1-5000)', '200')
+    .option('--interval <ms>', 'how often --follow asks for new lines', '1000')
+    .action((opts: LogsFlags) => setExit(runLogs(opts, env)));
   program
     .command('health')
     .description('show the configured gateway’s health')

@@ -206,14 +206,18 @@ export async function callOnce(
   }
 }
 
-async function callOpen(
-  method: string, params: unknown, target: Target, configPath: string,
+/**
+ * Connects to an opened target with device auth as needed; the caller owns (and closes) the
+ * returned client. Throws CliError with the 7.5 wording when the connect fails.
+ */
+export async function connectOpen(
+  target: Target, configPath: string,
   client: Pick<ConnectParams['client'], 'id' | 'mode'> & { displayName?: string },
-  env: NodeJS.ProcessEnv, timeoutMs: number, prefix: string, scopes: string[] | undefined,
-): Promise<unknown> {
+  env: NodeJS.ProcessEnv, timeoutMs: number, prefix: string, scopes: string[],
+): Promise<GatewayClient> {
   const gc = new GatewayClient();
   const connectParams = buildConnectParams({
-    clientId: client.id, mode: client.mode, version: farclawVersion(), scopes: scopes ?? scopesFor(method),
+    clientId: client.id, mode: client.mode, version: farclawVersion(), scopes,
     token: target.token, password: target.password, ...(client.displayName ? { displayName: client.displayName } : {}),
   });
   let device: DeviceAuthPlan;
@@ -223,19 +227,26 @@ async function callOpen(
     throw new CliError(`${prefix}${(err as Error).message}`, 1, { type: 'cli_error', message: (err as Error).message });
   }
   try {
-    try {
-      device.accept(await gc.connect(target.url, (challenge) => device.params(challenge), timeoutMs, { tlsPin: target.tlsPin }));
-    } catch (err) {
-      device.reject(err);
-      throw describeFailure(err, target, configPath, 'connect', prefix);
-    }
-    try {
-      return await gc.request(method, params, timeoutMs);
-    } catch (err) {
-      throw describeFailure(err, target, configPath, 'call', prefix);
-    }
+    device.accept(await gc.connect(target.url, (challenge) => device.params(challenge), timeoutMs, { tlsPin: target.tlsPin }));
+    return gc;
+  } catch (err) {
+    device.reject(err);
+    await gc.close();
+    throw describeFailure(err, target, configPath, 'connect', prefix);
+  }
+}
+
+async function callOpen(
+  method: string, params: unknown, target: Target, configPath: string,
+  client: Pick<ConnectParams['client'], 'id' | 'mode'> & { displayName?: string },
+  env: NodeJS.ProcessEnv, timeoutMs: number, prefix: string, scopes: string[] | undefined,
+): Promise<unknown> {
+  const gc = await connectOpen(target, configPath, client, env, timeoutMs, prefix, scopes ?? scopesFor(method));
+  try {
+    return await gc.request(method, params, timeoutMs);
+  } catch (err) {
+    throw describeFailure(err, target, configPath, 'call', prefix);
   } finally {
     await gc.close();
   }
 }
-
