@@ -9,6 +9,7 @@ import type { CallFlags } from './rpc.js';
 import { ProfileError, applyRootProfileOptions } from '../infra/profile.js';
 import { runGateway } from './commands/gateway-run.js';
 import { runGatewayProbe, type ProbeFlags } from './commands/gateway-probe.js';
+import { runGatewayDiscover, type DiscoverFlags } from './commands/gateway-discover.js';
 import { runGatewayAgent, runGatewaySend, type AgentFlags, type SendFlags } from './commands/gateway-send.js';
 import { runGatewayStatus, type GatewayStatusFlags } from './commands/gateway-status.js';
 import { runQr, type QrFlags } from './commands/qr.js';
@@ -80,6 +81,12 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .option('--require-rpc', 'read status over RPC and fail (exit 1) when that fails')
     .option('--json', 'machine-readable output')
     .action((opts: GatewayStatusFlags) => setExit(runGatewayStatus(opts, env)));
+  gateway
+    .command('discover')
+    .description('find gateways on the local network by mDNS (_openclaw-gw._tcp)')
+    .option('--timeout <ms>', 'how long to listen, in milliseconds', '2000')
+    .option('--json', 'machine-readable output')
+    .action((opts: DiscoverFlags) => setExit(runGatewayDiscover(opts)));
   gateway
     .command('probe')
     .description('probe every known gateway target (--url, configured remote, local loopback)')

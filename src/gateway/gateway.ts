@@ -37,6 +37,9 @@ import { ControlUi } from './control-ui/control-ui.js';
 import { TailnetAuth } from './tailscale/tailnet-auth.js';
 import { TailscaleExposure, type TailscaleMode } from './tailscale/tailscale-exposure.js';
 import { WhoisCache } from './tailscale/whois-cache.js';
+import { MdnsAdvertiser, type MdnsMode } from './discovery/mdns-advertiser.js';
+import { colonHex, leafSha256 } from '../infra/tls-pin.js';
+import { X509Certificate } from 'node:crypto';
 
 export interface GatewayOptions {
   version: string;
@@ -66,6 +69,8 @@ export interface GatewayOptions {
    * `env` is what the `tailscale` CLI runs with (PATH).
    */
   tailscale?: { mode: TailscaleMode; allowTailscale: boolean; env: NodeJS.ProcessEnv };
+  /** mDNS advertising of `_openclaw-gw._tcp` (assistant.md 13); absent when off. */
+  mdns?: { mode: Exclude<MdnsMode, 'off'>; env: NodeJS.ProcessEnv };
 }
 
 /** One running gateway: owns its lock, database, listeners, connections and timers. */
@@ -78,6 +83,7 @@ export class Gateway {
   private managedServers: Server[] = [];
   private controlUi: ControlUi | undefined;
   private exposure: TailscaleExposure | undefined;
+  private mdns: MdnsAdvertiser | undefined;
   private readonly pending = new Set<Connection>();
   private stopping: Promise<void> | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -156,6 +162,7 @@ export class Gateway {
       try {
         await gateway.listen(opts);
         await gateway.startTailscale(opts);
+        await gateway.startMdns(opts);
       } catch (err) {
         await gateway.closeListeners();
         throw err;
@@ -225,12 +232,30 @@ export class Gateway {
     this.services.tailscale = { info: this.exposure.info, ...(auth ? { auth } : {}) };
   }
 
+  /** Advertises on the LAN; a failure is logged, never fatal (discovery is a convenience). */
+  private async startMdns(opts: GatewayOptions): Promise<void> {
+    if (!opts.mdns) return;
+    const bindHost = opts.bind?.resolvedHost ?? '127.0.0.1';
+    try {
+      this.mdns = await MdnsAdvertiser.start(opts.mdns.mode, {
+        port: opts.port,
+        isDirectlyReachable: !(bindHost.startsWith('127.') || bindHost === '::1'),
+        ...(opts.tls ? { tlsFingerprintSha256: colonHex(leafSha256(new X509Certificate(opts.tls.material.cert))) } : {}),
+        ...(this.exposure ? { tailnetDns: this.exposure.info.dnsName } : {}),
+        ...(process.argv[1] ? { cliPath: process.argv[1] } : {}),
+      }, opts.mdns.env, this.services.logger);
+    } catch (err) {
+      this.services.logger.warn({ err: (err as Error).message }, 'mDNS advertising failed; the gateway runs without it');
+    }
+  }
+
   /** The running Tailscale claim, if any: whether it still runs (for status). */
   get tailscaleRunning(): boolean {
     return this.exposure?.isRunning ?? false;
   }
 
   private async closeListeners(): Promise<void> {
+    await this.mdns?.stop();
     await this.exposure?.stop();
     this.tlsReloader?.close();
     await closeAll([...this.servers, ...this.managedServers]);
@@ -347,8 +372,9 @@ export class Gateway {
     this.stopping ??= (async () => {
       this.readiness.isReady = false;
       this.tlsReloader?.close();
-      // Release the tailnet claim first: no new tailnet traffic while we drain (12.2: SIGTERM, no reset).
-      await this.exposure?.stop();
+      // Say goodbye on the LAN and release the tailnet claim first: no new traffic while we
+      // drain (12.2: SIGTERM to the claim, no serve reset).
+      await Promise.all([this.mdns?.stop(), this.exposure?.stop()]);
       for (const s of [...this.servers, ...this.managedServers]) s.close();
       for (const t of this.timers) clearInterval(t);
       this.presenceFeed.stop();

@@ -7,6 +7,7 @@ import { ensureWritableDirs, StateDirUnwritableError } from '../../infra/state-d
 import { readRuntimeEndpoint, removeRuntimeEndpoint, writeRuntimeEndpoint } from '../../infra/runtime-endpoint.js';
 import { farclawVersion } from '../../infra/version.js';
 import { Gateway } from '../../gateway/gateway.js';
+import { mdnsModeOf } from '../../gateway/discovery/mdns-advertiser.js';
 import { PortInUseError } from '../../gateway/server/listeners.js';
 import { planGatewayRun, type RunFlags } from '../../gateway/startup/plan.js';
 import { EXIT_CONFIG, StartupError } from '../../gateway/startup/startup-error.js';
@@ -79,6 +80,7 @@ export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = proce
   }
   const { logger, file: logFile, close: closeLog } = createGatewayLogger(paths.logDir, logLevel ? { level: logLevel as 'info' } : {});
 
+  const mdnsMode = mdnsModeOf(loaded.config, env);
   let runtimeToken: string | undefined;
   let gateway: Gateway;
   try {
@@ -101,6 +103,7 @@ export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = proce
       handshakeTimeoutMs,
       ...(tls ? { tls } : {}),
       ...(plan.tailscale ? { tailscale: { ...plan.tailscale, env } } : {}),
+      ...(mdnsMode !== 'off' ? { mdns: { mode: mdnsMode, env } } : {}),
     });
     // Published while we hold the state-dir lock: local CLI commands find this port by it.
     writeRuntimeEndpoint(paths.stateDir, { pid: process.pid, port: plan.port, scheme: gateway.scheme });
