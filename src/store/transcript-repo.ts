@@ -108,6 +108,13 @@ export class TranscriptRepo {
     return rows.reverse().map(toRecord);
   }
 
+  /** The newest `limit` rows after skipping the newest `offset`, oldest first (history paging). */
+  page(sessionKey: string, limit: number, offset: number): TranscriptRecord[] {
+    const rows = this.stmts.get(`SELECT ${COLUMNS} FROM transcript_row WHERE session_key = ? ORDER BY seq DESC LIMIT ? OFFSET ?`)
+      .all(sessionKey, limit, offset) as Row[];
+    return rows.reverse().map(toRecord);
+  }
+
   /** Rows after `afterSeq`, oldest first, at most `limit`. */
   since(sessionKey: string, afterSeq: number, limit: number): TranscriptRecord[] {
     return (this.stmts.get(`SELECT ${COLUMNS} FROM transcript_row WHERE session_key = ? AND seq > ? ORDER BY seq LIMIT ?`)

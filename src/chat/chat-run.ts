@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import type { ToolSet } from 'ai';
+import { runAgentLoop, type LoopEvent, type LoopOutcome } from '../agent/agent-loop.js';
+import { NoModelError, type ResolvedModel } from '../agent/providers.js';
+import type { RunError } from '../agent/errors.js';
+import type { TranscriptRecord } from '../store/transcript-repo.js';
+import { textOf, toModelMessages, toWireRow } from './rows.js';
+import type { Audience } from './events.js';
+
+/** What a run needs from its service: storage, event delivery and settings. */
+export interface RunHost {
+  emit(event: string, payload: Record<string, unknown>, audience: Audience): void;
+  /** Stores a row and broadcasts it as `session.message`. */
+  appendRow(sessionKey: string, row: Parameters<import('../store/transcript-repo.js').TranscriptRepo['append']>[1]): TranscriptRecord;
+  sessionsChanged(sessionKey: string, fields: Record<string, unknown>): void;
+  contextRows(sessionKey: string): TranscriptRecord[];
+  resolveModel(): Promise<ResolvedModel>;
+  systemPrompt(extra?: string): string;
+  tools(sessionKey: string): ToolSet | undefined;
+  settings: { maxSteps: number; timeoutMs: number; maxAttempts: number; retryBaseMs: number };
+  now(): number;
+}
+
+/** The terminal state of a run, kept for replays and `agent.wait` (assistant.md 4.2, 6). */
+export interface RunResult {
+  runId: string;
+  status: 'ok' | 'aborted' | 'timeout' | 'error';
+  text: string;
+  stopReason: string;
+  startedAt: number;
+  endedAt: number;
+  provider?: string;
+  model?: string;
+  sessionId?: string;
+  usage?: LoopOutcome['usage'];
+  error?: RunError;
+}
+
+/** One agent turn of a session: drives the loop and turns its events into chat/agent events. */
+export class ChatRun {
+  private seq = 0;
+  readonly abortController = new AbortController();
+  private readonly itemBase = randomUUID();
+  private startedAt = 0;
+
+  constructor(
+    private readonly host: RunHost,
+    readonly runId: string,
+    readonly sessionKey: string,
+    readonly agentId: string,
+    private readonly sessionId: string,
+    /** `chat` runs show status phases; `agent` runs do not (assistant.md 3.5). */
+    private readonly kind: 'chat' | 'agent',
+    private readonly extraSystemPrompt?: string,
+  ) {}
+
+  private base(): Record<string, unknown> {
+    return { runId: this.runId, sessionKey: this.sessionKey, agentId: this.agentId };
+  }
+
+  private chat(seq: number, fields: Record<string, unknown>): void {
+    this.host.emit('chat', { ...this.base(), seq, ...fields }, { kind: 'run', sessionKey: this.sessionKey });
+  }
+
+  private agent(stream: string, data: Record<string, unknown>, opts: { seq?: number; toolEvents?: boolean; sessionId?: boolean } = {}): number {
+    const seq = opts.seq ?? ++this.seq;
+    this.host.emit('agent', {
+      ...this.base(), ...(opts.sessionId ? { sessionId: this.sessionId } : {}), stream, data, seq, ts: this.host.now(), isHeartbeat: false,
+    }, { kind: 'run', sessionKey: this.sessionKey, ...(opts.toolEvents ? { toolEvents: true } : {}) });
+    return seq;
+  }
+
+  private status(phase: string, extra: Record<string, unknown> = {}): void {
+    if (this.kind !== 'chat') return;
+    const seq = ++this.seq;
+    this.chat(seq, { state: 'status', phase, ...extra });
+    this.agent('run_status', { phase, ...extra }, { seq });
+  }
+
+  /** Runs the turn to its end; never throws (failures end in the `error` state). */
+  async execute(): Promise<RunResult> {
+    this.startedAt = this.host.now();
+    this.status('preparing_workspace');
+    this.status('preparing_context');
+    this.agent('lifecycle', { phase: 'start', startedAt: this.startedAt }, { sessionId: true });
+    this.status('starting_model');
+    this.host.sessionsChanged(this.sessionKey, { reason: 'agent.run.started', status: 'running' });
+    this.host.sessionsChanged(this.sessionKey, { phase: 'start', runId: this.runId });
+    let model: ResolvedModel;
+    try {
+      model = await this.host.resolveModel();
+    } catch (err) {
+      const error: RunError = err instanceof NoModelError
+        ? { kind: 'no_model', message: err.message, status: undefined }
+        : { kind: 'unknown', message: 'Could not set up the model provider.', status: undefined };
+      return this.finishError({ status: 'error', text: '', blocks: [], usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0 }, stopReason: 'error', error }, undefined);
+    }
+    const outcome = await runAgentLoop({
+      model,
+      system: this.host.systemPrompt(this.extraSystemPrompt),
+      messages: toModelMessages(this.host.contextRows(this.sessionKey)),
+      ...(this.host.tools(this.sessionKey) ? { tools: this.host.tools(this.sessionKey) as ToolSet } : {}),
+      maxSteps: this.host.settings.maxSteps,
+      timeoutMs: this.host.settings.timeoutMs,
+      signal: this.abortController.signal,
+      maxAttempts: this.host.settings.maxAttempts,
+      retryBaseMs: this.host.settings.retryBaseMs,
+      onEvent: (e) => this.onLoopEvent(e, model),
+    });
+    this.agent('usage', { outputTokens: outcome.usage.output });
+    if (outcome.status === 'ok') return this.finishOk(outcome, model);
+    if (outcome.status === 'aborted') return this.finishAborted(outcome, model);
+    return this.finishError(outcome, model);
+  }
+
+  private sawModelPhase = false;
+  private currentBlock = -1;
+  private blockText = '';
+
+  private onLoopEvent(e: LoopEvent, model: ResolvedModel): void {
+    switch (e.type) {
+      case 'model':
+        this.agent('lifecycle', { phase: 'model', provider: e.provider, model: e.model }, { sessionId: true });
+        break;
+      case 'retry':
+        this.status('retry', { retry: { attempt: e.attempt, maxAttempts: e.maxAttempts, reason: e.reason } });
+        break;
+      case 'text': {
+        let deltaText = e.delta;
+        if (e.block !== this.currentBlock) {
+          // A block after a tool call starts with "\n\n" in the chat stream (assistant.md 3.5).
+          if (this.currentBlock >= 0 || e.block > 0) deltaText = `\n\n${e.delta}`;
+          this.currentBlock = e.block;
+          this.blockText = '';
+        }
+        this.blockText += e.delta;
+        this.cumulative += deltaText;
+        const seq = this.agent('assistant', { text: this.blockText, delta: e.delta, itemId: `${this.itemBase}:${e.block + 1}` });
+        this.chat(seq, { state: 'delta', deltaText, message: { role: 'assistant', content: [{ type: 'text', text: this.cumulative }], timestamp: this.host.now() } });
+        if (!this.sawModelPhase) {
+          this.sawModelPhase = true;
+          this.host.sessionsChanged(this.sessionKey, { phase: 'model', runId: this.runId });
+        }
+        break;
+      }
+      case 'tool-call': {
+        const content = [
+          ...(e.precedingText ? [{ type: 'text', text: e.precedingText }] : []),
+          { type: 'toolCall', id: e.toolCallId, name: e.name, arguments: e.args },
+        ];
+        this.host.appendRow(this.sessionKey, {
+          role: 'assistant', kind: 'message', runId: this.runId, inContext: true,
+          message: { role: 'assistant', content, ...this.modelFields(model), stopReason: 'toolUse', timestamp: this.host.now() },
+        });
+        this.agent('tool', { phase: 'start', name: e.name, toolCallId: e.toolCallId, args: e.args }, { toolEvents: true });
+        break;
+      }
+      case 'tool-result': {
+        const text = typeof e.output === 'string' ? e.output : JSON.stringify(e.output);
+        this.host.appendRow(this.sessionKey, {
+          role: 'toolResult', kind: 'message', runId: this.runId, inContext: true,
+          message: { role: 'toolResult', toolCallId: e.toolCallId, toolName: e.name, content: [{ type: 'text', text }], isError: e.isError, timestamp: this.host.now() },
+        });
+        this.agent('tool', { phase: 'result', name: e.name, toolCallId: e.toolCallId, isError: e.isError, result: { content: [{ type: 'text', text }] } }, { toolEvents: true });
+        break;
+      }
+    }
+  }
+
+  private cumulative = '';
+
+  private modelFields(model: ResolvedModel): Record<string, unknown> {
+    return { api: model.api, provider: model.provider, model: model.modelId };
+  }
+
+  private usageOf(o: LoopOutcome): Record<string, unknown> {
+    const u = o.usage;
+    return { input: u.input, output: u.output, totalTokens: u.totalTokens, cacheRead: u.cacheRead, cacheWrite: u.cacheWrite,
+      cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } };
+  }
+
+  /** The text the turn ends with: the last block (earlier blocks were stored with their tool calls). */
+  private finalBlock(o: LoopOutcome): string {
+    return o.blocks.length > 0 && this.currentBlock === o.blocks.length - 1 ? (o.blocks.at(-1) ?? '') : '';
+  }
+
+  private result(o: LoopOutcome, model: ResolvedModel | undefined, status: RunResult['status']): RunResult {
+    return {
+      runId: this.runId, status, text: o.text, stopReason: o.stopReason, startedAt: this.startedAt, endedAt: this.host.now(),
+      ...(model ? { provider: model.provider, model: model.modelId } : {}), sessionId: this.sessionId, usage: o.usage,
+      ...(o.error ? { error: o.error } : {}),
+    };
+  }
+
+  private finishOk(o: LoopOutcome, model: ResolvedModel): RunResult {
+    const text = this.finalBlock(o);
+    this.host.appendRow(this.sessionKey, {
+      role: 'assistant', kind: 'message', runId: this.runId, inContext: true,
+      message: { role: 'assistant', content: [{ type: 'text', text }], ...this.modelFields(model), usage: this.usageOf(o), stopReason: 'stop', timestamp: this.host.now(), responseId: this.runId },
+    });
+    const result = this.result(o, model, 'ok');
+    this.agent('lifecycle', { phase: 'finishing', stopReason: 'stop', aborted: false, livenessState: 'working', endedAt: result.endedAt }, { sessionId: true });
+    this.agent('lifecycle', { phase: 'model', provider: null, model: null }, { sessionId: true });
+    const seq = this.agent('lifecycle', {
+      phase: 'end', startedAt: this.startedAt, endedAt: result.endedAt, aborted: false, stopReason: 'stop', livenessState: 'working',
+      replayInvalid: false, terminalReply: { disposition: 'visible', text: o.text },
+      terminalReceipt: this.receipt(model, 'visible'), executionSettled: true,
+    });
+    this.chat(seq, { state: 'final', stopReason: 'stop', message: { role: 'assistant', content: [{ type: 'text', text: o.text }], timestamp: this.host.now() }, usage: this.usageOf(o) });
+    this.settled();
+    return result;
+  }
+
+  private receipt(model: ResolvedModel | undefined, disposition: string): Record<string, unknown> {
+    const ref = model ? { provider: model.provider, model: model.modelId } : null;
+    return { runId: this.runId, sessionId: this.sessionId, turnId: this.itemBase, requested: ref, effective: ref, successfulToolNames: [], rerouted: false, terminalDisposition: disposition };
+  }
+
+  private finishAborted(o: LoopOutcome, model: ResolvedModel): RunResult {
+    if (o.text !== '') {
+      // The partial text stays in history but is not shown to the model again (assistant.md 2).
+      this.host.appendRow(this.sessionKey, {
+        role: 'assistant', kind: 'aborted', runId: this.runId, inContext: false,
+        message: { role: 'assistant', content: [{ type: 'text', text: this.finalBlock(o) }], ...this.modelFields(model), stopReason: 'stop', timestamp: this.host.now() },
+      });
+    }
+    const result = this.result(o, model, 'aborted');
+    const seq = this.agent('lifecycle', { phase: 'end', status: 'cancelled', aborted: true, stopReason: 'rpc', startedAt: this.startedAt, endedAt: result.endedAt });
+    this.chat(seq, { state: 'aborted', stopReason: 'rpc', ...(o.text !== '' ? { message: { role: 'assistant', content: [{ type: 'text', text: o.text }], timestamp: this.host.now() } } : {}) });
+    this.settled('killed');
+    return result;
+  }
+
+  private finishError(o: LoopOutcome, model: ResolvedModel | undefined): RunResult {
+    const error = o.error ?? { kind: 'unknown' as const, message: 'LLM request failed.', status: undefined };
+    if (o.text !== '' && model) {
+      this.host.appendRow(this.sessionKey, {
+        role: 'assistant', kind: 'aborted', runId: this.runId, inContext: false,
+        message: { role: 'assistant', content: [{ type: 'text', text: this.finalBlock(o) }], ...this.modelFields(model), stopReason: 'error', errorMessage: error.message, timestamp: this.host.now() },
+      });
+    }
+    const result = this.result(o, model, o.status === 'timeout' ? 'timeout' : 'error');
+    const observation = { provider: model?.provider ?? null, model: model?.modelId ?? null, failoverReason: error.detail?.failoverReason ?? error.kind,
+      providerRuntimeFailureKind: error.detail?.providerRuntimeFailureKind ?? error.kind };
+    this.agent('lifecycle', { phase: 'finishing', stopReason: 'error', aborted: false, livenessState: 'working', endedAt: result.endedAt, error: error.message, errorObservation: observation }, { sessionId: true });
+    this.agent('lifecycle', { phase: 'model', provider: null, model: null }, { sessionId: true });
+    const seq = this.agent('lifecycle', { phase: 'error', error: error.message, errorObservation: observation, executionSettled: true });
+    const errorKind = ['refusal', 'timeout', 'rate_limit', 'context_length'].includes(error.kind) ? error.kind : 'unknown';
+    this.chat(seq, { state: 'error', errorMessage: error.message, ...(error.detail ? { errorDetail: error.detail } : {}), errorKind });
+    this.settled(o.status === 'timeout' ? 'timeout' : 'failed');
+    return result;
+  }
+
+  private settled(status: 'done' | 'failed' | 'killed' | 'timeout' = 'done'): void {
+    this.host.sessionsChanged(this.sessionKey, { reason: 'agent.input.settled' });
+    this.host.sessionsChanged(this.sessionKey, { phase: 'end', runId: this.runId, status });
+  }
+}
+
+export { textOf, toWireRow };

@@ -1,0 +1,22 @@
+/**
+ * Who receives an event the chat service emits; the gateway maps this onto its connections.
+ * - `run`: chat/agent events of a run, to every operator that may read (`toolEvents` ones only
+ *   to connections that sent caps ["tool-events"], assistant.md 8.6);
+ * - `session`: `session.message`, to connections subscribed to that key;
+ * - `sessions`: `sessions.changed`, to connections that called `sessions.subscribe`.
+ */
+export type Audience =
+  | { kind: 'run'; sessionKey: string; toolEvents?: boolean }
+  | { kind: 'session'; sessionKey: string }
+  | { kind: 'sessions' };
+
+/** Where the chat service sends its events (the gateway's broadcaster, or a test's list). */
+export interface ChatEventSink {
+  emit(event: string, payload: Record<string, unknown>, audience: Audience): void;
+}
+
+/** One event of a run, as in-process callers (channels, node tools) receive it. */
+export interface RunEvent {
+  event: string;
+  payload: Record<string, unknown>;
+}
