@@ -4,7 +4,7 @@ import { runAgentLoop, type LoopEvent, type LoopOutcome } from '../agent/agent-l
 import { NoModelError, type ResolvedModel } from '../agent/providers.js';
 import type { RunError } from '../agent/errors.js';
 import type { TranscriptRecord } from '../store/transcript-repo.js';
-import { textOf, toModelMessages, toWireRow } from './rows.js';
+import { toModelMessages } from './rows.js';
 import type { Audience } from './events.js';
 
 /** What a run needs from its service: storage, event delivery and settings. */
@@ -257,4 +257,3 @@ export class ChatRun {
   }
 }
 
-export { textOf, toWireRow };

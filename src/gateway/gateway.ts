@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { IncomingMessage, Server } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -13,6 +14,7 @@ import { loadOrCreateGatewayIdentity } from '../store/gateway-identity-repo.js';
 import { DeviceRegistry } from './auth/device-registry.js';
 import { AuthRateLimiter, rateLimitConfigOf } from './auth/rate-limit.js';
 import type { ServerAuth } from './auth/shared-secret.js';
+import { ChatSubscriptions, createChatService } from './chat/chat-component.js';
 import { EventBus } from './events/event-bus.js';
 import { SocketFanout } from './events/socket-fanout.js';
 import type { GatewayServices } from './rpc/context.js';
@@ -117,6 +119,7 @@ export class Gateway {
       const bus = new EventBus((err, event) => opts.logger.error({ err, event }, 'event subscriber failed'));
       const fanout = new SocketFanout(bus);
       const readiness = { isReady: false };
+      const chatSubscriptions = new ChatSubscriptions();
       const devices = new DeviceRegistry(db, opts.now);
       const nodes = new NodeRegistry({
         db,
@@ -147,6 +150,8 @@ export class Gateway {
         methodNames: ALL_METHODS.map((d) => d.name).filter((m) => !UNADVERTISED_METHODS.has(m)),
         devices,
         nodes,
+        chat: createChatService({ db, config: opts.config.config, bus, subscriptions: chatSubscriptions, workspaceDir: join(opts.paths.stateDir, 'workspace') }),
+        chatSubscriptions,
         invoker: new NodeInvoker(nodes),
         rateLimiter: new AuthRateLimiter(rateLimitConfigOf(opts.config.config.gateway?.auth?.rateLimit)),
         principals: () => fanout.principals(),
@@ -338,6 +343,7 @@ export class Gateway {
   private onClosed(conn: Connection): void {
     this.fanout.connections.delete(conn);
     const p = conn.principal;
+    this.services.chatSubscriptions.drop(conn.connId);
     if (p?.role === 'node') this.services.nodes.detach(conn.connId, nodeIdOf(p));
     else this.services.invoker.callerClosed(conn.connId);
     if (this.services.presence.remove(conn.connId) !== undefined) this.presenceFeed.changed();
@@ -392,6 +398,7 @@ export class Gateway {
       await Promise.race([Promise.all(all.map((c) => c.closed)), new Promise((r) => setTimeout(r, 2000).unref())]);
       for (const c of all) c.ws.terminate();
       await closeAll([...this.servers, ...this.managedServers]);
+      await this.services.chat.stop();
       this.services.eventLoop.close();
       this.release.db();
       this.release.lock();

@@ -24,6 +24,8 @@ export interface GatewayErrorOptions {
   retryable?: boolean;
   retryAfterMs?: number;
   cause?: unknown;
+  /** A payload sent beside the error (the failed final response of `agent`, assistant.md 4.1). */
+  payload?: unknown;
 }
 
 /**
@@ -35,6 +37,7 @@ export class GatewayError extends Error {
   readonly details: unknown;
   readonly retryable: boolean | undefined;
   readonly retryAfterMs: number | undefined;
+  readonly payload: unknown;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -43,6 +46,7 @@ export class GatewayError extends Error {
     this.details = options.details;
     this.retryable = options.retryable;
     this.retryAfterMs = options.retryAfterMs;
+    this.payload = options.payload;
   }
 
   toShape(): ErrorShape {

@@ -1,5 +1,6 @@
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
 import type { StateVersion } from '../../protocol/schema/frames.js';
+import type { Principal } from '../rpc/context.js';
 import { serialiseBounded } from '../rpc/frame-limits.js';
 
 /** One server event as published on the bus. */
@@ -17,11 +18,15 @@ export interface BusEvent {
    */
   isSupersedable: boolean;
   ts: number;
+  /** Only connections whose principal passes get it (chat subscriptions, tool-events caps). */
+  audience?: (p: Principal) => boolean;
 }
 
 export interface PublishOptions {
   stateVersion?: StateVersion;
   isSupersedable?: boolean;
+  /** Narrows delivery below the event's family rule (protocol.md 7.5); in-process subscribers see everything. */
+  audience?: (p: Principal) => boolean;
 }
 
 /** Receives every published event, synchronously, in `seq` order. */
@@ -60,6 +65,7 @@ export class EventBus {
       seq: ++this.lastSeq, event, payload, payloadJson,
       ...(opts.stateVersion ? { stateVersion: opts.stateVersion } : {}),
       isSupersedable: opts.isSupersedable ?? false,
+      ...(opts.audience ? { audience: opts.audience } : {}),
       ts: Date.now(),
     };
     for (const listener of this.listeners) {

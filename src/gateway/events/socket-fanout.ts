@@ -30,7 +30,8 @@ export class SocketFanout {
 
   private deliver(e: BusEvent): void {
     for (const conn of this.connections) {
-      if (conn.principal && mayReceiveEvent(e.event, conn.principal)) conn.sendBusEvent(e);
+      const p = conn.principal;
+      if (p && mayReceiveEvent(e.event, p) && (!e.audience || e.audience(p))) conn.sendBusEvent(e);
     }
   }
 

@@ -1,3 +1,6 @@
+import { handleAgent, handleAgentWait } from './agent.js';
+import { handleChatAbort, handleChatHistory, handleChatInject, handleChatMetadata, handleChatSend, handleChatStartup } from './chat.js';
+import { SESSIONS_METHODS } from './sessions.js';
 import type { MethodDef } from '../rpc/dispatcher.js';
 import { handleAgentsList, handleModelsList } from './agents.js';
 import { handleConfigGet } from './config.js';
@@ -26,4 +29,6 @@ export const ALL_METHODS: readonly MethodDef[] = [
   handleNodePairList, handleNodePairApprove, handleNodePairReject, handleNodePairRemove, handleNodeRename,
   handleNodeInvokeResult, handleNodeInvokeProgress, handleNodeEvent, handleNodeSkillsUpdate, handleNodePluginToolsUpdate,
   handleNodeRunnerInventoryUpdate,
+  handleChatSend, handleChatHistory, handleChatStartup, handleChatAbort, handleChatInject, handleChatMetadata, handleAgent, handleAgentWait,
+  ...SESSIONS_METHODS,
 ];

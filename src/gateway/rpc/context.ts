@@ -1,4 +1,6 @@
 import type { Database } from 'better-sqlite3';
+import type { ChatService } from '../../chat/chat-service.js';
+import type { ChatSubscriptions } from '../chat/chat-component.js';
 import type { LoadedConfig } from '../../infra/config.js';
 import type { Logger } from '../../infra/logger.js';
 import type { FarclawPaths } from '../../infra/paths.js';
@@ -31,6 +33,8 @@ export interface Principal {
   deviceId?: string;
   /** What a node declared in its connect (protocol.md 9.1); nodes only. */
   declared?: { caps: string[]; commands: string[]; pathEnv?: string };
+  /** Capabilities an operator declared in its connect (e.g. `tool-events`, assistant.md 8.6). */
+  caps?: string[];
 }
 
 /** Long-lived services of one gateway process, shared by handshake and method handlers. */
@@ -60,6 +64,10 @@ export interface GatewayServices {
   devices: DeviceRegistry;
   /** Known nodes, their live sessions and approved surfaces (protocol.md 6.4, 9). */
   nodes: NodeRegistry;
+  /** Sessions, transcripts and agent runs (assistant.md 1-7). */
+  chat: ChatService;
+  /** Which connections subscribed to which session events. */
+  chatSubscriptions: ChatSubscriptions;
   /** `node.invoke` calls on their way to nodes. */
   invoker: NodeInvoker;
   /** Failed-auth limiter per (client address, credential class). */

@@ -60,7 +60,7 @@ export interface Refusal {
 /** A response frame as it goes on the wire. */
 export type ResponseFrameOut =
   | { type: 'res'; id: string; ok: true; payload: unknown }
-  | { type: 'res'; id: string; ok: false; error: ErrorShape };
+  | { type: 'res'; id: string; ok: false; error: ErrorShape; payload?: unknown };
 
 /** The result of a socket-free call: the final response, and every response sent before it. */
 export type CallResult = ResponseFrameOut & { earlier: ResponseFrameOut[] };
@@ -128,7 +128,8 @@ export class Dispatcher {
       out({ type: 'res', id, ok: true, payload });
     } catch (err) {
       isFinal = true;
-      out({ type: 'res', id, ok: false, error: this.toWire(err, method) });
+      const payload = err instanceof GatewayError ? err.payload : undefined;
+      out({ type: 'res', id, ok: false, error: this.toWire(err, method), ...(payload !== undefined ? { payload } : {}) });
     }
     return { isRoleViolation: false };
   }

@@ -8,7 +8,7 @@ import { lazyValidator } from '../../protocol/validate.js';
 import { CloseCode, MAX_BUFFERED_BYTES, MAX_PAYLOAD_BYTES, MIN_PROBE_PROTOCOL, PROTOCOL_VERSION } from '../../protocol/version.js';
 import { Scope, hasScope } from '../../protocol/scopes.js';
 import type { GatewayServices, Principal } from '../rpc/context.js';
-import { DEFAULT_AGENT_ID } from '../health/health-service.js';
+import { sessionDefaults } from '../../sessions/session-key.js';
 import { isOriginAllowed, originPolicyOf } from '../ingress/browser-origin.js';
 import type { TailnetCandidate } from '../ingress/admission.js';
 import { authorizeConnect, type ConnectAuth } from './connect-auth.js';
@@ -105,7 +105,7 @@ export async function processConnect(
     ...(auth.deviceId !== undefined ? { deviceId: auth.deviceId } : {}),
     ...(role === 'node'
       ? { declared: { caps: params.caps ?? [], commands: params.commands ?? [], ...(params.pathEnv !== undefined ? { pathEnv: params.pathEnv } : {}) } }
-      : {}),
+      : { caps: params.caps ?? [] }),
   };
   return { principal, hello: buildHelloOk(services, principal, protocol, now, auth) };
 }
@@ -132,9 +132,7 @@ function buildHelloOk(services: GatewayServices, principal: Principal, protocol:
       appliedConfigHash: services.configHash,
       configPath: services.paths.configPath,
       stateDir: services.paths.stateDir,
-      sessionDefaults: {
-        defaultAgentId: DEFAULT_AGENT_ID, mainKey: 'main', mainSessionKey: `agent:${DEFAULT_AGENT_ID}:main`, scope: 'per-sender',
-      },
+      sessionDefaults: sessionDefaults(services.config.config),
       authMode: services.auth.mode,
       suspension: { phase: 'accepting' },
       ...(canRead ? { updateSchedule: { channel: 'stable', autoEnabled: false, install: { kind: 'package' } } } : {}),

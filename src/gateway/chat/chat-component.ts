@@ -1,0 +1,59 @@
+import { ChatService } from '../../chat/chat-service.js';
+import type { Audience } from '../../chat/events.js';
+import type { FarclawConfig } from '../../infra/config-schema.js';
+import type { Database } from '../../store/db.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Principal } from '../rpc/context.js';
+
+/** Per-connection chat subscriptions (`sessions.subscribe`, `sessions.messages.subscribe`). */
+export class ChatSubscriptions {
+  private readonly sessions = new Set<string>();
+  private readonly keys = new Map<string, Set<string>>();
+
+  subscribeSessions(connId: string): void {
+    this.sessions.add(connId);
+  }
+
+  subscribeMessages(connId: string, key: string): void {
+    let set = this.keys.get(connId);
+    if (!set) this.keys.set(connId, (set = new Set()));
+    set.add(key);
+  }
+
+  unsubscribeMessages(connId: string, key: string): void {
+    this.keys.get(connId)?.delete(key);
+  }
+
+  /** Forgets a closed connection. */
+  drop(connId: string): void {
+    this.sessions.delete(connId);
+    this.keys.delete(connId);
+  }
+
+  /** Whether a connection gets an event meant for `audience` (assistant.md 3.7, 8.6). */
+  admits(p: Principal, audience: Audience): boolean {
+    switch (audience.kind) {
+      case 'run':
+        return !audience.toolEvents || (p.caps ?? []).includes('tool-events');
+      case 'session':
+        return this.keys.get(p.connId)?.has(audience.sessionKey) ?? false;
+      case 'sessions':
+        return this.sessions.has(p.connId);
+    }
+  }
+}
+
+/**
+ * Builds the chat service of a gateway: its events go onto the gateway's bus, narrowed per
+ * connection by subscription and caps. Runs a dead process left behind are closed at once.
+ */
+export function createChatService(opts: { db: Database; config: FarclawConfig; bus: EventBus; subscriptions: ChatSubscriptions; workspaceDir?: string }): ChatService {
+  const chat = new ChatService({
+    db: opts.db,
+    config: opts.config,
+    ...(opts.workspaceDir ? { workspaceDir: opts.workspaceDir } : {}),
+    sink: { emit: (event, payload, audience) => void opts.bus.publish(event, payload, { audience: (p) => opts.subscriptions.admits(p, audience) }) },
+  });
+  chat.recover();
+  return chat;
+}
