@@ -28,7 +28,9 @@ interface PendingNode {
 const REFRESH_ON = ['presence', 'node.pair.requested', 'node.pair.resolved', 'device.pair.resolved', 'node.presence'];
 
 function InvokeForm(props: { client: BrowserGatewayClient; node: NodeInfo }) {
-  const [command, setCommand] = useState(props.node.commands[0] ?? '');
+  const [picked, setCommand] = useState('');
+  // Commands appear once the node's surface is approved, possibly after the form was opened.
+  const command = picked || props.node.commands[0] || '';
   const [params, setParams] = useState('{}');
   const [result, setResult] = useState<string | undefined>(undefined);
   const action = useAction();
