@@ -183,7 +183,7 @@ export class Gateway {
   }
 
   private async listen(opts: GatewayOptions): Promise<void> {
-    const admission = new Admission(opts.config.config.gateway, opts.auth.mode, opts.logger);
+    const admission = new Admission(opts.config.config.gateway, opts.auth.mode, opts.logger, opts.handshakeTimeoutMs);
     this.admission = admission;
     const controlUi = ControlUi.load(opts.config.config.gateway, opts.logger);
     this.controlUi = controlUi;
@@ -292,6 +292,7 @@ export class Gateway {
           dispatcher: this.dispatcher,
           sendBudget: this.sendBudget,
           handshakeTimeoutMs,
+          presenting: (busy) => admission.presenting(req.socket, busy),
           onAuthenticated: (c) => {
             admission.authenticated(req.socket);
             this.onAuthenticated(c);
@@ -299,6 +300,7 @@ export class Gateway {
           onClosed: (c) => this.onClosed(c),
         },
       );
+      admission.upgraded(req.socket, () => conn.close(CloseCode.NORMAL, ''));
       this.pending.add(conn);
       ws.once('close', () => this.pending.delete(conn));
     });

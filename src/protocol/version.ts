@@ -25,6 +25,8 @@ export const MAX_CLIENT_FIELD_CHARS = 256;
 export const TICK_INTERVAL_MS = 30_000;
 export const HANDSHAKE_TIMEOUT_MS = 15_000;
 export const MAX_PENDING_HANDSHAKE_FRAMES = 15;
+/** Bytes of frames queued behind an undecided connect (all of them together). */
+export const MAX_PENDING_HANDSHAKE_BYTES = 65_536;
 export const KEEPALIVE_INTERVAL_MS = 25_000;
 export const HEALTH_REFRESH_INTERVAL_MS = 60_000;
 /** How long a stopping gateway waits for requests in flight before closing sockets. */

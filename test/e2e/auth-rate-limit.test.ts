@@ -139,4 +139,13 @@ describe('failed-auth rate limiting over real sockets (remote-access.md 6.3)', (
     assert.deepEqual(await c.waitClose(), { code: 1008, reason: 'too many pending handshake frames' });
     assert.deepEqual(c.frames.filter((f) => f.type === 'res'), [], 'neither the connect nor a queued frame was answered');
   });
+
+  it('keeps at most 64 KiB of frames behind a connect whose refusal is held back (issue 12.7)', async () => {
+    const { url } = await gatewayOn();
+    const c = await RawClient.open(url);
+    c.send({ type: 'req', id: 'c1', method: 'connect', params: wrong(0) });
+    // Two frames well under the 64 KiB pre-auth frame limit, 80 KB together.
+    for (let i = 0; i < 2; i++) c.send({ type: 'req', id: `p${i}`, method: 'health', params: { pad: 'x'.repeat(40_000) } });
+    assert.deepEqual(await c.waitClose(), { code: 1008, reason: 'too many pending handshake frames' });
+  });
 });

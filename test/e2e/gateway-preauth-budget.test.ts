@@ -1,4 +1,5 @@
-// Pre-auth resource limits: one address's flood of unauthenticated sockets cannot starve others.
+// Pre-auth resource limits (issue 12.5): a real deadline from TCP accept, and a per-address
+// budget that a flood of idle or slowloris sockets cannot turn into a lockout of its address.
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -6,6 +7,9 @@ import { PREAUTH_MAX_PER_ADDRESS } from '../../src/gateway/ingress/preauth-budge
 import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
 import { RawClient, connectParams } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/wait-for.js';
+
+/** The deadline of this file's gateway: short, so the tests see it pass. */
+const DEADLINE_MS = 3_000;
 
 /** A TCP socket to the gateway from a chosen loopback source address; resolves once connected. */
 function tcpFrom(localAddress: string, port: number): Promise<Socket> {
@@ -15,52 +19,90 @@ function tcpFrom(localAddress: string, port: number): Promise<Socket> {
   });
 }
 
-/** Whether the gateway closed the socket (it never answers a silent client before its handshake timeout). */
-function closedSoon(s: Socket): Promise<boolean> {
+const isClosed = (s: Socket): boolean => s.destroyed || s.readyState === 'closed';
+
+function closedPromise(s: Socket): Promise<void> {
   return new Promise((resolve) => {
-    if (s.destroyed) return resolve(true);
-    s.once('close', () => resolve(true));
-    // The HTTP server only waits for a request head; ask for one to be answered or dropped.
-    s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-    s.once('data', () => resolve(false));
+    if (isClosed(s)) return resolve();
+    s.once('close', () => resolve());
+    s.on('error', () => undefined);
   });
 }
 
-describe('pre-auth budget per address', () => {
+/** A well-behaved local client (the CLI arrives from 127.0.0.1 too): connects and authenticates. */
+async function cliConnects(url: string): Promise<boolean> {
+  const c = await RawClient.open(url);
+  try {
+    return (await c.connect(connectParams(TEST_TOKEN))).ok === true;
+  } finally {
+    c.terminate();
+  }
+}
+
+describe('pre-auth deadline and budget (issue 12.5)', () => {
   let gw: RunningGateway;
   const held: Socket[] = [];
   before(async () => {
-    gw = await startGateway({ args: ['--token', TEST_TOKEN] });
+    gw = await startGateway({ args: ['--token', TEST_TOKEN], env: { FARCLAW_HANDSHAKE_TIMEOUT_MS: String(DEADLINE_MS) } });
   });
   after(async () => {
     for (const s of held) s.destroy();
     await gw.stop();
   });
 
-  test(`an address holding ${PREAUTH_MAX_PER_ADDRESS} unauthenticated sockets gets no more, while other addresses still connect`, async () => {
-    for (let i = 0; i < PREAUTH_MAX_PER_ADDRESS; i++) held.push(await tcpFrom('127.0.0.2', gw.port));
-    const extra = await tcpFrom('127.0.0.2', gw.port);
-    held.push(extra);
-    assert.equal(await closedSoon(extra), true, 'the socket over budget was served');
-
-    const other = await RawClient.open(gw.url);
-    assert.equal((await other.connect(connectParams(TEST_TOKEN))).ok, true);
-    other.terminate();
-    const third = await tcpFrom('127.0.0.3', gw.port);
-    held.push(third);
-    assert.equal(await closedSoon(third), false, 'another address was refused');
-
-    // Closing one of the flood's sockets frees its slot.
-    held[0]?.destroy();
-    const again = await waitFor('a slot for 127.0.0.2 to free up', async () => {
-      const s = await tcpFrom('127.0.0.2', gw.port);
-      held.push(s);
-      return (await closedSoon(s)) ? undefined : s;
-    });
-    assert.ok(again);
+  test('a socket that never sends a request line is closed at the deadline, counted from accept', async () => {
+    const silent = await tcpFrom('127.0.0.5', gw.port);
+    held.push(silent);
+    // Node's own headersTimeout would have held it for 60–90 s.
+    await waitFor('the silent socket to be closed', () => isClosed(silent), 20_000);
   });
 
-  test('authenticated connections do not count against the budget', async () => {
+  test('a slowloris request head (one byte at a time) is closed at the deadline too', async () => {
+    const slow = await tcpFrom('127.0.0.6', gw.port);
+    held.push(slow);
+    slow.on('error', () => undefined);
+    const head = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ' + 'a'.repeat(4096);
+    let i = 0;
+    const drip = setInterval(() => {
+      if (!isClosed(slow)) slow.write(head[i++ % head.length] ?? 'a');
+    }, 100);
+    try {
+      await waitFor('the slowloris socket to be closed', () => isClosed(slow), 20_000);
+    } finally {
+      clearInterval(drip);
+    }
+  });
+
+  test(`${PREAUTH_MAX_PER_ADDRESS} idle sockets from 127.0.0.1 do not lock the local CLI out: the oldest idle one makes room`, async () => {
+    const flood: Socket[] = [];
+    for (let i = 0; i < PREAUTH_MAX_PER_ADDRESS; i++) flood.push(await tcpFrom('127.0.0.1', gw.port));
+    held.push(...flood);
+    assert.equal(await cliConnects(gw.url), true, 'the CLI was locked out by idle sockets of its address');
+    await closedPromise(flood[0] as Socket);
+    assert.equal(flood.filter(isClosed).length < PREAUTH_MAX_PER_ADDRESS, true, 'more than the oldest was evicted');
+  });
+
+  test('a flood renewing idle sockets forever from 127.0.0.1 never locks the CLI out', async () => {
+    let stop = false;
+    const flooder = (async () => {
+      while (!stop) {
+        try {
+          held.push(await tcpFrom('127.0.0.1', gw.port));
+        } catch {
+          // refused or reset: keep going
+        }
+        if (held.length > 4 * PREAUTH_MAX_PER_ADDRESS) held.splice(0, PREAUTH_MAX_PER_ADDRESS).forEach((s) => s.destroy());
+      }
+    })();
+    try {
+      for (let i = 0; i < 5; i++) assert.equal(await cliConnects(gw.url), true, `CLI connect ${i} during the flood`);
+    } finally {
+      stop = true;
+      await flooder;
+    }
+  });
+
+  test('other addresses keep their own budget, and authenticated connections do not count', async () => {
     const open: RawClient[] = [];
     try {
       for (let i = 0; i < PREAUTH_MAX_PER_ADDRESS + 8; i++) {
@@ -71,5 +113,13 @@ describe('pre-auth budget per address', () => {
     } finally {
       for (const c of open) c.terminate();
     }
+    const other = await tcpFrom('127.0.0.3', gw.port);
+    held.push(other);
+    other.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    const answered = await new Promise<boolean>((resolve) => {
+      other.once('data', () => resolve(true));
+      other.once('close', () => resolve(false));
+    });
+    assert.equal(answered, true);
   });
 });

@@ -38,6 +38,8 @@ export interface CredentialContext {
   isLoopbackExempt: boolean;
   /** Aborts a held-back failure answer (the socket went away meanwhile). */
   signal?: AbortSignal;
+  /** Told before a failure answer is held back: the refusal is decided, only its answer waits. */
+  onRefusalHeld?: () => void;
 }
 
 interface Attempt {
@@ -100,6 +102,7 @@ export async function authenticateConnect(ctx: CredentialContext, params: Connec
 
   const canRetryWithDeviceToken = failure.reason === 'token_mismatch' && device !== undefined
     && nonEmpty(auth.password) === undefined && explicit === undefined;
+  if (failure.delayMs > 0) ctx.onRefusalHeld?.();
   if (failure.delayMs > 0) await sleep(failure.delayMs, undefined, ctx.signal ? { signal: ctx.signal } : {});
   throw authFailure(failure.reason, who, {
     canRetryWithDeviceToken,

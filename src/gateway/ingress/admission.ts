@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { GatewayConfig } from '../../infra/config-schema.js';
 import type { Logger } from '../../infra/logger.js';
 import type { AuthMode } from '../auth/shared-secret.js';
 import { authorizeTrustedProxy, trustedProxyConfigOf, type TrustedProxyConfig } from '../auth/trusted-proxy.js';
 import { attributeIngress, ingressPolicyOf, isTrustedProxy, PROXY_ATTRIBUTION_REQUIRED, type Ingress, type IngressPolicy } from './attribution.js';
-import { PREAUTH_MAX_PER_ADDRESS, PREAUTH_MAX_TOTAL, PreauthBudget } from './preauth-budget.js';
+import { PREAUTH_MAX_PER_ADDRESS, PREAUTH_MAX_TOTAL, PreauthBudget, type PreauthSlot } from './preauth-budget.js';
 
 /** What a refused request is answered with. */
 export interface Refusal {
@@ -41,6 +42,18 @@ const BUSY: Refusal = { status: 429, body: 'too many unauthenticated connections
 
 const socketKey = (s: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string => `${s.remoteAddress ?? ''}|${s.remotePort ?? 0}`;
 
+/** After a deadline's close frame, how long the peer has to answer before the socket is cut. */
+const DEADLINE_CLOSE_GRACE_MS = 1_000;
+
+/** An unauthenticated socket's budget slot and the deadline counted from its accept. */
+interface Held {
+  socket: Duplex;
+  slot: PreauthSlot;
+  deadline: NodeJS.Timeout;
+  /** Set once upgraded: closes the WebSocket properly (1000) instead of cutting TCP. */
+  onDeadline?: () => void;
+}
+
 /**
  * Everything decided about a request before authentication, in one place: who it comes from
  * (remote-access.md 6.4), the trusted-proxy identity (12), and the pre-auth budget that keeps
@@ -52,33 +65,71 @@ export class Admission {
   private readonly managedPolicy = ingressPolicyOf(['127.0.0.1', '::1'], false);
   private readonly trustedProxy: TrustedProxyConfig | undefined;
   private readonly budget = new PreauthBudget(PREAUTH_MAX_PER_ADDRESS, PREAUTH_MAX_TOTAL);
-  /** Budget slots of sockets that have not authenticated yet, by peer address and port. */
-  private readonly slots = new Map<string, () => void>();
+  /** Sockets that have not authenticated yet, by peer address and port. */
+  private readonly held = new Map<string, Held>();
 
-  constructor(gw: GatewayConfig | undefined, private readonly authMode: AuthMode, private readonly logger: Logger) {
+  /**
+   * @param deadlineMs how long a socket may stay unauthenticated, counted from TCP accept
+   *   (issue 12.5: not from the upgrade, so a socket that never sends a request line is cut too)
+   */
+  constructor(
+    gw: GatewayConfig | undefined,
+    private readonly authMode: AuthMode,
+    private readonly logger: Logger,
+    private readonly deadlineMs: number,
+  ) {
     this.policy = ingressPolicyOf(gw?.trustedProxies, gw?.allowRealIpFallback);
     this.trustedProxy = authMode === 'trusted-proxy' ? trustedProxyConfigOf(gw?.auth?.trustedProxy) : undefined;
   }
 
   /**
-   * A new TCP connection (before TLS): takes a budget slot for its peer, or closes it at once.
-   * Trusted proxies carry many clients; their clients are counted per address at the upgrade.
+   * A new TCP connection (before TLS): takes a budget slot for its peer and starts its deadline,
+   * or closes it at once. Trusted proxies carry many clients; their clients are counted per
+   * address at the upgrade.
    */
   onSocket(socket: Socket): void {
     const peer = socket.remoteAddress ?? '';
     if (isTrustedProxy(this.policy, peer)) return;
-    const release = this.budget.acquire(peer);
-    if (!release) {
+    if (!this.hold(socket, peer)) {
       this.logger.debug({ remote: peer }, 'pre-auth budget exhausted: connection closed');
       socket.destroy();
+    }
+  }
+
+  private hold(socket: Duplex & { remoteAddress?: string | undefined; remotePort?: number | undefined }, budgetKey: string): boolean {
+    const key = socketKey(socket);
+    const previous = this.held.get(key);
+    if (previous) this.drop(key, previous);
+    const slot = this.budget.acquire(budgetKey, () => {
+      this.logger.debug({ remote: budgetKey }, 'pre-auth budget full: oldest idle socket evicted');
+      socket.destroy();
+    });
+    if (!slot) return false;
+    const deadline = setTimeout(() => this.expire(key), this.deadlineMs);
+    deadline.unref();
+    const entry: Held = { socket, slot, deadline };
+    this.held.set(key, entry);
+    socket.once('close', () => this.drop(key, entry));
+    return true;
+  }
+
+  /** The deadline passed unauthenticated: a WebSocket gets its close frame, anything else is cut. */
+  private expire(key: string): void {
+    const entry = this.held.get(key);
+    if (!entry) return;
+    this.drop(key, entry);
+    if (!entry.onDeadline) {
+      entry.socket.destroy();
       return;
     }
-    const key = socketKey(socket);
-    this.slots.set(key, release);
-    socket.once('close', () => {
-      release();
-      this.slots.delete(key);
-    });
+    entry.onDeadline();
+    setTimeout(() => entry.socket.destroy(), DEADLINE_CLOSE_GRACE_MS).unref();
+  }
+
+  private drop(key: string, entry: Held): void {
+    clearTimeout(entry.deadline);
+    entry.slot.release();
+    if (this.held.get(key) === entry) this.held.delete(key);
   }
 
   /** Attribution of a plain HTTP request. */
@@ -137,27 +188,35 @@ export class Admission {
 
   /** Counts a proxied client's unauthenticated socket against its forwarded address. */
   private holdProxiedSlot(req: IncomingMessage, clientAddress: string): boolean {
-    const key = socketKey(req.socket);
-    const release = this.budget.acquire(`proxied ${clientAddress}`);
-    if (!release) return false;
-    this.slots.set(key, release);
-    req.socket.once('close', () => {
-      release();
-      this.slots.delete(key);
-    });
-    return true;
+    return this.hold(req.socket, `proxied ${clientAddress}`);
+  }
+
+  /** The socket was upgraded: at its deadline it is closed as a WebSocket (1000) by `close`. */
+  upgraded(socket: Socket | undefined, close: () => void): void {
+    const entry = socket && this.held.get(socketKey(socket));
+    if (entry) entry.onDeadline = close;
+  }
+
+  /** The socket is presenting credentials (`busy`), or its refusal is being held back (not busy). */
+  presenting(socket: Socket | undefined, busy: boolean): void {
+    if (socket) this.held.get(socketKey(socket))?.slot.setBusy(busy);
   }
 
   /** The socket authenticated: it no longer counts against its address's pre-auth budget. */
   authenticated(socket: Socket | undefined): void {
     if (!socket) return;
     const key = socketKey(socket);
-    this.slots.get(key)?.();
-    this.slots.delete(key);
+    const entry = this.held.get(key);
+    if (entry) this.drop(key, entry);
   }
 
   /** Unauthenticated sockets held now (for tests and status). */
   preauthInUse(address?: string): number {
     return this.budget.inUse(address);
+  }
+
+  /** Idle unauthenticated sockets evicted so far to admit newer ones. */
+  get preauthEvictions(): number {
+    return this.budget.evictions;
   }
 }

@@ -30,6 +30,8 @@ export interface AuthSocket {
   nonce: string;
   /** Aborted when the socket closes, so a held-back answer stops waiting. */
   signal?: AbortSignal | undefined;
+  /** The refusal is decided and only held back from here on. */
+  onRefusalHeld?: (() => void) | undefined;
   /** The user a trusted proxy vouched for (remote-access.md 12). */
   proxyUser?: string | undefined;
   /** What Tailscale Serve claims about the client (managed listener only). */
@@ -102,6 +104,7 @@ export async function authorizeConnect(services: GatewayServices, socket: AuthSo
       rateLimitClient: { address: socket.remoteAddress, origin: socket.origin },
       isLocal: socket.isLocal, isLoopbackExempt: socket.isLocal && socket.origin === undefined,
       ...(socket.signal ? { signal: socket.signal } : {}),
+      ...(socket.onRefusalHeld ? { onRefusalHeld: socket.onRefusalHeld } : {}),
     },
     params,
     device,

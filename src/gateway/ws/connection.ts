@@ -5,7 +5,7 @@ import { DetailCode } from '../../protocol/error-details.js';
 import { toErrorShape, type ErrorShape } from '../../protocol/errors.js';
 import type { RequestFrame, StateVersion } from '../../protocol/schema/frames.js';
 import {
-  CloseCode, MAX_CLOSE_REASON_BYTES, MAX_PAYLOAD_BYTES, MAX_PENDING_HANDSHAKE_FRAMES,
+  CloseCode, MAX_CLOSE_REASON_BYTES, MAX_PAYLOAD_BYTES, MAX_PENDING_HANDSHAKE_BYTES, MAX_PENDING_HANDSHAKE_FRAMES,
   MAX_UNAUTHORIZED_IN_A_ROW, SUPERSEDABLE_SKIP_BUFFERED_BYTES,
 } from '../../protocol/version.js';
 import type { BusEvent } from '../events/event-bus.js';
@@ -33,6 +33,12 @@ export function closeReason(text: string): string {
   return text.slice(0, end);
 }
 
+/** Bytes of a received message, whatever shape ws delivered it in. */
+function rawSize(data: WebSocket.RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data.byteLength;
+}
+
 /** Hooks the connection uses to join and leave the gateway. */
 export interface ConnectionHost {
   services: GatewayServices;
@@ -40,6 +46,11 @@ export interface ConnectionHost {
   /** Per-socket and total send-buffer caps, shared by every connection. */
   sendBudget: SendBudget;
   handshakeTimeoutMs: number;
+  /**
+   * The socket started presenting credentials (`true`: its pre-auth slot may not be evicted), or
+   * its refusal is now only being held back (`false`).
+   */
+  presenting?(busy: boolean): void;
   onAuthenticated(conn: Connection): void;
   onClosed(conn: Connection): void;
 }
@@ -63,6 +74,10 @@ export class Connection {
   private state: State = 'awaiting-connect';
   private seq = 0;
   private pending: WebSocket.RawData[] = [];
+  private pendingCount = 0;
+  private pendingBytes = 0;
+  /** The connect will be refused; the answer only waits for the failed-auth delay. */
+  private refusalHeld = false;
   private unauthorizedInARow = 0;
   /** Aborted on close: stops a handshake step that is still waiting (a held-back refusal). */
   private readonly lifetime = new AbortController();
@@ -207,15 +222,28 @@ export class Connection {
         this.onFirstFrame(data);
         return;
       case 'connecting':
-        // Frames that arrive while connect is being decided wait for it (protocol.md 1.1).
-        this.pending.push(data);
-        if (this.pending.length > MAX_PENDING_HANDSHAKE_FRAMES) this.close(CloseCode.POLICY, 'too many pending handshake frames');
+        this.queueWhileConnecting(data);
         return;
       case 'open':
         this.onRequestFrame(data);
         return;
       case 'closed':
         return;
+    }
+  }
+
+  /**
+   * Frames that arrive while connect is being decided wait for it (protocol.md 1.1), at most 15
+   * of them and 64 KiB in all (more closes the socket). Once the answer is known to be a refusal
+   * that is only being held back (failed-auth delay), frames are counted but not kept: they could
+   * never run (issue 12.7).
+   */
+  private queueWhileConnecting(data: WebSocket.RawData): void {
+    this.pendingCount++;
+    this.pendingBytes += rawSize(data);
+    if (!this.refusalHeld) this.pending.push(data);
+    if (this.pendingCount > MAX_PENDING_HANDSHAKE_FRAMES || this.pendingBytes > MAX_PENDING_HANDSHAKE_BYTES) {
+      this.close(CloseCode.POLICY, 'too many pending handshake frames');
     }
   }
 
@@ -237,6 +265,7 @@ export class Connection {
       return;
     }
     this.state = 'connecting';
+    this.host.presenting?.(true);
     void this.handshake(frame.id, frame.params);
   }
 
@@ -253,7 +282,12 @@ export class Connection {
   /** Connect may be answered late (rate limiting); frames arriving meanwhile wait in `pending`. */
   private async handshake(id: string, params: unknown): Promise<void> {
     try {
-      const socket = { ...this.facts, connId: this.connId, nonce: this.nonce, signal: this.lifetime.signal };
+      const onRefusalHeld = (): void => {
+        this.refusalHeld = true;
+        this.pending = [];
+        this.host.presenting?.(false);
+      };
+      const socket = { ...this.facts, connId: this.connId, nonce: this.nonce, signal: this.lifetime.signal, onRefusalHeld };
       const { principal, hello } = await processConnect(this.host.services, socket, params);
       if (this.state !== 'connecting') return;
       clearTimeout(this.handshakeTimer);

@@ -27,6 +27,8 @@ export interface SocketFacts {
   nonce: string;
   /** Aborted when the socket closes. */
   signal?: AbortSignal;
+  /** Called when the connect is known to be refused and the answer is only held back (6.3 delay). */
+  onRefusalHeld?: () => void;
   origin: string | undefined;
   host: string | undefined;
   /** The user a trusted proxy vouched for (remote-access.md 12), when auth mode is trusted-proxy. */
