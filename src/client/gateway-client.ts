@@ -58,6 +58,8 @@ export class GatewayClient {
   private watchdog: NodeJS.Timeout | undefined;
   private lastFrameAt = Date.now();
   hello: HelloOk | undefined;
+  /** The connect request went out (a timeout after this means the gateway sat on the answer). */
+  connectSent = false;
   /** Close code/reason once the socket closed. */
   closeInfo: { code: number; reason: string } | undefined;
 
@@ -103,7 +105,9 @@ export class GatewayClient {
         settled = true;
       };
       const timer = setTimeout(() => {
-        fail(new TransportError(`gateway timeout after ${timeoutMs}ms`, 'timeout', undefined, timeoutMs));
+        // After the connect went out, a slow answer is the gateway's failed-auth delay (6.3).
+        const reason = this.connectSent ? 'connect unanswered' : undefined;
+        fail(new TransportError(`gateway timeout after ${timeoutMs}ms`, 'timeout', reason, timeoutMs));
         ws.terminate();
       }, timeoutMs);
       ws.once('unexpected-response', (_req, res) => {
@@ -150,6 +154,7 @@ export class GatewayClient {
             (err: Error) => fail(err),
           );
           ws.send(JSON.stringify(req));
+          this.connectSent = true;
           return;
         }
         if (frame.type === 'res' && typeof frame.id === 'string') this.settle(frame.id, frame.ok === true, frame.payload, frame.error);

@@ -151,12 +151,13 @@ describe('CLI status, gateway status, gateway probe, gateway send/agent', () => 
 
   // ---- gateway probe ----
 
-  it('gateway probe in local mode probes the active local loopback and prints the 13.6 JSON shape', async () => {
+  it('gateway probe in local mode probes the active local loopback with the local token (read works) and prints the 13.6 JSON shape', async () => {
     const h = home(local(gw.port));
     const [human, json] = await Promise.all([cli(h, ['gateway', 'probe']), cli(h, ['gateway', 'probe', '--json'])]);
     assertExit(human, 0);
-    assert.deepEqual(linesOf(human.stdout).slice(0, 4), ['Gateway Status', 'Reachable: yes', 'Capability: connected-no-operator-scope', 'Probe budget: 3000ms'], show(human));
+    assert.deepEqual(linesOf(human.stdout).slice(0, 4), ['Gateway Status', 'Reachable: yes', 'Capability: read-only', 'Probe budget: 3000ms'], show(human));
     assertHasLine(human.stdout, `Local loopback ${gw.url}`, human);
+    assert.doesNotMatch(human.stdout, /missing operator\.read/, show(human));
     assertExit(json, 0);
     const j = jsonOut(json);
     assert.deepEqual(sorted(Object.keys(j)), sorted(PROBE_KEYS), show(json));
@@ -168,7 +169,7 @@ describe('CLI status, gateway status, gateway probe, gateway send/agent', () => 
     assert.deepEqual(sorted(Object.keys(t.connect)), sorted(['ok', 'rpcOk', 'scopeLimited', 'latencyMs', 'error', 'close']));
     assert.deepEqual(
       { id: t.id, active: t.active, tunnel: t.tunnel, ok: t.connect.ok, scopeLimited: t.connect.scopeLimited, role: t.auth.role, version: t.server.version },
-      { id: 'localLoopback', active: true, tunnel: null, ok: true, scopeLimited: true, role: 'operator', version: '0.1.0' },
+      { id: 'localLoopback', active: true, tunnel: null, ok: true, scopeLimited: false, role: 'operator', version: '0.1.0' },
     );
     assert.equal(j.primaryTargetId, 'localLoopback');
   });

@@ -30,7 +30,10 @@ const usageError = (message: string, type = 'cli_error'): CliError => new CliErr
 function targetCredentials(
   target: ProbeTarget, flags: ProbeFlags, loaded: LoadedConfig, env: NodeJS.ProcessEnv, stateDir: string,
 ): { token?: string; password?: string; diagnostics: string[] } {
-  if (flags.token !== undefined || flags.password !== undefined) {
+  // Explicit credentials belong to the explicit URL (or the SSH tunnel asked for with them):
+  // they are never sent to the configured or local gateways probed beside it.
+  const explicitTarget = target.kind === 'explicit' || target.kind === 'sshTunnel' || flags.url === undefined;
+  if (explicitTarget && (flags.token !== undefined || flags.password !== undefined)) {
     return { ...(flags.token !== undefined ? { token: flags.token } : {}), ...(flags.password !== undefined ? { password: flags.password } : {}), diagnostics: [] };
   }
   try {
@@ -63,7 +66,10 @@ async function probeTarget(target: ProbeTarget, overallMs: number, flags: ProbeF
   }
   const source = target.kind === 'localLoopback' ? 'local loopback' : target.kind === 'configRemote' ? 'config gateway.remote.url' : undefined;
   const tlsPin = source ? probeTlsPin(target.url, source, loaded, stateDir) : undefined;
-  const probe = await probeGateway({ url: target.url, ...auth, tlsPin, timeoutMs: probeBudgetMs(overallMs, target), detail: 'full', version: PROBE_CLIENT_VERSION });
+  // The local gateway grants scopes to a device-less client only as the local CLI (protocol.md
+  // 4.3): probing it as one lets the read probe use the local token instead of failing on scope.
+  const client = target.kind === 'localLoopback' ? { client: { id: 'cli' as const, mode: 'cli' as const } } : {};
+  const probe = await probeGateway({ url: target.url, ...auth, tlsPin, timeoutMs: probeBudgetMs(overallMs, target), detail: 'full', version: PROBE_CLIENT_VERSION, ...client });
   return { target, probe, authDiagnostics: diagnostics };
 }
 
@@ -97,11 +103,16 @@ export function probeSummaryLine(p: ProbeResult): string {
   return `Connect: failed${detail} · ${capability}`;
 }
 
+/** Whether the target(s) commands would use answered: what `Reachable` and the exit code report. */
+const activeReachable = (probed: readonly ProbedTarget[]): boolean => probed.some((e) => e.target.active && isReachable(e.probe));
+
 function renderHuman(probed: ProbedTarget[], warnings: ProbeWarning[], timeoutMs: number): string {
   const reachable = probed.filter((e) => isReachable(e.probe));
+  const active = probed.filter((e) => e.target.active).map((e) => e.target.url);
   const lines = [
     'Gateway Status',
-    `Reachable: ${reachable.length > 0 ? 'yes' : 'no'}`,
+    `Reachable: ${activeReachable(probed) ? 'yes' : 'no'}`,
+    ...(!activeReachable(probed) && reachable.length > 0 ? [`(${active.join(', ')} did not answer; only other targets below did)`] : []),
     `Capability: ${kebabCapability(summarizeCapability(reachable.map((e) => e.probe.auth.capability)))}`,
     `Probe budget: ${timeoutMs}ms`,
   ];
@@ -173,7 +184,7 @@ export async function runGatewayProbe(flags: ProbeFlags, env: NodeJS.ProcessEnv)
   if (flags.json) {
     const tailnet = tailnetIPv4() ?? null;
     const report = {
-      ok: reachable.length > 0,
+      ok: activeReachable(probed),
       degraded: probed.some((e) => isPostConnectFailure(e.probe)),
       capability: summarizeCapability(reachable.map((e) => e.probe.auth.capability)),
       ts: Date.now(),
@@ -193,5 +204,5 @@ export async function runGatewayProbe(flags: ProbeFlags, env: NodeJS.ProcessEnv)
   } else {
     process.stdout.write(renderHuman(probed, warnings, timeoutMs) + '\n');
   }
-  return reachable.length > 0 ? 0 : 1;
+  return activeReachable(probed) ? 0 : 1;
 }

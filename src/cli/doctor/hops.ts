@@ -223,6 +223,9 @@ function authFailure(ctx: DoctorContext, err: unknown): HopOutcome {
   }
   if (err instanceof TlsError) return fail(err.message, 'set gateway.remote.tlsFingerprint to the gateway certificate\'s key pin (its start log prints it)');
   if (err instanceof TransportError) {
+    if (err.kind === 'timeout' && err.reason === 'connect unanswered') {
+      return fail('the gateway sat on the connect: it slows answers after failed authentication attempts (rate limited)', `fix the credential first (${tokenKey}), wait a minute, then run farclaw doctor again`);
+    }
     if (err.kind === 'upgrade') return fail(`the gateway refused the WebSocket upgrade: ${err.reason ?? err.message}`, 'if a proxy is in between, list it in the gateway\'s gateway.trustedProxies; a browser origin needs gateway.controlUi.allowedOrigins');
     return fail(`${err.message}${err.reason ? ` (${err.reason})` : ''}`, 'retry; if it persists: farclaw gateway status on the gateway host');
   }

@@ -62,6 +62,9 @@ const MIN_PROBE_TIMEOUT_MS = 250;
 function describeConnectFailure(err: unknown): string {
   if (err instanceof RequestError) return err.shape.message;
   if (err instanceof TransportError) {
+    if (err.kind === 'timeout' && err.reason === 'connect unanswered') {
+      return `no answer to the connect within ${err.timeoutMs ?? 0}ms: the gateway delays answers after failed authentication attempts (rate limited); check the token, then retry with a longer --timeout`;
+    }
     if (err.kind === 'timeout') return 'timeout';
     return err.reason ?? err.message;
   }

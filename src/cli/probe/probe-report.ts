@@ -75,7 +75,14 @@ export function hasMultipleGateways(reachable: readonly ProbedTarget[]): boolean
 export function buildWarnings(probed: readonly ProbedTarget[]): ProbeWarning[] {
   const reachable = probed.filter((e) => isReachable(e.probe));
   const warnings: ProbeWarning[] = [];
-  if (reachable.length === 0) {
+  const rateLimited = probed.filter((e) => /\(rate limited\)/.test(e.probe.error ?? ''));
+  if (reachable.length === 0 && rateLimited.length > 0) {
+    warnings.push({
+      code: 'auth_rate_limited',
+      message: 'The gateway answered the socket but sat on the connect: it slows answers after failed authentication attempts. Fix the token (gateway.auth.token locally, gateway.remote.token for a remote), wait a minute, and probe again.',
+      targetIds: rateLimited.map((e) => e.target.id),
+    });
+  } else if (reachable.length === 0) {
     warnings.push({ code: 'no_gateway_reachable', message: NO_GATEWAY_REACHABLE, targetIds: probed.map((e) => e.target.id) });
   }
   if (hasMultipleGateways(reachable)) {

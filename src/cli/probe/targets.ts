@@ -25,7 +25,7 @@ export interface ProbeTarget {
 /**
  * The probe targets in listing order, deduplicated by URL: `--url` (active), the configured
  * `gateway.remote.url` (active iff remote mode), then the local loopback (active iff not remote
- * mode or `--port` was given). `--port` without `--url` probes only the local loopback.
+ * mode or `--port` was given); with `--url` only that one is active. `--port` without `--url` probes only the local loopback.
  */
 export function resolveProbeTargets(opts: {
   explicitUrl?: string | undefined;
@@ -43,9 +43,10 @@ export function resolveProbeTargets(opts: {
   add('explicit', opts.explicitUrl, true);
   const onlyLocal = opts.portFlag && opts.explicitUrl === undefined;
   if (!onlyLocal && opts.remoteUrl !== undefined && /^wss?:\/\//.test(opts.remoteUrl.trim())) {
-    add('configRemote', opts.remoteUrl, opts.remoteMode);
+    add('configRemote', opts.remoteUrl, opts.remoteMode && opts.explicitUrl === undefined);
   }
-  add('localLoopback', opts.localUrl, !opts.remoteMode || opts.portFlag);
+  // With --url, that URL is what the user asked about: the others are listed, not judged by.
+  add('localLoopback', opts.localUrl, (!opts.remoteMode || opts.portFlag) && opts.explicitUrl === undefined);
   return targets;
 }
 
