@@ -18,6 +18,10 @@ const DEFAULT_SESSION = 'agent:main:main';
 function Sidebar(props: { client: BrowserGatewayClient; current: string; onPick: (key: string) => void }) {
   const list = useGatewayQuery<{ sessions: SessionRow[] }>(props.client, 'sessions.list', { limit: 200 }, ['sessions.changed']);
   const action = useAction();
+  const online = useConnectionState(props.client).kind === 'online';
+  useEffect(() => {
+    if (online) void props.client.request('sessions.subscribe', {}).catch(() => undefined);
+  }, [props.client, online]);
   const sessions = list.data?.sessions ?? [];
   const keys = sessions.some((s) => s.key === props.current) ? sessions : [{ key: props.current }, ...sessions];
   const create = () => action.run(async () => {
@@ -71,6 +75,8 @@ function Conversation(props: { client: BrowserGatewayClient; session: ChatSessio
     // Back online: catch up from the cursor, then send what was typed meanwhile.
     void (async () => {
       try {
+        // Subscriptions belong to a connection: ask again after every reconnect.
+        void client.request('sessions.messages.subscribe', { key: session.sessionKey, includeApprovals: true }).catch(() => undefined);
         await (session.loaded ? session.catchUp() : session.load());
         const approvals = await client.request<unknown[]>('exec.approval.list', {}).catch(() => []);
         for (const a of Array.isArray(approvals) ? approvals : []) session.addApproval(a as Record<string, unknown>);
