@@ -39,6 +39,7 @@ import { ControlUi } from './control-ui/control-ui.js';
 import { TailnetAuth } from './tailscale/tailnet-auth.js';
 import { TailscaleExposure, type TailscaleMode } from './tailscale/tailscale-exposure.js';
 import { WhoisCache } from './tailscale/whois-cache.js';
+import { removeExposureRecord, writeExposureRecord } from './tailscale/exposure-state.js';
 import { MdnsAdvertiser, type MdnsMode } from './discovery/mdns-advertiser.js';
 import { colonHex, leafSha256 } from '../infra/tls-pin.js';
 import { X509Certificate } from 'node:crypto';
@@ -235,6 +236,7 @@ export class Gateway {
       ? new TailnetAuth(new WhoisCache(this.exposure.cli), opts.config.config.gateway?.auth?.tailscale, logger)
       : undefined;
     this.services.tailscale = { info: this.exposure.info, ...(auth ? { auth } : {}) };
+    writeExposureRecord(opts.paths.stateDir, this.exposure.info);
   }
 
   /** Advertises on the LAN; a failure is logged, never fatal (discovery is a convenience). */
@@ -383,6 +385,7 @@ export class Gateway {
       // Say goodbye on the LAN and release the tailnet claim first: no new traffic while we
       // drain (12.2: SIGTERM to the claim, no serve reset).
       await Promise.all([this.mdns?.stop(), this.exposure?.stop()]);
+      if (this.exposure) removeExposureRecord(this.services.paths.stateDir);
       for (const s of [...this.servers, ...this.managedServers]) s.close();
       for (const t of this.timers) clearInterval(t);
       this.presenceFeed.stop();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { useDisposers } from '../helpers/disposers.js';
 import { fakeTailscale, type FakeTailscale, type FakeTailscaleScript } from '../helpers/fake-tailscale.js';
-import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
+import { runFarclaw, startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
 import { upgradeAnswer } from '../helpers/http-upgrade.js';
 import { connectControlUi, TAILNET_BROWSER_HEADERS, TAILNET_DNS, UI_SCOPES } from '../helpers/tailnet-client.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -123,6 +123,24 @@ describe('tailscale serve: start-up, identity and shutdown', () => {
     assert.equal(answer.status, 403);
   });
 
+  test('status, dashboard and gateway status show the tailnet URL while the claim runs', async () => {
+    const env = gw.home.env;
+    const st = await runFarclaw(['gateway', 'status', '--json', '--no-probe'], env);
+    assert.equal(st.code, 0, st.stderr);
+    const ts = JSON.parse(st.stdout).tailscale;
+    assert.equal(ts.mode, 'serve');
+    assert.equal(ts.serving, true);
+    assert.equal(ts.url, `https://${TAILNET_DNS}/`);
+    assert.equal(ts.servePid, (await fake.proxy()).pid);
+    const human = await runFarclaw(['gateway', 'status', '--no-probe'], env);
+    assert.match(human.stdout, new RegExp(`Tailscale: serve https://${TAILNET_DNS.replace(/\./g, '\\.')}/ \\(tailscale serve pid`));
+    const status = await runFarclaw(['status'], env);
+    assert.match(status.stdout, new RegExp(`https://${TAILNET_DNS.replace(/\./g, '\\.')}/`));
+    const dash = await runFarclaw(['dashboard', '--json'], env);
+    assert.equal(dash.code, 0, dash.stderr);
+    assert.equal(JSON.parse(dash.stdout).tailnetUrl, `https://${TAILNET_DNS}/`);
+  });
+
   test('shutdown sends SIGTERM to the foreground serve and makes no serve reset/off call', async () => {
     const proxy = await fake.proxy();
     assert.equal(await gw.stop(), 0);
@@ -130,6 +148,30 @@ describe('tailscale serve: start-up, identity and shutdown', () => {
     assert.equal(signal?.signal, 'SIGTERM');
     assert.equal(signal?.pid, proxy.pid);
     assert.deepEqual(fake.argvs().filter((a) => a.includes('reset') || a.includes('off')), []);
+    const after = await runFarclaw(['gateway', 'status', '--json', '--no-probe'], gw.home.env);
+    assert.equal(JSON.parse(after.stdout).tailscale.serving, false);
+  });
+});
+
+describe('tailscale serve: a claim that dies', () => {
+  test('gateway status says the URL is no longer served once the tailscale process is gone', async () => {
+    const fake = fakeTailscale();
+    const gw = await gatewayWith(fake, SERVE_CONFIG);
+    try {
+      process.kill((await fake.proxy()).pid, 'SIGKILL');
+      const st = await waitFor('gateway status to notice', async () => {
+        const r = await runFarclaw(['gateway', 'status', '--no-probe', '--json'], gw.home.env);
+        const ts = JSON.parse(r.stdout).tailscale;
+        return ts.serving === false ? r : undefined;
+      }, 30_000, 200);
+      assert.ok(st);
+      const human = await runFarclaw(['gateway', 'status', '--no-probe'], gw.home.env);
+      assert.match(human.stdout, /NOT served: the tailscale serve process \(pid \d+\) has ended/);
+      await waitFor('the gateway to log the lost claim', () => gw.stderr().includes('is no longer served'));
+    } finally {
+      await gw.stop();
+      fake.dispose();
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { controlUiSettingsOf, dashboardUrlOf } from '../../infra/control-ui-settings.js';
 import { CliError } from '../cli-error.js';
 import { loadCliConfig, openTarget, parseTimeout, targetFor } from '../rpc.js';
+import { servedTailnetUrl } from './status.js';
 
 /** `dashboard` flags as commander hands them over. */
 export interface DashboardFlags {
@@ -39,7 +40,7 @@ const untilInterrupted = (): Promise<void> => new Promise((resolve) => {
  * the local end; an on-demand tunnel stays open until Ctrl+C.
  */
 export async function runDashboard(flags: DashboardFlags, env: NodeJS.ProcessEnv): Promise<number> {
-  const { loaded } = loadCliConfig(env);
+  const { loaded, stateDir } = loadCliConfig(env);
   const { target } = targetFor({}, env);
   let basePath = '';
   if (target.mode === 'local' && !target.ssh) {
@@ -57,10 +58,14 @@ export async function runDashboard(flags: DashboardFlags, env: NodeJS.ProcessEnv
     const page = dashboardUrlOf(opened.target.url, basePath);
     const url = opened.target.token ? `${page}#token=${encodeURIComponent(opened.target.token)}` : page;
     const onDemand = opened.tunnel === 'on-demand';
+    // Served over Tailscale by this machine's gateway: tailnet browsers sign in by identity, no token in the link.
+    const tailnet = target.mode === 'local' && !target.ssh ? servedTailnetUrl(stateDir) : undefined;
+    const tailnetUrl = tailnet !== undefined ? new URL(`${basePath}/`, tailnet).toString() : null;
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ url, page, tunnel: opened.tunnel ?? null })}\n`);
+      process.stdout.write(`${JSON.stringify({ url, page, tunnel: opened.tunnel ?? null, tailnetUrl })}\n`);
     } else {
       process.stdout.write(`Control UI: ${url}\n`);
+      if (tailnetUrl) process.stdout.write(`On your tailnet: ${tailnetUrl}\n`);
       if (!opened.target.token) process.stdout.write('The gateway uses no shared token here; the page will ask for approval or a password if it needs one.\n');
     }
     if (flags.open) await openBrowser(url, env);

@@ -5,6 +5,7 @@ import { resolveBind, type BindMode } from '../../gateway/startup/bind.js';
 import { ConfigError, type LoadedConfig } from '../../infra/config.js';
 import { displayPath, resolvePaths } from '../../infra/paths.js';
 import { InvalidPortError, resolveLocalPort, type PortSource } from '../../infra/port.js';
+import { describeExposure, readExposureState, type ExposureState } from '../../gateway/tailscale/exposure-state.js';
 import { farclawVersion } from '../../infra/version.js';
 import { CliError } from '../cli-error.js';
 import { kebabCapability } from '../probe/capability.js';
@@ -69,6 +70,8 @@ interface StatusFacts {
   probe: ProbeResult | null;
   requireRpc: boolean;
   authWarning: string | null;
+  /** Configured `gateway.tailscale.mode` and what the running gateway recorded about its claim. */
+  tailscale: { mode: string; state: ExposureState | undefined };
 }
 
 function rpcJson(f: StatusFacts): Record<string, unknown> | undefined {
@@ -103,8 +106,23 @@ function statusJson(f: StatusFacts): Record<string, unknown> {
       hints: portHints(f.portStatus, f.port, f.probe),
     },
     ...(rpc ? { rpc } : {}),
+    tailscale: tailscaleJson(f),
     extraServices: [],
     pluginVersionDrift: null,
+  };
+}
+
+/** `gateway.tailscale.mode` and whether the claim is really up (the gateway's record, checked against live pids). */
+function tailscaleJson(f: StatusFacts): Record<string, unknown> {
+  const st = f.tailscale.state;
+  const isCurrent = st?.isGatewayRunning === true;
+  return {
+    mode: f.tailscale.mode,
+    serving: isCurrent && st.isClaimRunning,
+    url: isCurrent ? st.record.url : null,
+    dnsName: isCurrent ? st.record.dnsName : null,
+    servePid: isCurrent ? (st.record.pid ?? null) : null,
+    managedPort: isCurrent ? st.record.managedPort : null,
   };
 }
 
@@ -129,6 +147,7 @@ function printHuman(f: StatusFacts, deep: boolean): void {
     `Config (cli): ${displayPath(f.loaded.path, env)}${f.loaded.exists ? '' : ' (not found; embedded defaults)'}`,
     '',
     `Gateway: bind=${f.bindMode} (${f.bindHost}), port=${f.port} (${f.portSource})`,
+    `Tailscale: ${describeExposure(f.tailscale.state, f.tailscale.mode)}`,
     `Probe target: ${f.probeUrl}`,
     `Probe note: ${probeNote(f.bindMode, f.bindHost, f.viaUrl)}`,
     `CLI version: ${farclawVersion()}`,
@@ -205,6 +224,7 @@ export async function runGatewayStatus(flags: GatewayStatusFlags, env: NodeJS.Pr
   const facts: StatusFacts = {
     loaded, logFile: join(resolvePaths(env).logDir, 'gateway.log'), bindMode, bindHost: bind.resolvedHost,
     port: portInfo.port, portSource: portInfo.source, probeUrl, viaUrl: flags.url !== undefined, portStatus, probe, requireRpc, authWarning,
+    tailscale: { mode: loaded.config.gateway?.tailscale?.mode ?? 'off', state: readExposureState(stateDir) },
   };
   if (flags.json) process.stdout.write(JSON.stringify(statusJson(facts), null, 2) + '\n');
   else printHuman(facts, flags.deep === true);

@@ -11,6 +11,7 @@ import { CliError } from '../cli-error.js';
 import { probeGateway } from '../probe/probe-gateway.js';
 import { gatewaySelf } from '../probe/probe-report.js';
 import { loadCliConfig, openTarget, parseTimeout, scopesFor } from '../rpc.js';
+import { describeExposure, readExposureState } from '../../gateway/tailscale/exposure-state.js';
 import type { SshRoute } from '../../tunnel/route.js';
 import { renderStatus, type GatewayView, type StatusReport } from './status-render.js';
 
@@ -55,14 +56,22 @@ function probeView(kind: 'remote' | 'local', loaded: LoadedConfig, env: NodeJS.P
   }
 }
 
+/** The `https://<name>.ts.net/` URL this machine's gateway serves right now, if any. */
+export function servedTailnetUrl(stateDir: string): string | undefined {
+  const st = readExposureState(stateDir);
+  return st?.isClaimRunning ? st.record.url : undefined;
+}
+
 /** Where the Control UI is (without the token: `farclaw dashboard` prints that link). */
-function dashboardRow(t: StatusTarget, loaded: LoadedConfig): string {
+function dashboardRow(t: StatusTarget, loaded: LoadedConfig, stateDir: string): string {
   if (t.ssh) return 'through the SSH tunnel: run `farclaw dashboard`';
   if (t.mode === 'remote') return `${dashboardUrlOf(t.url, '')} (\`farclaw dashboard\` prints it with the token)`;
   try {
     const ui = controlUiSettingsOf(loaded.config.gateway);
     if (!ui.enabled) return 'disabled (gateway.controlUi.enabled: false)';
-    return `${dashboardUrlOf(t.url, ui.basePath)} (\`farclaw dashboard\` prints it with the token)`;
+    const local = `${dashboardUrlOf(t.url, ui.basePath)} (\`farclaw dashboard\` prints it with the token)`;
+    const tailnet = servedTailnetUrl(stateDir);
+    return tailnet ? `${new URL(`${ui.basePath}/`, tailnet).toString()} on the tailnet · ${local}` : local;
   } catch (err) {
     return `misconfigured: ${(err as Error).message}`;
   }
@@ -171,13 +180,13 @@ export async function runStatus(flags: StatusFlags, env: NodeJS.ProcessEnv): Pro
     }
   }
   try {
-    return await statusOn(t, flags, timeoutMs, loaded);
+    return await statusOn(t, flags, timeoutMs, loaded, stateDir);
   } finally {
     await release();
   }
 }
 
-async function statusOn(t: StatusTarget, flags: StatusFlags, timeoutMs: number, loaded: LoadedConfig): Promise<number> {
+async function statusOn(t: StatusTarget, flags: StatusFlags, timeoutMs: number, loaded: LoadedConfig, stateDir: string): Promise<number> {
   const [probe, backend] = t.refusal
     ? [null, null]
     : await Promise.all([
@@ -216,8 +225,10 @@ async function statusOn(t: StatusTarget, flags: StatusFlags, timeoutMs: number, 
     gateway,
     authKind: t.call.token !== undefined ? 'token' : t.call.password !== undefined ? 'password' : 'none',
     configPath: loaded.path,
-    tailscaleMode: String((loaded.config.gateway?.tailscale as { mode?: unknown } | undefined)?.mode ?? 'off'),
-    dashboard: dashboardRow(t, loaded),
+    tailscaleMode: t.mode === 'local' && !t.ssh
+      ? describeExposure(readExposureState(stateDir), loaded.config.gateway?.tailscale?.mode ?? 'off')
+      : (loaded.config.gateway?.tailscale?.mode ?? 'off'),
+    dashboard: dashboardRow(t, loaded, stateDir),
     status: backend?.status ?? null,
     health: backend?.health ?? null,
     presence,
