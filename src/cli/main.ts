@@ -1,3 +1,5 @@
+import { runAgentCommand, type AgentRunFlags } from './commands/agent.js';
+import { runSessionsAction, runSessionsHistory, runSessionsList } from './commands/sessions.js';
 import { Command, CommanderError, Option } from 'commander';
 import { StartupError } from '../gateway/startup/startup-error.js';
 import { farclawVersion } from '../infra/version.js';
@@ -117,6 +119,27 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .option('--agent <id>', 'agent id (default: the gateway’s default agent)')
     .option('--session-key <key>', 'session to run in')
     .action((opts: AgentFlags) => setExit(runGatewayAgent(opts, env)));
+  program
+    .command('agent')
+    .description('run one agent turn and stream the answer')
+    .option('--url <url>', 'gateway WebSocket URL (requires --token or --password)')
+    .option('--port <port>', 'local gateway port')
+    .option('--token <token>', 'gateway token')
+    .option('--password <password>', 'gateway password')
+    .option('--timeout <ms>', 'how long to wait for the final answer, in milliseconds', '600000')
+    .option('--json', 'print only the final response as JSON')
+    .requiredOption('--message <text>', 'message for the agent')
+    .option('--session <key>', 'session to run in (default: the main session)')
+    .action((opts: AgentRunFlags) => setExit(runAgentCommand(opts, env)));
+  const sessions = program.command('sessions').description('list, read, reset and delete assistant sessions');
+  callOptions(sessions.command('list').description('list sessions')).action((opts: CallFlags) => setExit(runSessionsList(opts, env)));
+  callOptions(sessions.command('history <key>').description('print a session transcript'))
+    .option('--limit <n>', 'newest rows to print', '50')
+    .action((key: string, opts: CallFlags & { limit?: string }) => setExit(runSessionsHistory(key, opts, env)));
+  callOptions(sessions.command('reset <key>').description('start the session over (a Reset boundary row)'))
+    .action((key: string, opts: CallFlags) => setExit(runSessionsAction('reset', key, opts, env)));
+  callOptions(sessions.command('delete <key>').description('delete a session and its transcript'))
+    .action((key: string, opts: CallFlags) => setExit(runSessionsAction('delete', key, opts, env)));
   program
     .command('status')
     .description('show the configured gateway’s status')
