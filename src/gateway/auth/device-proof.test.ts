@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { GatewayError } from '../../protocol/errors.js';
 import type { ConnectParams, DeviceProof } from '../../protocol/schema/connect.js';
 import { buildSignedPayload, payloadFieldsOf, type SignedPayloadFields } from '../../protocol/device-auth.js';
-import { decodePublicKey, deviceIdOf, normalizePublicKey, verifyDeviceProof, verifyPayloadSignature } from './device-proof.js';
+import {
+  decodedKeyCacheSize, decodePublicKey, deviceIdOf, normalizePublicKey, verifyDeviceProof, verifyPayloadSignature,
+} from './device-proof.js';
 
 // Compiled to dist/src/gateway/auth/: the repository root is four levels up.
 const VECTOR_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'test', 'conformance', 'vectors', 'device-signature.json');
@@ -144,6 +146,21 @@ describe('device proof verification (protocol.md 5.3)', () => {
   it('refuses an undecodable key as an identity mismatch, like the real gateway', () => {
     const c = signedConnect(dev, { publicKey: '%%%' });
     assert.equal(refusalOf(() => verifyDeviceProof(c.params, c.device, NONCE, NOW)).message, 'device identity mismatch');
+  });
+
+  it('keeps no junk public key in its decode cache, whatever the id (issue 12.7)', () => {
+    const before = decodedKeyCacheSize();
+    for (let i = 0; i < 50; i++) {
+      const junk = `${'A'.repeat(60 * 1024)}${i}`;
+      for (const id of ['not-an-id', 'f'.repeat(64)]) {
+        const c = signedConnect(dev, { id, publicKey: junk });
+        assert.equal(refusalOf(() => verifyDeviceProof(c.params, c.device, NONCE, NOW)).message, 'device identity mismatch');
+      }
+      const pem = `-----BEGIN PUBLIC KEY-----\n${'B'.repeat(4096)}${i}\n-----END PUBLIC KEY-----`;
+      const c = signedConnect(dev, { id: 'e'.repeat(64), publicKey: pem });
+      assert.equal(refusalOf(() => verifyDeviceProof(c.params, c.device, NONCE, NOW)).message, 'device identity mismatch');
+    }
+    assert.equal(decodedKeyCacheSize(), before);
   });
 
   it('refuses a signature made more than two minutes before the server clock', () => {

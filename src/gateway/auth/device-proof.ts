@@ -33,20 +33,38 @@ function verifyingKey(key: KeyObject): KeyObject | undefined {
  * Decoded keys of recently seen devices. Building a KeyObject costs ~200 µs, more than the
  * signature check itself, and the same few devices reconnect over and over.
  */
-const DECODED_CACHE_MAX = 1024;
-const decodedCache = new Map<string, DecodedPublicKey | undefined>();
+export const DECODED_CACHE_MAX = 1024;
+/**
+ * Only texts this short are cached: an Ed25519 key is 43 characters as the wire form and ~113 as
+ * a PEM, an Ed448 PEM ~156. Anything longer is decoded every time and never kept (issue 12.7).
+ */
+export const CACHEABLE_KEY_CHARS = 256;
+const decodedCache = new Map<string, DecodedPublicKey>();
 
 /**
  * Decodes `device.publicKey`: raw 32 bytes in base64url (the wire form), padded or standard
  * base64, or a PEM SPKI. Returns undefined when the text is neither base64 nor a parsable PEM.
+ * Only keys that decoded to a verifying key, from texts of at most CACHEABLE_KEY_CHARS, are
+ * cached: a peer sending junk before any credential check cannot fill the cache with it.
  */
 export function decodePublicKey(text: string): DecodedPublicKey | undefined {
-  if (decodedCache.has(text)) return decodedCache.get(text);
+  const cached = decodedCache.get(text);
+  if (cached) return cached;
   const decoded = decodeUncached(text);
-  if (decodedCache.size >= DECODED_CACHE_MAX) decodedCache.delete(decodedCache.keys().next().value as string);
-  decodedCache.set(text, decoded);
+  if (decoded?.key && text.length <= CACHEABLE_KEY_CHARS) {
+    if (decodedCache.size >= DECODED_CACHE_MAX) decodedCache.delete(decodedCache.keys().next().value as string);
+    decodedCache.set(text, decoded);
+  }
   return decoded;
 }
+
+/** Keys cached now (tests: the cache holds only what it should). */
+export function decodedKeyCacheSize(): number {
+  return decodedCache.size;
+}
+
+/** A device id as the wire carries it: the lowercase hex SHA-256 of the key (protocol.md 5.1). */
+const DEVICE_ID_FORM = /^[0-9a-f]{64}$/;
 
 function decodeUncached(text: string): DecodedPublicKey | undefined {
   const trimmed = text.trim();
@@ -128,6 +146,8 @@ export function deviceAuthError(reason: DeviceAuthFailure): GatewayError {
  * sign but is refused here). Throws the matching `DEVICE_AUTH_*` GatewayError.
  */
 export function verifyDeviceProof(params: ConnectParams, device: DeviceProof, challengeNonce: string, nowMs: number): VerifiedDevice {
+  // A cheap check first: an id that cannot be a SHA-256 cannot match any key, decoded or not.
+  if (!DEVICE_ID_FORM.test(device.id)) throw deviceAuthError('device-id-mismatch');
   const decoded = decodePublicKey(device.publicKey);
   if (!decoded || deviceIdOf(decoded.idBytes) !== device.id) throw deviceAuthError('device-id-mismatch');
   if (Math.abs(nowMs - device.signedAt) > DEVICE_SIGNATURE_SKEW_MS) throw deviceAuthError('device-signature-stale');
