@@ -21,10 +21,14 @@ import type { GatewayServices } from './rpc/context.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import { EventLoopMonitor } from './health/event-loop-monitor.js';
 import { HealthService } from './health/health-service.js';
-import { handleHttp } from './server/http-endpoints.js';
+import { controlUiRoute } from './server/http-endpoints.js';
+import { HttpRouter } from './server/http-router.js';
+import { builtInComponents } from './kernel/built-in-components.js';
+import type { Component } from './kernel/component.js';
+import { Kernel } from './kernel/kernel.js';
 import { requestPath } from './server/request-target.js';
-import { ALL_METHODS } from './methods/index.js';
 import { NodeInvoker } from './nodes/node-invoker.js';
+import { NodeService } from './nodes/node-service.js';
 import { NodeRegistry, nodeIdOf } from './nodes/node-registry.js';
 import { PresenceFeed } from './presence/presence-feed.js';
 import { PresenceRegistry } from './presence/presence-registry.js';
@@ -74,6 +78,11 @@ export interface GatewayOptions {
   tailscale?: { mode: TailscaleMode; allowTailscale: boolean; env: NodeJS.ProcessEnv };
   /** mDNS advertising of `_openclaw-gw._tcp` (assistant.md 13); absent when off. */
   mdns?: { mode: Exclude<MdnsMode, 'off'>; env: NodeJS.ProcessEnv };
+  /**
+   * Components added to the built-in ones (docs/architecture.md): each is constructed by the
+   * caller with what it uses, and registers its methods, routes, subscriptions and start/stop.
+   */
+  components?: (services: GatewayServices, bus: EventBus) => Component[];
 }
 
 /** One running gateway: owns its lock, database, listeners, connections and timers. */
@@ -89,7 +98,6 @@ export class Gateway {
   private mdns: MdnsAdvertiser | undefined;
   private readonly pending = new Set<Connection>();
   private stopping: Promise<void> | undefined;
-  private readonly timers: NodeJS.Timeout[] = [];
   private readonly sendBudget: SendBudget;
   private readonly presenceFeed: PresenceFeed;
 
@@ -103,6 +111,9 @@ export class Gateway {
     readonly dispatcher: Dispatcher,
     private readonly release: { lock(): void; db(): void },
     sendBufferLimits: SendBudgetLimits | undefined,
+    /** The components, started in dependency order after the listeners are up. */
+    readonly kernel: Kernel,
+    private readonly router: HttpRouter,
   ) {
     this.sendBudget = new SendBudget(sendBufferLimits);
     this.presenceFeed = new PresenceFeed(() => this.publishPresence());
@@ -130,6 +141,9 @@ export class Gateway {
         // A node whose socket died is gone within one tick interval: ping every third of it.
         livenessIntervalMs: Math.max(50, Math.floor(opts.tickIntervalMs / 3)),
       });
+      const invoker = new NodeInvoker(nodes);
+      const presence = new PresenceRegistry(opts.version, instanceId);
+      const health = new HealthService({ eventLoop, sessionsPath: opts.paths.dbPath, maxAgeMs: opts.healthIntervalMs });
       const services: GatewayServices = {
         version: opts.version,
         bootId: instanceId,
@@ -142,18 +156,19 @@ export class Gateway {
         bind: opts.bind ?? { mode: 'loopback', resolvedHost: '127.0.0.1' },
         db,
         identity,
-        health: new HealthService({ eventLoop, sessionsPath: opts.paths.dbPath, maxAgeMs: opts.healthIntervalMs }),
-        presence: new PresenceRegistry(opts.version, instanceId),
+        health,
+        presence,
         eventLoop,
         logger: opts.logger,
         logFile: opts.logFile,
         tickIntervalMs: opts.tickIntervalMs,
-        methodNames: ALL_METHODS.map((d) => d.name).filter((m) => !UNADVERTISED_METHODS.has(m)),
+        methodNames: [],
         devices,
         nodes,
         chat: createChatService({ db, config: opts.config.config, bus, subscriptions: chatSubscriptions, workspaceDir: join(opts.paths.stateDir, 'workspace') }),
         chatSubscriptions,
-        invoker: new NodeInvoker(nodes),
+        invoker,
+        nodeService: new NodeService(nodes, invoker, () => opts.config.config.gateway?.nodes?.commands ?? {}),
         rateLimiter: new AuthRateLimiter(rateLimitConfigOf(opts.config.config.gateway?.auth?.rateLimit)),
         principals: () => fanout.principals(),
         broadcast: (event, payload) => void bus.publish(event, payload),
@@ -162,9 +177,21 @@ export class Gateway {
         inflightRequests: () => fanout.inflightRequests(),
         isReady: () => readiness.isReady,
       };
-      const dispatcher = new Dispatcher(ALL_METHODS, services, opts.logger);
+      const kernel = new Kernel([
+        ...builtInComponents({
+          services, bus, tickIntervalMs: opts.tickIntervalMs, healthIntervalMs: opts.healthIntervalMs,
+          stateVersion: () => ({ presence: presence.version, health: health.version }),
+        }),
+        ...(opts.components?.(services, bus) ?? []),
+      ]);
+      const methods = kernel.methods();
+      services.methodNames = methods.map((d) => d.name).filter((m) => !UNADVERTISED_METHODS.has(m));
+      const dispatcher = new Dispatcher(methods, services, opts.logger);
       const openDb = db;
-      const gateway = new Gateway(services, createWsServer(), bus, fanout, readiness, dispatcher, { lock: () => lock.release(), db: () => openDb.close() }, opts.sendBufferLimits);
+      const gateway = new Gateway(
+        services, createWsServer(), bus, fanout, readiness, dispatcher, { lock: () => lock.release(), db: () => openDb.close() },
+        opts.sendBufferLimits, kernel, new HttpRouter(kernel.routes()),
+      );
       try {
         await gateway.listen(opts);
         await gateway.startTailscale(opts);
@@ -173,7 +200,13 @@ export class Gateway {
         await gateway.closeListeners();
         throw err;
       }
-      gateway.startTimers(opts);
+      try {
+        await kernel.start({ services, bus, logger: opts.logger });
+      } catch (err) {
+        await gateway.closeListeners();
+        throw err;
+      }
+      fanout.start();
       readiness.isReady = true;
       return gateway;
     } catch (err) {
@@ -188,6 +221,7 @@ export class Gateway {
     this.admission = admission;
     const controlUi = ControlUi.load(opts.config.config.gateway, opts.logger);
     this.controlUi = controlUi;
+    if (controlUi) this.router.add(controlUiRoute(controlUi));
     // The UI's WebSocket URL is ws(s)://<host><basePath> (assistant.md 11.2).
     this.wsPaths = new Set(['/', ...(controlUi && controlUi.basePath !== '' ? [controlUi.basePath, `${controlUi.basePath}/`] : [])]);
     this.servers = await listenAll(
@@ -195,7 +229,7 @@ export class Gateway {
       opts.port,
       {
         onConnection: (socket) => admission.onSocket(socket),
-        onHttp: (req, res) => handleHttp(req, res, this.services, admission.ingressOf(req), controlUi),
+        onHttp: (req, res) => this.router.handle(req, res, admission.ingressOf(req)),
         onUpgrade: (req, socket, head) => this.onUpgrade(req, socket, head, opts.handshakeTimeoutMs),
       },
       opts.optionalHosts ?? new Set(),
@@ -204,14 +238,6 @@ export class Gateway {
     if (opts.tls?.settings.hotReload) {
       this.tlsReloader = new TlsReloader(opts.tls.settings, opts.tls.material, this.servers as HttpsServer[], this.services.logger);
     }
-  }
-
-  /** `tick` from one global timer (protocol.md 8) and the periodic `health` refresh. */
-  private startTimers(opts: GatewayOptions): void {
-    this.fanout.start();
-    this.timers.push(setInterval(() => this.bus.publish('tick', { ts: Date.now() }, { isSupersedable: true }), opts.tickIntervalMs));
-    this.timers.push(setInterval(() => this.publishHealth(), opts.healthIntervalMs));
-    for (const t of this.timers) t.unref();
   }
 
   /** Opens the managed listener and claims it with `tailscale serve|funnel` (assistant.md 12.2). */
@@ -223,7 +249,7 @@ export class Gateway {
       ['127.0.0.1'],
       0,
       {
-        onHttp: (req, res) => handleHttp(req, res, this.services, admission.managedIngressOf(req), this.controlUi),
+        onHttp: (req, res) => this.router.handle(req, res, admission.managedIngressOf(req)),
         onUpgrade: (req, socket, head) => this.onUpgrade(req, socket, head, opts.handshakeTimeoutMs, true),
       },
       new Set(),
@@ -361,11 +387,6 @@ export class Gateway {
     this.bus.publish('presence', { presence: this.services.presence.list() }, { stateVersion: this.stateVersion(), isSupersedable: true });
   }
 
-  private publishHealth(): void {
-    const snapshot = this.services.health.refresh();
-    this.bus.publish('health', snapshot, { stateVersion: this.stateVersion(), isSupersedable: true });
-  }
-
   /** Bound addresses, e.g. for logging. */
   addresses(): string[] {
     return this.servers.flatMap((s) => {
@@ -387,10 +408,9 @@ export class Gateway {
       await Promise.all([this.mdns?.stop(), this.exposure?.stop()]);
       if (this.exposure) removeExposureRecord(this.services.paths.stateDir);
       for (const s of [...this.servers, ...this.managedServers]) s.close();
-      for (const t of this.timers) clearInterval(t);
       this.presenceFeed.stop();
       this.fanout.stop();
-      this.services.nodes.stop();
+      await this.kernel.stop(this.services.logger);
       const open = [...this.fanout.connections];
       await Promise.race([Promise.all(open.map((c) => c.drain())), new Promise((r) => setTimeout(r, SHUTDOWN_DRAIN_MS).unref())]);
       for (const c of open) {

@@ -20,15 +20,31 @@ import { handleNodeDescribe, handleNodeInvoke, handleNodeList } from './nodes.js
 import { handleSend } from './send.js';
 import { handleGatewayIdentityGet, handleLastHeartbeat, handleSystemPresence } from './system.js';
 
-/** Every method this gateway answers. */
-export const ALL_METHODS: readonly MethodDef[] = [
+/** Health, status, presence, config, logs and the small helpers (the `status` component). */
+export const STATUS_METHODS: readonly MethodDef[] = [
   handleHealth, handleStatus, handleSystemPresence, handleConfigGet, handleLogsTail, handleLastHeartbeat,
-  handleGatewayIdentityGet, handleModelsList, handleAgentsList, handleNodeList, handleNodeDescribe,
-  handleNodeInvoke, handleSend, handleDevicePairList, handleDevicePairApprove, handleDevicePairReject,
-  handleDevicePairRemove, handleDevicePairRename, handleDevicePairSetupCode, handleDeviceTokenRotate, handleDeviceTokenRevoke,
+  handleGatewayIdentityGet, handleModelsList, handleAgentsList, handleSend,
+];
+
+/** Device pairing and device tokens (the `devices` component). */
+export const DEVICE_METHODS: readonly MethodDef[] = [
+  handleDevicePairList, handleDevicePairApprove, handleDevicePairReject, handleDevicePairRemove, handleDevicePairRename,
+  handleDevicePairSetupCode, handleDeviceTokenRotate, handleDeviceTokenRevoke,
+];
+
+/** Nodes: listing, invoking, capability approval and the node-side methods (the `nodes` component). */
+export const NODE_METHODS: readonly MethodDef[] = [
+  handleNodeList, handleNodeDescribe, handleNodeInvoke,
   handleNodePairList, handleNodePairApprove, handleNodePairReject, handleNodePairRemove, handleNodeRename,
   handleNodeInvokeResult, handleNodeInvokeProgress, handleNodeEvent, handleNodeSkillsUpdate, handleNodePluginToolsUpdate,
   handleNodeRunnerInventoryUpdate,
+];
+
+/** Chat, sessions and agent runs (the `chat` component). */
+export const CHAT_METHODS: readonly MethodDef[] = [
   handleChatSend, handleChatHistory, handleChatStartup, handleChatAbort, handleChatInject, handleChatMetadata, handleAgent, handleAgentWait,
   ...SESSIONS_METHODS,
 ];
+
+/** Every built-in method. */
+export const ALL_METHODS: readonly MethodDef[] = [...STATUS_METHODS, ...DEVICE_METHODS, ...NODE_METHODS, ...CHAT_METHODS];

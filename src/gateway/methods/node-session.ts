@@ -5,7 +5,7 @@ import {
 import type { Principal } from '../rpc/context.js';
 import { defineMethod, type MethodContext } from '../rpc/dispatcher.js';
 import { nodeIdOf } from '../nodes/node-registry.js';
-import { pairingChanged } from './nodes.js';
+import { pairingChanged } from '../nodes/node-service.js';
 
 /** Methods only a `role:"node"` connection calls (protocol.md 7.3 step 2, 9). */
 

@@ -12,6 +12,7 @@ import type { ServerAuth } from '../auth/shared-secret.js';
 import type { EventLoopMonitor } from '../health/event-loop-monitor.js';
 import type { HealthService } from '../health/health-service.js';
 import type { NodeInvoker } from '../nodes/node-invoker.js';
+import type { NodeService } from '../nodes/node-service.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
 import type { PresenceRegistry } from '../presence/presence-registry.js';
 import type { BindMode } from '../startup/bind.js';
@@ -70,6 +71,8 @@ export interface GatewayServices {
   chatSubscriptions: ChatSubscriptions;
   /** `node.invoke` calls on their way to nodes. */
   invoker: NodeInvoker;
+  /** The one place node commands are authorised and run (method and agent tools alike). */
+  nodeService: NodeService;
   /** Failed-auth limiter per (client address, credential class). */
   rateLimiter: AuthRateLimiter;
   /** Connected principals, for methods that list them. */

@@ -2,8 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { secretsEqual } from '../auth/shared-secret.js';
 import type { ControlUi } from '../control-ui/control-ui.js';
 import type { GatewayServices } from '../rpc/context.js';
-import { PROXY_ATTRIBUTION_REQUIRED, type Ingress } from '../ingress/attribution.js';
-import { requestPath } from './request-target.js';
+import type { HttpRoute } from './http-router.js';
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -20,39 +19,29 @@ function hasBearer(req: IncomingMessage, services: GatewayServices): boolean {
 }
 
 /**
- * HTTP on the gateway port (remote-access.md 14): `/healthz` for anyone, `/readyz` with details
- * only for direct-local or bearer-authenticated callers; everything but `/healthz` answers 403
- * to requests with forwarding headers we cannot attribute (6.4); the Control UI below its base
- * path (assistant.md 11.1).
+ * Liveness and readiness on the gateway port (remote-access.md 14): `/healthz` for anyone,
+ * even through an unattributable proxy; `/readyz` with details only for direct-local or
+ * bearer-authenticated callers.
  */
-export function handleHttp(req: IncomingMessage, res: ServerResponse, services: GatewayServices, ingress: Ingress, controlUi?: ControlUi): void {
-  const path = requestPath(req.url);
-  if (path === undefined) {
-    res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' }).end('bad request target');
-    return;
-  }
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed');
-    return;
-  }
-  if (path === '/healthz' || path === '/health') {
-    sendJson(res, 200, { ok: true, status: 'live' });
-    return;
-  }
-  if (ingress.kind === 'unattributable') {
-    res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(PROXY_ATTRIBUTION_REQUIRED), 'cache-control': 'no-store' });
-    res.end(PROXY_ATTRIBUTION_REQUIRED);
-    return;
-  }
-  if (path === '/readyz' || path === '/ready') {
-    const ready = services.isReady();
-    const detailed = ingress.isLocal || hasBearer(req, services);
-    const body = detailed
-      ? { ready, failing: ready ? [] : ['startup'], uptimeMs: Date.now() - services.startedAtMs, eventLoop: services.eventLoop.sample() }
-      : { ready };
-    sendJson(res, ready ? 200 : 503, body);
-    return;
-  }
-  if (controlUi?.handle(req, res, path)) return;
-  res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+export function healthRoutes(services: GatewayServices): HttpRoute[] {
+  return [
+    { path: '/healthz', allowUnattributed: true, handle: (_req, res) => sendJson(res, 200, { ok: true, status: 'live' }) },
+    { path: '/health', allowUnattributed: true, handle: (_req, res) => sendJson(res, 200, { ok: true, status: 'live' }) },
+    ...['/readyz', '/ready'].map((path): HttpRoute => ({
+      path,
+      handle: (req, res, { ingress }) => {
+        const ready = services.isReady();
+        const detailed = ingress.kind !== 'unattributable' && (ingress.isLocal || hasBearer(req, services));
+        const body = detailed
+          ? { ready, failing: ready ? [] : ['startup'], uptimeMs: Date.now() - services.startedAtMs, eventLoop: services.eventLoop.sample() }
+          : { ready };
+        sendJson(res, ready ? 200 : 503, body);
+      },
+    })),
+  ];
+}
+
+/** The Control UI below its base path (assistant.md 11.1); it declines what it does not serve. */
+export function controlUiRoute(controlUi: ControlUi): HttpRoute {
+  return { prefix: controlUi.basePath === '' ? '/' : controlUi.basePath, handle: (req, res, { path }) => controlUi.handle(req, res, path) };
 }

@@ -1,0 +1,88 @@
+import { DetailCode } from '../../protocol/error-details.js';
+import { ErrorCode, GatewayError } from '../../protocol/errors.js';
+import type { Principal } from '../rpc/context.js';
+import { invokeAllowlist, refusalMessage, refusalOf, type CommandsConfig } from './command-policy.js';
+import { outcomeError, type NodeInvoker } from './node-invoker.js';
+import type { NodeRegistry } from './node-registry.js';
+
+/** Without `timeoutMs` an invoke still ends: the real CLI's default budget. */
+const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
+
+/** One command for one node, as the `node.invoke` method or an agent tool asks for it. */
+export interface NodeCommandRequest {
+  nodeId: string;
+  command: string;
+  params?: unknown;
+  /** Budget from the call's start; default 30 s. */
+  timeoutMs?: number;
+  idempotencyKey: string;
+}
+
+/** What a successful invoke returns (the `node.invoke` result, protocol.md 9.2). */
+export interface NodeCommandResult {
+  ok: true;
+  nodeId: string;
+  command: string;
+  payload: unknown;
+  payloadJSON: string | null;
+}
+
+/** `PAIRING_CHANGED`: the node is unknown or its surface changed while the call was active. */
+export const pairingChanged = (): GatewayError =>
+  new GatewayError(ErrorCode.UNAVAILABLE, 'node pairing changed while invocation was active', {
+    retryable: true, details: { code: DetailCode.PAIRING_CHANGED },
+  });
+
+/**
+ * The one place a node command is authorised and run: declared ∩ approved ∩ allowed
+ * (protocol.md 6.4, 9.2), then sent through the invoker with the caller's remaining budget.
+ * The `node.invoke` method and the agent's node tools both call `invoke`, so the policy
+ * applies whoever asks.
+ */
+export class NodeService {
+  constructor(
+    private readonly registry: NodeRegistry,
+    private readonly invoker: NodeInvoker,
+    private readonly commandsConfig: () => CommandsConfig,
+  ) {}
+
+  /**
+   * Runs `request` for `caller` (whose connection's close cancels it).
+   * @throws GatewayError INVALID_REQUEST when the policy refuses (details.reason), UNAVAILABLE
+   *   when the node is unknown, gone, or answered with an error.
+   */
+  async invoke(caller: Pick<Principal, 'connId'>, request: NodeCommandRequest): Promise<NodeCommandResult> {
+    const started = performance.now();
+    const { nodeId, command } = request;
+    if (command === 'system.execApprovals.get' || command === 'system.execApprovals.set') {
+      throw new GatewayError(ErrorCode.INVALID_REQUEST, 'node.invoke does not allow system.execApprovals.*; use exec.approvals.node.*', { details: { command } });
+    }
+    const record = this.registry.record(nodeId);
+    if (!record) throw pairingChanged();
+    const cfg = this.commandsConfig();
+    const allowlist = invokeAllowlist(cfg, record, record.approvedCommands ?? []);
+    let reason = refusalOf(command, this.registry.effectiveCommands(record), allowlist);
+    // A host command waiting in a pending surface is not "outside the allowlist": say what is missing.
+    if (reason === 'command not allowlisted' && this.registry.pendingFor(nodeId)?.commands.includes(command)) reason = 'node did not declare commands';
+    if (reason) {
+      throw new GatewayError(ErrorCode.INVALID_REQUEST, refusalMessage(reason, command, record.platform, cfg, record.declaredCommands), {
+        details: { reason, command },
+      });
+    }
+    const timeoutMs = request.timeoutMs !== undefined && request.timeoutMs > 0 ? request.timeoutMs : DEFAULT_INVOKE_TIMEOUT_MS;
+    const outcome = await this.invoker.invoke({
+      nodeId, command, params: request.params, deadline: started + timeoutMs, idempotencyKey: request.idempotencyKey, callerConnId: caller.connId,
+    });
+    if (!outcome.ok) throw outcomeError(outcome);
+    const payload = outcome.payloadJSON !== undefined ? parsePayload(outcome.payloadJSON) : outcome.payload;
+    return { ok: true, nodeId, command, payload, payloadJSON: outcome.payloadJSON ?? null };
+  }
+}
+
+function parsePayload(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { payloadJSON: text };
+  }
+}
