@@ -6,9 +6,11 @@
 #   iproute2                       network namespaces (`ip netns`) for the remote-access tests
 #   chromium                       headless browser for the Control UI tests
 #   sudo                           the `sudo -n` retry of the tailscale driver (stand-in tailscale)
+#   avahi-daemon avahi-utils dbus  `avahi-browse`, which the real `openclaw gateway discover` runs on
+#                                  Linux; the tests start private instances inside a namespace only
 set -euo pipefail
 
-PACKAGES=(openssh-server openssh-client iproute2 chromium sudo)
+PACKAGES=(openssh-server openssh-client iproute2 chromium sudo avahi-daemon avahi-utils dbus)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
