@@ -16,9 +16,19 @@ export interface RunHost {
   contextRows(sessionKey: string): TranscriptRecord[];
   resolveModel(): Promise<ResolvedModel>;
   systemPrompt(extra?: string): string;
-  tools(sessionKey: string): ToolSet | undefined;
+  tools(run: ToolRunContext): ToolSet | undefined;
   settings: { maxSteps: number; timeoutMs: number; maxAttempts: number; retryBaseMs: number };
   now(): number;
+}
+
+/** What a run tells the tools it offers: whose run it is, and a way to add agent events to it. */
+export interface ToolRunContext {
+  runId: string;
+  sessionKey: string;
+  agentId: string;
+  sessionId: string;
+  /** Emits an `agent` event of this run (e.g. lifecycle `waiting-approval`, assistant.md 4.3). */
+  agentEvent(stream: string, data: Record<string, unknown>): void;
 }
 
 /** The terminal state of a run, kept for replays and `agent.wait` (assistant.md 4.2, 6). */
@@ -95,11 +105,15 @@ export class ChatRun {
         : { kind: 'unknown', message: 'Could not set up the model provider.', status: undefined };
       return this.finishError({ status: 'error', text: '', blocks: [], usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0 }, stopReason: 'error', error }, undefined);
     }
+    const tools = this.host.tools({
+      runId: this.runId, sessionKey: this.sessionKey, agentId: this.agentId, sessionId: this.sessionId,
+      agentEvent: (stream, data) => void this.agent(stream, data, { sessionId: true }),
+    });
     const outcome = await runAgentLoop({
       model,
       system: this.host.systemPrompt(this.extraSystemPrompt),
       messages: toModelMessages(this.host.contextRows(this.sessionKey)),
-      ...(this.host.tools(this.sessionKey) ? { tools: this.host.tools(this.sessionKey) as ToolSet } : {}),
+      ...(tools ? { tools } : {}),
       maxSteps: this.host.settings.maxSteps,
       timeoutMs: this.host.settings.timeoutMs,
       signal: this.abortController.signal,

@@ -7,7 +7,7 @@ import { agentIdOf, canonicalSessionKey } from '../sessions/session-key.js';
 import { ChatRunRepo, type RunRecord } from '../store/chat-run-repo.js';
 import { SessionRepo, type SessionRecord } from '../store/session-repo.js';
 import { TranscriptRepo, type NewTranscriptRow, type TranscriptRecord } from '../store/transcript-repo.js';
-import { ChatRun, type RunHost, type RunResult } from './chat-run.js';
+import { ChatRun, type RunHost, type RunResult, type ToolRunContext } from './chat-run.js';
 import type { Audience, ChatEventSink, RunEvent } from './events.js';
 import { sessionRow, toWireRow } from './rows.js';
 import { buildSystemPrompt } from './system-prompt.js';
@@ -36,7 +36,7 @@ export interface ChatServiceOptions {
   settings?: Partial<RunSettings>;
   workspaceDir?: string;
   /** Tools offered to the model in a session (node tools plug in here). */
-  tools?: (sessionKey: string) => ToolSet | undefined;
+  tools?: (run: ToolRunContext) => ToolSet | undefined;
 }
 
 /** Who sent a message: an operator client, or a channel peer. */
@@ -219,7 +219,7 @@ export class ChatService {
       contextRows: (k) => this.transcript.context(k, CONTEXT_ROWS),
       resolveModel: () => resolveModel(this.opts.config, this.opts.env ?? process.env),
       systemPrompt: (extra) => buildSystemPrompt({ now: this.now(), ...(this.opts.workspaceDir ? { workspaceDir: this.opts.workspaceDir } : {}), ...(extra ? { extra } : {}) }),
-      tools: (k) => this.opts.tools?.(k),
+      tools: (run) => this.opts.tools?.(run),
       settings: this.settings,
       now: this.now,
     };

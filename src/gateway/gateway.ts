@@ -14,7 +14,9 @@ import { loadOrCreateGatewayIdentity } from '../store/gateway-identity-repo.js';
 import { DeviceRegistry } from './auth/device-registry.js';
 import { AuthRateLimiter, rateLimitConfigOf } from './auth/rate-limit.js';
 import type { ServerAuth } from './auth/shared-secret.js';
+import { createAgentTools } from './chat/agent-tools.js';
 import { ChatSubscriptions, createChatService } from './chat/chat-component.js';
+import { nodeCommandsOf } from './chat/node-commands.js';
 import { EventBus } from './events/event-bus.js';
 import { SocketFanout } from './events/socket-fanout.js';
 import type { GatewayServices } from './rpc/context.js';
@@ -165,7 +167,11 @@ export class Gateway {
         methodNames: [],
         devices,
         nodes,
-        chat: createChatService({ db, config: opts.config.config, bus, subscriptions: chatSubscriptions, workspaceDir: join(opts.paths.stateDir, 'workspace') }),
+        chat: createChatService({
+          db, config: opts.config.config, bus, subscriptions: chatSubscriptions, workspaceDir: join(opts.paths.stateDir, 'workspace'),
+          // Called when a run starts, after `services` exists.
+          tools: (run) => createAgentTools({ config: () => opts.config.config, nodes, nodeCommands: nodeCommandsOf(() => services) }, run),
+        }),
         chatSubscriptions,
         invoker,
         nodeService: new NodeService(nodes, invoker, () => opts.config.config.gateway?.nodes?.commands ?? {}),

@@ -204,6 +204,23 @@ export const TelegramConfigSchema = Type.Object(
 );
 export type TelegramConfig = Static<typeof TelegramConfigSchema>;
 
+/** `tools.exec.*` (assistant.md 8.2): where exec runs, whether it needs approval, the default node. */
+export const ToolsConfigSchema = Type.Object(
+  {
+    exec: Type.Optional(Type.Object(
+      {
+        host: Type.Optional(literals(['auto', 'sandbox', 'gateway', 'node'] as const)),
+        mode: Type.Optional(literals(['deny', 'allowlist', 'ask', 'full'] as const)),
+        node: Type.Optional(Type.String({ minLength: 1 })),
+        // Executables (names or absolute paths, matched against argv[0]) that run without approval.
+        allow: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+      },
+      { additionalProperties: true },
+    )),
+  },
+  { additionalProperties: true },
+);
+
 export const ConfigSchema = Type.Object(
   {
     gateway: Type.Optional(GatewayConfigSchema),
@@ -211,6 +228,7 @@ export const ConfigSchema = Type.Object(
     models: Type.Optional(ModelsConfigSchema),
     agents: Type.Optional(AgentsConfigSchema),
     session: Type.Optional(SessionConfigSchema),
+    tools: Type.Optional(ToolsConfigSchema),
     channels: Type.Optional(Type.Object({ telegram: Type.Optional(TelegramConfigSchema) }, { additionalProperties: true })),
   },
   { additionalProperties: true },

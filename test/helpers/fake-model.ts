@@ -25,7 +25,9 @@ export type FakeReply =
   /** Accepts the request, sends the SSE headers, then never sends a byte more. */
   | { kind: 'hang' }
   /** Streams `chunks`, then destroys the socket without finishing the stream. */
-  | { kind: 'cut'; chunks: string[] };
+  | { kind: 'cut'; chunks: string[] }
+  /** Streams `prefix`, then the text of the newest tool result in the request verbatim (as the lab's fake, assistant.md 8.3). */
+  | { kind: 'quote-tool'; prefix: string[] };
 
 /** One request the fake received. */
 export interface FakeRequest {
@@ -135,7 +137,8 @@ export async function startFakeModel(): Promise<FakeModel> {
       stream.finish('tools', { input: 10, output: 5 });
       return;
     }
-    for (const [i, chunk] of reply.chunks.entries()) {
+    const chunks = reply.kind === 'quote-tool' ? [...reply.prefix, lastToolText(body)] : reply.chunks;
+    for (const [i, chunk] of chunks.entries()) {
       if (reply.kind === 'text' && reply.holdAfter === i) await hold();
       if (reply.kind === 'text' && reply.delayMs && i > 0) await pause(reply.delayMs);
       if (res.destroyed) return;
@@ -149,8 +152,8 @@ export async function startFakeModel(): Promise<FakeModel> {
       res.socket?.destroy();
       return;
     }
-    const output = reply.usage?.output ?? reply.chunks.length;
-    stream.finish('stop', { input: reply.usage?.input ?? 10, output });
+    const usage = reply.kind === 'text' ? reply.usage : undefined;
+    stream.finish('stop', { input: usage?.input ?? 10, output: usage?.output ?? chunks.length });
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -173,6 +176,23 @@ export async function startFakeModel(): Promise<FakeModel> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** The text of the newest tool result in an OpenAI or Anthropic request body ('' when none). */
+export function lastToolText(body: Record<string, unknown>): string {
+  const messages = Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [];
+  const textOf = (content: unknown): string => typeof content === 'string'
+    ? content
+    : Array.isArray(content) ? content.map((c: { text?: unknown; content?: unknown }) => (typeof c.text === 'string' ? c.text : textOf(c.content))).join('') : '';
+  for (let i = messages.length - 1; i >= 0; i -= 1) {
+    const m = messages[i] as Record<string, unknown>;
+    if (m.role === 'tool') return textOf(m.content);
+    if (m.role === 'user' && Array.isArray(m.content)) {
+      const result = (m.content as Record<string, unknown>[]).findLast((c) => c.type === 'tool_result');
+      if (result) return textOf(result.content);
+    }
+  }
+  return '';
 }
 
 interface SseStream {

@@ -1,3 +1,5 @@
+import type { ToolSet } from 'ai';
+import type { ToolRunContext } from '../../chat/chat-run.js';
 import { ChatService } from '../../chat/chat-service.js';
 import type { Audience } from '../../chat/events.js';
 import type { FarclawConfig } from '../../infra/config-schema.js';
@@ -47,10 +49,15 @@ export class ChatSubscriptions {
  * Builds the chat service of a gateway: its events go onto the gateway's bus, narrowed per
  * connection by subscription and caps. Runs a dead process left behind are closed at once.
  */
-export function createChatService(opts: { db: Database; config: FarclawConfig; bus: EventBus; subscriptions: ChatSubscriptions; workspaceDir?: string }): ChatService {
+export function createChatService(opts: {
+  db: Database; config: FarclawConfig; bus: EventBus; subscriptions: ChatSubscriptions; workspaceDir?: string;
+  /** The tools a run is offered (assistant.md 8). */
+  tools?: (run: ToolRunContext) => ToolSet | undefined;
+}): ChatService {
   const chat = new ChatService({
     db: opts.db,
     config: opts.config,
+    ...(opts.tools ? { tools: opts.tools } : {}),
     ...(opts.workspaceDir ? { workspaceDir: opts.workspaceDir } : {}),
     sink: { emit: (event, payload, audience) => void opts.bus.publish(event, payload, { audience: (p) => opts.subscriptions.admits(p, audience) }) },
   });

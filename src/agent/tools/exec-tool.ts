@@ -1,0 +1,187 @@
+import { tool, type Tool } from 'ai';
+import { z } from 'zod';
+import { GatewayError } from '../../protocol/errors.js';
+import { chooseExecNode, ToolRefusal, type ToolNode } from './node-target.js';
+import { ShellSyntaxError, splitCommand } from './shell-words.js';
+
+/** `tools.exec.mode` (assistant.md 8.2); `full` is the default. */
+export type ExecMode = 'deny' | 'allowlist' | 'ask' | 'full';
+export type ExecHost = 'auto' | 'sandbox' | 'gateway' | 'node';
+export type ExecDecision = 'allow-once' | 'allow-always' | 'deny';
+
+/** The gateway's exec settings (`tools.exec.*`). */
+export interface ExecSettings {
+  host: ExecHost;
+  mode: ExecMode;
+  /** Default node of `host=node` (id, display name or id prefix). */
+  node?: string;
+  /** Executables (bare names or absolute paths, matched against argv[0]) that need no approval. */
+  allow: readonly string[];
+}
+
+/** What a node host answers to `system.run` (src/node/system-run.ts; OpenClaw's shape plus `truncated`). */
+export interface SystemRunPayload {
+  exitCode: number | null;
+  timedOut: boolean;
+  success: boolean;
+  stdout: string;
+  stderr: string;
+  truncated?: boolean;
+}
+
+/** A command waiting for an operator's decision. */
+export interface ExecApprovalAsk {
+  toolCallId: string;
+  node: ToolNode;
+  argv: string[];
+  /** The command as the model wrote it. */
+  commandText: string;
+  cwd?: string;
+}
+
+/** One record of the audit trail: what ran (or was refused) where, and why. */
+export interface ExecAuditEntry {
+  toolCallId: string;
+  tool: 'exec';
+  host: 'node';
+  nodeId?: string;
+  command: string;
+  outcome: 'completed' | 'failed' | 'denied' | 'refused';
+  exitCode?: number | null;
+  approvalId?: string;
+  decision?: ExecDecision;
+  error?: string;
+}
+
+/** What the exec tool needs from the gateway, bound to one run. */
+export interface ExecToolDeps {
+  settings(): ExecSettings;
+  nodes(): ToolNode[];
+  /**
+   * Runs `system.run` through the gateway's node command policy; `timeoutMs` is the command's,
+   * the invoke itself gets `INVOKE_GRACE_MS` more so the node's own timeout answers first (8.3).
+   * @throws GatewayError when the policy refuses or the node fails (gone, timed out, refused).
+   */
+  runOnNode(req: { nodeId: string; argv: string[]; cwd?: string; timeoutMs: number; idempotencyKey: string }): Promise<SystemRunPayload>;
+  /** Whether an operator granted this exact command on this node for good (allow-always). */
+  isGranted?(nodeId: string, argv: readonly string[]): boolean;
+  /**
+   * Asks the operators and waits for their decision.
+   * @throws ToolRefusal when nobody can answer (headless) or the request expired.
+   */
+  requestApproval?(ask: ExecApprovalAsk, signal: AbortSignal | undefined): Promise<{ id: string; decision: ExecDecision }>;
+  audit?(entry: ExecAuditEntry): void;
+  runId: string;
+}
+
+/** OpenClaw's default command timeout (assistant.md 8.3: 1800000 ms). */
+export const DEFAULT_EXEC_TIMEOUT_S = 1800;
+/** The node gets this much longer than the command, so its own timeout answers first (8.3). */
+export const INVOKE_GRACE_MS = 5_000;
+
+export const HEADLESS_APPROVAL_REASON = 'exec denied: Headless runs cannot wait for interactive exec approval';
+
+const ExecArgsSchema = z.object({
+  command: z.string().describe('The command line: one program and its arguments (no pipes, chains or redirections).'),
+  workdir: z.string().optional().describe('Working directory on the host.'),
+  env: z.record(z.string(), z.string()).optional(),
+  yieldMs: z.number().optional(),
+  background: z.boolean().optional(),
+  timeoutSeconds: z.number().positive().optional().describe('Kill the command after this many seconds (default 1800).'),
+  pty: z.boolean().optional(),
+  host: z.enum(['auto', 'sandbox', 'gateway', 'node']).optional().describe('Where to run: "node" runs on a paired node host.'),
+  ask: z.enum(['off', 'on-miss', 'always']).optional(),
+  node: z.string().optional().describe('Node id or name for host "node" (default: the only connected node).'),
+  elevated: z.boolean().optional(),
+});
+export type ExecArgs = z.infer<typeof ExecArgsSchema>;
+
+/** The error a tool result carries, in OpenClaw's JSON shape (assistant.md 8.4) so models recover alike. */
+export function toolErrorText(toolName: string, message: string): string {
+  return JSON.stringify({ status: 'error', tool: toolName, error: message }, null, 2);
+}
+
+/** `Node: <id>\n[Warning: …\n]\n<output>` (assistant.md 8.2), with the exit code when it is not 0. */
+export function formatNodeRunResult(nodeId: string, r: SystemRunPayload): string {
+  const warnings = r.truncated ? ['Warning: output truncated by the node host (nodeHost.systemRun.maxOutputBytes).'] : [];
+  const output = r.stdout + r.stderr;
+  const exit = r.exitCode !== 0 && r.exitCode !== null ? `${output === '' || output.endsWith('\n') ? '' : '\n'}\n(Command exited with code ${r.exitCode})` : '';
+  return `Node: ${nodeId}\n${warnings.map((w) => `${w}\n`).join('')}\n${output}${exit}`;
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof GatewayError) return `${err.code}: ${err.message}`;
+  if (err instanceof ShellSyntaxError) return `INVALID_REQUEST: SYSTEM_RUN_DENIED: ${err.message}`;
+  if (err instanceof ToolRefusal) return err.message;
+  return 'exec failed on the gateway';
+}
+
+/**
+ * The `exec` tool (assistant.md 8.2) for `host: "node"`: the command becomes an argv (no shell),
+ * the target node is chosen as OpenClaw does, `tools.exec.mode` decides whether it runs, waits for
+ * an operator, or is refused, and `system.run` goes through the gateway's node command policy.
+ * Every refusal or fault reaches the model as the tool's error; nothing hangs.
+ */
+export function createExecTool(deps: ExecToolDeps): Tool {
+  return tool({
+    description: 'Run a shell command. With host "node" it runs on a paired node host (one program and its arguments, no shell syntax).',
+    inputSchema: ExecArgsSchema,
+    execute: async (args, { toolCallId, abortSignal }) => {
+      const audit: Partial<ExecAuditEntry> = { toolCallId, tool: 'exec', host: 'node', command: args.command };
+      try {
+        const text = await runExec(deps, args, toolCallId, abortSignal, audit);
+        return text;
+      } catch (err) {
+        const message = messageOf(err);
+        deps.audit?.({ ...audit, outcome: audit.outcome ?? 'refused', error: message } as ExecAuditEntry);
+        throw new Error(toolErrorText('exec', message));
+      }
+    },
+  });
+}
+
+async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, signal: AbortSignal | undefined, audit: Partial<ExecAuditEntry>): Promise<string> {
+  const settings = deps.settings();
+  const host = args.host ?? settings.host;
+  if (host !== 'node') {
+    throw new ToolRefusal(`exec host=${host} is not available on this gateway; run commands on a node with host "node"`);
+  }
+  if (settings.mode === 'deny') {
+    audit.outcome = 'denied';
+    throw new ToolRefusal('exec denied: tools.exec.mode is "deny" on this gateway');
+  }
+  const argv = splitCommand(args.command);
+  const node = chooseExecNode(deps.nodes(), args.node ?? settings.node);
+  audit.nodeId = node.nodeId;
+  const program = argv[0] as string;
+  const isAllowlisted = settings.allow.includes(program) || (deps.isGranted?.(node.nodeId, argv) ?? false);
+  if (settings.mode === 'allowlist' && !isAllowlisted) {
+    audit.outcome = 'denied';
+    throw new ToolRefusal(`exec denied: "${program}" is not in tools.exec.allow (mode allowlist)`);
+  }
+  if (settings.mode === 'ask' && !isAllowlisted) {
+    if (!deps.requestApproval) throw new ToolRefusal(HEADLESS_APPROVAL_REASON);
+    const { id, decision } = await deps.requestApproval(
+      { toolCallId, node, argv, commandText: args.command, ...(args.workdir ? { cwd: args.workdir } : {}) }, signal,
+    );
+    audit.approvalId = id;
+    audit.decision = decision;
+    if (decision === 'deny') {
+      audit.outcome = 'denied';
+      throw new ToolRefusal('exec denied: the operator denied this command');
+    }
+  }
+  const timeoutMs = Math.round((args.timeoutSeconds ?? DEFAULT_EXEC_TIMEOUT_S) * 1000);
+  const result = await deps.runOnNode({
+    nodeId: node.nodeId, argv, ...(args.workdir ? { cwd: args.workdir } : {}), timeoutMs,
+    idempotencyKey: `${deps.runId}:${toolCallId}`,
+  });
+  audit.exitCode = result.exitCode;
+  if (result.timedOut) {
+    audit.outcome = 'failed';
+    throw new ToolRefusal(`exec on node ${node.nodeId} timed out; the command was killed${result.stdout + result.stderr ? `. Output so far:\n${result.stdout}${result.stderr}` : ''}`);
+  }
+  audit.outcome = result.exitCode === 0 ? 'completed' : 'failed';
+  deps.audit?.(audit as ExecAuditEntry);
+  return formatNodeRunResult(node.nodeId, result);
+}

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { chooseExecNode, ToolRefusal, type ToolNode } from './node-target.js';
+
+const node = (nodeId: string, displayName: string, connected: boolean, commands: string[] = ['system.run', 'system.which']): ToolNode =>
+  ({ nodeId, displayName, connected, commands });
+
+describe('chooseExecNode', () => {
+  it('picks the only connected node that supports system.run', () => {
+    const nodes = [node('aaa111', 'build', true), node('bbb222', 'phone', true, ['camera.list']), node('ccc333', 'old', false)];
+    assert.equal(chooseExecNode(nodes, undefined).nodeId, 'aaa111');
+  });
+
+  it('names the candidates when several are eligible', () => {
+    const nodes = [node('aaa111', 'build', true), node('bbb222', 'laptop', true)];
+    assert.throws(() => chooseExecNode(nodes, undefined), (e: unknown) => e instanceof ToolRefusal
+      && e.message === 'exec host=node: several nodes support system.run (build (aaa111), laptop (bbb222)); pass "node" or set tools.exec.node');
+  });
+
+  it('refuses when no node is eligible', () => {
+    assert.throws(() => chooseExecNode([node('ccc333', 'old', false)], undefined), /requires a connected node that supports system\.run/);
+  });
+
+  it('takes a named node by id, display name or id prefix, and refuses an offline or unknown one', () => {
+    const nodes = [node('aaa111bbb', 'build', true), node('bbb222ccc', 'laptop', false)];
+    assert.equal(chooseExecNode(nodes, 'BUILD').nodeId, 'aaa111bbb');
+    assert.equal(chooseExecNode(nodes, 'aaa111').nodeId, 'aaa111bbb');
+    assert.throws(() => chooseExecNode(nodes, 'laptop'), /node "laptop" is not connected/);
+    assert.throws(() => chooseExecNode(nodes, 'nope'), /unknown node "nope"; known nodes: build \(aaa111bbb\), laptop \(bbb222ccc\)/);
+    assert.throws(() => chooseExecNode([node('x1', 'cam', true, ['camera.list'])], 'cam'), /does not support system\.run/);
+  });
+});

@@ -1,0 +1,74 @@
+import type { ToolSet } from 'ai';
+import { createExecTool, type ExecSettings, type ExecToolDeps, type SystemRunPayload, INVOKE_GRACE_MS } from '../../agent/tools/exec-tool.js';
+import type { ToolNode } from '../../agent/tools/node-target.js';
+import type { ToolRunContext } from '../../chat/chat-run.js';
+import type { FarclawConfig } from '../../infra/config-schema.js';
+import type { NodeRegistry } from '../nodes/node-registry.js';
+
+/** One node command, as the `node.invoke` method and the agent tools ask for it. */
+export interface NodeCommandRequest {
+  nodeId: string;
+  command: string;
+  params?: unknown;
+  timeoutMs?: number;
+  idempotencyKey: string;
+}
+
+/**
+ * Runs a node command through the gateway's node command policy (declared ∩ approved ∩
+ * allowed, protocol.md 9.2): the same path `node.invoke` takes, so the policy holds whoever asks.
+ */
+export interface NodeCommands {
+  invoke(caller: { connId: string }, request: NodeCommandRequest): Promise<{ payload: unknown }>;
+}
+
+export interface AgentToolsDeps {
+  config: () => FarclawConfig;
+  nodes: NodeRegistry;
+  nodeCommands: NodeCommands;
+}
+
+/** `tools.exec.*` with OpenClaw's defaults (assistant.md 8.2: host auto, mode full). */
+export function execSettingsOf(config: FarclawConfig): ExecSettings {
+  const e = config.tools?.exec ?? {};
+  return { host: e.host ?? 'auto', mode: e.mode ?? 'full', ...(e.node ? { node: e.node } : {}), allow: e.allow ?? [] };
+}
+
+/** Every known node with its connected state and the commands it may be asked to run now. */
+export function toolNodes(nodes: NodeRegistry): ToolNode[] {
+  return nodes.listRecords().map((r) => {
+    const view = nodes.nodeView(r);
+    return { nodeId: view.nodeId, displayName: view.displayName, connected: view.connected, commands: view.commands };
+  });
+}
+
+/** The invoke's caller: a connection id no socket has, so no socket's close cancels the run's commands. */
+const callerOf = (run: ToolRunContext): { connId: string } => ({ connId: `agent-run:${run.runId}` });
+
+/** The tools one agent run is offered: `exec` (host node). */
+export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): ToolSet {
+  const exec: ExecToolDeps = {
+    runId: run.runId,
+    settings: () => execSettingsOf(deps.config()),
+    nodes: () => toolNodes(deps.nodes),
+    runOnNode: async ({ nodeId, argv, cwd, timeoutMs, idempotencyKey }) => {
+      const res = await deps.nodeCommands.invoke(callerOf(run), {
+        nodeId, command: 'system.run', params: { command: argv, ...(cwd ? { cwd } : {}), timeoutMs },
+        timeoutMs: timeoutMs + INVOKE_GRACE_MS, idempotencyKey,
+      });
+      return systemRunPayloadOf(res.payload);
+    },
+  };
+  return { exec: createExecTool(exec) };
+}
+
+/** A node's `system.run` answer, read defensively (a node is another process, maybe not ours). */
+function systemRunPayloadOf(payload: unknown): SystemRunPayload {
+  const p = (payload ?? {}) as Record<string, unknown>;
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const exitCode = typeof p.exitCode === 'number' ? p.exitCode : null;
+  return {
+    exitCode, timedOut: p.timedOut === true, success: p.success === true || exitCode === 0,
+    stdout: text(p.stdout), stderr: text(p.stderr), ...(p.truncated === true ? { truncated: true } : {}),
+  };
+}

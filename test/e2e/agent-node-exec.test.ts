@@ -1,0 +1,147 @@
+// The seed's command flow with real processes (issue 15, assistant.md 8.2-8.4): chat.send → the
+// fake model asks for `exec host=node` → our gateway runs `system.run` on a real `farclaw node
+// run` through the node command policy → the model's next turn quotes the tool result. Modes full
+// and deny, and every fault the model must see as a tool error instead of a hang.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
+import { chatEvents, fakeModelConfig, operator, waitTerminal } from '../helpers/chat-gateway.js';
+import { childProcess, startApprovedNode } from '../helpers/exec-node.js';
+import { startGateway, type RunningGateway } from '../helpers/gateway-process.js';
+import type { NodeHostProcess } from '../helpers/node-host-process.js';
+import type { RawClient, Frame } from '../helpers/raw-client.js';
+import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const TEST_TIMEOUT_MS = 120_000;
+const MAX_OUTPUT_BYTES = 1000;
+const QUOTE = ['The node ran the command. ', 'Output was: '];
+
+/** Scripts one exec call and the quoting answer, sends the message, and returns the terminal chat event. */
+async function execTurn(c: RawClient, fake: FakeModel, runId: string, args: Record<string, unknown>): Promise<Frame> {
+  fake.script(
+    { kind: 'tools', text: 'Running it on the node. ', calls: [{ id: `call_${runId}`, name: 'exec', args: { host: 'node', ...args } }] },
+    { kind: 'quote-tool', prefix: QUOTE },
+  );
+  await c.call('chat.send', { sessionKey: `agent:main:${runId}`, message: `NODE_EXEC: please run \`${String(args.command)}\``, idempotencyKey: runId });
+  return await waitTerminal(c, runId, 90_000);
+}
+
+const finalText = (f: Frame): string => f.payload?.message?.content?.[0]?.text ?? '';
+const toolResult = (c: RawClient, runId: string): Frame | undefined =>
+  c.frames.find((f) => f.type === 'event' && f.event === 'agent' && f.payload?.runId === runId && f.payload.stream === 'tool' && f.payload.data?.phase === 'result');
+
+describe('exec host=node, mode full, on a real farclaw node host', () => {
+  let fake: FakeModel;
+  let gw: RunningGateway;
+  let nodeHome: TmpHome;
+  let node: NodeHostProcess;
+  let nodeId: string;
+  let c: RawClient;
+
+  before(async () => {
+    fake = await startFakeModel();
+    nodeHome = tmpHome();
+    nodeHome.writeConfig({ nodeHost: { systemRun: { allow: ['echo', 'sleep', 'seq', 'false'], maxOutputBytes: MAX_OUTPUT_BYTES } } });
+    gw = await startGateway({ config: { ...fakeModelConfig(fake), tools: { exec: { host: 'node', mode: 'full' } } }, env: { FARCLAW_TICK_INTERVAL_MS: '600' } });
+    ({ node, nodeId } = await startApprovedNode(gw, nodeHome, 'build-box'));
+    c = await operator(gw.url, ['tool-events']);
+  });
+  after(async () => {
+    c?.terminate();
+    await node?.stop();
+    await gw?.stop();
+    await fake?.close();
+    nodeHome?.dispose();
+  });
+
+  test('the model runs echo on the node and its answer quotes the output', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const term = await execTurn(c, fake, 'run-echo', { command: 'echo farclaw-node-exec-ok' });
+    assert.equal(term.payload.state, 'final', JSON.stringify(term.payload));
+    assert.equal(finalText(term), `Running it on the node. \n\n${QUOTE.join('')}Node: ${nodeId}\n\nfarclaw-node-exec-ok\n`);
+    const result = toolResult(c, 'run-echo');
+    assert.equal(result?.payload.data.isError, false);
+    // The model's second request carried the tool result verbatim.
+    const toolMsg = (fake.requests.at(-1)?.body.messages as { role: string; content: unknown }[]).find((m) => m.role === 'tool');
+    assert.equal(toolMsg?.content, `Node: ${nodeId}\n\nfarclaw-node-exec-ok\n`);
+  });
+
+  test('a non-zero exit code reaches the model', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const term = await execTurn(c, fake, 'run-false', { command: 'false' });
+    assert.equal(finalText(term), `Running it on the node. \n\n${QUOTE.join('')}Node: ${nodeId}\n\n\n(Command exited with code 1)`);
+  });
+
+  test('shell syntax is refused before anything reaches the node, as SYSTEM_RUN_DENIED', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const term = await execTurn(c, fake, 'run-chain', { command: 'echo farclaw-node-exec-ok && uname -s' });
+    assert.equal(term.payload.state, 'final');
+    assert.match(finalText(term), /"status": "error",\n {2}"tool": "exec",\n {2}"error": "INVALID_REQUEST: SYSTEM_RUN_DENIED: shell syntax \(\\"&\\"\) cannot run here/);
+    assert.equal(toolResult(c, 'run-chain')?.payload.data.isError, true);
+  });
+
+  test('a program outside the node owner’s allowlist is refused by the node, and nothing runs', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const marker = join(nodeHome.home, 'should-not-exist');
+    const term = await execTurn(c, fake, 'run-touch', { command: `touch ${marker}` });
+    assert.match(finalText(term), /UNAVAILABLE: NOT_ALLOWED: system\.run refused: \\"touch\\" is not in nodeHost\.systemRun\.allow of this node/);
+    assert.equal(existsSync(marker), false);
+  });
+
+  test('output over the node’s cap arrives truncated and flagged', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const term = await execTurn(c, fake, 'run-seq', { command: 'seq 1 100000' });
+    const text = finalText(term);
+    assert.ok(text.includes(`Node: ${nodeId}\nWarning: output truncated by the node host (nodeHost.systemRun.maxOutputBytes).\n\n1\n2\n3\n`), text);
+    assert.ok(!text.includes('100000'));
+  });
+
+  test('a command past its timeout is killed and the model is told', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const term = await execTurn(c, fake, 'run-timeout', { command: 'sleep 30', timeoutSeconds: 1 });
+    assert.match(finalText(term), new RegExp(`exec on node ${nodeId} timed out; the command was killed`));
+    assert.equal(childProcess(node.proc.pid ?? -1, /(^|\/)sleep 30$/), undefined);
+  });
+
+  test('a node killed mid-exec fails the tool call at once and the run ends; a named offline node is refused', { timeout: TEST_TIMEOUT_MS }, async () => {
+    fake.script(
+      { kind: 'tools', calls: [{ id: 'call_kill', name: 'exec', args: { host: 'node', command: 'sleep 60' } }] },
+      { kind: 'quote-tool', prefix: QUOTE },
+    );
+    await c.call('chat.send', { sessionKey: 'agent:main:run-kill', message: 'sleep on the node', idempotencyKey: 'run-kill' });
+    const sleeper = await waitFor('sleep 60 on the node', () => childProcess(node.proc.pid ?? -1, /(^|\/)sleep 60$/), 30_000);
+    node.signal('SIGKILL');
+    const term = await waitTerminal(c, 'run-kill', 60_000);
+    process.kill(sleeper, 'SIGKILL');
+    assert.equal(term.payload.state, 'final');
+    assert.match(finalText(term), /UNAVAILABLE: DISCONNECTED: node disconnected \(system\.run\)/);
+    await node.exited;
+
+    await waitFor('the gateway to see the node gone', async () => {
+      const term2 = await execTurn(c, fake, `run-offline-${Date.now()}`, { command: 'echo hi', node: 'build-box' });
+      return /node \\"build-box\\" is not connected/.test(finalText(term2)) ? true : undefined;
+    }, 30_000);
+  });
+});
+
+describe('exec host=node, mode deny', () => {
+  let fake: FakeModel;
+  let gw: RunningGateway;
+  let c: RawClient;
+
+  before(async () => {
+    fake = await startFakeModel();
+    gw = await startGateway({ config: { ...fakeModelConfig(fake), tools: { exec: { host: 'node', mode: 'deny' } } } });
+    c = await operator(gw.url, ['tool-events']);
+  });
+  after(async () => {
+    c?.terminate();
+    await gw?.stop();
+    await fake?.close();
+  });
+
+  test('the tool call is refused and the model quotes the refusal', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const term = await execTurn(c, fake, 'run-deny', { command: 'echo never' });
+    assert.equal(term.payload.state, 'final');
+    assert.match(finalText(term), /"error": "exec denied: tools\.exec\.mode is \\"deny\\" on this gateway"/);
+    assert.equal(toolResult(c, 'run-deny')?.payload.data.isError, true);
+    assert.equal(chatEvents(c, 'run-deny').filter((f) => f.payload.state === 'final').length, 1);
+  });
+});

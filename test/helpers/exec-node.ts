@@ -1,0 +1,45 @@
+import { execFileSync } from 'node:child_process';
+import { jsonOut, show } from './cli-output.js';
+import { runFarclaw, TEST_TOKEN, type RunningGateway } from './gateway-process.js';
+import { startFarclawNode, type NodeHostProcess } from './node-host-process.js';
+import type { TmpHome } from './tmp-home.js';
+import { waitFor } from './wait-for.js';
+
+/** `farclaw nodes <args>` against a test gateway, as its operator. */
+export async function nodesCli(gw: RunningGateway, args: string[], timeoutMs = 60_000) {
+  return await runFarclaw(['nodes', ...args, '--port', String(gw.port), '--token', TEST_TOKEN], gw.home.env, timeoutMs);
+}
+
+/**
+ * Starts `farclaw node run` (display name `name`) against `gw` and approves its command surface
+ * with our CLI, as an owner would; resolves with the process and its node id once it is usable.
+ */
+export async function startApprovedNode(gw: RunningGateway, nodeHome: TmpHome, name: string, withToken = true): Promise<{ node: NodeHostProcess; nodeId: string }> {
+  const node = startFarclawNode(['--host', '127.0.0.1', '--port', String(gw.port), '--display-name', name, ...(withToken ? ['--token', TEST_TOKEN] : [])], nodeHome.env);
+  const listed = async () => jsonOut(await nodesCli(gw, ['list', '--json'])).nodes as { nodeId: string; displayName: string; connected: boolean; commands: string[] }[];
+  await waitFor(`node ${name} to ask for approval`, async () => {
+    const pending = jsonOut(await nodesCli(gw, ['pending', '--json'])).pending as unknown[];
+    if (pending.length > 0) return true;
+    return (await listed()).some((n) => n.displayName === name && n.connected && n.commands.includes('system.run'));
+  }, 30_000).catch((err: Error) => {
+    throw new Error(`${err.message}\n${node.output()}`);
+  });
+  const pending = jsonOut(await nodesCli(gw, ['pending', '--json'])).pending as unknown[];
+  if (pending.length > 0) {
+    const approved = await nodesCli(gw, ['approve', '--latest']);
+    if (approved.code !== 0) throw new Error(`approve failed: ${show(approved)}`);
+  }
+  const entry = await waitFor(`node ${name} usable`, async () =>
+    (await listed()).find((n) => n.displayName === name && n.connected && n.commands.includes('system.run')), 30_000);
+  return { node, nodeId: entry.nodeId };
+}
+
+/** The pid of a `<program> …` child of `parentPid` whose command line matches `args`, if running. */
+export function childProcess(parentPid: number, args: RegExp): number | undefined {
+  const ps = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' });
+  for (const line of ps.split('\n')) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
+    if (m && Number(m[2]) === parentPid && args.test(m[3]?.trim() ?? '')) return Number(m[1]);
+  }
+  return undefined;
+}
