@@ -45,7 +45,7 @@ describe('exec host=node, mode full, on a real farclaw node host', () => {
     fake = await startFakeModel();
     nodeHome = tmpHome();
     nodeHome.writeConfig({ nodeHost: { systemRun: { allow: ['echo', 'sleep', 'seq', 'false'], maxOutputBytes: MAX_OUTPUT_BYTES } } });
-    gw = await startGateway({ config: { ...fakeModelConfig(fake), tools: { exec: { host: 'node', mode: 'full' } } }, env: { FARCLAW_TICK_INTERVAL_MS: '600' } });
+    gw = await startGateway({ config: { ...fakeModelConfig(fake), tools: { exec: { host: 'node', mode: 'full' } } } });
     ({ node, nodeId } = await startApprovedNode(gw, nodeHome, 'build-box'));
     c = await operator(gw.url, ['tool-events']);
   });
