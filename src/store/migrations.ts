@@ -249,4 +249,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX chat_run_by_status ON chat_run (status, created_at_ms);
     `,
   },
+  {
+    version: 7,
+    name: 'durable event log',
+    // Append-only; `cursor` is AUTOINCREMENT so a pruned cursor is never handed out again.
+    // `event_log_floor` keeps, per stream, the highest cursor removed by retention: a reader
+    // behind it gets an explicit reset instead of a silent gap.
+    sql: `
+      CREATE TABLE event_log (
+        cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+        stream TEXT NOT NULL,
+        event TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL
+      );
+      CREATE INDEX event_log_by_stream ON event_log (stream, cursor);
+      CREATE TABLE event_log_floor (stream TEXT PRIMARY KEY, floor INTEGER NOT NULL);
+    `,
+  },
 ];
