@@ -109,30 +109,49 @@ export function targetFor(flags: TargetFlags, env: NodeJS.ProcessEnv, prefix = '
   }
 }
 
+/** `Why:` and `Fix:` lines for a refused connect, from its detail code. */
+function refusalAdvice(s: RequestError['shape'], target: Target): string[] {
+  const d = (s.details ?? {}) as { code?: string; requestId?: string; reason?: string };
+  const remote = target.mode === 'remote';
+  const tokenKey = remote ? 'gateway.remote.token' : 'gateway.auth.token';
+  if (d.code === 'PAIRING_REQUIRED') {
+    const why = d.reason === 'scope-upgrade' ? 'this device asks for more scopes than it was approved for' : d.reason === 'role-upgrade' ? 'this device asks for a role it was not approved for' : 'this device is waiting for approval';
+    return [`Why: ${why}.`, `Fix: on the gateway host run: farclaw devices approve ${d.requestId ?? '--latest'}`];
+  }
+  if (d.code === 'AUTH_RATE_LIMITED') {
+    const secs = Math.ceil((s.retryAfterMs ?? 0) / 1000);
+    return [`Why: too many failed authentication attempts; the gateway refuses this address for ${secs} s more.`, `Fix: correct ${tokenKey}, wait ${secs} s, then retry.`];
+  }
+  if (d.code === 'AUTH_TOKEN_MISMATCH' || d.code === 'AUTH_PASSWORD_MISMATCH') {
+    return [`Why: the ${d.code === 'AUTH_TOKEN_MISMATCH' ? 'token' : 'password'} sent (${target.urlSource === 'cli --url' ? '--token/--password' : remote ? 'gateway.remote.*' : 'local config or runtime token'}) is not the gateway's.`,
+      `Fix: use the gateway's ${d.code === 'AUTH_TOKEN_MISMATCH' ? 'gateway.auth.token' : 'gateway.auth.password'} (${target.urlSource === 'cli --url' ? 'pass it with --token' : `set ${tokenKey}`}), then check with: farclaw doctor`];
+  }
+  if (d.code === 'AUTH_TOKEN_MISSING' || d.code === 'AUTH_PASSWORD_MISSING') {
+    return ['Why: the gateway requires a shared secret and this CLI sent none.', `Fix: set ${tokenKey} (or FARCLAW_GATEWAY_TOKEN), then check with: farclaw doctor`];
+  }
+  return ['Fix: farclaw doctor (checks every hop to the gateway and prints the fix)'];
+}
+
 /** Turns a client failure into the CLI's one-line report (remote-access.md 7.5). */
 export function describeFailure(err: unknown, target: Target, configPath: string, during: 'connect' | 'call', prefix = ''): CliError {
   const where = `Gateway target: ${target.url}\nSource: ${target.urlSource}\nConfig: ${configPath}`;
   const gateway = { url: target.url, urlSource: target.urlSource };
   if (err instanceof TransportError) {
     const json = { type: 'gateway_transport_error', kind: err.kind, message: err.message, ...(err.reason ? { reason: err.reason } : {}) };
-    const hint = err.kind === 'closed' && err.message.startsWith('Gateway not reachable') ? '\nStart it with: farclaw gateway run' : '';
-    return new CliError(`${err.message}${hint}\n${where}`, 1, { ...json, ...(err.timeoutMs !== undefined ? { timeoutMs: err.timeoutMs } : {}) }, { gateway });
+    const why =
+      err.kind === 'timeout' && err.reason === 'connect unanswered'
+        ? '\nWhy: the gateway slows its answers after failed authentication attempts (rate limited).\nFix: correct the token or password, wait a minute, then retry (farclaw doctor shows which hop fails).'
+        : err.kind === 'closed' && err.message.startsWith('Gateway not reachable')
+          ? `\nFix: ${target.mode === 'local' ? 'farclaw gateway run' : 'start the gateway on its host, or check gateway.remote.url'} (farclaw doctor checks every hop)`
+          : '';
+    return new CliError(`${err.message}${why}\n${where}`, 1, { ...json, ...(err.timeoutMs !== undefined ? { timeoutMs: err.timeoutMs } : {}) }, { gateway });
   }
   if (err instanceof RequestError) {
     const s = err.shape;
     const json = { type: 'gateway_request_error', code: s.code, message: s.message, ...(s.details !== undefined ? { details: s.details } : {}), retryable: s.retryable ?? false };
-    const pairing = (s.details as { code?: string; requestId?: string } | undefined);
-    const hint =
-      pairing?.code === 'PAIRING_REQUIRED' && pairing.requestId
-        ? `\nThis device is waiting for approval. On the gateway host run: farclaw devices approve ${pairing.requestId}`
-        : '';
-    const line =
-      hint !== ''
-        ? `gateway connect failed: GatewayClientRequestError: ${s.message}${hint}`
-        : during === 'connect'
-        ? `gateway connect failed: GatewayClientRequestError: ${s.message}\n${prefix}${s.message}`
-        : `${prefix}${s.code}: ${s.message}`;
-    return new CliError(line, 1, json, undefined, during === 'connect');
+    if (during === 'call') return new CliError(`${prefix}${s.code}: ${s.message}`, 1, json);
+    // A refused connect: what failed (once), why, and the command that fixes it.
+    return new CliError([`${prefix || 'Gateway connect failed: '}${s.message}`, ...refusalAdvice(s, target)].join('\n'), 1, json, undefined, true);
   }
   if (err instanceof GatewayError && err.retryable) {
     // The connection dropped with the request in flight (e.g. the SSH tunnel went away): the

@@ -35,7 +35,7 @@ describe('config loading', () => {
     const p = write('{ gateway: { port: "x" } }');
     assert.throws(() => loadConfig(p), { message: `Invalid config ${p}: at /gateway/port: must be integer` });
     const q = write('{ gateway: { bind: "0.0.0.0" } }');
-    assert.throws(() => loadConfig(q), { message: `Invalid config ${q}: at /gateway/bind: must be equal to one of the allowed values` });
+    assert.throws(() => loadConfig(q), { message: `Invalid config ${q}: at /gateway/bind: must be "loopback" or "lan" or "tailnet" or "auto" or "custom"` });
   });
 
   it('refuses a top level that is not an object', () => {

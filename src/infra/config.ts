@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { TSchema } from '@sinclair/typebox';
 import JSON5 from 'json5';
 import { lazyValidator } from '../protocol/validate.js';
 import { ConfigSchema, type FarclawConfig, type Secret } from './config-schema.js';
@@ -20,6 +21,38 @@ export interface LoadedConfig {
 }
 
 const validateConfig = lazyValidator(ConfigSchema);
+
+/** The schema at a JSON pointer into the config (`/gateway/auth/token`), following properties. */
+function schemaAt(pointer: string): TSchema | undefined {
+  let schema: TSchema | undefined = ConfigSchema;
+  for (const key of pointer.split('/').slice(1)) {
+    schema = (schema as { properties?: Record<string, TSchema> } | undefined)?.properties?.[key];
+  }
+  return schema;
+}
+
+/** `"a" or "b"`, `a string or an object {source, id}`: what a union accepts, in words. */
+function allowedValues(schema: TSchema): string | undefined {
+  const options = (schema as { anyOf?: TSchema[] }).anyOf;
+  if (!options) return undefined;
+  return options
+    .map((o) => {
+      const c = o as { const?: unknown; type?: string; properties?: Record<string, unknown> };
+      if (c.const !== undefined) return JSON.stringify(c.const);
+      if (c.type === 'object' && c.properties) return `an object {${Object.keys(c.properties).join(', ')}}`;
+      return c.type === 'integer' ? 'an integer' : `a ${c.type ?? 'value'}`;
+    })
+    .join(' or ');
+}
+
+/** Replaces the validator's "one of the allowed values" with the values themselves. */
+function nameAllowed(explained: string): string {
+  return explained.replace(/at (\/\S+): must be equal to one of the allowed values/g, (whole, pointer: string) => {
+    const schema = schemaAt(pointer);
+    const allowed = schema ? allowedValues(schema) : undefined;
+    return allowed ? `at ${pointer}: must be ${allowed}` : whole;
+  });
+}
 
 /**
  * Reads and validates the JSON5 config. A missing file is not an error (embedded defaults);
@@ -47,7 +80,7 @@ export function loadConfig(path: string): LoadedConfig {
     throw new ConfigError(`Invalid config ${path}: the top level must be an object`);
   }
   if (!validateConfig(parsed)) {
-    throw new ConfigError(`Invalid config ${path}: ${validateConfig.explain(parsed)}`);
+    throw new ConfigError(`Invalid config ${path}: ${nameAllowed(validateConfig.explain(parsed))}`);
   }
   return { path, exists: true, raw, config: parsed };
 }

@@ -64,9 +64,14 @@ describe('CLI credential resolution and the --url strictness rule (acceptance D,
     assertExit(human, 1);
     assert.equal(
       stderrLine1(human),
-      "gateway connect failed: GatewayClientRequestError: unauthorized: gateway token mismatch (use this gateway's gateway.auth.token or pair the device)",
+      "Gateway call failed: unauthorized: gateway token mismatch (use this gateway's gateway.auth.token or pair the device)",
       show(human),
     );
+    // Said once, without internal class names, with why and the fix (issue 19 item 4).
+    assert.equal(human.stderr.split('gateway token mismatch').length, 2, show(human));
+    assert.doesNotMatch(human.stderr, /GatewayClientRequestError/, show(human));
+    assert.match(human.stderr, /^Why: the token sent .* is not the gateway's\.$/m, show(human));
+    assert.match(human.stderr, /^Fix: use the gateway's gateway\.auth\.token \(set gateway\.auth\.token\), then check with: farclaw doctor$/m, show(human));
   });
 
   it('D2: in local mode a right config token wins over a wrong FARCLAW_GATEWAY_TOKEN', async () => {
@@ -112,11 +117,11 @@ describe('CLI credential resolution and the --url strictness rule (acceptance D,
     const { details, ...rest } = out.error as Record<string, unknown>;
     assert.deepEqual(rest, { type: 'gateway_request_error', code: 'INVALID_REQUEST', message, retryable: false }, show(r));
     assert.equal((details as { code?: unknown } | undefined)?.code, 'AUTH_TOKEN_MISMATCH', show(r));
-    assert.equal(stderrLine1(r), `gateway connect failed: GatewayClientRequestError: ${message}`, show(r));
+    assert.equal(stderrLine1(r), `Gateway connect failed: ${message}`, show(r));
 
     const human = await cli(h, ['health']);
     assertExit(human, 1);
-    assert.equal(stderrLine1(human), `gateway connect failed: GatewayClientRequestError: ${message}`, show(human));
+    assert.equal(stderrLine1(human), `Gateway connect failed: ${message}`, show(human));
   });
 
   it('D8: FARCLAW_GATEWAY_URL with FARCLAW_GATEWAY_TOKEN works from an empty home', async () => {

@@ -65,7 +65,7 @@ describe('farclaw devices with a remote CLI over a veth pair', () => {
   async function firstCall(h: TmpHome): Promise<string> {
     const r = await onRemote(h, ['list']);
     assertExit(r, 1);
-    assert.equal(linesOf(r.stderr)[0], 'gateway connect failed: GatewayClientRequestError: pairing required: device is not approved yet', show(r));
+    assert.equal(linesOf(r.stderr)[0], 'devices list failed: pairing required: device is not approved yet', show(r));
     const requestId = /farclaw devices approve (\S+)/.exec(r.stderr)?.[1];
     assert.ok(requestId, `the refusal names the request to approve\n${show(r)}`);
     return requestId;

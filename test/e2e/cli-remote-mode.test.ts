@@ -152,7 +152,8 @@ describe('CLI remote mode, command behaviour and output shapes (acceptance F, O)
     const h = home(remote(gw.url, WRONG));
     const plain = await cli(h, ['status']);
     assertExit(plain, 0);
-    assert.match(plain.stderr, /gateway token mismatch/, show(plain));
+    assert.match(plain.stdout, /gateway token mismatch/, show(plain));
+    assert.match(plain.stderr, /^Fix: farclaw doctor/m, show(plain));
     const deep = await cli(h, ['status', '--deep']);
     assertExit(deep, 1);
   });
@@ -241,7 +242,7 @@ describe('CLI remote mode, command behaviour and output shapes (acceptance F, O)
     const human = await cli(h, ['gateway', 'call', 'health', '--url', dead.url, '--token', 'x']);
     assertExit(human, 1);
     assert.equal(stderrLine1(human), `Gateway not reachable at ${dead.url} (ECONNREFUSED).`, show(human));
-    assert.ok(linesOf(human.stderr).some((l) => l.startsWith('Start it with')), show(human));
+    assert.ok(linesOf(human.stderr).some((l) => l.startsWith('Fix: ')), show(human));
     assertHasLine(human.stderr, `Gateway target: ${dead.url}`, human);
     assertHasLine(human.stderr, 'Source: cli --url', human);
     assertHasLine(human.stderr, `Config: ${h.configPath}`, human);

@@ -74,10 +74,11 @@ describe('our CLI pairing with the real OpenClaw gateway from another network na
   it('gets a pending pairing request on the first call, says so in one clear message, and exits 1', { timeout: TEST_TIMEOUT_MS }, async () => {
     const r = await farclaw(['gateway', 'call', 'status', '--url', remoteUrl, '--token', TEST_TOKEN]);
     assert.equal(r.code, 1, show(r));
-    const match = /This device is waiting for approval\. On the gateway host run: farclaw devices approve ([0-9a-f-]{36})/.exec(r.stderr);
+    const match = /^Fix: on the gateway host run: farclaw devices approve ([0-9a-f-]{36})$/m.exec(r.stderr);
     assert.ok(match, show(r));
     requestId = match[1];
-    assert.match(r.stderr.split('\n')[0] ?? '', /^gateway connect failed: GatewayClientRequestError: pairing required/, show(r));
+    assert.match(r.stderr.split('\n')[0] ?? '', /^Gateway call failed: pairing required/, show(r));
+    assert.match(r.stderr, /^Why: this device is waiting for approval\.$/m, show(r));
     deviceId = JSON.parse(readFileSync(join(cliHome.stateDir, 'identity', 'device.json'), 'utf8')).deviceId;
     const { pending, paired } = await devicesList();
     assert.deepEqual(paired, []);

@@ -75,6 +75,6 @@ describe('our CLI against the real OpenClaw gateway', () => {
     assert.equal(out.error.details.code, 'AUTH_TOKEN_MISMATCH');
     const human = await runFarclaw(['health'], home(remote('wrong-token')).env);
     assert.equal(human.code, 1);
-    assert.match(human.stderr, /^gateway connect failed: GatewayClientRequestError: unauthorized: gateway token mismatch/);
+    assert.match(human.stderr, /^Gateway connect failed: unauthorized: gateway token mismatch/);
   });
 });

@@ -1,4 +1,6 @@
 import { ConfigError, loadConfig } from '../../infra/config.js';
+import { describeUnknownKey, unknownConfigKeys } from '../../infra/config-keys.js';
+import { ConfigSchema } from '../../infra/config-schema.js';
 import { readEnv } from '../../infra/env.js';
 import { createGatewayLogger } from '../../infra/logger.js';
 import { displayPath, resolvePaths } from '../../infra/paths.js';
@@ -50,6 +52,8 @@ export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = proce
     if (err instanceof ConfigError) throw new StartupError(err.message, EXIT_CONFIG);
     throw err;
   }
+  // Accepted, but said out loud: a typo'd key otherwise silently does nothing.
+  for (const k of unknownConfigKeys(loaded.config, ConfigSchema)) process.stderr.write(`warning: ${describeUnknownKey(k)} in ${displayPath(loaded.path, env)}\n`);
   let plan;
   try {
     plan = planGatewayRun(flags, loaded, env);

@@ -41,7 +41,8 @@ async function deepFindings(loaded: LoadedConfig, stateDir: string, env: NodeJS.
     detail: `${target.url} (${target.urlSource}): ${r.error ?? 'no answer'}`, remediation: 'Start the gateway, or check its URL and credentials.' }];
 }
 
-function audit(loaded: LoadedConfig, stateDir: string, env: NodeJS.ProcessEnv): Finding[] {
+/** This machine's findings (files and config), without probing the gateway. */
+export function audit(loaded: LoadedConfig, stateDir: string, env: NodeJS.ProcessEnv): Finding[] {
   return [...fsFindings(stateDir, loaded.path), ...gatewayFindings(loaded.config, env)];
 }
 

@@ -2,6 +2,7 @@ import { displayPath } from '../../infra/paths.js';
 import { farclawVersion } from '../../infra/version.js';
 import type { PresenceEntry } from '../../protocol/schema/snapshot.js';
 import type { gatewaySelf } from '../probe/probe-report.js';
+import { renderDoctor, type DoctorReport } from '../doctor/doctor.js';
 import { renderTable } from '../table.js';
 
 /** The `gateway` object of `status --json` (remote-access.md 13.2). */
@@ -31,6 +32,10 @@ export interface StatusReport {
   /** The gateway's `health` payload (`--deep`). */
   health: Record<string, unknown> | null;
   presence: PresenceEntry[] | null;
+  /** `--deep`: this machine's security findings (`farclaw security audit`). */
+  audit?: { summary: { critical: number; warn: number; info: number }; findings: { checkId: string; severity: string; title: string }[] };
+  /** `--deep`: the doctor's hops from here to the gateway. */
+  doctor?: DoctorReport;
 }
 
 type Obj = Record<string, unknown>;
@@ -107,6 +112,13 @@ function healthTable(r: StatusReport): string {
   return `Health\n${renderTable(['Item', 'Status'], rows)}`;
 }
 
+function auditLines(r: StatusReport): string {
+  if (!r.audit) return 'Security audit: not run';
+  const { critical, warn, info } = r.audit.summary;
+  const top = r.audit.findings.filter((f) => f.severity !== 'info').map((f) => `${f.severity.toUpperCase()} ${f.checkId}: ${f.title}`);
+  return [`Summary: ${critical} critical · ${warn} warn · ${info} info${top.length > 0 ? ' (details: farclaw security audit)' : ''}`, ...top].join('\n');
+}
+
 /** The `--json` document: the gateway's `status` payload plus our `gateway` view (and extras). */
 export function statusJson(r: StatusReport, flags: { all?: boolean; deep?: boolean }): Record<string, unknown> {
   return {
@@ -114,7 +126,7 @@ export function statusJson(r: StatusReport, flags: { all?: boolean; deep?: boole
     gateway: r.gateway,
     gatewayService: { installed: false },
     ...(flags.all ? { presence: r.presence } : {}),
-    ...(flags.deep ? { health: r.health, securityAudit: { available: false, summary: null, findings: [] } } : {}),
+    ...(flags.deep ? { health: r.health, securityAudit: { available: true, ...(r.audit ?? { summary: null, findings: [] }) }, doctor: r.doctor ?? null } : {}),
   };
 }
 
@@ -124,8 +136,8 @@ export function renderStatus(r: StatusReport, flags: { json?: boolean; all?: boo
   const parts = ['farclaw status', '', 'Overview', renderTable(['Item', 'Value'], overviewRows(r, flags.all === true))];
   if (flags.all) parts.push('', presenceTable(r.presence));
   if (flags.deep) {
-    // The security audit (remote-access.md 15) belongs to a later issue; say so rather than guess.
-    parts.push('', 'Security audit', 'Security audit: not available in this farclaw version', '', healthTable(r));
+    parts.push('', 'Security audit', auditLines(r), '', healthTable(r));
+    if (r.doctor) parts.push('', 'Doctor (farclaw doctor)', renderDoctor(r.doctor));
   }
   return parts.join('\n');
 }

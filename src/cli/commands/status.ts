@@ -14,6 +14,9 @@ import { loadCliConfig, openTarget, parseTimeout, scopesFor } from '../rpc.js';
 import { describeExposure, readExposureState } from '../../gateway/tailscale/exposure-state.js';
 import type { SshRoute } from '../../tunnel/route.js';
 import { renderStatus, type GatewayView, type StatusReport } from './status-render.js';
+import { audit } from './security-audit.js';
+import { bySeverity, summarize } from '../audit/findings.js';
+import { diagnose } from '../doctor/doctor.js';
 
 /** `status` flags as commander hands them over. */
 export interface StatusFlags {
@@ -180,13 +183,15 @@ export async function runStatus(flags: StatusFlags, env: NodeJS.ProcessEnv): Pro
     }
   }
   try {
-    return await statusOn(t, flags, timeoutMs, loaded, stateDir);
+    return await statusOn(t, flags, timeoutMs, loaded, stateDir, env);
   } finally {
     await release();
   }
 }
 
-async function statusOn(t: StatusTarget, flags: StatusFlags, timeoutMs: number, loaded: LoadedConfig, stateDir: string): Promise<number> {
+async function statusOn(
+  t: StatusTarget, flags: StatusFlags, timeoutMs: number, loaded: LoadedConfig, stateDir: string, env: NodeJS.ProcessEnv,
+): Promise<number> {
   const [probe, backend] = t.refusal
     ? [null, null]
     : await Promise.all([
@@ -203,17 +208,19 @@ async function statusOn(t: StatusTarget, flags: StatusFlags, timeoutMs: number, 
   const reason = t.refusal ?? (reachable ? backendReason : (probeReason ?? backendReason));
   if (flags.deep && (t.refusal || !backend?.connected)) {
     const why = reason ?? 'gateway unreachable';
-    throw new CliError(`[farclaw] The CLI command failed.\n[farclaw] Reason: ${why}`, 1, {
+    // The doctor's first failing hop says where the path breaks and what fixes it.
+    const doc = await diagnose(env, Math.min(timeoutMs, 10_000));
+    const broken = doc.hops.find((h) => !h.ok);
+    const fix = broken ? `\n[farclaw] Failing hop: ${broken.title}: ${broken.detail}\n[farclaw] Fix: ${broken.fix ?? 'farclaw doctor'}` : '';
+    throw new CliError(`[farclaw] The CLI command failed.\n[farclaw] Reason: ${why}${fix}`, 1, {
       ...errorJson(failure, why),
       gateway: { url: t.url, urlSource: t.urlSource },
     });
   }
-  if (!reachable || failure) {
-    const line = failure instanceof RequestError ? `GatewayClientRequestError: ${failure.shape.message}` : (reason ?? 'unknown error');
-    process.stderr.write(`gateway connect failed: ${line}\n`);
-  } else if (backend?.error) {
-    process.stderr.write(`gateway status call failed: ${reasonOf(backend.error)}\n`);
-  }
+  // The table says what failed; stderr gets only the way forward, after it.
+  const hint = !reachable || failure
+    ? 'Fix: farclaw doctor checks each hop to this gateway and prints the command that fixes the first broken one.'
+    : backend?.error ? `The status read failed: ${reasonOf(backend.error)}. Fix: farclaw doctor` : null;
   const presence = probe?.presence ?? backend?.presence ?? null;
   const gateway: GatewayView = {
     mode: t.mode, url: t.url, urlSource: t.urlSource, misconfigured: t.misconfigured, reachable,
@@ -233,6 +240,12 @@ async function statusOn(t: StatusTarget, flags: StatusFlags, timeoutMs: number, 
     health: backend?.health ?? null,
     presence,
   };
+  if (flags.deep) {
+    const findings = audit(loaded, stateDir, env);
+    report.audit = { summary: summarize(findings), findings: bySeverity(findings) };
+    report.doctor = await diagnose(env, Math.min(timeoutMs, 10_000));
+  }
   process.stdout.write(renderStatus(report, flags) + '\n');
+  if (hint && !flags.json) process.stderr.write(hint + '\n');
   return 0;
 }
