@@ -50,13 +50,25 @@ function apiOf(provider: ProviderConfig, id: string): ProviderApi {
   throw new NoModelError(`models.providers.${id}.api is "${api}"; farclaw speaks "openai-completions" and "anthropic-messages"`);
 }
 
+/** Built models by provider settings: building one costs more than a short request (schemas, clients). */
+const built = new Map<string, LanguageModel>();
+
 function build(api: ProviderApi, provider: string, baseUrl: string, apiKey: string | undefined, modelId: string): () => LanguageModel {
+  const key = JSON.stringify([api, provider, baseUrl, apiKey ?? '', modelId]);
   return () => {
+    const cached = built.get(key);
+    if (cached) return cached;
+    const model = create();
+    if (built.size > 64) built.clear();
+    built.set(key, model);
+    return model;
+  };
+  function create(): LanguageModel {
     if (api === 'anthropic-messages') {
       return createAnthropic({ baseURL: baseUrl, apiKey: apiKey ?? '' })(modelId);
     }
     return createOpenAICompatible({ name: provider, baseURL: baseUrl, ...(apiKey ? { apiKey } : {}), includeUsage: true })(modelId);
-  };
+  }
 }
 
 /** Resolves `"<provider>/<model>"` against `models.providers` (assistant.md 9). */

@@ -1,0 +1,176 @@
+/**
+ * `npm run bench:chat`: the assistant's streaming path, farclaw beside the real OpenClaw 2026.9.6
+ * gateway (when the peer cache holds it) and a bare floor, all in one run with the same fake model
+ * (test/helpers/fake-model.ts, a real local SSE server in this process, so chunk write times and
+ * client receive times share one clock):
+ *
+ * - first delta: the model's first chunk written → the first `chat` delta at the client;
+ * - per delta: each chunk written → the delta carrying its text at the client (median);
+ * - chat.history: a 200-row page of a session with 10,000 injected rows after its turns (p50 of 30 calls);
+ * - floor: the same chunks read straight from the fake model's SSE by an HTTP client.
+ *
+ * Flags: --turns=N turns per gateway (default 20), --chunks=N chunks per turn (default 20).
+ */
+import { buildConnectParams } from '../src/client/frames.js';
+import { GatewayClient } from '../src/client/gateway-client.js';
+import { fakeModelConfig } from '../test/helpers/chat-gateway.js';
+import { startFakeModel, type FakeModel } from '../test/helpers/fake-model.js';
+import { startGateway, TEST_TOKEN } from '../test/helpers/gateway-process.js';
+import { withOpenclawGateway } from './lib/openclaw-peer.js';
+import { percentile } from './lib/report.js';
+
+const arg = (name: string, fallback: number): number => {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  const n = a ? Number(a.slice(name.length + 3)) : NaN;
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+};
+const TURNS = arg('turns', 20);
+const CHUNKS = arg('chunks', 20);
+const CHUNK_DELAY_MS = 20;
+const HISTORY_ROWS = 10_000;
+const HISTORY_CALLS = 30;
+
+interface Figures { firstDeltaMs: number; perDeltaUs: number; historyPageMs: number | string }
+
+async function operator(url: string): Promise<GatewayClient> {
+  const client = new GatewayClient();
+  await client.connect(url, buildConnectParams({
+    clientId: 'cli', mode: 'cli', version: 'bench', scopes: ['operator.admin', 'operator.read', 'operator.write'], token: TEST_TOKEN,
+  }), 60_000);
+  return client;
+}
+
+const chunkText = (i: number): string => `w${i} `;
+
+/** Streams TURNS turns; returns the first-delta and per-delta latencies in ms. */
+async function streamTurns(fake: FakeModel, client: GatewayClient, sessionKey: string, turns: number): Promise<{ first: number[]; perDelta: number[] }> {
+  const first: number[] = [];
+  const perDelta: number[] = [];
+  for (let t = 0; t < turns; t++) {
+    const runId = `bench-${sessionKey}-${t}-${Date.now()}`;
+    const chunks = Array.from({ length: CHUNKS }, (_, i) => chunkText(i));
+    fake.script({ kind: 'text', chunks, delayMs: CHUNK_DELAY_MS });
+    const requestIndex = fake.requests.length;
+    const chunkBase = fake.chunkTimes.length;
+    const deltas: { at: bigint; length: number }[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      const off = client.onEvent((e) => {
+        const p = e.payload as { runId?: string; state?: string; message?: { content?: { text?: string }[] } };
+        if (e.event !== 'chat' || p.runId !== runId) return;
+        if (p.state === 'delta') deltas.push({ at: process.hrtime.bigint(), length: p.message?.content?.[0]?.text?.length ?? 0 });
+        if (p.state === 'final' || p.state === 'error' || p.state === 'aborted') {
+          off();
+          if (p.state === 'final') resolve();
+          else reject(new Error(`turn ended ${p.state}`));
+        }
+      });
+    });
+    await client.request('chat.send', { sessionKey, message: `turn ${t}`, idempotencyKey: runId }, 60_000);
+    await done;
+    const req = fake.requests[requestIndex];
+    const written = fake.chunkTimes.slice(chunkBase, chunkBase + CHUNKS);
+    if (!req?.firstChunkAtNs || deltas.length === 0) continue;
+    first.push(Number(deltas[0]!.at - req.firstChunkAtNs) / 1e6);
+    // Each delta is matched with the chunk that completed its cumulative text.
+    let cumulative = 0;
+    const ends = chunks.map((c) => (cumulative += c.length));
+    for (const d of deltas) {
+      const k = ends.findIndex((end) => end >= d.length);
+      const w = written[k];
+      if (w !== undefined) perDelta.push(Number(d.at - w) / 1e6);
+    }
+  }
+  return { first, perDelta };
+}
+
+async function historyPage(client: GatewayClient, sessionKey: string): Promise<number> {
+  const sample: number[] = [];
+  for (let i = 0; i < HISTORY_CALLS; i++) {
+    const t0 = performance.now();
+    const res = (await client.request('chat.history', { sessionKey, limit: 200 }, 60_000)) as { messages: unknown[] };
+    sample.push(performance.now() - t0);
+    if (res.messages.length === 0) throw new Error('empty history page');
+  }
+  return percentile(sample, 50);
+}
+
+/** Fills a session with HISTORY_ROWS rows through chat.inject (the same on both gateways). */
+async function seedHistory(client: GatewayClient, sessionKey: string): Promise<void> {
+  const WINDOW = 50;
+  let next = 0;
+  await Promise.all(Array.from({ length: WINDOW }, async () => {
+    while (next < HISTORY_ROWS) {
+      const i = next++;
+      await client.request('chat.inject', { sessionKey, message: `seeded row ${i}` }, 60_000);
+    }
+  }));
+}
+
+async function measure(name: string, fake: FakeModel, url: string): Promise<Figures> {
+  const client = await operator(url);
+  try {
+    await streamTurns(fake, client, 'agent:main:warmup', 2);
+    const { first, perDelta } = await streamTurns(fake, client, 'agent:main:bench', TURNS);
+    let historyPageMs: number | string;
+    try {
+      await seedHistory(client, 'agent:main:bench');
+      historyPageMs = await historyPage(client, 'agent:main:bench');
+    } catch (err) {
+      historyPageMs = `n/a (${(err as Error).message.slice(0, 120)})`;
+    }
+    const f = { firstDeltaMs: percentile(first, 50), perDeltaUs: percentile(perDelta, 50) * 1000, historyPageMs };
+    process.stdout.write(`${name}: first delta p50 ${f.firstDeltaMs.toFixed(2)} ms; chunk → delta p50 ${f.perDeltaUs.toFixed(0)} µs (${perDelta.length} deltas for ${first.length * CHUNKS} chunks); ` +
+      `chat.history 200 of ${HISTORY_ROWS} p50 ${typeof historyPageMs === 'number' ? `${historyPageMs.toFixed(2)} ms` : historyPageMs}\n`);
+    return f;
+  } finally {
+    await client.close();
+  }
+}
+
+/** Floor: the same SSE read straight from the fake model (no gateway). */
+async function floor(fake: FakeModel): Promise<void> {
+  const first: number[] = [];
+  const per: number[] = [];
+  for (let t = 0; t < TURNS; t++) {
+    fake.script({ kind: 'text', chunks: Array.from({ length: CHUNKS }, (_, i) => chunkText(i)), delayMs: CHUNK_DELAY_MS });
+    const base = fake.chunkTimes.length;
+    const res = await fetch(`${fake.baseUrl}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'fake-model', stream: true, messages: [] }) });
+    const reader = res.body!.getReader();
+    const got: bigint[] = [];
+    const dec = new TextDecoder();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const at = process.hrtime.bigint();
+      for (const line of dec.decode(value).split('\n\n')) if (line.includes('"content":"w')) got.push(at);
+    }
+    const written = fake.chunkTimes.slice(base);
+    if (got[0] !== undefined && written[0] !== undefined) first.push(Number(got[0] - written[0]) / 1e6);
+    got.forEach((g, i) => written[i] !== undefined && per.push(Number(g - written[i]!) / 1e6));
+  }
+  process.stdout.write(`floor (SSE read directly): first chunk p50 ${percentile(first, 50).toFixed(2)} ms; chunk p50 ${(percentile(per, 50) * 1000).toFixed(0)} µs\n`);
+}
+
+const fake = await startFakeModel();
+try {
+  process.stdout.write(`bench:chat: ${TURNS} turns × ${CHUNKS} chunks ${CHUNK_DELAY_MS} ms apart; history of ${HISTORY_ROWS} rows\n`);
+  await floor(fake);
+  const ours = await startGateway({ config: fakeModelConfig(fake) });
+  try {
+    await measure('farclaw', fake, ours.url);
+  } finally {
+    await ours.stop();
+  }
+  const cfg = fakeModelConfig(fake) as { models: unknown; agents: { defaults: Record<string, unknown> } };
+  const peer = await withOpenclawGateway(TEST_TOKEN, async (oc) => {
+    try {
+      await measure('openclaw 2026.9.6', fake, oc.url);
+    } catch (err) {
+      process.stdout.write(`openclaw 2026.9.6: n/a (${(err as Error).message.slice(0, 300)})\n`);
+    }
+  }, { config: { models: cfg.models, agents: { defaults: { ...cfg.agents.defaults, utilityModel: '' } } } });
+  if (peer !== undefined) process.stdout.write(`openclaw: n/a (${peer.na})\n`);
+  process.stdout.write('targets (farclaw): first delta ≤ 5 ms after the first chunk; ≤ 100 µs per delta; a 200-row page of 10,000 ≤ 20 ms\n');
+} finally {
+  await fake.close();
+}
