@@ -13,6 +13,11 @@ export const Scope = {
   SESSIONS_WRITE: 'operator.sessions.write',
 } as const;
 
+const KNOWN_SCOPES = new Set<string>(Object.values(Scope));
+
+/** Whether `scope` is one of the operator scopes of protocol.md 7.2. */
+export const isKnownScope = (scope: string): boolean => KNOWN_SCOPES.has(scope);
+
 const IMPLIED_BY_WRITE = new Set<string>([Scope.READ, Scope.TALK, Scope.SESSIONS_READ, Scope.SESSIONS_WRITE]);
 
 /** Whether the granted scopes satisfy `required` (admin satisfies all; write implies read…). */

@@ -57,6 +57,15 @@ export function isTrustedHostName(name: string, policy: OriginPolicy): boolean {
 }
 
 /**
+ * Whether a request's `Host` header names this gateway by a name that cannot be rebound (see
+ * isTrustedHostName): a DNS-rebinding page reaches loopback under its own domain.
+ */
+export function isTrustedHostHeader(hostHeader: string | undefined, policy: OriginPolicy): boolean {
+  const name = hostHeader !== undefined ? hostNameOf(hostHeader) : undefined;
+  return name !== undefined && isTrustedHostName(name, policy);
+}
+
+/**
  * The browser-origin rule of protocol.md 3.3 step 5: an origin listed in
  * `gateway.controlUi.allowedOrigins` (or `"*"`); a loopback origin when the browser itself
  * dialled a loopback host; or the same origin as the `Host` header when that host name cannot

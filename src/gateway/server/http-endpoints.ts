@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { secretsEqual } from '../auth/shared-secret.js';
 import type { ControlUi } from '../control-ui/control-ui.js';
 import type { GatewayServices } from '../rpc/context.js';
+import { isTrustedHostHeader, originPolicyOf } from '../ingress/browser-origin.js';
 import type { HttpRoute } from './http-router.js';
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -20,8 +21,8 @@ function hasBearer(req: IncomingMessage, services: GatewayServices): boolean {
 
 /**
  * Liveness and readiness on the gateway port (remote-access.md 14): `/healthz` for anyone,
- * even through an unattributable proxy; `/readyz` with details only for direct-local or
- * bearer-authenticated callers.
+ * even through an unattributable proxy; `/readyz` with details only for direct-local callers
+ * naming the gateway by a Host that cannot be rebound, or bearer-authenticated ones.
  */
 export function healthRoutes(services: GatewayServices): HttpRoute[] {
   return [
@@ -31,7 +32,9 @@ export function healthRoutes(services: GatewayServices): HttpRoute[] {
       path,
       handle: (req, res, { ingress }) => {
         const ready = services.isReady();
-        const detailed = ingress.kind !== 'unattributable' && (ingress.isLocal || hasBearer(req, services));
+        // Details for a direct-local caller only under a Host that cannot be rebound (issue 12.11).
+        const trustedHost = isTrustedHostHeader(req.headers.host, originPolicyOf(services.config.config.gateway));
+        const detailed = ingress.kind !== 'unattributable' && ((ingress.isLocal && trustedHost) || hasBearer(req, services));
         const body = detailed
           ? { ready, failing: ready ? [] : ['startup'], uptimeMs: Date.now() - services.startedAtMs, eventLoop: services.eventLoop.sample() }
           : { ready };

@@ -6,7 +6,7 @@ import { ConnectParamsSchema, type ConnectParams } from '../../protocol/schema/c
 import type { HelloOk } from '../../protocol/schema/snapshot.js';
 import { lazyValidator } from '../../protocol/validate.js';
 import { CloseCode, MAX_BUFFERED_BYTES, MAX_PAYLOAD_BYTES, MIN_PROBE_PROTOCOL, PROTOCOL_VERSION } from '../../protocol/version.js';
-import { Scope, hasScope } from '../../protocol/scopes.js';
+import { Scope, hasScope, isKnownScope } from '../../protocol/scopes.js';
 import type { GatewayServices, Principal } from '../rpc/context.js';
 import { sessionDefaults } from '../../sessions/session-key.js';
 import { isOriginAllowed, originPolicyOf } from '../ingress/browser-origin.js';
@@ -98,7 +98,8 @@ export async function processConnect(
   const principal: Principal = {
     connId: socket.connId,
     role,
-    scopes: auth.scopes,
+    // Only scopes this gateway knows are granted (and echoed in hello-ok): never a caller's string.
+    scopes: auth.scopes.filter(isKnownScope),
     client: params.client,
     isLocal: socket.isLocal,
     remoteAddress: socket.remoteAddress,
@@ -118,6 +119,9 @@ function buildHelloOk(services: GatewayServices, principal: Principal, protocol:
   // A connection without read access (e.g. a device-less probe) learns nothing about who else
   // is connected or how the gateway is set up, as with the real gateway (vector gateway-probe).
   const canRead = principal.role === 'operator' && hasScope(principal.scopes, Scope.READ);
+  // Where config and state live and how the gateway authenticates are for admins only, as with
+  // the real gateway (vectors: only operator.admin hello-oks carry them; issue 12.11).
+  const isAdmin = principal.role === 'operator' && hasScope(principal.scopes, Scope.ADMIN);
   return {
     type: 'hello-ok',
     protocol,
@@ -132,10 +136,9 @@ function buildHelloOk(services: GatewayServices, principal: Principal, protocol:
       stateVersion: { presence: services.presence.version, health: services.health.version },
       uptimeMs: now - services.startedAtMs,
       appliedConfigHash: services.configHash,
-      configPath: services.paths.configPath,
-      stateDir: services.paths.stateDir,
+      ...(isAdmin ? { configPath: services.paths.configPath, stateDir: services.paths.stateDir } : {}),
       sessionDefaults: sessionDefaults(services.config.config),
-      authMode: services.auth.mode,
+      ...(isAdmin ? { authMode: services.auth.mode } : {}),
       suspension: { phase: 'accepting' },
       ...(canRead ? { updateSchedule: { channel: 'stable', autoEnabled: false, install: { kind: 'package' } } } : {}),
     },
