@@ -6,6 +6,11 @@ import type { GatewayServices, Principal } from '../rpc/context.js';
 /** Who is managing devices, for the ownership rules of protocol.md 6.2. */
 export interface DeviceCaller {
   isAdmin: boolean;
+  /**
+   * The gateway host's own operator: device-less, direct-local, with the shared secret (the
+   * local CLI). It manages pairing like an admin within its scopes.
+   */
+  isHostOperator: boolean;
   /** The caller's own device, when it connected with one. */
   deviceId: string | undefined;
   scopes: readonly string[];
@@ -13,12 +18,17 @@ export interface DeviceCaller {
 
 /** The management rights of a caller, from its principal. */
 export function deviceCallerOf(p: Principal): DeviceCaller {
-  return { isAdmin: hasScope(p.scopes, Scope.ADMIN), deviceId: p.deviceId, scopes: p.scopes };
+  const isHostOperator = p.deviceId === undefined && p.isLocal && (p.authMethod === 'token' || p.authMethod === 'password');
+  return { isAdmin: hasScope(p.scopes, Scope.ADMIN), isHostOperator, deviceId: p.deviceId, scopes: p.scopes };
 }
 
-/** A device-bound caller without `operator.admin` may only manage its own device. */
+/**
+ * A caller without `operator.admin` may only manage its own device (protocol.md 6.2). A
+ * device-less caller other than the host's own operator (a trusted-proxy identity, issue 12.8)
+ * has no device, so it manages none.
+ */
 export const deniesCrossDevice = (caller: DeviceCaller, targetDeviceId: string): boolean =>
-  !caller.isAdmin && caller.deviceId !== undefined && caller.deviceId !== targetDeviceId;
+  !caller.isAdmin && !caller.isHostOperator && caller.deviceId !== targetDeviceId;
 
 /** `INVALID_REQUEST <message>`, the real gateway's answer to every refused management call. */
 export const denied = (message: string): GatewayError => new GatewayError(ErrorCode.INVALID_REQUEST, message);

@@ -52,7 +52,7 @@ export const handleDevicePairApprove = defineMethod('device.pair.approve', Devic
 /** `device.pair.reject` (6.2): drops the request; answers `{requestId, deviceId}`. */
 export const handleDevicePairReject = defineMethod('device.pair.reject', DevicePairRequestParamsSchema, ({ services, principal }, params) => {
   const caller = deviceCallerOf(principal);
-  if (caller.deviceId !== undefined && !caller.isAdmin) {
+  if (!caller.isAdmin) {
     const pending = services.devices.pendingRequest(params.requestId);
     if (!pending || deniesCrossDevice(caller, pending.deviceId)) throw denied(REJECTION_DENIED);
   }
