@@ -33,6 +33,12 @@ const arg = (name: string, fallback: number): number => {
 };
 const RUNS = arg('runs', 3);
 
+/** The few page globals the bench reads (it compiles without the DOM lib). */
+interface PageGlobals {
+  firstMsgAtMs?: number;
+  document: { querySelectorAll(selector: string): { length: number }; querySelector(selector: string): unknown };
+}
+
 /** Page script: records when the first chat message element appears (ms since navigation). */
 const FIRST_MESSAGE_PROBE = `new MutationObserver((_, obs) => {
   if (document.querySelector('[data-testid^=msg-]')) { window.firstMsgAtMs = performance.now(); obs.disconnect(); }
@@ -89,7 +95,8 @@ async function browserFigures(): Promise<void> {
       const { context, page } = await freshPage(browser);
       await page.addInitScript(FIRST_MESSAGE_PROBE);
       await page.goto(`http://127.0.0.1:${gw.port}/#token=${TEST_TOKEN}`);
-      await page.waitForFunction('window.firstMsgAtMs !== undefined', undefined, { timeout: 60_000 });
+      // Functions, not strings: the page's CSP (no unsafe-eval) refuses string predicates.
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).firstMsgAtMs !== undefined, undefined, { timeout: 60_000 });
       times.push(Number(await page.evaluate('window.firstMsgAtMs')));
       await context.close();
     }
@@ -109,10 +116,10 @@ async function browserFigures(): Promise<void> {
     const assistantRows = await page.locator('[data-testid=msg-assistant]').count();
     await page.fill('[data-testid=composer]', 'stream please');
     await page.click('[data-testid=send]');
-    await page.waitForFunction(
-      `document.querySelectorAll('[data-testid=msg-assistant]').length > ${assistantRows} && !document.querySelector('[data-testid=msg-streaming]')`,
-      undefined, { timeout: 300_000 },
-    );
+    await page.waitForFunction((n) => {
+      const doc = (globalThis as unknown as PageGlobals).document;
+      return doc.querySelectorAll('[data-testid=msg-assistant]').length > n && doc.querySelector('[data-testid=msg-streaming]') === null;
+    }, assistantRows, { timeout: 300_000 });
     const after = await heap();
     process.stdout.write(`JS heap (after GC): ${(before / 1048576).toFixed(1)} MB loaded with history → ${(after / 1048576).toFixed(1)} MB after ${DELTAS} streamed deltas\n`);
     process.stdout.write('OpenClaw side by side for these two: n/a (needs the real gateway holding a 1,000-row transcript; not measured in this run)\n');

@@ -9,6 +9,11 @@ import { useDisposers } from '../helpers/disposers.js';
 import { startGateway, TEST_TOKEN } from '../helpers/gateway-process.js';
 import { startFarclawNode } from '../helpers/node-host-process.js';
 
+/** The few DOM names these page functions use (the test compiles without the DOM lib). */
+interface PageGlobals {
+  document: { querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }> };
+}
+
 const CONFIG = { gateway: { mode: 'local', auth: { mode: 'token', token: TEST_TOKEN } } };
 
 describe('Control UI live state (Chromium, real gateway and node host)', () => {
@@ -69,7 +74,11 @@ describe('Control UI live state (Chromium, real gateway and node host)', () => {
     const again = await startGateway({ home: h, port: gw.port });
     defer(() => again.stop());
     await banner.waitFor({ state: 'detached', timeout: 60_000 });
-    await page.waitForFunction(`document.querySelectorAll('dd')[1]?.textContent !== ${JSON.stringify(firstConn)}`, undefined, { timeout: 30_000 });
+    // A function, not a string: the page's CSP (no unsafe-eval) refuses string predicates.
+    await page.waitForFunction(
+      (before) => (globalThis as unknown as PageGlobals).document.querySelectorAll('dd')[1]?.textContent !== before,
+      firstConn, { timeout: 30_000 },
+    );
     assert.equal(await page.evaluate('window.__sameDocument'), true, 'the page reloaded');
   });
 });
