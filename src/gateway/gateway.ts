@@ -42,11 +42,10 @@ import { TlsReloader, type TlsMaterial } from './tls/tls-files.js';
 import { Connection } from './ws/connection.js';
 import { SendBudget, type SendBudgetLimits } from './ws/send-budget.js';
 import { ControlUi } from './control-ui/control-ui.js';
-import { TailnetAuth } from './tailscale/tailnet-auth.js';
-import { TailscaleExposure, type TailscaleMode } from './tailscale/tailscale-exposure.js';
-import { WhoisCache } from './tailscale/whois-cache.js';
-import { removeExposureRecord, writeExposureRecord } from './tailscale/exposure-state.js';
-import { MdnsAdvertiser, type MdnsMode } from './discovery/mdns-advertiser.js';
+import type { TailscaleMode } from './tailscale/tailscale-exposure.js';
+import { tailscaleComponent } from './tailscale/tailscale-component.js';
+import type { MdnsMode } from './discovery/mdns-advertiser.js';
+import { mdnsComponent } from './discovery/mdns-component.js';
 import { colonHex, leafSha256 } from '../infra/tls-pin.js';
 import { X509Certificate } from 'node:crypto';
 
@@ -87,6 +86,33 @@ export interface GatewayOptions {
   components?: (services: GatewayServices, bus: EventBus) => Component[];
 }
 
+/**
+ * The components at the gateway's edge: the Tailscale claim and LAN advertising, when configured.
+ * They stop (kernel, reverse order) before connections drain, so no new traffic arrives then.
+ */
+function edgeComponents(opts: GatewayOptions, managedPort: () => number): Component[] {
+  const out: Component[] = [];
+  if (opts.tailscale) {
+    out.push(tailscaleComponent({
+      mode: opts.tailscale.mode, allowTailscale: opts.tailscale.allowTailscale, grants: opts.config.config.gateway?.auth?.tailscale,
+      gatewayPort: opts.port, managedPort, stateDir: opts.paths.stateDir, env: opts.tailscale.env,
+    }));
+  }
+  if (opts.mdns) {
+    const bindHost = opts.bind?.resolvedHost ?? '127.0.0.1';
+    out.push(mdnsComponent({
+      mode: opts.mdns.mode, env: opts.mdns.env, needsTailscale: opts.tailscale !== undefined,
+      gateway: {
+        port: opts.port,
+        isDirectlyReachable: !(bindHost.startsWith('127.') || bindHost === '::1'),
+        ...(opts.tls ? { tlsFingerprintSha256: colonHex(leafSha256(new X509Certificate(opts.tls.material.cert))) } : {}),
+        ...(process.argv[1] ? { cliPath: process.argv[1] } : {}),
+      },
+    }));
+  }
+  return out;
+}
+
 /** One running gateway: owns its lock, database, listeners, connections and timers. */
 export class Gateway {
   private servers: Server[] = [];
@@ -96,8 +122,8 @@ export class Gateway {
   /** The dedicated listener Tailscale Serve proxies to, and the claim itself. */
   private managedServers: Server[] = [];
   private controlUi: ControlUi | undefined;
-  private exposure: TailscaleExposure | undefined;
-  private mdns: MdnsAdvertiser | undefined;
+  /** Port of the managed listener once open (0 before). */
+  private managedPort = 0;
   private readonly pending = new Set<Connection>();
   private stopping: Promise<void> | undefined;
   private readonly sendBudget: SendBudget;
@@ -183,30 +209,27 @@ export class Gateway {
         inflightRequests: () => fanout.inflightRequests(),
         isReady: () => readiness.isReady,
       };
+      // The tailscale component claims the listener openManagedListener() opens before components start.
+      let gateway: Gateway | undefined;
       const kernel = new Kernel([
         ...builtInComponents({
           services, bus, tickIntervalMs: opts.tickIntervalMs, healthIntervalMs: opts.healthIntervalMs,
           stateVersion: () => ({ presence: presence.version, health: health.version }),
         }),
+        ...edgeComponents(opts, () => gateway?.managedPort ?? 0),
         ...(opts.components?.(services, bus) ?? []),
       ]);
       const methods = kernel.methods();
       services.methodNames = methods.map((d) => d.name).filter((m) => !UNADVERTISED_METHODS.has(m));
       const dispatcher = new Dispatcher(methods, services, opts.logger);
       const openDb = db;
-      const gateway = new Gateway(
+      gateway = new Gateway(
         services, createWsServer(), bus, fanout, readiness, dispatcher, { lock: () => lock.release(), db: () => openDb.close() },
         opts.sendBufferLimits, kernel, new HttpRouter(kernel.routes()),
       );
       try {
         await gateway.listen(opts);
-        await gateway.startTailscale(opts);
-        await gateway.startMdns(opts);
-      } catch (err) {
-        await gateway.closeListeners();
-        throw err;
-      }
-      try {
+        await gateway.openManagedListener(opts);
         await kernel.start({ services, bus, logger: opts.logger });
       } catch (err) {
         await gateway.closeListeners();
@@ -246,11 +269,10 @@ export class Gateway {
     }
   }
 
-  /** Opens the managed listener and claims it with `tailscale serve|funnel` (assistant.md 12.2). */
-  private async startTailscale(opts: GatewayOptions): Promise<void> {
-    const ts = opts.tailscale;
+  /** Opens the loopback listener Tailscale Serve proxies to (assistant.md 12.2); the tailscale component claims it. */
+  private async openManagedListener(opts: GatewayOptions): Promise<void> {
     const admission = this.admission;
-    if (!ts || !admission) return;
+    if (!opts.tailscale || !admission) return;
     this.managedServers = await listenAll(
       ['127.0.0.1'],
       0,
@@ -261,41 +283,10 @@ export class Gateway {
       new Set(),
     );
     const address = this.managedServers[0]?.address();
-    const managedPort = address && typeof address === 'object' ? address.port : 0;
-    const logger = this.services.logger;
-    this.exposure = await TailscaleExposure.start({ mode: ts.mode, gatewayPort: opts.port, managedPort, env: ts.env, logger });
-    const auth = ts.allowTailscale
-      ? new TailnetAuth(new WhoisCache(this.exposure.cli), opts.config.config.gateway?.auth?.tailscale, logger)
-      : undefined;
-    this.services.tailscale = { info: this.exposure.info, ...(auth ? { auth } : {}) };
-    writeExposureRecord(opts.paths.stateDir, this.exposure.info);
-  }
-
-  /** Advertises on the LAN; a failure is logged, never fatal (discovery is a convenience). */
-  private async startMdns(opts: GatewayOptions): Promise<void> {
-    if (!opts.mdns) return;
-    const bindHost = opts.bind?.resolvedHost ?? '127.0.0.1';
-    try {
-      this.mdns = await MdnsAdvertiser.start(opts.mdns.mode, {
-        port: opts.port,
-        isDirectlyReachable: !(bindHost.startsWith('127.') || bindHost === '::1'),
-        ...(opts.tls ? { tlsFingerprintSha256: colonHex(leafSha256(new X509Certificate(opts.tls.material.cert))) } : {}),
-        ...(this.exposure ? { tailnetDns: this.exposure.info.dnsName } : {}),
-        ...(process.argv[1] ? { cliPath: process.argv[1] } : {}),
-      }, opts.mdns.env, this.services.logger);
-    } catch (err) {
-      this.services.logger.warn({ err: (err as Error).message }, 'mDNS advertising failed; the gateway runs without it');
-    }
-  }
-
-  /** The running Tailscale claim, if any: whether it still runs (for status). */
-  get tailscaleRunning(): boolean {
-    return this.exposure?.isRunning ?? false;
+    this.managedPort = address && typeof address === 'object' ? address.port : 0;
   }
 
   private async closeListeners(): Promise<void> {
-    await this.mdns?.stop();
-    await this.exposure?.stop();
     this.tlsReloader?.close();
     await closeAll([...this.servers, ...this.managedServers]);
   }
@@ -409,10 +400,6 @@ export class Gateway {
     this.stopping ??= (async () => {
       this.readiness.isReady = false;
       this.tlsReloader?.close();
-      // Say goodbye on the LAN and release the tailnet claim first: no new traffic while we
-      // drain (12.2: SIGTERM to the claim, no serve reset).
-      await Promise.all([this.mdns?.stop(), this.exposure?.stop()]);
-      if (this.exposure) removeExposureRecord(this.services.paths.stateDir);
       for (const s of [...this.servers, ...this.managedServers]) s.close();
       this.presenceFeed.stop();
       this.fanout.stop();

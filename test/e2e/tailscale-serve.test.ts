@@ -90,7 +90,7 @@ describe('tailscale serve: start-up, identity and shutdown', () => {
     }
   });
 
-  test('no identity header, no device, or an explicit wrong token: no tailscale auth', async () => {
+  test('no identity header, no device, no browser Origin, or an explicit wrong token: no tailscale auth', async () => {
     const proxy = await fake.proxy();
     fake.script({ proxyClient: { ip: '100.64.0.7' } });
     try {
@@ -103,6 +103,9 @@ describe('tailscale serve: start-up, identity and shutdown', () => {
     const noDevice = await connectControlUi(proxy.port, { device: null });
     d.defer(() => noDevice.client.terminate());
     assert.equal(noDevice.res.error?.code, 'NOT_PAIRED');
+    const noOrigin = await connectControlUi(proxy.port, { headers: { Host: TAILNET_DNS } });
+    d.defer(() => noOrigin.client.terminate());
+    assert.equal(noOrigin.res.ok, false, 'not a browser: no identity sign-in');
     const wrongToken = await connectControlUi(proxy.port, { auth: { token: 'not-the-token-0123456789' } });
     d.defer(() => wrongToken.client.terminate());
     assert.equal(wrongToken.res.error?.details?.code, 'AUTH_TOKEN_MISMATCH');

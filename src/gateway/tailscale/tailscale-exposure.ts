@@ -67,22 +67,22 @@ async function waitForBackend(cli: TailscaleCli, mode: TailscaleMode, waitMs: nu
     if (state === 'Running') return status;
     if (!STARTING_STATES.has(state)) {
       const why = state === 'NeedsLogin' ? 'Tailscale is logged out on this machine' : `Tailscale is not running (BackendState ${state})`;
-      return Promise.reject(fail([
+      throw fail([
         `${why}; gateway.tailscale.mode "${mode}" needs a logged-in node.`,
         'Fix: run `tailscale up` (or `sudo tailscale up`) and start the gateway again, or set gateway.tailscale.mode to "off".',
-      ]));
+      ]);
     }
     if (Date.now() >= deadline) {
-      return Promise.reject(fail([
+      throw fail([
         `tailscaled did not finish starting within ${Math.round(waitMs / 1000)} s (BackendState ${state || 'empty'}).`,
         'Fix: check `tailscale status`; start the gateway once it shows Running.',
-      ]));
+      ]);
     }
     await sleep(BACKEND_POLL_MS);
   }
 }
 
-/** A serve route already on https://<dns>/ that is not ours: `undefined`, `legacy` (to our port) or the other target. */
+/** What already serves https://<dns>/: `none`, `legacy` (a background route to our own port) or the other target. */
 function rootRoute(serveStatus: Record<string, unknown>, gatewayPort: number): 'none' | 'legacy' | string {
   for (const [hostPort, web] of Object.entries(obj(serveStatus.Web))) {
     if (!hostPort.endsWith(':443')) continue;

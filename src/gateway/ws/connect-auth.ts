@@ -69,13 +69,15 @@ async function refusing<T>(step: () => T | Promise<T>): Promise<T> {
 }
 
 /**
- * Tokenless tailnet auth (assistant.md 12.3): only for an operator with a verified device on the
- * managed listener that sent no credential of its own; Funnel requests carry no candidate.
+ * Tokenless tailnet auth (assistant.md 12.3): only for a browser operator (with an Origin) with a
+ * verified device on the managed listener that sent no credential of its own; Funnel requests
+ * carry no candidate.
  * Like the real gateway it issues no device token and files no pairing record.
  */
 async function tailnetAuth(services: GatewayServices, socket: AuthSocket, params: ConnectParams, role: string) {
   const auth = services.tailscale?.auth;
-  if (!auth || !socket.tailnet || role !== 'operator') return undefined;
+  // The identity surface is the browser (Control UI) WebSocket only (remote-access.md 11.2 item 5).
+  if (!auth || !socket.tailnet || role !== 'operator' || socket.origin === undefined) return undefined;
   const a = params.auth ?? {};
   if ([a.token, a.password, a.deviceToken, a.bootstrapToken].some((v) => typeof v === 'string' && v !== '')) return undefined;
   const verified = await auth.verify(socket.tailnet, params.scopes ?? []);
