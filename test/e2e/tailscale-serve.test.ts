@@ -13,9 +13,23 @@ import { waitFor } from '../helpers/wait-for.js';
 const ALICE = { login: 'alice@example.com', name: 'Alice Example' };
 const SERVE_CONFIG = { gateway: { mode: 'local', auth: { mode: 'token', token: TEST_TOKEN }, tailscale: { mode: 'serve' } } };
 
-/** Starts our gateway with the stand-in first on PATH. */
+/**
+ * Starts our gateway with the stand-in first on PATH. Each stand-in call is a Node process, so
+ * on a loaded machine start-up takes a while: readiness gets a generous deadline of its own.
+ */
 async function gatewayWith(fake: FakeTailscale, config: unknown, waitReady = true): Promise<RunningGateway> {
-  return await startGateway({ config, env: fake.env({ PATH: process.env.PATH }), waitReady });
+  const gw = await startGateway({ config, env: fake.env({ PATH: process.env.PATH }), waitReady: false });
+  if (!waitReady) return gw;
+  try {
+    await waitFor(`gateway on port ${gw.port} to be ready`, async () => {
+      if (gw.proc.exitCode !== null) throw new Error(`gateway exited with ${gw.proc.exitCode}: ${gw.stderr().trim()}`);
+      return await fetch(`http://127.0.0.1:${gw.port}/readyz`).then((r) => r.status === 200, () => false);
+    }, 90_000);
+  } catch (err) {
+    await gw.stop('SIGKILL');
+    throw err;
+  }
+  return gw;
 }
 
 describe('tailscale serve: start-up, identity and shutdown', () => {
