@@ -126,7 +126,7 @@ export function statusJson(r: StatusReport, flags: { all?: boolean; deep?: boole
     gateway: r.gateway,
     gatewayService: { installed: false },
     ...(flags.all ? { presence: r.presence } : {}),
-    ...(flags.deep ? { health: r.health, securityAudit: { available: true, ...(r.audit ?? { summary: null, findings: [] }) }, doctor: r.doctor ?? null } : {}),
+    ...(flags.deep ? { health: r.health, securityAudit: { available: r.audit !== undefined, ...(r.audit ?? { summary: null, findings: [] }) }, doctor: r.doctor ?? null } : {}),
   };
 }
 
