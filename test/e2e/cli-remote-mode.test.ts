@@ -13,6 +13,7 @@ import { FARCLAW_BIN } from '../helpers/paths.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startTcpTripwire, type TcpTripwire } from '../helpers/tcp-tripwire.js';
 import { useDisposers } from '../helpers/disposers.js';
+import { waitFor } from '../helpers/wait-for.js';
 import type { TmpHome } from '../helpers/tmp-home.js';
 
 const T = TEST_TOKEN;
@@ -378,7 +379,11 @@ async function gatewayErrorMessage(gw: RunningGateway, method: string, params: u
   try {
     const hello = await c.connect({ auth: { token: TEST_TOKEN }, scopes: ['operator.admin', 'operator.write', 'operator.read'] });
     assert.equal(hello.ok, true, JSON.stringify(hello));
-    const res = await c.call(method, params);
+    let res = await c.call(method, params, 'err-1');
+    // `agent` answers `accepted` first; its failure is the final response under the same id (assistant.md 4.1).
+    if (res.ok && res.payload?.status === 'accepted') {
+      res = await waitFor('the final agent response', () => c.frames.filter((f) => f.type === 'res' && f.id === 'err-1')[1], 30_000);
+    }
     assert.equal(res.ok, false, `the gateway accepted ${method}: ${JSON.stringify(res)}`);
     return res.error?.message ?? '';
   } finally {
