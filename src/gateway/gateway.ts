@@ -14,6 +14,7 @@ import { loadOrCreateGatewayIdentity } from '../store/gateway-identity-repo.js';
 import { DeviceRegistry } from './auth/device-registry.js';
 import { AuthRateLimiter, rateLimitConfigOf } from './auth/rate-limit.js';
 import type { ServerAuth } from './auth/shared-secret.js';
+import { ExecApprovalService } from './approvals/exec-approval-service.js';
 import { createAgentTools } from './chat/agent-tools.js';
 import { ChatSubscriptions, createChatService } from './chat/chat-component.js';
 import { nodeCommandsOf } from './chat/node-commands.js';
@@ -172,6 +173,10 @@ export class Gateway {
       const invoker = new NodeInvoker(nodes);
       const presence = new PresenceRegistry(opts.version, instanceId);
       const health = new HealthService({ eventLoop, sessionsPath: opts.paths.dbPath, maxAgeMs: opts.healthIntervalMs });
+      const approvals = new ExecApprovalService({
+        db, bus, principals: () => fanout.principals(),
+        isSessionSubscriber: (p, sessionKey) => chatSubscriptions.admits(p, { kind: 'session', sessionKey }),
+      });
       const services: GatewayServices = {
         version: opts.version,
         bootId: instanceId,
@@ -196,9 +201,10 @@ export class Gateway {
         chat: createChatService({
           db, config: opts.config.config, bus, subscriptions: chatSubscriptions, workspaceDir: join(opts.paths.stateDir, 'workspace'),
           // Called when a run starts, after `services` exists.
-          tools: (run) => createAgentTools({ config: () => opts.config.config, nodes, nodeCommands: nodeCommandsOf(() => services) }, run),
+          tools: (run) => createAgentTools({ config: () => opts.config.config, nodes, approvals, nodeCommands: nodeCommandsOf(() => services) }, run),
         }),
         chatSubscriptions,
+        approvals,
         invoker,
         nodeService: new NodeService(nodes, invoker, () => opts.config.config.gateway?.nodes?.commands ?? {}),
         rateLimiter: new AuthRateLimiter(rateLimitConfigOf(opts.config.config.gateway?.auth?.rateLimit)),
@@ -416,6 +422,8 @@ export class Gateway {
       await Promise.race([Promise.all(all.map((c) => c.closed)), new Promise((r) => setTimeout(r, 2000).unref())]);
       for (const c of all) c.ws.terminate();
       await closeAll([...this.servers, ...this.managedServers]);
+      // Runs waiting for an approval end now (their records close as expired), then the runs stop.
+      this.services.approvals.stop();
       await this.services.chat.stop();
       this.services.eventLoop.close();
       this.release.db();

@@ -267,4 +267,51 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE event_log_floor (stream TEXT PRIMARY KEY, floor INTEGER NOT NULL);
     `,
   },
+  {
+    version: 8,
+    name: 'exec approvals, grants and the tool audit trail',
+    // Exec approvals (assistant.md 8.3, 8.5) outlive a restart as records: a pending one left by a
+    // dead process is closed as expired at the next start. A grant is one exact argv on one node
+    // (allow-always). The audit trail keeps every tool call and approval decision (issue 15).
+    sql: `
+      CREATE TABLE exec_approval (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        request TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        expires_at_ms INTEGER NOT NULL,
+        resolved_at_ms INTEGER,
+        decision TEXT,
+        resolved_by TEXT,
+        reason TEXT
+      );
+      CREATE INDEX exec_approval_by_status ON exec_approval (status, created_at_ms);
+      CREATE TABLE exec_grant (
+        node_id TEXT NOT NULL,
+        argv TEXT NOT NULL,
+        approval_id TEXT NOT NULL,
+        granted_by TEXT,
+        created_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (node_id, argv)
+      );
+      CREATE TABLE tool_audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        run_id TEXT,
+        session_key TEXT,
+        tool_call_id TEXT,
+        tool TEXT,
+        host TEXT,
+        node_id TEXT,
+        command TEXT,
+        outcome TEXT,
+        exit_code INTEGER,
+        approval_id TEXT,
+        decision TEXT,
+        actor TEXT,
+        error TEXT
+      );
+    `,
+  },
 ];

@@ -3,6 +3,7 @@ import { createExecTool, type ExecSettings, type ExecToolDeps, type SystemRunPay
 import type { ToolNode } from '../../agent/tools/node-target.js';
 import type { ToolRunContext } from '../../chat/chat-run.js';
 import type { FarclawConfig } from '../../infra/config-schema.js';
+import type { ExecApprovalService } from '../approvals/exec-approval-service.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
 
 /** One node command, as the `node.invoke` method and the agent tools ask for it. */
@@ -25,6 +26,7 @@ export interface NodeCommands {
 export interface AgentToolsDeps {
   config: () => FarclawConfig;
   nodes: NodeRegistry;
+  approvals: ExecApprovalService;
   nodeCommands: NodeCommands;
 }
 
@@ -45,7 +47,7 @@ export function toolNodes(nodes: NodeRegistry): ToolNode[] {
 /** The invoke's caller: a connection id no socket has, so no socket's close cancels the run's commands. */
 const callerOf = (run: ToolRunContext): { connId: string } => ({ connId: `agent-run:${run.runId}` });
 
-/** The tools one agent run is offered: `exec` (host node). */
+/** The tools one agent run is offered: `exec` (host node, with approvals and the audit trail). */
 export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): ToolSet {
   const exec: ExecToolDeps = {
     runId: run.runId,
@@ -58,6 +60,13 @@ export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): Too
       });
       return systemRunPayloadOf(res.payload);
     },
+    isGranted: (nodeId, argv) => deps.approvals.isGranted(nodeId, argv),
+    requestApproval: (ask, signal) => deps.approvals.request(ask, run, signal),
+    audit: (e) => deps.approvals.audit({
+      kind: 'tool-call', runId: run.runId, sessionKey: run.sessionKey, toolCallId: e.toolCallId, tool: e.tool, host: e.host, command: e.command,
+      outcome: e.outcome, ...(e.nodeId ? { nodeId: e.nodeId } : {}), ...(typeof e.exitCode === 'number' ? { exitCode: e.exitCode } : {}),
+      ...(e.approvalId ? { approvalId: e.approvalId } : {}), ...(e.decision ? { decision: e.decision } : {}), ...(e.error ? { error: e.error } : {}),
+    }),
   };
   return { exec: createExecTool(exec) };
 }

@@ -5,13 +5,15 @@ import type { Principal } from '../rpc/context.js';
 const FOR_EVERYONE = new Set(['tick', 'presence', 'health', 'heartbeat', 'shutdown', 'connect.challenge']);
 /** Event families that need `operator.read`. */
 const READ_PREFIXES = ['chat', 'agent', 'session', 'sessions.', 'tool', 'node.hostStats', 'node.runnerInventory.changed', 'node.presence'];
+/** Event families for operators that may answer approvals (assistant.md 8.5). */
+const APPROVALS_PREFIXES = ['exec.approval.'];
 /** Event families for pairing-capable operators. */
 const PAIRING_PREFIXES = ['device.pair.', 'node.pair.'];
 
 /**
  * Whether a broadcast `event` may go to `p` (protocol.md 7.5): lifecycle events to everyone,
  * chat/agent/tool/session events to operators with `operator.read`, pairing events to operators
- * with `operator.pairing` (admin implies both). Unknown families are withheld.
+ * with `operator.pairing`, exec approval events to operators with `operator.approvals` (admin implies all). Unknown families are withheld.
  */
 export function mayReceiveEvent(event: string, p: Principal): boolean {
   // Nodes get no presence: their snapshot's list is empty too (protocol.md 8), and sending every
@@ -20,6 +22,7 @@ export function mayReceiveEvent(event: string, p: Principal): boolean {
   if (FOR_EVERYONE.has(event)) return true;
   const matches = (prefix: string): boolean => event === prefix || event.startsWith(prefix.endsWith('.') ? prefix : `${prefix}.`);
   if (PAIRING_PREFIXES.some(matches)) return p.role === 'operator' && hasScope(p.scopes, Scope.PAIRING);
+  if (APPROVALS_PREFIXES.some(matches)) return p.role === 'operator' && hasScope(p.scopes, Scope.APPROVALS);
   if (READ_PREFIXES.some(matches)) return p.role === 'operator' && hasScope(p.scopes, Scope.READ);
   return false;
 }

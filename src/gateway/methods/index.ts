@@ -1,6 +1,7 @@
 import { handleAgent, handleAgentWait } from './agent.js';
 import { handleChatAbort, handleChatHistory, handleChatInject, handleChatMetadata, handleChatSend, handleChatStartup } from './chat.js';
 import { SESSIONS_METHODS } from './sessions.js';
+import { EXEC_APPROVAL_METHODS } from './exec-approvals.js';
 import type { MethodDef } from '../rpc/dispatcher.js';
 import { handleAgentsList, handleModelsList } from './agents.js';
 import { handleConfigGet } from './config.js';
@@ -43,7 +44,7 @@ export const NODE_METHODS: readonly MethodDef[] = [
 /** Chat, sessions and agent runs (the `chat` component). */
 export const CHAT_METHODS: readonly MethodDef[] = [
   handleChatSend, handleChatHistory, handleChatStartup, handleChatAbort, handleChatInject, handleChatMetadata, handleAgent, handleAgentWait,
-  ...SESSIONS_METHODS,
+  ...SESSIONS_METHODS, ...EXEC_APPROVAL_METHODS,
 ];
 
 /** Every built-in method. */

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { ChatService } from '../../chat/chat-service.js';
+import type { ExecApprovalService } from '../approvals/exec-approval-service.js';
 import type { ChatSubscriptions } from '../chat/chat-component.js';
 import type { LoadedConfig } from '../../infra/config.js';
 import type { Logger } from '../../infra/logger.js';
@@ -69,6 +70,8 @@ export interface GatewayServices {
   chat: ChatService;
   /** Which connections subscribed to which session events. */
   chatSubscriptions: ChatSubscriptions;
+  /** Exec approvals, allow-always grants and the tool audit trail (assistant.md 8.5). */
+  approvals: ExecApprovalService;
   /** `node.invoke` calls on their way to nodes. */
   invoker: NodeInvoker;
   /** The one place node commands are authorised and run (method and agent tools alike). */

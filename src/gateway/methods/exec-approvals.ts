@@ -1,0 +1,32 @@
+import { EmptyParamsSchema } from '../../protocol/schema/methods.js';
+import { ExecApprovalAuditParamsSchema, ExecApprovalGetParamsSchema, ExecApprovalResolveParamsSchema } from '../../protocol/schema/exec-approvals.js';
+import { defineMethod } from '../rpc/dispatcher.js';
+
+/** `exec.approval.list` (assistant.md 8.5): pending approvals, oldest first. */
+export const handleExecApprovalList = defineMethod('exec.approval.list', EmptyParamsSchema, ({ services }) => services.approvals.list());
+
+/** `exec.approval.get` (8.5): one approval, pending or ended, with how it ended. */
+export const handleExecApprovalGet = defineMethod('exec.approval.get', ExecApprovalGetParamsSchema, ({ services }, params) => {
+  const rec = services.approvals.get(params.id);
+  return {
+    id: rec.id, approvalKind: 'exec', status: rec.status, request: rec.request, createdAtMs: rec.createdAtMs, expiresAtMs: rec.expiresAtMs,
+    ...(rec.decision ? { decision: rec.decision } : {}), ...(rec.resolvedBy ? { resolvedBy: rec.resolvedBy } : {}),
+    ...(rec.resolvedAtMs !== undefined ? { resolvedAtMs: rec.resolvedAtMs } : {}), ...(rec.reason ? { reason: rec.reason } : {}),
+  };
+});
+
+/** `exec.approval.resolve` (8.5): allow-once, allow-always (stores a grant) or deny; once. */
+export const handleExecApprovalResolve = defineMethod('exec.approval.resolve', ExecApprovalResolveParamsSchema, ({ services, principal }, params) => {
+  services.approvals.resolve(params.id, params.decision, principal);
+  return { ok: true };
+});
+
+/**
+ * `farclaw.audit.list` (ours, operator.admin): the newest tool calls and approval decisions —
+ * who asked, who approved, what ran where, and its exit code.
+ */
+export const handleAuditList = defineMethod('farclaw.audit.list', ExecApprovalAuditParamsSchema, ({ services }, params) => ({
+  entries: services.approvals.repo.auditLog(params.limit ?? 100),
+}));
+
+export const EXEC_APPROVAL_METHODS = [handleExecApprovalList, handleExecApprovalGet, handleExecApprovalResolve, handleAuditList];

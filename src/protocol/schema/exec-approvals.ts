@@ -1,0 +1,23 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { NonEmptyString } from './primitives.js';
+
+/** `exec.approval.get {id}` (assistant.md 8.5). */
+export const ExecApprovalGetParamsSchema = Type.Object({ id: NonEmptyString }, { additionalProperties: false });
+
+/** `exec.approval.resolve` (assistant.md 8.5); `reviewer` and `grantExpiresInDays` are accepted and not used. */
+export const ExecApprovalResolveParamsSchema = Type.Object(
+  {
+    id: NonEmptyString,
+    decision: Type.Union([Type.Literal('allow-once'), Type.Literal('allow-always'), Type.Literal('deny')]),
+    reviewer: Type.Optional(Type.String()),
+    grantExpiresInDays: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type ExecApprovalResolveParams = Static<typeof ExecApprovalResolveParamsSchema>;
+
+/** `exec.approval.audit {limit?}`: farclaw's audit trail of tool calls and approval decisions (issue 15). */
+export const ExecApprovalAuditParamsSchema = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
+  { additionalProperties: false },
+);
