@@ -1,7 +1,7 @@
 // Exec approvals with real processes (issue 15 item 2, assistant.md 8.3, 8.5, 8.6): mode ask on
 // our gateway, a real `farclaw node run`, and a second operator connection (caps approvals) that
 // answers. Headless refusal, allow-once, deny, allow-always with its stored grant, a second
-// resolve refused, the audit trail, and a gateway restart while an approval is pending.
+// resolve refused, and a gateway restart while an approval is pending.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
@@ -119,7 +119,7 @@ describe('exec approvals (mode ask) with a real farclaw node host', () => {
     assert.ok(!finalText(term).includes('denied-output\n'));
   });
 
-  test('allow-always stores a grant: the same command runs again without asking; the audit trail has it all', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('allow-always stores a grant: the same command runs again without asking', { timeout: TEST_TIMEOUT_MS }, async () => {
     const a = approver as RawClient;
     await send('run-always-1', 'echo always');
     const { payload } = await requestedFor(a, 'run-always-1');
@@ -130,13 +130,6 @@ describe('exec approvals (mode ask) with a real farclaw node host', () => {
     assert.equal(finalText(await waitTerminal(asker, 'run-always-2', 60_000)), `Output was: Node: ${nodeId}\n\nalways\n`);
     assert.equal(events(a, 'exec.approval.requested').length, before);
 
-    const audit = (await a.call('farclaw.audit.list', { limit: 50 })).payload.entries as Record<string, unknown>[];
-    const decided = audit.find((e) => e.kind === 'approval-resolved' && e.approvalId === payload.id);
-    assert.deepEqual([decided?.decision, decided?.actor, decided?.nodeId, decided?.command], ['allow-always', 'cli (token)', nodeId, 'echo always']);
-    const ran = audit.find((e) => e.kind === 'tool-call' && e.runId === 'run-always-1');
-    assert.deepEqual([ran?.outcome, ran?.exitCode, ran?.nodeId, ran?.approvalId, ran?.decision], ['completed', 0, nodeId, payload.id, 'allow-always']);
-    const headless = audit.find((e) => e.kind === 'tool-call' && e.runId === 'run-headless');
-    assert.deepEqual([headless?.outcome, headless?.error], ['refused', 'exec denied: Headless runs cannot wait for interactive exec approval']);
   });
 
   test('a gateway restart while an approval is pending ends the run and closes the approval as expired', { timeout: TEST_TIMEOUT_MS }, async () => {

@@ -1,5 +1,5 @@
 import { EmptyParamsSchema } from '../../protocol/schema/methods.js';
-import { ExecApprovalAuditParamsSchema, ExecApprovalGetParamsSchema, ExecApprovalResolveParamsSchema } from '../../protocol/schema/exec-approvals.js';
+import { ExecApprovalGetParamsSchema, ExecApprovalResolveParamsSchema } from '../../protocol/schema/exec-approvals.js';
 import { defineMethod } from '../rpc/dispatcher.js';
 
 /** `exec.approval.list` (assistant.md 8.5): pending approvals, oldest first. */
@@ -21,12 +21,4 @@ export const handleExecApprovalResolve = defineMethod('exec.approval.resolve', E
   return { ok: true };
 });
 
-/**
- * `farclaw.audit.list` (ours, operator.admin): the newest tool calls and approval decisions —
- * who asked, who approved, what ran where, and its exit code.
- */
-export const handleAuditList = defineMethod('farclaw.audit.list', ExecApprovalAuditParamsSchema, ({ services }, params) => ({
-  entries: services.approvals.repo.auditLog(params.limit ?? 100),
-}));
-
-export const EXEC_APPROVAL_METHODS = [handleExecApprovalList, handleExecApprovalGet, handleExecApprovalResolve, handleAuditList];
+export const EXEC_APPROVAL_METHODS = [handleExecApprovalList, handleExecApprovalGet, handleExecApprovalResolve];

@@ -15,9 +15,3 @@ export const ExecApprovalResolveParamsSchema = Type.Object(
   { additionalProperties: false },
 );
 export type ExecApprovalResolveParams = Static<typeof ExecApprovalResolveParamsSchema>;
-
-/** `exec.approval.audit {limit?}`: farclaw's audit trail of tool calls and approval decisions (issue 15). */
-export const ExecApprovalAuditParamsSchema = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
-  { additionalProperties: false },
-);
