@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { REPO_ROOT } from '../helpers/paths.js';
 
-const PACKAGES = ['openssh-server', 'openssh-client', 'iproute2', 'chromium', 'sudo'];
+const PACKAGES = ['openssh-server', 'openssh-client', 'iproute2', 'chromium', 'sudo', 'avahi-daemon', 'avahi-utils', 'dbus'];
 
 /** The command lines of the README's first `sh` block after "Run the whole test suite". */
 function readmeTestCommand(): string {
@@ -72,7 +72,7 @@ describe('the README test command (issue 19 item 7)', () => {
       'sudo apt-get',
       'apt-get update',
       'sudo apt-get',
-      'apt-get install -y --no-install-recommends openssh-server openssh-client chromium',
+      'apt-get install -y --no-install-recommends openssh-server openssh-client chromium avahi-daemon avahi-utils dbus',
     ]);
   });
 
