@@ -4,7 +4,8 @@
  * all three with the same client (bench/lib/client.ts) in separate processes, one after the
  * other, and prints the figures, farclaw's ratio to OpenClaw and our targets.
  *
- * Flags: --json (raw numbers), --no-openclaw, --no-floor, --conns=N (idle connections, default
+ * Flags: --json (raw numbers), --no-openclaw, --no-floor, --no-kernel (bus fan-out and
+ * durable-log rows), --fanout-clients=N (default 1000), --conns=N (idle connections, default
  * 2000), --pipeline=N (pipelined calls, default 20000; OpenClaw gets N/10 since it is slower).
  */
 import { randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ import { closeSocket, dropAll, handshake, handshakeSeries, openIdle, Session } f
 import { sampleRss, sleep, stopGateway, treeCpuMs, waitReady, type Spawned } from './lib/procs.js';
 import { METRICS, naFigures, percentile, renderTable, type Figures, type MetricKey } from './lib/report.js';
 import { farclawTarget, floorTarget, openclawTarget, type Plan, type Target } from './lib/targets.js';
+import { benchKernel, ratiosToFloor, renderKernel, renderRatios } from './lib/kernel-bench.js';
 
 /** Everything measured for one server, beyond the table's figures. */
 interface Run {
@@ -225,7 +227,10 @@ async function main(): Promise<void> {
 
   const fc = await measure(farclawTarget(plan));
   const oc = typeof peer === 'string' ? undefined : await measure(peer);
-  const fl = flag('no-floor') ? undefined : await measure(floorTarget(plan));
+  // The floor answers with frames as large as ours (same run), so ratios measure overhead.
+  const frameBytes = { helloOk: Number(fc.details.helloOkBytes ?? 0), healthRes: Number(fc.details.healthResBytes ?? 0) };
+  const fl = flag('no-floor') ? undefined : await measure(floorTarget(plan, frameBytes));
+  const kernel = flag('no-kernel') ? undefined : await benchKernel(intFlag('fanout-clients', 1000));
   const ocFigures = oc?.figures ?? naFigures(typeof peer === 'string' ? peer : 'not run');
   const flFigures = fl?.figures ?? naFigures('skipped by --no-floor');
   const problems = [...fc.problems, ...(oc?.problems ?? []), ...(fl?.problems ?? [])];
@@ -243,6 +248,8 @@ async function main(): Promise<void> {
       farclaw: entry(fc, plan),
       openclaw: entry(oc, peerPlan, typeof peer === 'string' ? peer : undefined),
       floor: entry(fl, plan, fl ? undefined : 'skipped by --no-floor'),
+      ratios: fl ? ratiosToFloor(fc.figures, fl.figures) : undefined,
+      kernel,
       problems,
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
@@ -259,7 +266,8 @@ async function main(): Promise<void> {
       '',
       `details: farclaw ${JSON.stringify(fc.details)}`,
       ...(oc ? [`details: openclaw ${JSON.stringify(oc.details)}`] : []),
-      ...(fl ? [`details: floor ${JSON.stringify(fl.details)}`] : []),
+      ...(fl ? [`details: floor ${JSON.stringify(fl.details)}`, '', renderRatios(ratiosToFloor(fc.figures, fl.figures))] : []),
+      ...(kernel ? ['', renderKernel(kernel)] : []),
       ...problems.map((p) => `problem: ${p}`),
       '',
     ];

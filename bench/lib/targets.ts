@@ -38,12 +38,12 @@ export function farclawTarget(plan: Plan): Target {
 }
 
 /** The bare `ws` server of floor-server.ts (compiled next to this file). */
-export function floorTarget(plan: Plan): Target {
+export function floorTarget(plan: Plan, frameBytes: { helloOk?: number; healthRes?: number } = {}): Target {
   const script = join(dirname(fileURLToPath(import.meta.url)), 'floor-server.js');
   return {
     name: 'floor',
     plan,
-    spawn: (port, _token, home) => spawnGateway('floor', process.execPath, [script, String(port)], { env: home.env, cwd: home.home, port }),
+    spawn: (port, _token, home) => spawnGateway('floor', process.execPath, [script, String(port), String(frameBytes.helloOk ?? 0), String(frameBytes.healthRes ?? 0)], { env: home.env, cwd: home.home, port }),
   };
 }
 
