@@ -47,7 +47,7 @@ describe('EventLog (durable, per stream)', () => {
   });
 
   it('keeps at most maxEntriesPerStream and answers reset to a cursor that fell out of retention', () => {
-    const log = new EventLog(db, { maxEntriesPerStream: 3, maxAgeMs: 60_000 });
+    const log = new EventLog(db, { maxEntriesPerStream: 3, maxAgeMs: 60_000, pruneEveryAppends: 1 });
     const c = Array.from({ length: 6 }, (_, i) => log.append('s', 'e', i));
     const behind = log.since('s', c[1] ?? 0);
     assert.equal(behind.kind, 'reset');
@@ -59,7 +59,7 @@ describe('EventLog (durable, per stream)', () => {
 
   it('removes entries older than maxAgeMs and resets readers behind them', () => {
     let now = 1_000_000;
-    const log = new EventLog(db, { maxEntriesPerStream: 100, maxAgeMs: 1_000 }, () => now);
+    const log = new EventLog(db, { maxEntriesPerStream: 100, maxAgeMs: 1_000, pruneEveryAppends: 1 }, () => now);
     const old = log.append('s', 'e', 'old');
     now += 5_000;
     log.append('s', 'e', 'new');
@@ -67,6 +67,13 @@ describe('EventLog (durable, per stream)', () => {
     assert.equal(res.kind, 'reset');
     assert.deepEqual(res.entries.map((e) => e.payload), ['new']);
     assert.equal(log.since('s', old).kind, 'entries');
+  });
+
+  it('prunes in batches by default, never keeping more than a batch over the cap', () => {
+    const log = new EventLog(db, { maxEntriesPerStream: 10, maxAgeMs: 60_000, pruneEveryAppends: 5 });
+    for (let i = 0; i < 40; i++) log.append('s', 'e', i);
+    const kept = log.since('s', 0).entries.length;
+    assert.ok(kept >= 10 && kept < 15, `${kept} kept`);
   });
 
   it('answers reset to a cursor it never issued', () => {
@@ -77,12 +84,12 @@ describe('EventLog (durable, per stream)', () => {
   });
 
   it('never hands out a pruned cursor again, across a reopen', () => {
-    const log = new EventLog(db, { maxEntriesPerStream: 1, maxAgeMs: 60_000 });
+    const log = new EventLog(db, { maxEntriesPerStream: 1, maxAgeMs: 60_000, pruneEveryAppends: 1 });
     log.append('s', 'e', 1);
     const second = log.append('s', 'e', 2);
     db.close();
     db = openStateDb(join(dir, 'state.sqlite'));
-    const third = new EventLog(db, { maxEntriesPerStream: 1, maxAgeMs: 60_000 }).append('s', 'e', 3);
+    const third = new EventLog(db, { maxEntriesPerStream: 1, maxAgeMs: 60_000, pruneEveryAppends: 1 }).append('s', 'e', 3);
     assert.ok(third > second);
   });
 

@@ -24,11 +24,19 @@ export interface SinceResult {
 }
 
 export interface EventLogRetention {
-  /** Entries kept per stream; older ones are removed on append. */
+  /** Entries kept per stream; older ones are removed on append (see PRUNE_EVERY_APPENDS). */
   maxEntriesPerStream: number;
   /** Entries older than this are removed on append. */
   maxAgeMs: number;
+  /** Prune every this-many appends per stream; default PRUNE_EVERY_APPENDS. */
+  pruneEveryAppends?: number;
 }
+
+/**
+ * Retention runs on every this-many appends to a stream (and on its first append after open),
+ * so an append stays O(log n); a stream may briefly hold this many entries over its cap.
+ */
+export const PRUNE_EVERY_APPENDS = 256;
 
 export const DEFAULT_RETENTION: EventLogRetention = { maxEntriesPerStream: 10_000, maxAgeMs: 7 * 24 * 60 * 60_000 };
 /** Most entries one `since` call returns. */
@@ -61,6 +69,8 @@ export class EventLog {
   private readonly deleteUpTo;
   private readonly lastCursor;
   private readonly appendTx;
+  /** Appends per stream since its last pruning (this process). */
+  private readonly sincePrune = new Map<string, number>();
 
   constructor(db: Database, private readonly retention: EventLogRetention = DEFAULT_RETENTION, private readonly now: () => number = Date.now) {
     this.insert = db.prepare('INSERT INTO event_log (stream, event, payload, created_at_ms) VALUES (?, ?, ?, ?)');
@@ -73,7 +83,13 @@ export class EventLog {
     this.lastCursor = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'event_log'").pluck();
     this.appendTx = db.transaction((stream: string, event: string, payload: string, at: number): number => {
       const cursor = Number(this.insert.run(stream, event, payload, at).lastInsertRowid);
-      this.prune(stream, at);
+      const count = this.sincePrune.get(stream);
+      if (count === undefined || count + 1 >= (this.retention.pruneEveryAppends ?? PRUNE_EVERY_APPENDS)) {
+        this.prune(stream, at);
+        this.sincePrune.set(stream, 0);
+      } else {
+        this.sincePrune.set(stream, count + 1);
+      }
       return cursor;
     });
   }
