@@ -54,7 +54,7 @@ export const handleDevicePairReject = defineMethod('device.pair.reject', DeviceP
   const caller = deviceCallerOf(principal);
   if (!caller.isAdmin) {
     const pending = services.devices.pendingRequest(params.requestId);
-    if (!pending || deniesCrossDevice(caller, pending.deviceId)) throw denied(REJECTION_DENIED);
+    if (pending && deniesCrossDevice(caller, pending.deviceId)) throw denied(REJECTION_DENIED);
   }
   const rejected = services.devices.reject(params.requestId);
   if (!rejected) throw denied('unknown requestId');
