@@ -19,6 +19,7 @@ import { runDoctor, type DoctorFlags } from './doctor/doctor.js';
 import { runLogs, type LogsFlags } from './commands/logs.js';
 import { runStatus, type StatusFlags } from './commands/status.js';
 import { registerGatewayServiceCommands, registerTunnelCommands } from './tunnel-commands.js';
+import { registerChannelCommands } from './channel-commands.js';
 import { runSecurityAudit, type AuditFlags } from './commands/security-audit.js';
 import {
   runDevicesApprove, runDevicesList, runDevicesReject, runDevicesRemove, runDevicesRename, runDevicesRevoke, runDevicesRotate,
@@ -173,6 +174,7 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .option('--timeout <ms>', 'how long to wait for an SSH tunnel, in milliseconds', '15000')
     .action((opts: DashboardFlags) => setExit(runDashboard(opts, env)));
   registerTunnelCommands(program, setExit, env);
+  registerChannelCommands(program, setExit, env, callOptions);
   registerGatewayServiceCommands(gateway, setExit, env);
   program
     .command('security')

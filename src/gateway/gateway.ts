@@ -16,6 +16,8 @@ import { AuthRateLimiter, rateLimitConfigOf } from './auth/rate-limit.js';
 import type { ServerAuth } from './auth/shared-secret.js';
 import { ExecApprovalService } from './approvals/exec-approval-service.js';
 import { createAgentTools } from './chat/agent-tools.js';
+import { ChannelManager } from '../channels/channel-manager.js';
+import { chatTurnRunner } from '../channels/chat-turn-runner.js';
 import { ChatSubscriptions, createChatService } from './chat/chat-component.js';
 import { nodeCommandsOf } from './chat/node-commands.js';
 import { EventBus } from './events/event-bus.js';
@@ -172,10 +174,20 @@ export class Gateway {
       });
       const invoker = new NodeInvoker(nodes);
       const presence = new PresenceRegistry(opts.version, instanceId);
-      const health = new HealthService({ eventLoop, sessionsPath: opts.paths.dbPath, maxAgeMs: opts.healthIntervalMs });
       const approvals = new ExecApprovalService({
         db, bus, principals: () => fanout.principals(),
         isSessionSubscriber: (p, sessionKey) => chatSubscriptions.admits(p, { kind: 'session', sessionKey }),
+      });
+      const chat = createChatService({
+        db, config: opts.config.config, bus, subscriptions: chatSubscriptions, workspaceDir: join(opts.paths.stateDir, 'workspace'),
+        // Called when a run starts, after `services` exists.
+        tools: (run) => createAgentTools({ config: () => opts.config.config, nodes, approvals, nodeCommands: nodeCommandsOf(() => services) }, run),
+      });
+      const channels = new ChannelManager({
+        config: opts.config.config, env: process.env, db, logger: opts.logger, stateDir: opts.paths.stateDir, runTurn: chatTurnRunner(chat),
+      });
+      const health = new HealthService({
+        eventLoop, sessionsPath: opts.paths.dbPath, maxAgeMs: opts.healthIntervalMs, channels: () => channels.statuses(),
       });
       const services: GatewayServices = {
         version: opts.version,
@@ -198,14 +210,11 @@ export class Gateway {
         methodNames: [],
         devices,
         nodes,
-        chat: createChatService({
-          db, config: opts.config.config, bus, subscriptions: chatSubscriptions, workspaceDir: join(opts.paths.stateDir, 'workspace'),
-          // Called when a run starts, after `services` exists.
-          tools: (run) => createAgentTools({ config: () => opts.config.config, nodes, approvals, nodeCommands: nodeCommandsOf(() => services) }, run),
-        }),
+        chat,
         chatSubscriptions,
         approvals,
         invoker,
+        channels,
         nodeService: new NodeService(nodes, invoker, () => opts.config.config.gateway?.nodes?.commands ?? {}),
         rateLimiter: new AuthRateLimiter(rateLimitConfigOf(opts.config.config.gateway?.auth?.rateLimit)),
         principals: () => fanout.principals(),

@@ -58,6 +58,8 @@ export interface FakeTelegram {
   restore(): void;
   /** Updates queued and not yet confirmed by an offset. */
   pendingUpdates(): number;
+  /** Resolves with the next accepted message to `chatId` (bench timing). */
+  nextSent(chatId: string): Promise<FakeSentMessage>;
   /** Calls to `method` so far. */
   calls(method: string): FakeTelegramRequest[];
   close(): Promise<void>;
@@ -88,6 +90,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
   const startedAt = Date.now();
   const requests: FakeTelegramRequest[] = [];
   const sent: FakeSentMessage[] = [];
+  const sentWaiters = new Map<string, ((m: FakeSentMessage) => void)[]>();
   let updates: Record<string, unknown>[] = [];
   let nextUpdateId = 910001;
   let nextMessageId = 500;
@@ -182,13 +185,17 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     if (text.length > 4096) return fail(res, rec, 400, 'Bad Request: message is too long');
     nextMessageId += 1;
     const replyTo = (body.reply_parameters as { message_id?: number } | undefined)?.message_id;
-    sent.push({
+    const message: FakeSentMessage = {
       messageId: nextMessageId,
       chatId: String(chatId),
       text,
       ...(typeof body.parse_mode === 'string' ? { parseMode: body.parse_mode } : {}),
       ...(typeof replyTo === 'number' ? { replyToMessageId: replyTo } : {}),
-    });
+    };
+    sent.push(message);
+    const waiting = sentWaiters.get(message.chatId);
+    sentWaiters.delete(message.chatId);
+    for (const w of waiting ?? []) w(message);
     ok(res, rec, {
       message_id: nextMessageId,
       from: { id: bot.id, is_bot: true, first_name: 'Farclaw Test Bot', username: bot.username },
@@ -297,6 +304,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       outageFault = undefined;
     },
     pendingUpdates: () => updates.length,
+    nextSent: (chatId) => new Promise((resolve) => sentWaiters.set(chatId, [...(sentWaiters.get(chatId) ?? []), resolve])),
     calls: (method) => requests.filter((r) => r.method === method),
     async close() {
       for (const w of [...waiters]) waiters.delete(w);

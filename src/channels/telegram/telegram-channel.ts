@@ -1,16 +1,18 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Api } from 'grammy';
 import type { Database } from 'better-sqlite3';
+import type { FarclawConfig } from '../../infra/config-schema.js';
 import type { Logger } from '../../infra/logger.js';
 import { ChannelPairingRepo } from '../../store/channel-pairing-repo.js';
 import { ChannelQueueRepo } from '../../store/channel-queue-repo.js';
 import { backoffDelayMs, sleep, Wakeup } from '../backoff.js';
 import type { Channel, ChannelAccountStatus, ChannelTurnRunner } from '../channel.js';
-import type { DmScope } from '../session-key.js';
 import type { TelegramSettings } from './telegram-config.js';
 import { classifyApiError } from './telegram-errors.js';
 import { runInboundLoop } from './telegram-inbound.js';
 import { runOutboxLoop } from './telegram-outbox.js';
-import { runPollLoop, LONG_POLL_TIMEOUT_S } from './telegram-poller.js';
+import { ALLOWED_UPDATES, runPollLoop, LONG_POLL_TIMEOUT_S } from './telegram-poller.js';
+import { handleWebhookRequest } from './telegram-webhook.js';
 import { lockBotToken, TokenLockedError } from './token-lock.js';
 
 export interface TelegramChannelOptions {
@@ -18,8 +20,10 @@ export interface TelegramChannelOptions {
   db: Database;
   logger: Logger;
   stateDir: string;
-  runTurn?: ChannelTurnRunner;
-  dmScope(): DmScope;
+  /** The assistant, looked up per message; while undefined, answerable messages wait in the queue. */
+  turnRunner(): ChannelTurnRunner | undefined;
+  /** The gateway config (session keys by `session.dmScope`). */
+  config: FarclawConfig;
   agentId?: string;
   /** Directory of the per-token poller lock (default: the machine's temp dir). */
   lockDir?: string;
@@ -46,6 +50,8 @@ export class TelegramChannel implements Channel {
   private abort: AbortController | undefined;
   private loops: Promise<unknown> | undefined;
   private bot: { id: number | null; username: string | null } = { id: null, username: null };
+  /** Webhook mode: deliveries are stored only while this instance holds the token lock. */
+  private receiving = false;
 
   constructor(private readonly opts: TelegramChannelOptions) {
     this.accountId = opts.settings.accountId;
@@ -53,6 +59,7 @@ export class TelegramChannel implements Channel {
     this.pairing = new ChannelPairingRepo(opts.db);
     this.api = new Api(opts.settings.token, {
       apiRoot: opts.settings.apiRoot,
+      fetch: nativeFetch,
       timeoutSeconds: (opts.pollTimeoutS ?? LONG_POLL_TIMEOUT_S) + 60,
     });
     this.stateOf = {
@@ -87,6 +94,28 @@ export class TelegramChannel implements Channel {
     this.stateOf.state = 'stopped';
   }
 
+  /**
+   * Answers a webhook delivery when `path` is this account's `webhookPath` (webhook mode only);
+   * returns false for any other request.
+   */
+  /** The webhook path in webhook mode, else undefined. */
+  webhookPath(): string | undefined {
+    return this.opts.settings.webhook?.path;
+  }
+
+  handleHttp(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+    const webhook = this.opts.settings.webhook;
+    if (!webhook || path !== webhook.path) return false;
+    if (!this.receiving) {
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' }).end('channel not receiving');
+      return true;
+    }
+    handleWebhookRequest(req, res, {
+      secret: webhook.secret, queue: this.queue, status: this.stateOf, chatOf: chatIdOfUpdate, onStored: () => this.inboundWake.notify(),
+    });
+    return true;
+  }
+
   status(): ChannelAccountStatus {
     this.refreshBacklog();
     return { ...this.stateOf, backlog: { ...this.stateOf.backlog } };
@@ -110,17 +139,22 @@ export class TelegramChannel implements Channel {
       if (!(await this.hello(signal))) return void (await outbox);
       const inbound = runInboundLoop({
         api: this.api, queue: this.queue, pairing: this.pairing, settings, status: this.stateOf, logger, wakeup: this.inboundWake,
-        onQueued: () => this.outboxWake.notify(), runTurn: this.opts.runTurn, dmScope: this.opts.dmScope,
+        onQueued: () => this.outboxWake.notify(), turnRunner: this.opts.turnRunner, config: this.opts.config,
         bot: () => this.bot, agentId: this.opts.agentId ?? 'main',
       }, signal);
       const prune = setInterval(() => this.queue.prune(Date.now()), DONE_PRUNE_INTERVAL_MS);
       try {
-        await runPollLoop({
+        if (settings.webhook) {
+          this.stateOf.state = 'webhook';
+          this.receiving = true;
+          await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        } else await runPollLoop({
           api: this.api, queue: this.queue, status: this.stateOf, logger, retry: settings.retry,
           chatOf: (u) => chatIdOfUpdate(u), onStored: () => this.inboundWake.notify(),
           ...(this.opts.pollTimeoutS !== undefined ? { pollTimeoutS: this.opts.pollTimeoutS } : {}),
         }, signal);
       } finally {
+        this.receiving = false;
         clearInterval(prune);
       }
       await Promise.all([inbound, outbox]);
@@ -154,7 +188,10 @@ export class TelegramChannel implements Channel {
         const me = await this.api.getMe(signal as never);
         this.bot = { id: me.id, username: me.username };
         this.stateOf.botUsername = me.username;
-        await this.api.deleteWebhook({ drop_pending_updates: false }, signal as never);
+        const webhook = this.opts.settings.webhook;
+        if (webhook) {
+          await this.api.setWebhook(webhook.url, { secret_token: webhook.secret, allowed_updates: [...ALLOWED_UPDATES] as never }, signal as never);
+        } else await this.api.deleteWebhook({ drop_pending_updates: false }, signal as never);
         this.stateOf.problem = null;
         return true;
       } catch (err) {
@@ -171,6 +208,21 @@ export class TelegramChannel implements Channel {
     return false;
   }
 }
+
+/**
+ * Node's own fetch for grammY's calls, with grammY's abort signal carried over to a native one.
+ * grammY hands its fetch a signal of the `abort-controller` polyfill; node-fetch recognises that
+ * class only by its name, which bundling renames, so every call failed in the bundled CLI.
+ */
+const nativeFetch = ((url: string, init?: RequestInit & { signal?: { aborted: boolean; addEventListener(t: 'abort', l: () => void): void } | null }) => {
+  const native = new AbortController();
+  const given = init?.signal;
+  if (given) {
+    if (given.aborted) native.abort();
+    else given.addEventListener('abort', () => native.abort());
+  }
+  return fetch(url, { ...init, signal: native.signal });
+}) as unknown as NonNullable<ConstructorParameters<typeof Api>[1]>['fetch'];
 
 /** The chat an update belongs to (its message's chat), or '' when it has none. */
 export function chatIdOfUpdate(update: Record<string, unknown>): string {

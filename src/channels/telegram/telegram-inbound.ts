@@ -1,11 +1,12 @@
 import type { Api } from 'grammy';
+import type { FarclawConfig } from '../../infra/config-schema.js';
 import type { Logger } from '../../infra/logger.js';
+import { sessionKeyForPeer } from '../../sessions/session-key.js';
 import type { ChannelPairingRepo } from '../../store/channel-pairing-repo.js';
 import type { ChannelQueueRepo, InboundRecord, NewOutbound } from '../../store/channel-queue-repo.js';
 import { backoffDelayMs, sleep, Wakeup } from '../backoff.js';
 import type { ChannelAccountStatus, ChannelTurnRunner } from '../channel.js';
 import { MAX_PENDING_PAIRING_REQUESTS, PAIRING_REQUEST_TTL_MS, newPairingCode } from '../pairing-code.js';
-import { sessionKeyFor, type DmScope } from '../session-key.js';
 import { decideAccess, pairingReplyHtml, readInboundMessage, type InboundMessage } from './telegram-access.js';
 import type { TelegramSettings } from './telegram-config.js';
 import { htmlToPlain, renderTelegramChunks } from './telegram-format.js';
@@ -26,8 +27,9 @@ export interface InboundDeps {
   /** Wakes the outbox after replies were queued. */
   onQueued(): void;
   /** The assistant; without one, answerable messages wait in the queue. */
-  runTurn: ChannelTurnRunner | undefined;
-  dmScope(): DmScope;
+  turnRunner(): ChannelTurnRunner | undefined;
+  /** The gateway config (`session.dmScope` decides a DM's session, assistant.md 1.1). */
+  config: FarclawConfig;
   bot(): { id: number | null; username: string | null };
   agentId: string;
 }
@@ -46,9 +48,10 @@ export async function runInboundLoop(deps: InboundDeps, signal: AbortSignal): Pr
     deps.status.backlog.inbound = pending.length;
     for (const row of pending) {
       if (busy.has(row.chatId)) continue;
-      const work = handleChat(deps, row.chatId, attempts, signal).finally(() => {
+      const work = handleChat(deps, row.chatId, attempts, signal).then((drained) => {
         busy.delete(row.chatId);
-        deps.wakeup.notify();
+        // A chat left waiting (no assistant, a failed turn) is looked at again on the next tick.
+        if (drained) deps.wakeup.notify();
       });
       busy.set(row.chatId, work);
     }
@@ -57,13 +60,18 @@ export async function runInboundLoop(deps: InboundDeps, signal: AbortSignal): Pr
   await Promise.allSettled(busy.values());
 }
 
-async function handleChat(deps: InboundDeps, chatId: string, attempts: Map<number, number>, signal: AbortSignal): Promise<void> {
+/** Handles one chat's pending updates in order; false when one of them has to wait. */
+async function handleChat(deps: InboundDeps, chatId: string, attempts: Map<number, number>, signal: AbortSignal): Promise<boolean> {
   for (;;) {
-    if (signal.aborted) return;
+    if (signal.aborted) return false;
     const next = deps.queue.pending().find((r) => r.chatId === chatId);
-    if (!next) return;
-    const ok = await handleUpdate(deps, next, attempts, signal);
-    if (!ok) return;
+    if (!next) return true;
+    try {
+      if (!(await handleUpdate(deps, next, attempts, signal))) return false;
+    } catch (err) {
+      deps.logger.error({ channel: 'telegram', updateId: next.updateId, err }, 'telegram update could not be handled');
+      return false;
+    }
   }
 }
 
@@ -92,21 +100,23 @@ async function handleUpdate(deps: InboundDeps, row: InboundRecord, attempts: Map
     const html = pairingReplyHtml(msg.senderId, outcome.request.code);
     return finish([{ chatId: msg.chatId, html, plain: htmlToPlain(html), source: `pairing:${msg.senderId}` }]);
   }
-  if (!deps.runTurn) return false;
+  const runTurn = deps.turnRunner();
+  if (!runTurn) {
+    status.problem = 'messages wait: no assistant is connected to the channels';
+    return false;
+  }
+  if (status.problem?.startsWith('messages wait')) status.problem = null;
   const typing = startTyping(deps, msg.chatId, signal);
   try {
-    const result = await deps.runTurn({
+    const result = await runTurn({
       channel: 'telegram',
       accountId: settings.accountId,
-      sessionKey: sessionKeyFor({
-        agentId: deps.agentId,
+      sessionKey: sessionKeyForPeer({
         channel: 'telegram',
         accountId: settings.accountId,
-        dmScope: deps.dmScope(),
-        peer: msg.chatType === 'private'
-          ? { kind: 'direct', id: msg.senderId }
-          : { kind: 'group', id: msg.chatId, ...(msg.threadId !== undefined ? { topicId: msg.threadId } : {}) },
-      }),
+        peerId: msg.senderId,
+        ...(msg.chatType === 'private' ? {} : { group: { groupId: msg.chatId, ...(msg.threadId !== undefined ? { topicId: msg.threadId } : {}) } }),
+      }, deps.config, deps.agentId),
       to: `telegram:${msg.chatId}`,
       senderId: msg.senderId,
       senderName: msg.senderName,

@@ -31,7 +31,15 @@ export interface PollerDeps {
   stallGraceMs?: number;
 }
 
+/** A poll still open after this long is taken as healthy (status `polling`). */
+const POLL_HEALTHY_AFTER_MS = 2_000;
+
 class PollStall extends Error {}
+
+function markPolling(status: ChannelAccountStatus): void {
+  status.state = 'polling';
+  status.problem = null;
+}
 
 /**
  * The long-poll loop (assistant.md 10.2, 10.3). Each batch is stored in SQLite together with
@@ -52,6 +60,9 @@ export async function runPollLoop(deps: PollerDeps, signal: AbortSignal): Promis
     const onAbort = () => ac.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     const watchdog = setTimeout(() => ac.abort(new PollStall()), timeoutS * 1000 + graceMs);
+    // Telegram answers a conflicting or refused poll at once: one still open after a moment is a
+    // healthy long poll, so status stops reporting the last failure as current.
+    const healthy = setTimeout(() => markPolling(status), POLL_HEALTHY_AFTER_MS);
     try {
       const offset = queue.nextOffset();
       const updates = await api.getUpdates(
@@ -68,8 +79,7 @@ export async function runPollLoop(deps: PollerDeps, signal: AbortSignal): Promis
       if (failures > 0) logger.info({ channel: 'telegram', accountId: status.accountId }, 'telegram polling recovered');
       failures = 0;
       first = false;
-      status.state = 'polling';
-      status.problem = null;
+      markPolling(status);
       if (added > 0) deps.onStored();
     } catch (err) {
       if (signal.aborted) break;
@@ -99,6 +109,7 @@ export async function runPollLoop(deps: PollerDeps, signal: AbortSignal): Promis
       await sleep(delayMs, signal);
     } finally {
       clearTimeout(watchdog);
+      clearTimeout(healthy);
       signal.removeEventListener('abort', onAbort);
     }
   }

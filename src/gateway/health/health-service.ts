@@ -1,4 +1,6 @@
 import type { HealthSnapshot } from '../../protocol/schema/snapshot.js';
+import { healthChannels } from '../../channels/channel-status.js';
+import type { ChannelAccountStatus } from '../../channels/channel.js';
 import type { EventLoopMonitor } from './event-loop-monitor.js';
 
 export const DEFAULT_AGENT_ID = 'main';
@@ -14,7 +16,13 @@ export class HealthService {
   version = 0;
 
   constructor(
-    private readonly deps: { eventLoop: EventLoopMonitor; sessionsPath: string; maxAgeMs: number },
+    private readonly deps: {
+      eventLoop: EventLoopMonitor;
+      sessionsPath: string;
+      maxAgeMs: number;
+      /** Channel accounts as they are now (health `channels`). */
+      channels?: () => ChannelAccountStatus[];
+    },
   ) {}
 
   /** The current snapshot, refreshed when stale or when `fresh` is set. */
@@ -39,9 +47,7 @@ export class HealthService {
       durationMs: 0,
       plugins: { loaded: [], errors: [], unavailable: [] },
       configReload: { hotReloadStatus: 'inactive' },
-      channels: {},
-      channelOrder: [],
-      channelLabels: {},
+      ...healthChannels(this.deps.channels?.() ?? []),
       heartbeatSeconds: HEARTBEAT_EVERY_MS / 1000,
       defaultAgentId: DEFAULT_AGENT_ID,
       agents: [

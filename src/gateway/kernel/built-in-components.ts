@@ -1,4 +1,4 @@
-import { CHAT_METHODS, DEVICE_METHODS, NODE_METHODS, STATUS_METHODS } from '../methods/index.js';
+import { CHANNEL_METHODS, CHAT_METHODS, DEVICE_METHODS, NODE_METHODS, STATUS_METHODS } from '../methods/index.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { GatewayServices } from '../rpc/context.js';
 import { healthRoutes } from '../server/http-endpoints.js';
@@ -17,7 +17,9 @@ export interface BuiltInDeps {
 /**
  * The gateway's own features as components: `status` (health, status, presence, logs…, the
  * `tick` and `health` timers, `/healthz` and `/readyz`), `devices` (pairing and device tokens)
- * `nodes` (node methods; stops the registry's liveness checks) and `chat` (chat, sessions, agent).
+ * `nodes` (node methods; stops the registry's liveness checks), `chat` (chat, sessions, agent) and
+ * `channels` (Telegram: polling or its webhook route, status and sender pairing; it answers
+ * through chat, so it stops before chat does).
  */
 export function builtInComponents(deps: BuiltInDeps): Component[] {
   const { services, bus } = deps;
@@ -44,5 +46,13 @@ export function builtInComponents(deps: BuiltInDeps): Component[] {
   const nodes: Component = { name: 'nodes', needs: ['devices'], methods: NODE_METHODS, stop: () => services.nodes.stop() };
   // The chat service itself is built and stopped by the gateway (it outlives the sockets' drain).
   const chat: Component = { name: 'chat', needs: ['nodes'], methods: CHAT_METHODS };
-  return [status, devices, nodes, chat];
+  const channels: Component = {
+    name: 'channels',
+    needs: ['chat'],
+    methods: CHANNEL_METHODS,
+    routes: services.channels.routes(),
+    start: () => services.channels.start(),
+    stop: () => services.channels.stop(),
+  };
+  return [status, devices, nodes, chat, channels];
 }

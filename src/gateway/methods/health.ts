@@ -1,3 +1,4 @@
+import { channelSummaryLines } from '../../channels/channel-status.js';
 import { HealthParamsSchema, StatusParamsSchema } from '../../protocol/schema/methods.js';
 import { defineMethod } from '../rpc/dispatcher.js';
 import { DEFAULT_AGENT_ID } from '../health/health-service.js';
@@ -19,7 +20,7 @@ export const handleStatus = defineMethod('status', StatusParamsSchema, ({ servic
       defaultAgentId: DEFAULT_AGENT_ID,
       agents: [{ agentId: DEFAULT_AGENT_ID, enabled: false, every: '30m', everyMs: health.heartbeatSeconds * 1000 }],
     },
-    channelSummary: [],
+    channelSummary: channelSummaryLines(services.channels.statuses()),
     queuedSystemEvents: [],
     degradedSecretOwners: [],
     degradedPlugins: [],

@@ -4,6 +4,7 @@ import { SESSIONS_METHODS } from './sessions.js';
 import { EXEC_APPROVAL_METHODS } from './exec-approvals.js';
 import type { MethodDef } from '../rpc/dispatcher.js';
 import { handleAgentsList, handleModelsList } from './agents.js';
+import { handleChannelPairingApprove, handleChannelPairingDismiss, handleChannelPairingList, handleChannelsStatus } from './channels.js';
 import { handleConfigGet } from './config.js';
 import {
   handleDevicePairApprove, handleDevicePairList, handleDevicePairReject, handleDevicePairRemove, handleDevicePairRename,
@@ -47,5 +48,10 @@ export const CHAT_METHODS: readonly MethodDef[] = [
   ...SESSIONS_METHODS, ...EXEC_APPROVAL_METHODS,
 ];
 
+/** Chat channels: status and sender pairing (the `channels` component). */
+export const CHANNEL_METHODS: readonly MethodDef[] = [
+  handleChannelsStatus, handleChannelPairingList, handleChannelPairingApprove, handleChannelPairingDismiss,
+];
+
 /** Every built-in method. */
-export const ALL_METHODS: readonly MethodDef[] = [...STATUS_METHODS, ...DEVICE_METHODS, ...NODE_METHODS, ...CHAT_METHODS];
+export const ALL_METHODS: readonly MethodDef[] = [...STATUS_METHODS, ...DEVICE_METHODS, ...NODE_METHODS, ...CHAT_METHODS, ...CHANNEL_METHODS];

@@ -12,6 +12,7 @@ import type { AuthRateLimiter } from '../auth/rate-limit.js';
 import type { ServerAuth } from '../auth/shared-secret.js';
 import type { EventLoopMonitor } from '../health/event-loop-monitor.js';
 import type { HealthService } from '../health/health-service.js';
+import type { ChannelManager } from '../../channels/channel-manager.js';
 import type { NodeInvoker } from '../nodes/node-invoker.js';
 import type { NodeService } from '../nodes/node-service.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
@@ -74,6 +75,8 @@ export interface GatewayServices {
   approvals: ExecApprovalService;
   /** `node.invoke` calls on their way to nodes. */
   invoker: NodeInvoker;
+  /** Messaging channels (Telegram): status and sender pairing (assistant.md 10). */
+  channels: ChannelManager;
   /** The one place node commands are authorised and run (method and agent tools alike). */
   nodeService: NodeService;
   /** Failed-auth limiter per (client address, credential class). */

@@ -48,6 +48,8 @@ function dynamicScope(method: string, params: unknown): string {
     return adminCommands.includes(String(p.command)) ? Scope.ADMIN : Scope.WRITE;
   }
   if (method === 'talk.config') return p.includeSecrets === true ? Scope.TALK_SECRETS : Scope.READ;
+  // An approved sender may drive the assistant (and its node tools): approving takes pairing rights.
+  if (method === 'channels.pairing.approve') return Scope.PAIRING;
   return Scope.WRITE;
 }
 

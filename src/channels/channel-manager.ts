@@ -1,0 +1,113 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Database } from 'better-sqlite3';
+import type { FarclawConfig } from '../infra/config-schema.js';
+import type { Logger } from '../infra/logger.js';
+import { ChannelPairingRepo, type SenderPairingRequest } from '../store/channel-pairing-repo.js';
+import type { ChannelAccountStatus, ChannelTurnRunner } from './channel.js';
+import { TelegramChannel } from './telegram/telegram-channel.js';
+import { resolveTelegramSettings } from './telegram/telegram-config.js';
+
+/** Channels farclaw knows, in display order, with their labels. */
+export const CHANNEL_LABELS: Readonly<Record<string, string>> = { telegram: 'Telegram' };
+
+/** An HTTP route as the gateway's router takes it (structurally; channels do not import the gateway). */
+export interface HttpRouteLike {
+  path: string;
+  methods: readonly string[];
+  allowUnattributed: boolean;
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+/** Thrown for a pairing call naming a channel farclaw does not have. */
+export class UnknownChannelError extends Error {}
+
+export interface ChannelManagerOptions {
+  config: FarclawConfig;
+  env: NodeJS.ProcessEnv;
+  db: Database;
+  logger: Logger;
+  stateDir: string;
+  /** The assistant; channels hold answerable messages until it is set. */
+  runTurn?: ChannelTurnRunner;
+  /** Per-token lock directory (tests); default the machine's temp dir. */
+  lockDir?: string;
+}
+
+/**
+ * Owns the configured channels: builds them from config (throws ConfigError for a config that
+ * cannot work), starts and stops them with the gateway, and answers status and sender-pairing
+ * calls for the methods and the CLI.
+ */
+export class ChannelManager {
+  private readonly channels: TelegramChannel[] = [];
+  private readonly pairing: ChannelPairingRepo;
+  private turnRunner: ChannelTurnRunner | undefined;
+
+  constructor(private readonly opts: ChannelManagerOptions) {
+    this.pairing = new ChannelPairingRepo(opts.db);
+    this.turnRunner = opts.runTurn;
+    const telegram = resolveTelegramSettings(opts.config.channels?.telegram, opts.env);
+    if (telegram) {
+      this.channels.push(new TelegramChannel({
+        settings: telegram, db: opts.db, logger: opts.logger, stateDir: opts.stateDir,
+        turnRunner: () => this.turnRunner,
+        config: opts.config,
+        ...(opts.lockDir !== undefined ? { lockDir: opts.lockDir } : {}),
+      }));
+    }
+  }
+
+  /** Connects the assistant (the chat service) once it exists. */
+  setTurnRunner(runner: ChannelTurnRunner): void {
+    this.turnRunner = runner;
+  }
+
+  async start(): Promise<void> {
+    for (const c of this.channels) await c.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.channels.map((c) => c.stop()));
+  }
+
+  /**
+   * HTTP routes of the channels: the webhook path of each account in webhook mode. Telegram
+   * authenticates with its secret header, so the route is served even behind an unlisted proxy.
+   */
+  routes(): HttpRouteLike[] {
+    return this.channels.flatMap((c) => {
+      const path = c.webhookPath();
+      return path === undefined ? [] : [{
+        path, methods: ['POST'], allowUnattributed: true,
+        handle: (req: IncomingMessage, res: ServerResponse) => c.handleHttp(req, res, path),
+      }];
+    });
+  }
+
+  /** Every configured account's status. */
+  statuses(): ChannelAccountStatus[] {
+    return this.channels.map((c) => c.status());
+  }
+
+  /** Live sender pairing requests of a channel (assistant.md 10.4). */
+  pairingList(channel: string, accountId?: string): SenderPairingRequest[] {
+    this.check(channel);
+    return this.pairing.list(channel, Date.now(), accountId);
+  }
+
+  /** Approves a code: its sender is answered from the next message on. Undefined: no such live code. */
+  pairingApprove(channel: string, code: string): SenderPairingRequest | undefined {
+    this.check(channel);
+    return this.pairing.approve(channel, code, Date.now());
+  }
+
+  /** Drops a code without allowing its sender. */
+  pairingReject(channel: string, code: string): SenderPairingRequest | undefined {
+    this.check(channel);
+    return this.pairing.reject(channel, code, Date.now());
+  }
+
+  private check(channel: string): void {
+    if (!(channel in CHANNEL_LABELS)) throw new UnknownChannelError(`unknown channel "${channel}" (known: ${Object.keys(CHANNEL_LABELS).join(', ')})`);
+  }
+}

@@ -1,0 +1,41 @@
+import type { ChatService } from '../chat/chat-service.js';
+import type { ChannelTurn, ChannelTurnResult, ChannelTurnRunner } from './channel.js';
+
+/** Runs of one turn that a gateway stop interrupted, before the turn is given up. */
+const MAX_INTERRUPTED_RUNS = 10;
+
+/**
+ * Connects channels to the assistant: a turn is a `send` on the chat service in the turn's
+ * session, keyed by the inbound message (idempotency key = run id, persisted), and answered with
+ * the run's final text. After a crash the same message finds its finished run (its stored text
+ * is the answer, no second run) or its interrupted run (a fresh run under the next key).
+ * Throws when the run fails; the channel then retries or apologises.
+ */
+export function chatTurnRunner(chat: ChatService): ChannelTurnRunner {
+  return async (turn: ChannelTurn): Promise<ChannelTurnResult> => {
+    for (let attempt = 0; attempt < MAX_INTERRUPTED_RUNS; attempt++) {
+      const runId = attempt === 0 ? turn.idempotencyKey : `${turn.idempotencyKey}:rerun-${attempt}`;
+      const previous = chat.runs.get(runId);
+      if (previous?.status === 'interrupted') continue;
+      if (previous?.status === 'ok') return { text: textOf(previous.outcome) };
+      const sent = chat.send(turn.sessionKey, turn.text, {
+        idempotencyKey: runId,
+        origin: { channel: turn.channel, senderId: turn.senderId, senderIsOwner: false },
+        createdVia: turn.channel,
+      });
+      if (!('handle' in sent)) throw new Error(String(sent.replay.summary ?? `run ${sent.status}`));
+      const onAbort = () => void chat.abort(sent.sessionKey, sent.runId).catch(() => undefined);
+      turn.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        const result = await sent.handle.done;
+        if (result.status === 'ok') return { text: result.text };
+        throw new Error(result.error?.message ?? `run ${result.status}`);
+      } finally {
+        turn.signal.removeEventListener('abort', onAbort);
+      }
+    }
+    throw new Error('the assistant was interrupted too often on this message');
+  };
+}
+
+const textOf = (outcome: Record<string, unknown> | undefined): string => (typeof outcome?.text === 'string' ? outcome.text : '');
