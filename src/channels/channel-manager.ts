@@ -41,7 +41,7 @@ export interface ChannelManagerOptions {
 export class ChannelManager {
   private readonly channels: TelegramChannel[] = [];
   private readonly pairing: ChannelPairingRepo;
-  private turnRunner: ChannelTurnRunner | undefined;
+  private readonly turnRunner: ChannelTurnRunner | undefined;
 
   constructor(private readonly opts: ChannelManagerOptions) {
     this.pairing = new ChannelPairingRepo(opts.db);
@@ -55,11 +55,6 @@ export class ChannelManager {
         ...(opts.lockDir !== undefined ? { lockDir: opts.lockDir } : {}),
       }));
     }
-  }
-
-  /** Connects the assistant (the chat service) once it exists. */
-  setTurnRunner(runner: ChannelTurnRunner): void {
-    this.turnRunner = runner;
   }
 
   async start(): Promise<void> {

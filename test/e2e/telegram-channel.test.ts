@@ -113,14 +113,14 @@ describe('Telegram channel (real gateway process, fake Bot API)', () => {
     const f = await fake();
     const gw = await gateway(f);
     await waitFor('polling', async () => (await telegramStatus(gw))?.state === 'polling', 30_000);
-    f.inject('getUpdates', { kind: 'status', status: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' }, 4);
+    f.inject('getUpdates', { kind: 'status', status: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' }, 12);
     f.sendText(BOB, 'wake the poll');
     const conflicted = await waitFor('the conflict in status', async () => {
       const s = await telegramStatus(gw);
       return s?.state === 'conflict' ? s : undefined;
     }, 30_000);
     assert.match(String(conflicted.problem), /409 Conflict: another poller/);
-    await waitFor('polling again', async () => (await telegramStatus(gw))?.state === 'polling', 60_000);
+    await waitFor('polling again', async () => (await telegramStatus(gw))?.state === 'polling', 120_000);
     await waitFor('the message answered', () => repliesTo(f, BOB).length === 1, 30_000);
     // Backing off: the 409s were not retried back to back (at least the 5 s floor between them).
     const conflicts = f.requests.filter((r) => r.status === 409);

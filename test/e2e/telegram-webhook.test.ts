@@ -39,7 +39,6 @@ describe('Telegram webhook mode (real gateway process, fake Bot API)', () => {
     assert.equal((await post({ 'x-telegram-bot-api-secret-token': SECRET }, '{not json')).status, 400);
     assert.equal((await post({ 'x-telegram-bot-api-secret-token': SECRET }, '{"no":"update_id"}')).status, 400);
     assert.equal((await post({ 'x-telegram-bot-api-secret-token': SECRET }, 'x'.repeat(1024 * 1024 + 1))).status, 413);
-    assert.equal((await fetch(url)).status, 405);
     assert.equal(f.sent.length, 0);
 
     assert.equal((await post({ 'x-telegram-bot-api-secret-token': SECRET }, JSON.stringify(update))).status, 200);

@@ -150,6 +150,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       if (done) return;
       done = true;
       if (timer) clearTimeout(timer);
+      req.socket.off('close', onClose);
       waiters.delete(tryAnswer);
       if (openPoll === handle) openPoll = undefined;
       reply(res, rec, status, payload);
@@ -159,6 +160,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       finish(200, { ok: true, result: updates.slice(0, limit) });
       return true;
     };
+    const onClose = () => finish(499, { ok: false });
     const handle = { finish };
     openPoll = handle;
     if (tryAnswer() || timeoutMs <= 0) {
@@ -167,7 +169,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     }
     waiters.add(tryAnswer);
     timer = setTimeout(() => finish(200, { ok: true, result: [] }), timeoutMs);
-    req.socket.once('close', () => finish(499, { ok: false }));
+    req.socket.once('close', onClose);
   };
 
   const sendMessage = (res: ServerResponse, rec: FakeTelegramRequest) => {
