@@ -92,7 +92,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
           if (exitCode !== undefined) throw new Error(`gateway exited with ${exitCode}: ${err.trim()}`);
           return await isReady(port);
         },
-        15_000,
+        // Ready in under a second when quiet; a 2-core CI box running other suites needs more.
+        60_000,
       );
     } catch (e) {
       await gw.stop('SIGKILL');

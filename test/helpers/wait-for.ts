@@ -1,8 +1,12 @@
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes; never sleeps blindly. */
+/**
+ * Polls `check` until it returns a truthy value or `timeoutMs` passes; never sleeps blindly.
+ * The default deadline is generous because it only matters when a check fails, and a loaded
+ * 2-core CI box can take seconds for what takes milliseconds when quiet.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
   intervalMs = 25,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
