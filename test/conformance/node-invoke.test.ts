@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ConnectParams } from '../../src/protocol/schema/connect.js';
-import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
-import { withDeviceProof } from '../helpers/test-device.js';
-import { callAsAdmin, pairDevice } from './device-setup.js';
+import { startGateway, type RunningGateway } from '../helpers/gateway-process.js';
 import { ReplaySession } from './device-replay.js';
 import {
-  assertNoMismatch, capturedNodeConnect, clientFrames, compareTo, emptyFindings, nth, replayConn, serverFrames,
+  assertNoMismatch, clientFrames, compareTo, connectApprovedNode, emptyFindings, nth, replayConn, serverFrames,
 } from './node-replay.js';
 import { MANUAL_PAIRING_GATEWAY } from './vector-suite.js';
 import { isObject, loadVector, type JsonObject } from './vector-file.js';
@@ -25,19 +22,7 @@ describe('vector node-invoke', () => {
 
   before(async () => {
     gw = await startGateway(MANUAL_PAIRING_GATEWAY);
-    const captured = capturedNodeConnect(loadVector('node-pairing'), 'node-attempt-1');
-    const params = { ...captured, auth: { token: TEST_TOKEN }, pathEnv: '/usr/bin:/bin' } as unknown as ConnectParams;
-    delete (params as { device?: unknown }).device;
-    await pairDevice(gw.url, device, params);
-    node = await FrameRecorder.open(gw.url);
-    const challenge = (await nth(node, 'event:connect.challenge')).payload as { nonce: string; ts: number };
-    node.sendText(JSON.stringify({ type: 'req', id: 'node-connect', method: 'connect', params: withDeviceProof(device, params, challenge) }));
-    assert.equal((await nth(node, 'res:node-connect')).ok, true);
-    const list = await callAsAdmin(gw.url, 'node.pair.list', {});
-    const pending = (list.payload as { pending: { requestId: string }[] }).pending;
-    assert.equal(pending.length, 1);
-    const approved = await callAsAdmin(gw.url, 'node.pair.approve', { requestId: pending[0]?.requestId });
-    assert.equal(approved.ok, true, JSON.stringify(approved.error));
+    node = await connectApprovedNode(gw.url, device);
   });
   after(async () => {
     node?.terminate();

@@ -1,10 +1,13 @@
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ConnectParams } from '../../src/protocol/schema/connect.js';
 import { TEST_TOKEN } from '../helpers/gateway-process.js';
+import { withDeviceProof, type TestDevice } from '../helpers/test-device.js';
 import { formatMismatches, frameKey, FRAME_TIMEOUT_MS, replayConnection, type ReplayResult } from './conn-replay.js';
 import type { ReplaySession } from './device-replay.js';
+import { callAsAdmin, pairDevice } from './device-setup.js';
 import { compareServerFrame, emptyFindings, type Findings } from './shape-compare.js';
-import { connections, isCloseEntry, isObject, type FrameEntry, type JsonObject, type VectorFile } from './vector-file.js';
+import { connections, isCloseEntry, isObject, loadVector, type FrameEntry, type JsonObject, type VectorFile } from './vector-file.js';
 import { FrameRecorder } from './ws-recorder.js';
 
 /**
@@ -73,4 +76,27 @@ export function capturedNodeConnect(file: VectorFile, conn: string): JsonObject 
   const connect = clientFrames(file, conn).find((e) => e.frame.method === 'connect');
   assert.ok(connect && isObject(connect.frame.params), `${conn} has no connect`);
   return connect.frame.params;
+}
+
+/**
+ * Connects the real node host (its captured connect from vector node-pairing, shared token,
+ * `device` as its key), with its device paired and the node approved as an operator would:
+ * what a vector that starts mid-session with a working node needs first.
+ */
+export async function connectApprovedNode(url: string, device: TestDevice): Promise<FrameRecorder> {
+  const captured = capturedNodeConnect(loadVector('node-pairing'), 'node-attempt-1');
+  const params = { ...captured, auth: { token: TEST_TOKEN }, pathEnv: '/usr/bin:/bin' } as unknown as ConnectParams;
+  delete (params as { device?: unknown }).device;
+  await pairDevice(url, device, params);
+  const node = await FrameRecorder.open(url);
+  const challenge = (await nth(node, 'event:connect.challenge')).payload as { nonce: string; ts: number };
+  node.sendText(JSON.stringify({ type: 'req', id: 'node-connect', method: 'connect', params: withDeviceProof(device, params, challenge) }));
+  const connected = await nth(node, 'res:node-connect');
+  assert.equal(connected.ok, true, `node connect refused: ${JSON.stringify(connected.error)}`);
+  const list = await callAsAdmin(url, 'node.pair.list', {});
+  const pending = (list.payload as { pending: { requestId: string }[] }).pending;
+  assert.equal(pending.length, 1);
+  const approved = await callAsAdmin(url, 'node.pair.approve', { requestId: pending[0]?.requestId });
+  assert.equal(approved.ok, true, JSON.stringify(approved.error));
+  return node;
 }

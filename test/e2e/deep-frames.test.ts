@@ -4,17 +4,14 @@
 // inbound frame is now bounded in depth before it is parsed; the gateway stays up.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ConnectParams } from '../../src/protocol/schema/connect.js';
 import { MAX_FRAME_DEPTH } from '../../src/gateway/rpc/frame-limits.js';
-import { callAsAdmin, pairDevice } from '../conformance/device-setup.js';
 import { ReplaySession } from '../conformance/device-replay.js';
-import { capturedNodeConnect, nth } from '../conformance/node-replay.js';
+import { connectApprovedNode, nth } from '../conformance/node-replay.js';
 import { MANUAL_PAIRING_GATEWAY } from '../conformance/vector-suite.js';
 import { loadVector } from '../conformance/vector-file.js';
 import { FrameRecorder } from '../conformance/ws-recorder.js';
 import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
 import { connectParams, RawClient } from '../helpers/raw-client.js';
-import { withDeviceProof } from '../helpers/test-device.js';
 
 /** `{"a":{"a":…1…}}` nested `levels` deep, as text (JSON.stringify itself cannot build it). */
 const deepJson = (levels: number): string => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
@@ -29,17 +26,7 @@ describe('deeply nested frames after auth (issue 12 item 2, real gateway process
 
   before(async () => {
     gw = await startGateway(MANUAL_PAIRING_GATEWAY);
-    const captured = capturedNodeConnect(loadVector('node-pairing'), 'node-attempt-1');
-    const params = { ...captured, auth: { token: TEST_TOKEN }, pathEnv: '/usr/bin:/bin' } as unknown as ConnectParams;
-    delete (params as { device?: unknown }).device;
-    await pairDevice(gw.url, device, params);
-    node = await FrameRecorder.open(gw.url);
-    const challenge = (await nth(node, 'event:connect.challenge')).payload as { nonce: string; ts: number };
-    node.sendText(JSON.stringify({ type: 'req', id: 'node-connect', method: 'connect', params: withDeviceProof(device, params, challenge) }));
-    assert.equal((await nth(node, 'res:node-connect')).ok, true);
-    const list = await callAsAdmin(gw.url, 'node.pair.list', {});
-    const pending = (list.payload as { pending: { requestId: string }[] }).pending;
-    assert.equal((await callAsAdmin(gw.url, 'node.pair.approve', { requestId: pending[0]?.requestId })).ok, true);
+    node = await connectApprovedNode(gw.url, device);
     operator = await RawClient.open(gw.url);
     assert.equal((await operator.connect({ ...connectParams(TEST_TOKEN), scopes: ['operator.admin'] })).ok, true);
     const nodes = (await operator.call('node.list', {}, 'list')).payload as { nodes: { nodeId: string }[] };
