@@ -372,13 +372,14 @@ export class Gateway {
     const health = this.services.health;
     conn.sendEvent('health', health.get(), this.stateVersion(), health.getJson());
     if (p?.role === 'node') {
-      this.services.nodes.attach(p, {
+      const session = this.services.nodes.attach(p, {
         connId: conn.connId,
         sendDirect: (event, payload) => conn.sendDirect(event, payload),
         ping: () => conn.ws.ping(),
         onPong: (listener) => conn.ws.on('pong', listener),
         terminate: () => conn.ws.terminate(),
       });
+      if (!session) conn.close(CloseCode.POLICY, 'node id in use');
     }
   }
 

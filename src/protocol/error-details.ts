@@ -42,5 +42,7 @@ export const DetailCode = {
   // ours: bounded input and output (issue 12 item 2)
   FRAME_TOO_DEEP: 'FRAME_TOO_DEEP',
   RESPONSE_NOT_SERIALISABLE: 'RESPONSE_NOT_SERIALISABLE',
+  // ours: a device-less node may not take another node's id (issue 12 item 9)
+  NODE_ID_IN_USE: 'NODE_ID_IN_USE',
 } as const;
 export type DetailCode = (typeof DetailCode)[keyof typeof DetailCode];

@@ -87,10 +87,14 @@ export class NodeRegistry {
   /**
    * A node connected: records what it declared, files a surface request when that is new or
    * wider than its approval (broadcast `node.pair.requested`), and pushes the voice-wake config.
-   * A reconnecting node keeps its approval: nothing for an operator to do.
+   * A reconnecting node keeps its approval: nothing for an operator to do. A device-less node
+   * never replaces another connection's live session (undefined: the caller closes it); the
+   * handshake refuses that case already, this closes the gap of two connects in one tick.
    */
-  attach(principal: Principal, link: NodeLink): NodeSession {
+  attach(principal: Principal, link: NodeLink): NodeSession | undefined {
     const nodeId = nodeIdOf(principal);
+    const live = this.sessions.get(nodeId);
+    if (principal.deviceId === undefined && live && live.link.connId !== link.connId) return undefined;
     const now = this.now();
     const c = principal.client;
     const declared = principal.declared ?? { caps: [], commands: [] };

@@ -68,6 +68,22 @@ function checkOrigin(services: GatewayServices, socket: SocketFacts): void {
 }
 
 /**
+ * A node without a device proof is known by its `client.instanceId` (protocol.md 9.1), which it
+ * chooses. It may not choose the id of a paired device or of a node connected right now: it
+ * would inherit that node's approval and receive its invokes (issue 12 item 9).
+ */
+function checkDevicelessNodeId(services: GatewayServices, instanceId: string | undefined): void {
+  if (instanceId === undefined) return;
+  const taken = services.devices.paired(instanceId) !== undefined ? 'a paired device' : services.nodes.session(instanceId) ? 'a connected node' : undefined;
+  if (!taken) return;
+  throw new HandshakeRefusal(
+    new GatewayError(ErrorCode.INVALID_REQUEST, `node id in use: client.instanceId is the id of ${taken}; connect with a device identity or another instanceId`, {
+      details: { code: DetailCode.NODE_ID_IN_USE },
+    }),
+  );
+}
+
+/**
  * Runs the server side of `connect` (protocol.md 3.3) and returns the principal and hello-ok.
  * Throws HandshakeRefusal with the exact wire error and close code on any refusal. Async: a
  * failed credential may be answered late (loopback rate limiting, remote-access.md 6.3).
@@ -94,6 +110,7 @@ export async function processConnect(
   }
   checkOrigin(services, socket);
   const auth = await authorizeConnect(services, socket, params, role);
+  if (role === 'node' && auth.deviceId === undefined) checkDevicelessNodeId(services, params.client.instanceId);
   const now = Date.now();
   const principal: Principal = {
     connId: socket.connId,
