@@ -76,7 +76,7 @@ export function decideAccess(
     }
   }
   if (group?.requireMention === false) return { kind: 'answer', text: msg.text };
-  const mention = ctx.botUsername ? new RegExp(`@${ctx.botUsername}\\b`, 'i') : undefined;
+  const mention = ctx.botUsername ? new RegExp(`[ \\t]*@${ctx.botUsername}\\b`, 'i') : undefined;
   if (mention?.test(msg.text)) return { kind: 'answer', text: msg.text.replace(mention, '').trim() };
   if (msg.isReplyToBot) return { kind: 'answer', text: msg.text };
   return { kind: 'ignore', why: 'not mentioned' };
