@@ -19,7 +19,6 @@ import { createAgentTools } from './chat/agent-tools.js';
 import { ChannelManager } from '../channels/channel-manager.js';
 import { chatTurnRunner } from '../channels/chat-turn-runner.js';
 import { ChatSubscriptions, createChatService } from './chat/chat-component.js';
-import { nodeCommandsOf } from './chat/node-commands.js';
 import { EventBus } from './events/event-bus.js';
 import { SocketFanout } from './events/socket-fanout.js';
 import type { GatewayServices } from './rpc/context.js';
@@ -178,10 +177,10 @@ export class Gateway {
         db, bus, principals: () => fanout.principals(),
         isSessionSubscriber: (p, sessionKey) => chatSubscriptions.admits(p, { kind: 'session', sessionKey }),
       });
+      const nodeService = new NodeService(nodes, invoker, () => opts.config.config.gateway?.nodes?.commands ?? {});
       const chat = createChatService({
         db, config: opts.config.config, bus, subscriptions: chatSubscriptions, workspaceDir: join(opts.paths.stateDir, 'workspace'),
-        // Called when a run starts, after `services` exists.
-        tools: (run) => createAgentTools({ config: () => opts.config.config, nodes, approvals, nodeCommands: nodeCommandsOf(() => services) }, run),
+        tools: (run) => createAgentTools({ config: () => opts.config.config, nodes, approvals, nodeService }, run),
       });
       const channels = new ChannelManager({
         config: opts.config.config, env: process.env, db, logger: opts.logger, stateDir: opts.paths.stateDir, runTurn: chatTurnRunner(chat),
@@ -215,7 +214,7 @@ export class Gateway {
         approvals,
         invoker,
         channels,
-        nodeService: new NodeService(nodes, invoker, () => opts.config.config.gateway?.nodes?.commands ?? {}),
+        nodeService,
         rateLimiter: new AuthRateLimiter(rateLimitConfigOf(opts.config.config.gateway?.auth?.rateLimit)),
         principals: () => fanout.principals(),
         broadcast: (event, payload) => void bus.publish(event, payload),

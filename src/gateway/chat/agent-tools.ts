@@ -5,29 +5,14 @@ import type { ToolRunContext } from '../../chat/chat-run.js';
 import type { FarclawConfig } from '../../infra/config-schema.js';
 import type { ExecApprovalService } from '../approvals/exec-approval-service.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
-
-/** One node command, as the `node.invoke` method and the agent tools ask for it. */
-export interface NodeCommandRequest {
-  nodeId: string;
-  command: string;
-  params?: unknown;
-  timeoutMs?: number;
-  idempotencyKey: string;
-}
-
-/**
- * Runs a node command through the gateway's node command policy (declared ∩ approved ∩
- * allowed, protocol.md 9.2): the same path `node.invoke` takes, so the policy holds whoever asks.
- */
-export interface NodeCommands {
-  invoke(caller: { connId: string }, request: NodeCommandRequest): Promise<{ payload: unknown }>;
-}
+import type { NodeService } from '../nodes/node-service.js';
 
 export interface AgentToolsDeps {
   config: () => FarclawConfig;
   nodes: NodeRegistry;
   approvals: ExecApprovalService;
-  nodeCommands: NodeCommands;
+  /** The one invoke path for node commands (its policy holds for the agent as for `node.invoke`). */
+  nodeService: NodeService;
 }
 
 /** `tools.exec.*` with OpenClaw's defaults (assistant.md 8.2: host auto, mode full). */
@@ -54,7 +39,7 @@ export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): Too
     settings: () => execSettingsOf(deps.config()),
     nodes: () => toolNodes(deps.nodes),
     runOnNode: async ({ nodeId, argv, cwd, timeoutMs, idempotencyKey }) => {
-      const res = await deps.nodeCommands.invoke(callerOf(run), {
+      const res = await deps.nodeService.invoke(callerOf(run), {
         nodeId, command: 'system.run', params: { command: argv, ...(cwd ? { cwd } : {}), timeoutMs },
         timeoutMs: timeoutMs + INVOKE_GRACE_MS, idempotencyKey,
       });
