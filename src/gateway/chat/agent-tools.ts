@@ -1,6 +1,7 @@
 import type { ToolSet } from 'ai';
 import { createExecTool, type ExecSettings, type ExecToolDeps, type SystemRunPayload, INVOKE_GRACE_MS } from '../../agent/tools/exec-tool.js';
 import type { ToolNode } from '../../agent/tools/node-target.js';
+import { createNodesTool, type NodesToolDeps } from '../../agent/tools/nodes-tool.js';
 import type { ToolRunContext } from '../../chat/chat-run.js';
 import type { FarclawConfig } from '../../infra/config-schema.js';
 import type { ExecApprovalService } from '../approvals/exec-approval-service.js';
@@ -32,7 +33,7 @@ export function toolNodes(nodes: NodeRegistry): ToolNode[] {
 /** The invoke's caller: a connection id no socket has, so no socket's close cancels the run's commands. */
 const callerOf = (run: ToolRunContext): { connId: string } => ({ connId: `agent-run:${run.runId}` });
 
-/** The tools one agent run is offered: `exec` (host node, with approvals and the audit trail). */
+/** The tools one agent run is offered: `exec` (with approvals) and `nodes`, both audited. */
 export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): ToolSet {
   const exec: ExecToolDeps = {
     runId: run.runId,
@@ -53,7 +54,19 @@ export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): Too
       ...(e.approvalId ? { approvalId: e.approvalId } : {}), ...(e.decision ? { decision: e.decision } : {}), ...(e.error ? { error: e.error } : {}),
     }),
   };
-  return { exec: createExecTool(exec) };
+  const nodeTools: NodesToolDeps = {
+    runId: run.runId,
+    agentId: run.agentId,
+    nodes: () => toolNodes(deps.nodes),
+    list: () => deps.nodeService.list(),
+    describe: (nodeId) => deps.nodeService.describe(nodeId),
+    invoke: (req) => deps.nodeService.invoke(callerOf(run), req),
+    audit: (e) => deps.approvals.audit({
+      kind: 'tool-call', runId: run.runId, sessionKey: run.sessionKey, toolCallId: e.toolCallId, tool: 'nodes', host: 'node', nodeId: e.nodeId,
+      command: e.command, outcome: e.outcome, ...(e.error ? { error: e.error } : {}),
+    }),
+  };
+  return { exec: createExecTool(exec), nodes: createNodesTool(nodeTools) };
 }
 
 /** A node's `system.run` answer, read defensively (a node is another process, maybe not ours). */

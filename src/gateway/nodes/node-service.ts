@@ -46,6 +46,21 @@ export class NodeService {
     private readonly commandsConfig: () => CommandsConfig,
   ) {}
 
+  /** The `node.list` result (protocol.md 9.4): every known node with its true `connected` state. */
+  list(): { ts: number; nodes: ReturnType<NodeRegistry['nodeView']>[] } {
+    return { ts: Date.now(), nodes: this.registry.listRecords().map((r) => this.registry.nodeView(r)) };
+  }
+
+  /**
+   * The `node.describe` result of one node.
+   * @throws GatewayError INVALID_REQUEST for an unknown node id.
+   */
+  describe(nodeId: string): { ts: number } & ReturnType<NodeRegistry['nodeView']> {
+    const record = this.registry.record(nodeId);
+    if (!record) throw new GatewayError(ErrorCode.INVALID_REQUEST, 'unknown nodeId');
+    return { ts: Date.now(), ...this.registry.nodeView(record) };
+  }
+
   /**
    * Runs `request` for `caller` (whose connection's close cancels it).
    * @throws GatewayError INVALID_REQUEST when the policy refuses (details.reason), UNAVAILABLE

@@ -1,0 +1,125 @@
+// The agent's `nodes` tool with real processes (issue 15, assistant.md 8.7): the fake model asks
+// for status, describe, which, notify and a generic invoke on a real `farclaw node run`; every
+// node command goes through NodeService.invoke, so the gateway's command policy holds, and a shell
+// command is refused and pointed to `exec` without reaching the node.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
+import { fakeModelConfig, operator, waitTerminal } from '../helpers/chat-gateway.js';
+import { startApprovedNode } from '../helpers/exec-node.js';
+import { startGateway, type RunningGateway } from '../helpers/gateway-process.js';
+import type { NodeHostProcess } from '../helpers/node-host-process.js';
+import type { Frame, RawClient } from '../helpers/raw-client.js';
+import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
+
+const TEST_TIMEOUT_MS = 120_000;
+const PREFIX = 'Tool said: ';
+
+const finalText = (f: Frame): string => f.payload?.message?.content?.[0]?.text ?? '';
+
+describe('the nodes tool on a real farclaw node host', () => {
+  let fake: FakeModel;
+  let gw: RunningGateway;
+  let nodeHome: TmpHome;
+  let node: NodeHostProcess;
+  let nodeId: string;
+  let c: RawClient;
+
+  /** One `nodes` call by the model, answered by quoting the tool result; returns what the model got. */
+  async function nodesTurn(runId: string, args: Record<string, unknown>): Promise<{ text: string; isError: boolean }> {
+    fake.script({ kind: 'tools', calls: [{ id: `call_${runId}`, name: 'nodes', args }] }, { kind: 'quote-tool', prefix: [PREFIX] });
+    await c.call('chat.send', { sessionKey: `agent:main:${runId}`, message: `nodes ${String(args.action)}`, idempotencyKey: runId });
+    const term = await waitTerminal(c, runId, 90_000);
+    assert.equal(term.payload.state, 'final', JSON.stringify(term.payload));
+    const result = c.frames.find((f) => f.type === 'event' && f.event === 'agent' && f.payload?.runId === runId && f.payload.stream === 'tool' && f.payload.data?.phase === 'result');
+    const text = finalText(term);
+    assert.ok(text.startsWith(PREFIX), text);
+    return { text: text.slice(PREFIX.length), isError: result?.payload.data.isError === true };
+  }
+
+  before(async () => {
+    fake = await startFakeModel();
+    nodeHome = tmpHome();
+    nodeHome.writeConfig({ nodeHost: { systemRun: { allow: ['echo', 'touch'] } } });
+    gw = await startGateway({ config: { ...fakeModelConfig(fake), tools: { exec: { host: 'node', mode: 'full' } } } });
+    ({ node, nodeId } = await startApprovedNode(gw, nodeHome, 'build-box'));
+    c = await operator(gw.url, ['tool-events']);
+  });
+  after(async () => {
+    c?.terminate();
+    await node?.stop();
+    await gw?.stop();
+    await fake?.close();
+    nodeHome?.dispose();
+  });
+
+  test('status lists the node as node.list does, connected, with its commands', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const { text, isError } = await nodesTurn('nodes-status', { action: 'status' });
+    assert.equal(isError, false);
+    const listed = JSON.parse(text) as { ts: number; nodes: { nodeId: string; displayName: string; connected: boolean; commands: string[] }[] };
+    const entry = listed.nodes.find((n) => n.nodeId === nodeId);
+    assert.equal(entry?.displayName, 'build-box');
+    assert.equal(entry?.connected, true);
+    assert.deepEqual([...(entry?.commands ?? [])].sort(), ['system.run', 'system.which']);
+    // The model's second request carried the same text as the tool message.
+    const toolMsg = (fake.requests.at(-1)?.body.messages as { role: string; content: unknown }[]).find((m) => m.role === 'tool');
+    assert.equal(toolMsg?.content, text);
+  });
+
+  test('describe names the node by display name; without a node it says how to find one', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const described = await nodesTurn('nodes-describe', { action: 'describe', node: 'build-box' });
+    assert.equal(described.isError, false);
+    assert.equal((JSON.parse(described.text) as { nodeId: string }).nodeId, nodeId);
+    const missing = await nodesTurn('nodes-describe-none', { action: 'describe' });
+    assert.equal(missing.isError, true);
+    assert.match(missing.text, /action=describe: node required for describe; call nodes with action=\\"status\\"/);
+  });
+
+  test('which resolves executables on the node through system.which', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const { text, isError } = await nodesTurn('nodes-which', { action: 'which', node: 'build-box', bins: ['sh', 'no-such-binary-farclaw'] });
+    assert.equal(isError, false);
+    const bins = (JSON.parse(text) as { bins: Record<string, string> }).bins;
+    assert.match(bins.sh ?? '', /\/sh$/);
+    assert.equal(bins['no-such-binary-farclaw'], undefined);
+  });
+
+  test('a generic invoke runs a declared command with invokeParamsJson and returns the node.invoke result', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const { text, isError } = await nodesTurn('nodes-invoke', { action: 'invoke', node: nodeId, invokeCommand: 'system.which', invokeParamsJson: '{"bins":["sh"]}' });
+    assert.equal(isError, false);
+    const result = JSON.parse(text) as { ok: boolean; nodeId: string; command: string; payload: { bins: Record<string, string> } };
+    assert.equal(result.ok, true);
+    assert.equal(result.nodeId, nodeId);
+    assert.equal(result.command, 'system.which');
+    assert.match(result.payload.bins.sh ?? '', /\/sh$/);
+  });
+
+  test('invoke refuses system.run and points to exec; nothing reaches the node', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const marker = join(nodeHome.home, 'nodes-tool-ran');
+    for (const command of ['system.run', 'System.Run.Prepare']) {
+      const { text, isError } = await nodesTurn(`nodes-run-${command.length}`, { action: 'invoke', node: 'build-box', invokeCommand: command, invokeParamsJson: JSON.stringify({ command: ['touch', marker] }) });
+      assert.equal(isError, true);
+      assert.match(text, new RegExp(`invokeCommand \\\\"${command.replace(/\./g, '\\.')}\\\\" is reserved for shell execution; use exec with host=node instead`));
+    }
+    assert.equal(existsSync(marker), false);
+  });
+
+  test('the gateway’s command policy holds: notify to a node that does not declare system.notify is refused', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const { text, isError } = await nodesTurn('nodes-notify', { action: 'notify', node: 'build-box', title: 'Backup', body: 'done' });
+    assert.equal(isError, true);
+    assert.match(text, /action=notify: INVALID_REQUEST: node command not allowed: the node \(platform: [a-z0-9]+\) does not support \\"system\.notify\\"/);
+  });
+
+  test('bad arguments are the model’s error: invalid invokeParamsJson, an unknown node, notify without text', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const badJson = await nodesTurn('nodes-bad-json', { action: 'invoke', node: 'build-box', invokeCommand: 'system.which', invokeParamsJson: '{bins:' });
+    assert.equal(badJson.isError, true);
+    assert.match(badJson.text, /invokeParamsJson must be valid JSON: /);
+    const unknown = await nodesTurn('nodes-unknown', { action: 'which', node: 'no-such-node', bins: ['sh'] });
+    assert.equal(unknown.isError, true);
+    assert.match(unknown.text, /node=no-such-node action=which: unknown node \\"no-such-node\\"; known nodes: build-box/);
+    const empty = await nodesTurn('nodes-notify-empty', { action: 'notify', node: 'build-box' });
+    assert.equal(empty.isError, true);
+    assert.match(empty.text, /action=notify: title or body required/);
+  });
+});
