@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isProcessAlive } from './process-alive.js';
 
 /**
  * Where the running gateway listens, published beside its runtime token (same directory, same
@@ -25,16 +26,6 @@ export function writeRuntimeEndpoint(stateDir: string, endpoint: RuntimeEndpoint
   return path;
 }
 
-/** Whether a process with this pid exists (EPERM still means it does). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The published endpoint of a live gateway on this state dir, or undefined. */
 export function readRuntimeEndpoint(stateDir: string): RuntimeEndpoint | undefined {
   let raw: unknown;
@@ -46,7 +37,7 @@ export function readRuntimeEndpoint(stateDir: string): RuntimeEndpoint | undefin
   const e = raw as Partial<RuntimeEndpoint> | null;
   if (!e || !Number.isInteger(e.pid) || !Number.isInteger(e.port) || (e.scheme !== 'ws' && e.scheme !== 'wss')) return undefined;
   const endpoint = { pid: e.pid as number, port: e.port as number, scheme: e.scheme };
-  if (endpoint.port < 1 || endpoint.port > 65535 || !isAlive(endpoint.pid)) return undefined;
+  if (endpoint.port < 1 || endpoint.port > 65535 || !isProcessAlive(endpoint.pid)) return undefined;
   return endpoint;
 }
 

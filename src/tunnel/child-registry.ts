@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../infra/atomic-write.js';
+import { isProcessAlive } from '../infra/process-alive.js';
 
 /**
  * Every ssh we start is registered twice: in memory, so this process kills it on exit and on
@@ -27,16 +28,6 @@ function killGroup(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
     process.kill(-pid, signal);
   } catch {
     // ESRCH: already gone.
-  }
-}
-
-/** Whether a process exists (EPERM means it does, just not ours). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

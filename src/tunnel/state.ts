@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../infra/atomic-write.js';
-import { isProcessAlive } from './child-registry.js';
+import { isProcessAlive } from '../infra/process-alive.js';
 import type { TunnelSnapshot } from './supervisor.js';
 
 /** The state file of the managed tunnel (`farclaw tunnel up`): where clients find its port. */

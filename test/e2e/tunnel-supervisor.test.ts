@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { GatewayClient } from '../../src/client/gateway-client.js';
 import { buildConnectParams } from '../../src/client/frames.js';
-import { isProcessAlive } from '../../src/tunnel/child-registry.js';
+import { isProcessAlive } from '../../src/infra/process-alive.js';
 import { parseSshTarget } from '../../src/tunnel/ssh-target.js';
 import { FatalTunnelError, TunnelSupervisor, type TunnelOptions, type TunnelSnapshot } from '../../src/tunnel/supervisor.js';
 import { useDisposers } from '../helpers/disposers.js';

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { runInProcessGroup, type GroupRunResult } from './process-group.js';
 import { waitFor } from './wait-for.js';
+import { isProcessAlive } from '../../src/infra/process-alive.js';
 
 // Non-loopback tests run their two ends in a pair of network namespaces joined by a veth pair
 // that exists only inside them: the root namespace has no route to either end, so no test
@@ -105,14 +106,6 @@ async function deleteNamespaces(names: readonly string[]): Promise<void> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Deletes the pairs of test processes that died without cleaning up (SIGKILL, crash): every
@@ -124,7 +117,7 @@ export async function reapStaleNamespaces(): Promise<void> {
     .map((line) => line.split(' ')[0] ?? '')
     .filter((name) => {
       const creator = OUR_NAMESPACE.exec(name)?.[1];
-      return creator !== undefined && Number(creator) !== process.pid && !isAlive(Number(creator));
+      return creator !== undefined && Number(creator) !== process.pid && !isProcessAlive(Number(creator));
     });
   if (stale.length > 0) await deleteNamespaces(stale);
 }

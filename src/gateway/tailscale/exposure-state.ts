@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../infra/atomic-write.js';
 import type { ExposureInfo } from './tailscale-exposure.js';
+import { isProcessAlive } from '../../infra/process-alive.js';
 
 /** What a running gateway says about its Tailscale exposure, for `status`, `dashboard`, `gateway status`. */
 export interface ExposureRecord extends ExposureInfo {
@@ -21,13 +22,7 @@ const FILE = 'tailscale-exposure.json';
 const path = (stateDir: string): string => join(stateDir, 'gateway', FILE);
 
 function isAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid !== undefined && isProcessAlive(pid);
 }
 
 /** Written by the gateway once the claim is up (mode 0600; it names no secret). */
