@@ -20,6 +20,15 @@ const URL_CREDS_REMOVE = 'For the default local or SSH-tunneled Gateway, remove 
 const ENV_URL_CREDS =
   'Set FARCLAW_GATEWAY_TOKEN or FARCLAW_GATEWAY_PASSWORD alongside FARCLAW_GATEWAY_URL; config credentials are intentionally not reused.';
 
+/** The `--json` refusal of a URL override without credentials: type, headline, then `advice` lines. */
+function assertCredentialsRequired(r: CliResult, advice: string): void {
+  assert.deepEqual(
+    jsonOut(r),
+    { ok: false, error: { type: 'gateway_credentials_required', message: `gateway url override requires explicit credentials\n${advice}` } },
+    show(r),
+  );
+}
+
 
 describe('CLI credential resolution and the --url strictness rule (acceptance D, E)', () => {
   let tokenGw: RunningGateway;
@@ -143,17 +152,7 @@ describe('CLI credential resolution and the --url strictness rule (acceptance D,
 
     const json = await cli(h, ['health', '--json'], { FARCLAW_GATEWAY_URL: tokenGw.url });
     assertExit(json, 1);
-    assert.deepEqual(
-      jsonOut(json),
-      {
-        ok: false,
-        error: {
-          type: 'gateway_credentials_required',
-          message: `gateway url override requires explicit credentials\n${URL_CREDS_FIX}\n${ENV_URL_CREDS}\nConfig: ${h.configPath}`,
-        },
-      },
-      show(json),
-    );
+    assertCredentialsRequired(json, `${URL_CREDS_FIX}\n${ENV_URL_CREDS}\nConfig: ${h.configPath}`);
   });
 
   it('D9: without env credentials FARCLAW_GATEWAY_URL is refused before any connection', async () => {
@@ -240,17 +239,7 @@ describe('CLI credential resolution and the --url strictness rule (acceptance D,
     const h = home({ gateway: { mode: 'local', auth: { token: T } } });
     const r = await cli(h, ['gateway', 'call', 'health', '--url', trap.url, '--json'], { FARCLAW_GATEWAY_TOKEN: T });
     assertExit(r, 1);
-    assert.deepEqual(
-      jsonOut(r),
-      {
-        ok: false,
-        error: {
-          type: 'gateway_credentials_required',
-          message: `gateway url override requires explicit credentials\n${URL_CREDS_FIX}\n${URL_CREDS_REMOVE}\nConfig: ${h.configPath}`,
-        },
-      },
-      show(r),
-    );
+    assertCredentialsRequired(r, `${URL_CREDS_FIX}\n${URL_CREDS_REMOVE}\nConfig: ${h.configPath}`);
     assert.equal(await trap.settle(), 0);
   });
 
@@ -263,17 +252,7 @@ describe('CLI credential resolution and the --url strictness rule (acceptance D,
     assertHasLine(r.stderr, URL_CREDS_REMOVE, r);
     const json = await cli(h, ['gateway', 'health', '--url', trap.url, '--json'], { FARCLAW_GATEWAY_TOKEN: T });
     assertExit(json, 1);
-    assert.deepEqual(
-      jsonOut(json),
-      {
-        ok: false,
-        error: {
-          type: 'gateway_credentials_required',
-          message: `gateway url override requires explicit credentials\n${URL_CREDS_FIX}\n${URL_CREDS_REMOVE}\nConfig: ${h.configPath}`,
-        },
-      },
-      show(json),
-    );
+    assertCredentialsRequired(json, `${URL_CREDS_FIX}\n${URL_CREDS_REMOVE}\nConfig: ${h.configPath}`);
     assert.equal(await trap.settle(), 0);
   });
 
@@ -282,17 +261,7 @@ describe('CLI credential resolution and the --url strictness rule (acceptance D,
     const h = home({ gateway: { mode: 'local', auth: { token: T } } });
     const json = await cli(h, ['gateway', 'probe', '--url', trap.url, '--json'], { FARCLAW_GATEWAY_TOKEN: T });
     assertExit(json, 1);
-    assert.deepEqual(
-      jsonOut(json),
-      {
-        ok: false,
-        error: {
-          type: 'gateway_credentials_required',
-          message: `gateway url override requires explicit credentials\nFix: pass --token or --password with --url.\n${URL_CREDS_REMOVE}`,
-        },
-      },
-      show(json),
-    );
+    assertCredentialsRequired(json, `Fix: pass --token or --password with --url.\n${URL_CREDS_REMOVE}`);
     const human = await cli(h, ['gateway', 'probe', '--url', trap.url]);
     assertExit(human, 1);
     assert.equal(stderrLine1(human), 'gateway url override requires explicit credentials', show(human));
