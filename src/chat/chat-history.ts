@@ -90,6 +90,9 @@ export function history(svc: ChatService, sessionKey: string, params: HistoryPar
   const deltaCursor = withCursor ? cursorOf(rec?.lastSeq ?? 0) : undefined;
   return {
     sessionKey, ...(rec ? { sessionId: rec.sessionId } : {}), messages, pendingInputs: pendingInputs(svc, sessionKey),
-    ...(deltaCursor ? { deltaCursor } : {}), hasMore: offset + messages.length < total, totalMessages: total, defaults, sessionInfo,
+    ...(deltaCursor ? { deltaCursor } : {}),
+    // nextOffset is the `offset` of the next older page, present while there is one (chat-abort.json).
+    ...(offset + messages.length < total ? { nextOffset: offset + messages.length } : {}),
+    hasMore: offset + messages.length < total, totalMessages: total, defaults, sessionInfo,
   };
 }

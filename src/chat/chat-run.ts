@@ -6,6 +6,7 @@ import type { RunError } from '../agent/errors.js';
 import type { TranscriptRecord } from '../store/transcript-repo.js';
 import { toModelMessages } from './rows.js';
 import type { Audience } from './events.js';
+import { RunTask } from './run-task.js';
 
 /** What a run needs from its service: storage, event delivery and settings. */
 export interface RunHost {
@@ -62,7 +63,12 @@ export class ChatRun {
     /** `chat` runs show status phases; `agent` runs do not (assistant.md 3.5). */
     private readonly kind: 'chat' | 'agent',
     private readonly extraSystemPrompt?: string,
+    /** The user's message: an `agent` run's task title. */
+    private readonly title = '',
   ) {}
+
+  /** `agent` runs report a task (assistant.md 3.7); chat.send runs do not. */
+  private task: RunTask | undefined;
 
   private base(): Record<string, unknown> {
     return { runId: this.runId, sessionKey: this.sessionKey, agentId: this.agentId };
@@ -72,12 +78,21 @@ export class ChatRun {
     this.host.emit('chat', { ...this.base(), seq, ...fields }, { kind: 'run', sessionKey: this.sessionKey });
   }
 
-  private agent(stream: string, data: Record<string, unknown>, opts: { seq?: number; toolEvents?: boolean; sessionId?: boolean } = {}): number {
+  private agent(stream: string, data: Record<string, unknown>, opts: { seq?: number; toolEvents?: boolean; sessionId?: boolean; lane?: boolean } = {}): number {
     const seq = opts.seq ?? ++this.seq;
+    // chat.send runs carry isHeartbeat (and `lane` on the closing model event); `agent` runs
+    // carry neither (chat-stream.json vs agent-run.json).
+    const isChat = this.kind === 'chat';
     this.host.emit('agent', {
-      ...this.base(), ...(opts.sessionId ? { sessionId: this.sessionId } : {}), stream, data, seq, ts: this.host.now(), isHeartbeat: false,
+      ...this.base(), ...(opts.sessionId ? { sessionId: this.sessionId } : {}), ...(opts.lane && isChat ? { lane: 'main' } : {}),
+      stream, data, seq, ts: this.host.now(), ...(isChat ? { isHeartbeat: false } : {}),
     }, { kind: 'run', sessionKey: this.sessionKey, ...(opts.toolEvents ? { toolEvents: true } : {}) });
     return seq;
+  }
+
+  /** The lifecycle `model` event that closes the model step (provider/model null). */
+  private modelStepEnded(): void {
+    this.agent('lifecycle', { phase: 'model', provider: null, model: null }, { sessionId: true, lane: true });
   }
 
   private status(phase: string, extra: Record<string, unknown> = {}): void {
@@ -90,6 +105,11 @@ export class ChatRun {
   /** Runs the turn to its end; never throws (failures end in the `error` state). */
   async execute(): Promise<RunResult> {
     this.startedAt = this.host.now();
+    if (this.kind === 'agent') {
+      this.task = new RunTask((payload) => this.host.emit('task', payload, { kind: 'run', sessionKey: this.sessionKey }),
+        { runId: this.runId, sessionKey: this.sessionKey, agentId: this.agentId, title: this.title }, () => this.host.now());
+      this.task.started();
+    }
     this.status('preparing_workspace');
     this.status('preparing_context');
     this.agent('lifecycle', { phase: 'start', startedAt: this.startedAt }, { sessionId: true });
@@ -121,7 +141,8 @@ export class ChatRun {
       retryBaseMs: this.host.settings.retryBaseMs,
       onEvent: (e) => this.onLoopEvent(e, model),
     });
-    this.agent('usage', { outputTokens: outcome.usage.output });
+    // Only a completed model step reports usage (aborted and failed runs show none: chat-abort, agent-run).
+    if (outcome.status === 'ok') this.agent('usage', { outputTokens: outcome.usage.output });
     if (outcome.status === 'ok') return this.finishOk(outcome, model);
     if (outcome.status === 'aborted') return this.finishAborted(outcome, model);
     return this.finishError(outcome, model);
@@ -151,7 +172,9 @@ export class ChatRun {
         this.cumulative += deltaText;
         const seq = this.agent('assistant', { text: this.blockText, delta: e.delta, itemId: `${this.itemBase}:${e.block + 1}` });
         this.chat(seq, { state: 'delta', deltaText, message: { role: 'assistant', content: [{ type: 'text', text: this.cumulative }], timestamp: this.host.now() } });
+        this.task?.activity(this.cumulative);
         if (!this.sawModelPhase) {
+          this.task?.flushActivity();
           this.sawModelPhase = true;
           this.host.sessionsChanged(this.sessionKey, { phase: 'model', runId: this.runId });
         }
@@ -213,13 +236,15 @@ export class ChatRun {
       message: { role: 'assistant', content: [{ type: 'text', text }], ...this.modelFields(model), usage: this.usageOf(o), stopReason: 'stop', timestamp: this.host.now(), responseId: this.runId },
     });
     const result = this.result(o, model, 'ok');
+    this.task?.flushActivity();
     this.agent('lifecycle', { phase: 'finishing', stopReason: 'stop', aborted: false, livenessState: 'working', endedAt: result.endedAt }, { sessionId: true });
-    this.agent('lifecycle', { phase: 'model', provider: null, model: null }, { sessionId: true });
+    this.modelStepEnded();
     const seq = this.agent('lifecycle', {
       phase: 'end', startedAt: this.startedAt, endedAt: result.endedAt, aborted: false, stopReason: 'stop', livenessState: 'working',
       replayInvalid: false, terminalReply: { disposition: 'visible', text: o.text },
       terminalReceipt: this.receipt(model, 'visible'), executionSettled: true,
-    });
+    }, { sessionId: true });
+    this.task?.ended('completed', 'completed');
     this.chat(seq, { state: 'final', stopReason: 'stop', message: { role: 'assistant', content: [{ type: 'text', text: o.text }], timestamp: this.host.now() }, usage: this.usageOf(o) });
     this.settled();
     return result;
@@ -239,8 +264,16 @@ export class ChatRun {
       });
     }
     const result = this.result(o, model, 'aborted');
-    const seq = this.agent('lifecycle', { phase: 'end', status: 'cancelled', aborted: true, stopReason: 'rpc', startedAt: this.startedAt, endedAt: result.endedAt });
+    const seq = this.agent('lifecycle', { phase: 'end', status: 'cancelled', aborted: true, stopReason: 'rpc', startedAt: this.startedAt, endedAt: result.endedAt }, { sessionId: true });
     this.chat(seq, { state: 'aborted', stopReason: 'rpc', ...(o.text !== '' ? { message: { role: 'assistant', content: [{ type: 'text', text: o.text }], timestamp: this.host.now() } } : {}) });
+    // After the terminal chat state the agent stream still closes the model step and reports the
+    // abort as an error; clients ignore this noise (assistant.md 3.3, chat-abort.json).
+    this.agent('lifecycle', { phase: 'model', provider: model.provider, model: model.modelId }, { sessionId: true });
+    this.modelStepEnded();
+    this.agent('lifecycle', {
+      phase: 'error', endedAt: this.host.now(), startedAt: this.startedAt, error: 'This operation was aborted', aborted: true, stopReason: 'aborted', executionSettled: true,
+    }, { sessionId: true });
+    this.task?.ended('cancelled', 'aborted');
     this.settled('killed');
     return result;
   }
@@ -257,8 +290,11 @@ export class ChatRun {
     const observation = { provider: model?.provider ?? null, model: model?.modelId ?? null, failoverReason: error.detail?.failoverReason ?? error.kind,
       providerRuntimeFailureKind: error.detail?.providerRuntimeFailureKind ?? error.kind };
     this.agent('lifecycle', { phase: 'finishing', stopReason: 'error', aborted: false, livenessState: 'working', endedAt: result.endedAt, error: error.message, errorObservation: observation }, { sessionId: true });
-    this.agent('lifecycle', { phase: 'model', provider: null, model: null }, { sessionId: true });
-    const seq = this.agent('lifecycle', { phase: 'error', error: error.message, errorObservation: observation, executionSettled: true });
+    this.modelStepEnded();
+    const seq = this.agent('lifecycle', {
+      phase: 'error', startedAt: this.startedAt, endedAt: result.endedAt, error: error.message, errorObservation: observation, executionSettled: true,
+    }, { sessionId: true });
+    this.task?.ended('failed', error.message, error.message);
     const errorKind = ['refusal', 'timeout', 'rate_limit', 'context_length'].includes(error.kind) ? error.kind : 'unknown';
     this.chat(seq, { state: 'error', errorMessage: error.message, ...(error.detail ? { errorDetail: error.detail } : {}), errorKind });
     this.settled(o.status === 'timeout' ? 'timeout' : 'failed');
@@ -267,6 +303,7 @@ export class ChatRun {
 
   private settled(status: 'done' | 'failed' | 'killed' | 'timeout' = 'done'): void {
     this.host.sessionsChanged(this.sessionKey, { reason: 'agent.input.settled' });
+    this.host.sessionsChanged(this.sessionKey, { phase: 'model', runId: this.runId });
     this.host.sessionsChanged(this.sessionKey, { phase: 'end', runId: this.runId, status });
   }
 }

@@ -129,13 +129,14 @@ export class ChatService {
   /** Broadcasts a `sessions.changed` with the current row flattened in (assistant.md 3.7). */
   sessionsChanged(sessionKey: string, fields: Record<string, unknown>): void {
     const row = this.row(sessionKey);
-    this.emit('sessions.changed', { sessionKey, agentId: agentIdOf(sessionKey), ...fields, ts: this.now(), ...row, session: row, key: undefined }, { kind: 'sessions' });
+    this.emit('sessions.changed', { sessionKey, agentId: agentIdOf(sessionKey), ...row, ...fields, ts: this.now(), session: row, key: undefined }, { kind: 'sessions' });
   }
 
   /** A `session.message` payload for a stored row (also the delta catch-up item, assistant.md 7). */
   messageEvent(r: TranscriptRecord): Record<string, unknown> {
     const row = this.row(r.sessionKey);
-    return { sessionKey: r.sessionKey, agentId: agentIdOf(r.sessionKey), message: toWireRow(r), messageId: r.id, messageSeq: r.seq, session: row };
+    // The session row is flattened in beside `session` (assistant.md 3.7).
+    return { ...row, key: undefined, sessionKey: r.sessionKey, agentId: agentIdOf(r.sessionKey), message: toWireRow(r), messageId: r.id, messageSeq: r.seq, session: row };
   }
 
   /** Stores a row and broadcasts it to the session's subscribers. */
@@ -160,8 +161,11 @@ export class ChatService {
     this.runs.insert({ runId, sessionKey, kind, status: 'queued', request: { message, kind, ...(opts.extraSystemPrompt ? { extraSystemPrompt: opts.extraSystemPrompt } : {}) } });
     const handle = new RunHandle(runId, sessionKey);
     this.handles.set(runId, handle);
-    this.sessionsChanged(sessionKey, { reason: created ? 'create' : 'participants' });
-    this.emit('chat.metadata.changed', {}, { kind: 'sessions' });
+    // A send into an existing session announces `send` first; a session the send creates gets only
+    // `participants` and a chat.metadata.changed hint (chat-stream.json vs sessions.json).
+    if (!created) this.sessionsChanged(sessionKey, { reason: 'send', status: 'running' });
+    this.sessionsChanged(sessionKey, { reason: 'participants', status: 'running' });
+    if (created) this.emit('chat.metadata.changed', {}, { kind: 'sessions' });
     const o = opts.origin ?? {};
     const transport = o.channel ? { channel: o.channel, ...(o.senderId ? { senderId: o.senderId } : {}) } : { clients: [{ id: o.clientId ?? 'unknown', mode: o.clientMode ?? 'unknown' }] };
     const userRow = this.appendRow(sessionKey, {
@@ -191,7 +195,8 @@ export class ChatService {
     const rec = this.runs.get(runId);
     if (!handle || !rec || this.stopped) return;
     const run = new ChatRun(this.host(), runId, sessionKey, agentIdOf(sessionKey), sessionId, rec.kind,
-      typeof rec.request.extraSystemPrompt === 'string' ? rec.request.extraSystemPrompt : undefined);
+      typeof rec.request.extraSystemPrompt === 'string' ? rec.request.extraSystemPrompt : undefined,
+      typeof rec.request.message === 'string' ? rec.request.message : '');
     this.active.set(sessionKey, { run, handle });
     this.runs.markStarted(runId);
     this.sessions.setStatus(sessionKey, 'running');

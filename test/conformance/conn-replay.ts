@@ -1,7 +1,7 @@
 import { FrameRecorder, type ObservedClose, type ReceivedFrame } from './ws-recorder.js';
 import { compareServerFrame, emptyFindings, summarizeFrame, type Findings } from './shape-compare.js';
 import type { ChallengePair, ReplaySession } from './device-replay.js';
-import { UNSOLICITED_EVENTS } from './shape-rules.js';
+import { PROGRESS_EVENTS, UNSOLICITED_EVENTS } from './shape-rules.js';
 import {
   clientFrameText,
   isCloseEntry,
@@ -61,7 +61,8 @@ export function expectationsOf(entries: VectorEntry[], requireUnsolicited: boole
     if (key === undefined) continue;
     const occurrence = seen.get(key) ?? 0;
     seen.set(key, occurrence + 1);
-    const optional = !requireUnsolicited && entry.frame.type === 'event' && UNSOLICITED_EVENTS.has(String(entry.frame.event));
+    const event = entry.frame.type === 'event' ? String(entry.frame.event) : undefined;
+    const optional = event !== undefined && ((!requireUnsolicited && UNSOLICITED_EVENTS.has(event)) || (PROGRESS_EVENTS.has(event) && occurrence > 0));
     out.push({ entry, key, occurrence, optional });
   }
   return out;
@@ -191,6 +192,8 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
         continue;
       }
       await awaitRequired(entry.index);
+      // A request may quote what an earlier answer handed out (a delta cursor, a new session key).
+      if (opts.session) learnFrom(opts.session, rec.frames, expectations.filter((e) => e.entry.index < entry.index));
       rec.sendText(textToSend(opts, entry, rec));
     }
     // Clients close only after every response they wait for (gateway-probe.json logs
@@ -277,7 +280,7 @@ export function matchFrames(
     if (frame.isBinary) out.mismatches.push(`received frame ${frame.seqNo} is binary (the protocol uses text frames only)`);
     if (used.has(frame)) continue;
     const json = frame.json;
-    if (isObject(json) && json.type === 'event' && UNSOLICITED_EVENTS.has(String(json.event))) {
+    if (isObject(json) && json.type === 'event' && (UNSOLICITED_EVENTS.has(String(json.event)) || PROGRESS_EVENTS.has(String(json.event)))) {
       const template = expectations.find((e) => e.key === frameKey(json));
       if (template) {
         compareServerFrame(template.entry.frame, json, { label: `extra ${String(json.event)} event (received #${frame.seqNo})` }, out);

@@ -11,8 +11,11 @@ export interface ChallengePair {
 }
 
 const PLACEHOLDER = /^<[A-Z][A-Z0-9_]*>$/;
-/** Keys whose captured value is per-run and must be learned from our gateway's answer. */
-const LEARNED_KEYS = new Set(['requestId']);
+/**
+ * Keys whose captured value is per-run and must be learned from our gateway's answer: pairing
+ * request ids, and the chat captures' history cursors and created session keys (assistant.md 5.2, 6.3).
+ */
+const LEARNED_KEYS = new Set(['requestId', 'deltaCursor', 'key', 'messageId']);
 
 function capturedIdOf(publicKey: string): string {
   return createHash('sha256').update(Buffer.from(publicKey, 'base64url')).digest('hex');

@@ -1,6 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { isObject, type JsonObject } from './vector-file.js';
 import {
+  ASSISTANT_EVENT_RULES,
+  ASSISTANT_RESULT_RULES,
   CLOSED_RULE,
   ERROR_RULE,
   EVENT_FRAME_EXTRA,
@@ -48,7 +50,7 @@ export function compareShape(path: string, expected: unknown, actual: unknown, r
     return;
   }
   if (rule.kind === 'kind-only' || !isObject(expected) || !isObject(actual)) return;
-  const missing = Object.keys(expected).filter((k) => !(k in actual) && !rule.mayOmit?.has(k));
+  const missing = Object.keys(expected).filter((k) => !(k in actual) && !rule.mayOmit?.has(k) && (rule.requiredOnly?.has(k) ?? true));
   const allowed = rule.allowedExtra;
   const extra = Object.keys(actual).filter((k) => !(k in expected) && allowed !== 'any' && !allowed.has(k));
   if (missing.length > 0) out.mismatches.push(`${path}: missing keys ${show(missing)}`);
@@ -104,7 +106,7 @@ export function compareServerFrame(expected: JsonObject, actual: JsonObject, ctx
     if (actual.ok !== expected.ok) out.mismatches.push(`${at}: ok expected ${String(expected.ok)}, got ${String(actual.ok)}`);
     if (expected.ok === false) compareError(at, expected.error, actual.error, ctx.method, out);
     else if ('payload' in expected && actual.ok === true) {
-      const rule = (ctx.method !== undefined ? RESULT_RULES[ctx.method] : undefined) ?? CLOSED_RULE;
+      const rule = (ctx.method !== undefined ? RESULT_RULES[ctx.method] ?? ASSISTANT_RESULT_RULES[ctx.method] : undefined) ?? CLOSED_RULE;
       compareShape(`${at} payload`, expected.payload, actual.payload, rule, out);
       if (ctx.method === 'connect') compareHelloOkValues(at, expected.payload, actual.payload, out);
     }
@@ -112,7 +114,7 @@ export function compareServerFrame(expected: JsonObject, actual: JsonObject, ctx
   }
   compareEnvelope(at, expected, actual, EVENT_FRAME_EXTRA, out);
   if ('payload' in expected) {
-    const rule = EVENT_RULES[String(expected.event)] ?? CLOSED_RULE;
+    const rule = EVENT_RULES[String(expected.event)] ?? ASSISTANT_EVENT_RULES[String(expected.event)] ?? CLOSED_RULE;
     compareShape(`${at} payload`, expected.payload, actual.payload, rule, out);
   }
 }

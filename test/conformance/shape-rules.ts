@@ -20,6 +20,11 @@ export type ShapeRule =
       allowedExtra: ReadonlySet<string> | 'any';
       /** Captured keys the spec explicitly says a gateway may leave out. */
       mayOmit?: ReadonlySet<string>;
+      /**
+       * When set, only these captured keys are required and every other captured key may be left
+       * out (objects the spec declares optional field by field, such as a SessionRow).
+       */
+      requiredOnly?: ReadonlySet<string>;
       /** Nested values compared with their own rule; other nested values only by JSON kind. */
       children?: Readonly<Record<string, ShapeRule>>;
     }
@@ -126,6 +131,67 @@ export const EVENT_RULES: Readonly<Record<string, ShapeRule>> = {
   presence: { kind: 'object', allowedExtra: keys('presence'), children: { presence: { kind: 'presence-list' } } },
   shutdown: { kind: 'object', allowedExtra: keys('reason', 'restartExpectedMs') },
 };
+
+/**
+ * SessionRow (assistant.md 1.2): "Only `key` and `kind` are required; the real gateway sends
+ * ~40–90 optional fields." Extras allowed are the fields it lists as the ones clients use.
+ */
+export const SESSION_ROW_FIELDS: readonly string[] = [
+  'key', 'kind', 'sessionId', 'label', 'displayName', 'derivedTitle', 'lastMessagePreview', 'agentId', 'chatType', 'classification',
+  'isMain', 'isBackground', 'updatedAt', 'createdAt', 'createdVia', 'status', 'hasActiveRun', 'activeRunIds', 'activeLeafEntryId',
+  'model', 'modelProvider', 'contextTokens', 'totalTokens', 'totalTokensFresh', 'thinkingLevel', 'pinned', 'archived', 'unread',
+  'visibility', 'participants', 'participantCount', 'agentRuntime',
+];
+export const SESSION_ROW_RULE: ShapeRule = { kind: 'object', allowedExtra: keys(...SESSION_ROW_FIELDS), requiredOnly: keys('key', 'kind') };
+
+/** assistant.md 3.5: common chat payload fields plus each state's own. */
+const CHAT_EVENT_RULE: ShapeRule = {
+  kind: 'object',
+  allowedExtra: keys(
+    'runId', 'sessionKey', 'agentId', 'seq', 'state', 'phase', 'retry', 'deltaText', 'message', 'replace', 'stopReason',
+    // "final … usage may be present"; "error … errorDetail?, errorKind?"
+    'usage', 'errorMessage', 'errorDetail', 'errorKind',
+  ),
+  mayOmit: keys('errorDetail'),
+};
+
+/** Result rules of the assistant methods (assistant.md 3–5). */
+export const ASSISTANT_RESULT_RULES: Readonly<Record<string, ShapeRule>> = {
+  // 3.1: "The Control UI also sees `messageSeq` and `serverTiming` in the ack, and `interruptedActiveRun`".
+  'chat.send': { kind: 'object', allowedExtra: keys('runId', 'status', 'messageSeq', 'serverTiming', 'interruptedActiveRun', 'summary', 'stopReason', 'endedAt') },
+  // 4.2: the result table (ok / error / timeout / pending).
+  'agent.wait': {
+    kind: 'object',
+    allowedExtra: keys('runId', 'status', 'startedAt', 'endedAt', 'stopReason', 'livenessState', 'terminalReceipt', 'terminalReply', 'error', 'timeoutPhase', 'providerStarted'),
+  },
+  'sessions.describe': SESSION_ROW_RULE,
+};
+
+/** Event payload rules of the assistant surface (assistant.md 3.5, 3.7, 4.3). */
+export const ASSISTANT_EVENT_RULES: Readonly<Record<string, ShapeRule>> = {
+  chat: CHAT_EVENT_RULE,
+  // 3.7: `{sessionKey, agentId, reason?, phase?, runId?, ts, status?, hasActiveRun, activeRunIds, session:<row>, …row fields…}`.
+  'sessions.changed': {
+    kind: 'object',
+    allowedExtra: keys('sessionKey', 'agentId', 'reason', 'phase', 'runId', 'ts', 'status', 'hasActiveRun', 'activeRunIds', 'session', ...SESSION_ROW_FIELDS),
+    requiredOnly: keys('sessionKey', 'agentId', 'reason', 'phase', 'runId', 'ts', 'session'),
+    children: { session: SESSION_ROW_RULE },
+  },
+  // 3.7: `{sessionKey, agentId, message:<row>, messageId, messageSeq, senderIsOwner?, session:<SessionRow>, …the row fields flattened…}`.
+  'session.message': {
+    kind: 'object',
+    allowedExtra: keys('sessionKey', 'agentId', 'message', 'messageId', 'messageSeq', 'senderIsOwner', 'session', ...SESSION_ROW_FIELDS),
+    requiredOnly: keys('sessionKey', 'agentId', 'message', 'messageId', 'messageSeq', 'session'),
+    children: { session: SESSION_ROW_RULE },
+  },
+};
+
+/**
+ * Events that report progress as often as the run has some (`task` upserts follow the run's
+ * activity, assistant.md 3.7): the first captured one must arrive, further ones may or may not,
+ * and every one we send is shape-checked against the capture.
+ */
+export const PROGRESS_EVENTS: ReadonlySet<string> = keys('task');
 
 /** Used for a payload whose method/event has no rule: the captured keys exactly. */
 export const CLOSED_RULE: ShapeRule = { kind: 'object', allowedExtra: keys() };

@@ -4,7 +4,7 @@ import type { Principal } from '../rpc/context.js';
 /** Delivered to every authenticated socket (protocol.md 7.5). */
 const FOR_EVERYONE = new Set(['tick', 'presence', 'health', 'heartbeat', 'shutdown', 'connect.challenge']);
 /** Event families that need `operator.read`. */
-const READ_PREFIXES = ['chat', 'agent', 'session', 'sessions.', 'tool', 'node.hostStats', 'node.runnerInventory.changed', 'node.presence'];
+const READ_PREFIXES = ['chat', 'agent', 'task', 'session', 'sessions.', 'tool', 'node.hostStats', 'node.runnerInventory.changed', 'node.presence'];
 /** Event families for operators that may answer approvals (assistant.md 8.5). */
 const APPROVALS_PREFIXES = ['exec.approval.'];
 /** Event families for pairing-capable operators. */
@@ -12,7 +12,7 @@ const PAIRING_PREFIXES = ['device.pair.', 'node.pair.'];
 
 /**
  * Whether a broadcast `event` may go to `p` (protocol.md 7.5): lifecycle events to everyone,
- * chat/agent/tool/session events to operators with `operator.read`, pairing events to operators
+ * chat/agent/task/tool/session events to operators with `operator.read`, pairing events to operators
  * with `operator.pairing`, exec approval events to operators with `operator.approvals` (admin implies all). Unknown families are withheld.
  */
 export function mayReceiveEvent(event: string, p: Principal): boolean {

@@ -20,6 +20,8 @@ export function keyOf(ctx: MethodContext, key: string): string {
 export const handleChatSend = defineMethod('chat.send', ChatSendParamsSchema, (ctx, p) => {
   const key = keyOf(ctx, p.sessionKey);
   if (p.message.trim() === '' && (p.attachments?.length ?? 0) === 0) throw new GatewayError(ErrorCode.INVALID_REQUEST, 'invalid chat.send params: message is empty');
+  // The sender sees the rows of its own turn without sessions.messages.subscribe (sessions.json).
+  ctx.services.chatSubscriptions.subscribeMessages(ctx.principal.connId, key);
   const r = ctx.services.chat.send(key, p.message, {
     idempotencyKey: p.idempotencyKey,
     origin: { clientId: ctx.principal.client.id, clientMode: ctx.principal.client.mode, senderIsOwner: true },

@@ -114,7 +114,9 @@ export const handleSessionsReset = defineMethod('sessions.reset', SessionsResetP
     throw new GatewayError(ErrorCode.INVALID_REQUEST, `session ${key} has sessionId ${record.sessionId}, not ${p.expectedSessionId}`);
   }
   await chat.abort(key);
-  chat.appendRow(key, { role: 'system', kind: 'reset', inContext: false, message: { role: 'system', content: [{ type: 'text', text: 'Reset' }], timestamp: Date.now() } });
+  // The boundary is announced by sessions.changed `reset`, not as a session.message (sessions.json);
+  // cursor catch-up (chat.history) still returns it.
+  chat.transcript.append(key, { role: 'system', kind: 'reset', inContext: false, message: { role: 'system', content: [{ type: 'text', text: 'Reset' }], timestamp: Date.now() } });
   chat.sessionsChanged(key, { reason: 'reset' });
   return { ok: true, key, entry: chat.row(key), resolved: resolved(ctx) };
 });
