@@ -23,7 +23,7 @@ export async function waitForApp(page: Page, timeoutMs = 30_000): Promise<void> 
 }
 
 /** Clicks a page in the navigation bar. */
-export async function goTo(page: Page, name: 'chat' | 'nodes' | 'devices' | 'status' | 'logs'): Promise<void> {
+export async function goTo(page: Page, name: 'chat' | 'nodes' | 'devices' | 'channels' | 'status' | 'logs'): Promise<void> {
   await page.click(`[data-testid=nav-${name}]`);
   await page.waitForSelector(`[data-testid=${name}-page]`);
 }

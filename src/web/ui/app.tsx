@@ -1,4 +1,5 @@
 import type { BrowserGatewayClient, ConnectionState } from '../client/browser-gateway-client.js';
+import { ChannelsPage } from '../pages/channels.js';
 import { ChatPage } from '../pages/chat.js';
 import { DevicesPage } from '../pages/devices.js';
 import { LogsPage } from '../pages/logs.js';
@@ -7,7 +8,7 @@ import { StatusPage } from '../pages/status.js';
 import { useConnectionState } from './hooks.js';
 import { navigate, PAGES, usePage, type Page } from './router.js';
 
-const TITLES: Record<Page, string> = { chat: 'Chat', nodes: 'Nodes', devices: 'Devices', status: 'Status', logs: 'Logs' };
+const TITLES: Record<Page, string> = { chat: 'Chat', nodes: 'Nodes', devices: 'Devices', channels: 'Channels', status: 'Status', logs: 'Logs' };
 
 /** A full-page message (no identity, refused credentials). */
 export function Problem(props: { title: string; message: string }) {
@@ -74,6 +75,7 @@ export function App(props: { client: BrowserGatewayClient }) {
         {page === 'chat' ? <ChatPage client={props.client} /> : null}
         {page === 'nodes' ? <NodesPage client={props.client} /> : null}
         {page === 'devices' ? <DevicesPage client={props.client} /> : null}
+        {page === 'channels' ? <ChannelsPage client={props.client} /> : null}
         {page === 'status' ? <StatusPage client={props.client} /> : null}
         {page === 'logs' ? <LogsPage client={props.client} /> : null}
       </div>

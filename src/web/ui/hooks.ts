@@ -16,13 +16,15 @@ export function useGatewayEvents(client: BrowserGatewayClient, events: readonly 
 
 /**
  * Loads `method` whenever the connection comes (back) online and whenever `refreshOn` events
- * arrive; returns the latest result, the last error message and a reload function.
+ * arrive (and every `pollMs` when given, for state that has no event); returns the latest
+ * result, the last error message and a reload function.
  */
 export function useGatewayQuery<T>(
   client: BrowserGatewayClient,
   method: string,
   params: unknown,
   refreshOn: readonly string[] = [],
+  pollMs?: number,
 ): { data: T | undefined; error: string | undefined; reload: () => void } {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -44,6 +46,11 @@ export function useGatewayQuery<T>(
   useEffect(() => client.onEvent((e) => {
     if (refreshOn.includes(e.event)) setGeneration((g) => g + 1);
   }), [client, refreshOn.join(',')]);
+  useEffect(() => {
+    if (!pollMs) return;
+    const timer = setInterval(() => setGeneration((g) => g + 1), pollMs);
+    return () => clearInterval(timer);
+  }, [pollMs]);
   return { data, error, reload: () => setGeneration((g) => g + 1) };
 }
 

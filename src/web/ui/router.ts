@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 
 /** The app's pages, by path segment under the base path. */
-export const PAGES = ['chat', 'nodes', 'devices', 'status', 'logs'] as const;
+export const PAGES = ['chat', 'nodes', 'devices', 'channels', 'status', 'logs'] as const;
 export type Page = (typeof PAGES)[number];
 
 const basePath = (): string => new URL(document.baseURI).pathname.replace(/\/$/, '');
