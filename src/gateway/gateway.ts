@@ -178,9 +178,10 @@ export class Gateway {
         isSessionSubscriber: (p, sessionKey) => chatSubscriptions.admits(p, { kind: 'session', sessionKey }),
       });
       const nodeService = new NodeService(nodes, invoker, () => opts.config.config.gateway?.nodes?.commands ?? {});
+      const workspaceDir = join(opts.paths.stateDir, 'workspace');
       const chat = createChatService({
-        db, config: opts.config.config, bus, subscriptions: chatSubscriptions, workspaceDir: join(opts.paths.stateDir, 'workspace'),
-        tools: (run) => createAgentTools({ config: () => opts.config.config, nodes, approvals, nodeService }, run),
+        db, config: opts.config.config, bus, subscriptions: chatSubscriptions, workspaceDir,
+        tools: (run) => createAgentTools({ config: () => opts.config.config, nodes, approvals, nodeService, workspaceDir }, run),
       });
       const channels = new ChannelManager({
         config: opts.config.config, env: process.env, db, logger: opts.logger, stateDir: opts.paths.stateDir, runTurn: chatTurnRunner(chat),

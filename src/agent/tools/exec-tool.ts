@@ -1,18 +1,23 @@
 import { tool, type Tool } from 'ai';
 import { z } from 'zod';
 import { GatewayError } from '../../protocol/errors.js';
+import { resolveExecHost, type ExecHost } from './exec-host.js';
 import { chooseExecNode, ToolRefusal, type ToolNode } from './node-target.js';
 import { ShellSyntaxError, splitCommand } from './shell-words.js';
 
-/** `tools.exec.mode` (assistant.md 8.2); `full` is the default. */
+/** `tools.exec.mode` (assistant.md 8.2). */
 export type ExecMode = 'deny' | 'allowlist' | 'ask' | 'full';
-export type ExecHost = 'auto' | 'sandbox' | 'gateway' | 'node';
+export type { ExecHost } from './exec-host.js';
 export type ExecDecision = 'allow-once' | 'allow-always' | 'deny';
 
 /** The gateway's exec settings (`tools.exec.*`). */
 export interface ExecSettings {
   host: ExecHost;
-  mode: ExecMode;
+  /**
+   * Unset means `full` on a node (whose owner's allowlist still applies) and `ask` on the
+   * gateway host, which has no second gate: secure by default where OpenClaw runs `full`.
+   */
+  mode?: ExecMode;
   /** Default node of `host=node` (id, display name or id prefix). */
   node?: string;
   /** Executables (bare names or absolute paths, matched against argv[0]) that need no approval. */
@@ -32,7 +37,9 @@ export interface SystemRunPayload {
 /** A command waiting for an operator's decision. */
 export interface ExecApprovalAsk {
   toolCallId: string;
-  node: ToolNode;
+  host: 'node' | 'gateway';
+  /** The target node (host node only). */
+  node?: ToolNode;
   argv: string[];
   /** The command as the model wrote it. */
   commandText: string;
@@ -43,7 +50,7 @@ export interface ExecApprovalAsk {
 export interface ExecAuditEntry {
   toolCallId: string;
   tool: 'exec';
-  host: 'node';
+  host: 'node' | 'gateway';
   nodeId?: string;
   command: string;
   outcome: 'completed' | 'failed' | 'denied' | 'refused';
@@ -63,6 +70,11 @@ export interface ExecToolDeps {
    * @throws GatewayError when the policy refuses or the node fails (gone, timed out, refused).
    */
   runOnNode(req: { nodeId: string; argv: string[]; cwd?: string; timeoutMs: number; idempotencyKey: string }): Promise<SystemRunPayload>;
+  /**
+   * Runs an argv on the gateway host itself (no shell), killed after `timeoutMs`.
+   * @throws ToolRefusal when the program cannot start.
+   */
+  runOnGateway?(req: { argv: string[]; cwd?: string; timeoutMs: number; signal?: AbortSignal }): Promise<SystemRunPayload>;
   /** Whether an operator granted this exact command on this node for good (allow-always). */
   isGranted?(nodeId: string, argv: readonly string[]): boolean;
   /**
@@ -89,7 +101,7 @@ const ExecArgsSchema = z.object({
   background: z.boolean().optional(),
   timeoutSeconds: z.number().positive().optional().describe('Kill the command after this many seconds (default 1800).'),
   pty: z.boolean().optional(),
-  host: z.enum(['auto', 'sandbox', 'gateway', 'node']).optional().describe('Where to run: "node" runs on a paired node host.'),
+  host: z.enum(['auto', 'sandbox', 'gateway', 'node']).optional().describe('Where to run: "gateway" is this gateway host, "node" a paired node host (default: tools.exec.host).'),
   ask: z.enum(['off', 'on-miss', 'always']).optional(),
   node: z.string().optional().describe('Node id or name for host "node" (default: the only connected node).'),
   elevated: z.boolean().optional(),
@@ -103,10 +115,19 @@ export function toolErrorText(toolName: string, message: string): string {
 
 /** `Node: <id>\n[Warning: …\n]\n<output>` (assistant.md 8.2), with the exit code when it is not 0. */
 export function formatNodeRunResult(nodeId: string, r: SystemRunPayload): string {
-  const warnings = r.truncated ? ['Warning: output truncated by the node host (nodeHost.systemRun.maxOutputBytes).'] : [];
+  return `Node: ${nodeId}\n${formatRunOutput(r, 'output truncated by the node host (nodeHost.systemRun.maxOutputBytes).')}`;
+}
+
+/** `[Warning: …\n]\n<output>` of a run on the gateway host, with the exit code when it is not 0. */
+export function formatGatewayRunResult(r: SystemRunPayload): string {
+  return formatRunOutput(r, 'output truncated on the gateway host (per stream cap).');
+}
+
+function formatRunOutput(r: SystemRunPayload, truncatedWarning: string): string {
+  const warnings = r.truncated ? [`Warning: ${truncatedWarning}`] : [];
   const output = r.stdout + r.stderr;
   const exit = r.exitCode !== 0 && r.exitCode !== null ? `${output === '' || output.endsWith('\n') ? '' : '\n'}\n(Command exited with code ${r.exitCode})` : '';
-  return `Node: ${nodeId}\n${warnings.map((w) => `${w}\n`).join('')}\n${output}${exit}`;
+  return `${warnings.map((w) => `${w}\n`).join('')}\n${output}${exit}`;
 }
 
 function messageOf(err: unknown): string {
@@ -124,10 +145,10 @@ function messageOf(err: unknown): string {
  */
 export function createExecTool(deps: ExecToolDeps): Tool {
   return tool({
-    description: 'Run a shell command. With host "node" it runs on a paired node host (one program and its arguments, no shell syntax).',
+    description: 'Run a command (one program and its arguments, no shell syntax) on the gateway host or, with host "node", on a paired node host.',
     inputSchema: ExecArgsSchema,
     execute: async (args, { toolCallId, abortSignal }) => {
-      const audit: Partial<ExecAuditEntry> = { toolCallId, tool: 'exec', host: 'node', command: args.command };
+      const audit: Partial<ExecAuditEntry> = { toolCallId, tool: 'exec', command: args.command };
       try {
         const text = await runExec(deps, args, toolCallId, abortSignal, audit);
         return text;
@@ -142,27 +163,27 @@ export function createExecTool(deps: ExecToolDeps): Tool {
 
 async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, signal: AbortSignal | undefined, audit: Partial<ExecAuditEntry>): Promise<string> {
   const settings = deps.settings();
-  const host = args.host ?? settings.host;
-  if (host !== 'node') {
-    throw new ToolRefusal(`exec host=${host} is not available on this gateway; run commands on a node with host "node"`);
-  }
-  if (settings.mode === 'deny') {
+  const host = resolveExecHost(settings.host, args.host);
+  audit.host = host;
+  const mode = settings.mode ?? (host === 'gateway' ? 'ask' : 'full');
+  if (mode === 'deny') {
     audit.outcome = 'denied';
     throw new ToolRefusal('exec denied: tools.exec.mode is "deny" on this gateway');
   }
   const argv = splitCommand(args.command);
-  const node = chooseExecNode(deps.nodes(), args.node ?? settings.node);
-  audit.nodeId = node.nodeId;
+  const node = host === 'node' ? chooseExecNode(deps.nodes(), args.node ?? settings.node) : undefined;
+  if (node) audit.nodeId = node.nodeId;
   const program = argv[0] as string;
-  const isAllowlisted = settings.allow.includes(program) || (deps.isGranted?.(node.nodeId, argv) ?? false);
-  if (settings.mode === 'allowlist' && !isAllowlisted) {
+  // Allow-always grants are per node: the gateway host offers allow-once and deny only (8.5).
+  const isAllowlisted = settings.allow.includes(program) || (node !== undefined && (deps.isGranted?.(node.nodeId, argv) ?? false));
+  if (mode === 'allowlist' && !isAllowlisted) {
     audit.outcome = 'denied';
     throw new ToolRefusal(`exec denied: "${program}" is not in tools.exec.allow (mode allowlist)`);
   }
-  if (settings.mode === 'ask' && !isAllowlisted) {
+  if (mode === 'ask' && !isAllowlisted) {
     if (!deps.requestApproval) throw new ToolRefusal(HEADLESS_APPROVAL_REASON);
     const { id, decision } = await deps.requestApproval(
-      { toolCallId, node, argv, commandText: args.command, ...(args.workdir ? { cwd: args.workdir } : {}) }, signal,
+      { toolCallId, host, ...(node ? { node } : {}), argv, commandText: args.command, ...(args.workdir ? { cwd: args.workdir } : {}) }, signal,
     );
     audit.approvalId = id;
     audit.decision = decision;
@@ -172,16 +193,21 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
     }
   }
   const timeoutMs = Math.round((args.timeoutSeconds ?? DEFAULT_EXEC_TIMEOUT_S) * 1000);
-  const result = await deps.runOnNode({
-    nodeId: node.nodeId, argv, ...(args.workdir ? { cwd: args.workdir } : {}), timeoutMs,
-    idempotencyKey: `${deps.runId}:${toolCallId}`,
-  });
+  const cwd = args.workdir ? { cwd: args.workdir } : {};
+  let result: SystemRunPayload;
+  if (node) {
+    result = await deps.runOnNode({ nodeId: node.nodeId, argv, ...cwd, timeoutMs, idempotencyKey: `${deps.runId}:${toolCallId}` });
+  } else {
+    if (!deps.runOnGateway) throw new ToolRefusal('exec host=gateway is not available on this gateway');
+    result = await deps.runOnGateway({ argv, ...cwd, timeoutMs, ...(signal ? { signal } : {}) });
+  }
   audit.exitCode = result.exitCode;
+  const where = node ? `on node ${node.nodeId}` : 'on the gateway host';
   if (result.timedOut) {
     audit.outcome = 'failed';
-    throw new ToolRefusal(`exec on node ${node.nodeId} timed out; the command was killed${result.stdout + result.stderr ? `. Output so far:\n${result.stdout}${result.stderr}` : ''}`);
+    throw new ToolRefusal(`exec ${where} timed out; the command was killed${result.stdout + result.stderr ? `. Output so far:\n${result.stdout}${result.stderr}` : ''}`);
   }
   audit.outcome = result.exitCode === 0 ? 'completed' : 'failed';
   deps.audit?.(audit as ExecAuditEntry);
-  return formatNodeRunResult(node.nodeId, result);
+  return node ? formatNodeRunResult(node.nodeId, result) : formatGatewayRunResult(result);
 }

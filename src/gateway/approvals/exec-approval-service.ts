@@ -100,8 +100,8 @@ export class ExecApprovalService {
     const expiresAtMs = createdAtMs + this.expiryMs;
     const request = requestOf(ask, run);
     this.repo.insert({ id, request, createdAtMs, expiresAtMs });
-    this.audit({ kind: 'approval-requested', runId: run.runId, sessionKey: run.sessionKey, toolCallId: ask.toolCallId, tool: 'exec', host: 'node',
-      nodeId: ask.node.nodeId, command: ask.commandText, approvalId: id });
+    this.audit({ kind: 'approval-requested', runId: run.runId, sessionKey: run.sessionKey, toolCallId: ask.toolCallId, tool: 'exec', host: ask.host,
+      ...(ask.node ? { nodeId: ask.node.nodeId } : {}), command: ask.commandText, approvalId: id });
     const decision = new Promise<ExecDecision>((resolve, reject) => this.waiters.set(id, { resolve, reject, run }));
     const timer = setTimeout(() => this.end(id, 'expired', 'expired'), expiresAtMs - createdAtMs);
     timer.unref();
@@ -109,7 +109,7 @@ export class ExecApprovalService {
     const onAbort = (): void => this.end(id, 'expired', 'run-ended');
     signal?.addEventListener('abort', onAbort, { once: true });
     this.publishPending(this.repo.get(id) as ApprovalRecord, run.sessionKey);
-    run.agentEvent('lifecycle', { phase: 'waiting-approval', approvalId: id, toolCallId: ask.toolCallId, host: 'node', nodeId: ask.node.nodeId, expiresAtMs });
+    run.agentEvent('lifecycle', { phase: 'waiting-approval', approvalId: id, toolCallId: ask.toolCallId, host: ask.host, ...(ask.node ? { nodeId: ask.node.nodeId } : {}), expiresAtMs });
     try {
       return { id, decision: await decision };
     } finally {
@@ -124,6 +124,12 @@ export class ExecApprovalService {
    */
   resolve(id: string, decision: ExecDecision, by: Principal): void {
     const rec = this.get(id);
+    const allowed = Array.isArray(rec.request.allowedDecisions) ? rec.request.allowedDecisions as unknown[] : EXEC_DECISIONS;
+    if (rec.status === 'pending' && !allowed.includes(decision)) {
+      throw new GatewayError(ErrorCode.INVALID_REQUEST, `decision ${decision} is unavailable for this approval; allowed: ${allowed.join(', ')}`, {
+        details: { reason: 'APPROVAL_DECISION_UNAVAILABLE', id, decision },
+      });
+    }
     const resolvedBy = by.client.id;
     const atMs = this.now();
     const status = decision === 'deny' ? 'denied' : 'allowed';
@@ -191,7 +197,8 @@ export class ExecApprovalService {
     const r = rec.request;
     return {
       id: rec.id, status: rec.status,
-      presentation: { kind: 'exec', commandText: r.command, commandPreview: r.command, warningText: null, host: 'node', nodeId: r.nodeId, agentId: r.agentId, allowedDecisions: EXEC_DECISIONS },
+      presentation: { kind: 'exec', commandText: r.command, commandPreview: r.command, warningText: null, host: r.host, nodeId: r.nodeId ?? null, agentId: r.agentId,
+        allowedDecisions: r.allowedDecisions ?? EXEC_DECISIONS },
       urlPath: `/approve/${rec.id}`, createdAtMs: rec.createdAtMs, expiresAtMs: rec.expiresAtMs,
     };
   }
@@ -201,17 +208,27 @@ function actorOf(p: Principal): string {
   return p.deviceId ? `${p.client.id} (device ${p.deviceId.slice(0, 12)})` : `${p.client.id} (${p.authMethod})`;
 }
 
-/** The `request` of `exec.approval.requested` (assistant.md 8.3 step 5), for an argv run without a shell. */
+/** Decisions a gateway-host approval offers: no allow-always, since grants are per node (8.5). */
+const GATEWAY_DECISIONS: readonly ExecDecision[] = ['allow-once', 'deny'];
+
+/**
+ * The `request` of `exec.approval.requested` (assistant.md 8.3 step 5), for an argv run without a
+ * shell; a gateway-host run has no system.run binding or plan and no allow-always (8.5).
+ */
 function requestOf(ask: ExecApprovalAsk, run: ApprovalRunContext): Record<string, unknown> {
   const cwd = ask.cwd ?? null;
+  const common = {
+    command: ask.commandText, commandArgv: ask.argv, cwd, security: 'allowlist', ask: 'on-miss', warningText: null, scope: null,
+    commandAnalysis: { commandCount: 1, nestedCommandCount: 0, riskKinds: [], warningLines: [] },
+    agentId: run.agentId, resolvedPath: null, sessionKey: run.sessionKey, sessionId: null,
+    runId: run.runId, toolCallId: ask.toolCallId, turnSourceChannel: 'webchat', turnSourceTo: run.sessionKey,
+  };
+  if (!ask.node) {
+    return { ...common, host: 'gateway', systemRunBinding: null, systemRunPlan: null, unavailableDecisions: ['allow-always'], allowedDecisions: GATEWAY_DECISIONS };
+  }
   return {
-    command: ask.commandText,
-    commandArgv: ask.argv,
+    ...common, host: 'node', nodeId: ask.node.nodeId, nodeName: ask.node.displayName, allowedDecisions: EXEC_DECISIONS,
     systemRunBinding: { argv: ask.argv, cwd, agentId: run.agentId, sessionKey: run.sessionKey, envHash: null },
     systemRunPlan: { argv: ask.argv, cwd, commandText: ask.commandText, commandPreview: ask.commandText, agentId: run.agentId, sessionKey: run.sessionKey },
-    cwd, nodeId: ask.node.nodeId, nodeName: ask.node.displayName, host: 'node', security: 'allowlist', ask: 'on-miss', warningText: null, scope: null,
-    commandAnalysis: { commandCount: 1, nestedCommandCount: 0, riskKinds: [], warningLines: [] },
-    allowedDecisions: EXEC_DECISIONS, agentId: run.agentId, resolvedPath: null, sessionKey: run.sessionKey, sessionId: null,
-    runId: run.runId, toolCallId: ask.toolCallId, turnSourceChannel: 'webchat', turnSourceTo: run.sessionKey,
   };
 }

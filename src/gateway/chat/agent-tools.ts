@@ -1,5 +1,6 @@
 import type { ToolSet } from 'ai';
 import { createExecTool, type ExecSettings, type ExecToolDeps, type SystemRunPayload, INVOKE_GRACE_MS } from '../../agent/tools/exec-tool.js';
+import { runOnGatewayHost } from '../../agent/tools/gateway-run.js';
 import type { ToolNode } from '../../agent/tools/node-target.js';
 import { createNodesTool, type NodesToolDeps } from '../../agent/tools/nodes-tool.js';
 import type { ToolRunContext } from '../../chat/chat-run.js';
@@ -14,12 +15,14 @@ export interface AgentToolsDeps {
   approvals: ExecApprovalService;
   /** The one invoke path for node commands (its policy holds for the agent as for `node.invoke`). */
   nodeService: NodeService;
+  /** Where a gateway-host exec runs when the model names no workdir (the agent workspace). */
+  workspaceDir: string;
 }
 
-/** `tools.exec.*` with OpenClaw's defaults (assistant.md 8.2: host auto, mode full). */
+/** `tools.exec.*` (assistant.md 8.2: host auto; an unset mode is decided per host by the exec tool). */
 export function execSettingsOf(config: FarclawConfig): ExecSettings {
   const e = config.tools?.exec ?? {};
-  return { host: e.host ?? 'auto', mode: e.mode ?? 'full', ...(e.node ? { node: e.node } : {}), allow: e.allow ?? [] };
+  return { host: e.host ?? 'auto', ...(e.mode ? { mode: e.mode } : {}), ...(e.node ? { node: e.node } : {}), allow: e.allow ?? [] };
 }
 
 /** Every known node with its connected state and the commands it may be asked to run now. */
@@ -46,6 +49,7 @@ export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): Too
       });
       return systemRunPayloadOf(res.payload);
     },
+    runOnGateway: (req) => runOnGatewayHost(req, { defaultCwd: deps.workspaceDir }),
     isGranted: (nodeId, argv) => deps.approvals.isGranted(nodeId, argv),
     requestApproval: (ask, signal) => deps.approvals.request(ask, run, signal),
     audit: (e) => deps.approvals.audit({

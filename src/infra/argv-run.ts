@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+
+/** How one argv run ended: exit status and its (capped) output. */
+export interface ArgvRunResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  success: boolean;
+  stdout: string;
+  stderr: string;
+  /** Some output was dropped at `maxOutputBytes` (per stream). */
+  truncated: boolean;
+}
+
+/** One program to start without a shell. */
+export interface ArgvRunRequest {
+  /** Resolved path or bare name (looked up on PATH by spawn). */
+  executable: string;
+  args: readonly string[];
+  cwd?: string;
+  timeoutMs: number;
+  /** Cap per stream, in bytes. */
+  maxOutputBytes: number;
+  signal: AbortSignal;
+}
+
+/**
+ * The environment of this process minus farclaw's and OpenClaw's own variables, so a program
+ * an agent or an operator runs cannot print the gateway credentials they may carry.
+ */
+export function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FARCLAW_') && !k.startsWith('OPENCLAW_')) env[k] = v;
+  return env;
+}
+
+/** Keeps the first `max` bytes of a stream and notes whether more came. */
+class CappedBuffer {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+
+  constructor(private readonly max: number) {}
+
+  push(chunk: Buffer): void {
+    const room = this.max - this.size;
+    if (chunk.length > room) this.truncated = true;
+    if (room <= 0) return;
+    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.chunks.push(kept);
+    this.size += kept.length;
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/**
+ * Runs one program without a shell, in its own process group so a timeout or an abort kills
+ * everything it started, with the environment of `childEnv()`. Resolves with the exit status
+ * and capped output.
+ * @throws Error (the spawn error, e.g. code ENOENT) when the program cannot start.
+ */
+export async function runArgv(req: ArgvRunRequest): Promise<ArgvRunResult> {
+  const stdout = new CappedBuffer(req.maxOutputBytes);
+  const stderr = new CappedBuffer(req.maxOutputBytes);
+  return await new Promise<ArgvRunResult>((resolve, reject) => {
+    const child = spawn(req.executable, req.args, { cwd: req.cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let timedOut = false;
+    const killGroup = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, req.timeoutMs);
+    const onAbort = (): void => killGroup();
+    req.signal.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (d: Buffer) => stdout.push(d));
+    child.stderr.on('data', (d: Buffer) => stderr.push(d));
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      req.signal.removeEventListener('abort', onAbort);
+      reject(err);
+    });
+    child.once('close', (code, sig) => {
+      clearTimeout(timer);
+      req.signal.removeEventListener('abort', onAbort);
+      resolve({
+        exitCode: code, signal: sig, timedOut, success: code === 0 && !timedOut,
+        stdout: stdout.text(), stderr: stderr.text(), truncated: stdout.truncated || stderr.truncated,
+      });
+    });
+  });
+}

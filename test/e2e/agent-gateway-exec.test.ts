@@ -1,0 +1,170 @@
+// exec host=gateway with real processes (issue 15, assistant.md 8.2, 8.5): the fake model asks
+// for `exec` and our gateway runs the command on its own host under tools.exec.mode (full, deny,
+// allowlist, ask) exactly as it does for a node; ask offers allow-once and deny only. An unset
+// mode asks (secure by default) and a configured host=node is not overridden by the model.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
+import { fakeModelConfig, operator, waitTerminal } from '../helpers/chat-gateway.js';
+import { startGateway, type RunningGateway } from '../helpers/gateway-process.js';
+import type { Frame, RawClient } from '../helpers/raw-client.js';
+import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const TEST_TIMEOUT_MS = 120_000;
+const QUOTE = 'Output was: ';
+const SECRET = 'gateway-secret-value-7f3a';
+
+const finalText = (f: Frame): string => f.payload?.message?.content?.[0]?.text ?? '';
+const events = (c: RawClient, event: string): Frame[] => c.frames.filter((f) => f.type === 'event' && f.event === event);
+
+/** A gateway (with `tools.exec` = `exec`) whose model is the fake, plus an operator connection. */
+function gatewayWith(exec: Record<string, unknown> | undefined) {
+  const ctx = {} as { fake: FakeModel; gw: RunningGateway; home: TmpHome; c: RawClient };
+  before(async () => {
+    ctx.fake = await startFakeModel();
+    ctx.home = tmpHome();
+    ctx.gw = await startGateway({
+      home: ctx.home, env: { FARCLAW_TEST_SECRET: SECRET },
+      config: { ...fakeModelConfig(ctx.fake), ...(exec ? { tools: { exec } } : {}) },
+    });
+    ctx.c = await operator(ctx.gw.url, ['tool-events']);
+  });
+  after(async () => {
+    ctx.c?.terminate();
+    await ctx.gw?.stop();
+    await ctx.fake?.close();
+    ctx.home?.dispose();
+  });
+  return ctx;
+}
+
+/** Scripts one exec call plus a quoting answer and sends the message; returns at once. */
+async function send(ctx: { fake: FakeModel; c: RawClient }, runId: string, args: Record<string, unknown>): Promise<void> {
+  ctx.fake.script({ kind: 'tools', calls: [{ id: `call_${runId}`, name: 'exec', args }] }, { kind: 'quote-tool', prefix: [QUOTE] });
+  await ctx.c.call('chat.send', { sessionKey: `agent:main:${runId}`, message: `run ${String(args.command)}`, idempotencyKey: runId });
+}
+
+async function turn(ctx: { fake: FakeModel; c: RawClient }, runId: string, args: Record<string, unknown>): Promise<string> {
+  await send(ctx, runId, args);
+  const term = await waitTerminal(ctx.c, runId, 90_000);
+  assert.equal(term.payload.state, 'final', JSON.stringify(term.payload));
+  return finalText(term);
+}
+
+describe('exec host=gateway, mode full', () => {
+  const ctx = gatewayWith({ host: 'gateway', mode: 'full' });
+
+  test('the command runs on the gateway host in the agent workspace and the answer quotes it', { timeout: TEST_TIMEOUT_MS }, async () => {
+    assert.equal(await turn(ctx, 'gw-echo', { command: 'echo farclaw-gateway-exec-ok' }), `${QUOTE}\nfarclaw-gateway-exec-ok\n`);
+    assert.equal(await turn(ctx, 'gw-pwd', { command: 'pwd' }), `${QUOTE}\n${join(ctx.home.stateDir, 'workspace')}\n`);
+    assert.equal(await turn(ctx, 'gw-false', { command: 'false', host: 'auto' }), `${QUOTE}\n\n(Command exited with code 1)`);
+  });
+
+  test('the program does not see the gateway’s own FARCLAW_ variables', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const text = await turn(ctx, 'gw-env', { command: 'env' });
+    assert.match(text, /\nHOME=/);
+    assert.ok(!text.includes(SECRET));
+  });
+
+  test('a timeout kills the command and the model is told; an unknown program is its error', { timeout: TEST_TIMEOUT_MS }, async () => {
+    assert.match(await turn(ctx, 'gw-timeout', { command: 'sleep 30', timeoutSeconds: 1 }), /exec on the gateway host timed out; the command was killed/);
+    assert.match(await turn(ctx, 'gw-missing', { command: 'no-such-program-farclaw' }), /exec: \\"no-such-program-farclaw\\" was not found on the gateway host/);
+  });
+
+  test('host sandbox is refused: this gateway has no sandbox runtime', { timeout: TEST_TIMEOUT_MS }, async () => {
+    assert.match(await turn(ctx, 'gw-sandbox', { command: 'echo x', host: 'sandbox' }), /exec host not allowed \(requested sandbox; configured host is gateway; set tools\.exec\.host=sandbox or auto/);
+  });
+});
+
+describe('exec host=gateway, mode deny', () => {
+  const ctx = gatewayWith({ host: 'gateway', mode: 'deny' });
+
+  test('nothing runs and the model quotes the refusal', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const marker = join(ctx.home.home, 'deny-ran');
+    const text = await turn(ctx, 'gw-deny', { command: `touch ${marker}` });
+    assert.match(text, /"error": "exec denied: tools\.exec\.mode is \\"deny\\" on this gateway"/);
+    assert.equal(existsSync(marker), false);
+  });
+});
+
+describe('exec host=gateway, mode allowlist', () => {
+  const ctx = gatewayWith({ host: 'gateway', mode: 'allowlist', allow: ['echo'] });
+
+  test('an allowlisted program runs; any other is refused without running', { timeout: TEST_TIMEOUT_MS }, async () => {
+    assert.equal(await turn(ctx, 'gw-allow', { command: 'echo allowed' }), `${QUOTE}\nallowed\n`);
+    const marker = join(ctx.home.home, 'allowlist-ran');
+    assert.match(await turn(ctx, 'gw-miss', { command: `touch ${marker}` }), /exec denied: \\"touch\\" is not in tools\.exec\.allow \(mode allowlist\)/);
+    assert.equal(existsSync(marker), false);
+  });
+});
+
+describe('exec host=gateway, mode ask', () => {
+  const ctx = gatewayWith({ host: 'gateway', mode: 'ask', allow: ['echo'] });
+  let approver: RawClient;
+  before(async () => {
+    approver = await operator(ctx.gw.url, ['approvals']);
+  });
+  after(() => approver?.terminate());
+
+  const requestedFor = (runId: string) =>
+    waitFor(`exec.approval.requested of ${runId}`, () => events(approver, 'exec.approval.requested').find((f) => f.payload.request.runId === runId), 30_000);
+
+  test('allow-once runs it; allow-always is not offered for the gateway host', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const marker = join(ctx.home.home, 'ask-ran');
+    await send(ctx, 'gw-ask', { command: `touch ${marker}` });
+    const { payload } = await requestedFor('gw-ask');
+    assert.equal(payload.request.host, 'gateway');
+    assert.equal(payload.request.systemRunBinding, null);
+    assert.deepEqual(payload.request.allowedDecisions, ['allow-once', 'deny']);
+    assert.deepEqual(payload.request.unavailableDecisions, ['allow-always']);
+    assert.equal(existsSync(marker), false);
+    const always = await approver.call('exec.approval.resolve', { id: payload.id, decision: 'allow-always' });
+    assert.equal(always.ok, false);
+    assert.equal(always.error?.code, 'INVALID_REQUEST');
+    assert.equal((always.error?.details as { reason: string }).reason, 'APPROVAL_DECISION_UNAVAILABLE');
+    assert.deepEqual((await approver.call('exec.approval.resolve', { id: payload.id, decision: 'allow-once' })).payload, { ok: true });
+    const term = await waitTerminal(ctx.c, 'gw-ask', 60_000);
+    assert.equal(finalText(term), `${QUOTE}\n`);
+    assert.equal(existsSync(marker), true);
+  });
+
+  test('deny: the command does not run', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const marker = join(ctx.home.home, 'ask-denied');
+    await send(ctx, 'gw-ask-deny', { command: `touch ${marker}` });
+    const { payload } = await requestedFor('gw-ask-deny');
+    await approver.call('exec.approval.resolve', { id: payload.id, decision: 'deny' });
+    assert.match(finalText(await waitTerminal(ctx.c, 'gw-ask-deny', 60_000)), /"error": "exec denied: the operator denied this command"/);
+    assert.equal(existsSync(marker), false);
+  });
+
+  test('a program in tools.exec.allow runs without asking', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const before = events(approver, 'exec.approval.requested').length;
+    assert.equal(await turn(ctx, 'gw-ask-allowed', { command: 'echo no-question' }), `${QUOTE}\nno-question\n`);
+    assert.equal(events(approver, 'exec.approval.requested').length, before);
+  });
+});
+
+describe('exec on a gateway with no tools.exec settings', () => {
+  const ctx = gatewayWith(undefined);
+
+  test('host auto is the gateway, which asks by default: with nobody to answer it is refused, nothing runs', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const marker = join(ctx.home.home, 'default-ran');
+    const text = await turn(ctx, 'gw-default', { command: `touch ${marker}` });
+    assert.match(text, /"error": "exec denied: Headless runs cannot wait for interactive exec approval"/);
+    assert.equal(existsSync(marker), false);
+  });
+});
+
+describe('exec with tools.exec.host node', () => {
+  const ctx = gatewayWith({ host: 'node', mode: 'full' });
+
+  test('the model cannot move the command to the gateway host', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const marker = join(ctx.home.home, 'override-ran');
+    const text = await turn(ctx, 'gw-override', { command: `touch ${marker}`, host: 'gateway' });
+    assert.match(text, /exec host not allowed \(requested gateway; configured host is node; set tools\.exec\.host=gateway or auto to allow this override\)/);
+    assert.equal(existsSync(marker), false);
+  });
+});
