@@ -3,7 +3,7 @@ import { runSessionsAction, runSessionsHistory, runSessionsList } from './comman
 import { Command, CommanderError, Option } from 'commander';
 import { StartupError } from '../gateway/startup/startup-error.js';
 import { farclawVersion } from '../infra/version.js';
-import { CliError } from './cli-error.js';
+import { CliError, hasFixLine } from './cli-error.js';
 import { runGatewayCall, runGatewayHealth } from './commands/gateway-call.js';
 import { runDashboard, type DashboardFlags } from './commands/dashboard.js';
 import { runHealth } from './commands/health.js';
@@ -263,13 +263,26 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
   return program;
 }
 
-function printError(err: unknown, json: boolean): number {
+/** `farclaw <command> --help` for the command in argv (its first words before any option). */
+function helpCommand(argv: string[]): string {
+  const words: string[] = [];
+  for (const a of argv.slice(2)) {
+    if (a.startsWith('-') || words.length === 2) break;
+    words.push(a);
+  }
+  return ['farclaw', ...words, '--help'].join(' ');
+}
+
+function printError(err: unknown, json: boolean, argv: string[]): number {
   if (err instanceof CliError) {
+    // Every failure ends with the command that fixes it (cli-error.ts); a usage error without a
+    // more specific fix gets the command's own help.
+    const message = hasFixLine(err.message) ? err.message : `${err.message}\nFix: ${helpCommand(argv)} (shows the accepted options and values)`;
     if (json && err.json) {
       process.stdout.write(JSON.stringify({ ok: false, error: err.json, ...err.extras }, null, 2) + '\n');
-      if (err.stderrToo) process.stderr.write(err.message + '\n');
+      if (err.stderrToo) process.stderr.write(message + '\n');
     } else {
-      process.stderr.write(err.message + '\n');
+      process.stderr.write(message + '\n');
     }
     return err.exitCode;
   }
@@ -306,6 +319,6 @@ export async function main(rawArgv: string[], rawEnv: NodeJS.ProcessEnv = proces
       if (err.code === 'commander.executeSubCommandAsync') return 1;
       return err.exitCode === 0 ? 0 : 1;
     }
-    return printError(err, json);
+    return printError(err, json, argv);
   }
 }

@@ -1,5 +1,5 @@
 import { planDeviceAuth, type DeviceAuthPlan } from '../client/device-auth.js';
-import { GatewayClient, RequestError, TransportError } from '../client/gateway-client.js';
+import { GatewayClient, RequestError, TlsError, TransportError } from '../client/gateway-client.js';
 import { buildConnectParams } from '../client/frames.js';
 import { resolveTarget, TargetError, type Target, type TargetFlags } from './target.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../infra/config.js';
@@ -9,7 +9,7 @@ import { farclawVersion } from '../infra/version.js';
 import { METHOD_SCOPES } from '../protocol/methods.js';
 import { Scope } from '../protocol/scopes.js';
 import type { ConnectParams } from '../protocol/schema/connect.js';
-import { CliError } from './cli-error.js';
+import { CliError, DOCTOR_FIX, formatFailure, withFailurePrefix, type FailureReport } from './cli-error.js';
 import { GatewayError } from '../protocol/errors.js';
 import { openSshRoute, TunnelOpenError } from '../tunnel/open-route.js';
 
@@ -39,8 +39,8 @@ export const MAX_TIMEOUT_MS = 2_147_483_647;
 export function parseTimeout(raw: string | undefined, fallback: number, flag = '--timeout'): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new CliError(`Invalid ${flag}: "${raw}" is not a positive number of milliseconds.`);
-  if (n > MAX_TIMEOUT_MS) throw new CliError(`Invalid ${flag}: "${raw}" is more than ${MAX_TIMEOUT_MS} ms (about 24 days), the longest wait a timer allows.`);
+  if (!Number.isInteger(n) || n <= 0) throw new CliError(`Invalid ${flag}: "${raw}" is not a positive number of milliseconds.\nFix: pass a whole number of milliseconds, e.g. ${flag} 10000`);
+  if (n > MAX_TIMEOUT_MS) throw new CliError(`Invalid ${flag}: "${raw}" is more than ${MAX_TIMEOUT_MS} ms (about 24 days), the longest wait a timer allows.\nFix: pass at most ${flag} ${MAX_TIMEOUT_MS}`);
   return n;
 }
 
@@ -71,11 +71,11 @@ function jsonDepth(text: string): number {
 export function parseParams(raw: string | undefined, flag = '--params'): unknown {
   if (raw === undefined) return {};
   const depth = jsonDepth(raw);
-  if (depth > MAX_PARAMS_DEPTH) throw new CliError(`Invalid ${flag}: nested ${depth} levels deep; at most ${MAX_PARAMS_DEPTH} are accepted.`);
+  if (depth > MAX_PARAMS_DEPTH) throw new CliError(`Invalid ${flag}: nested ${depth} levels deep; at most ${MAX_PARAMS_DEPTH} are accepted.\nFix: flatten the JSON passed with ${flag}`);
   try {
     return JSON.parse(raw);
   } catch (err) {
-    throw new CliError(`Invalid ${flag}: not valid JSON (${(err as Error).message}).`);
+    throw new CliError(`Invalid ${flag}: not valid JSON (${(err as Error).message}).\nFix: quote it for the shell, e.g. ${flag} '{"key":"value"}'`);
   }
 }
 
@@ -85,7 +85,10 @@ export function loadCliConfig(env: NodeJS.ProcessEnv): { loaded: LoadedConfig; s
   try {
     return { loaded: loadConfig(paths.configPath), stateDir: paths.stateDir };
   } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(err.message, 1, { type: 'cli_error', message: err.message });
+    if (err instanceof ConfigError) {
+      const fix = `edit ${paths.configPath} (or move it away to run on embedded defaults), then check it with: farclaw doctor`;
+      throw new CliError(formatFailure({ failed: err.message, fix }), 1, { type: 'cli_error', message: err.message });
+    }
     throw err;
   }
 }
@@ -132,24 +135,35 @@ function refusalAdvice(s: RequestError['shape'], target: Target): string[] {
   return ['Fix: farclaw doctor (checks every hop to the gateway and prints the fix)'];
 }
 
-/** Turns a client failure into the CLI's one-line report (remote-access.md 7.5). */
+/** The fix for a request the gateway answered with an error, by its code. */
+function callFix(code: string): string {
+  if (code === 'FORBIDDEN') return 'this connection lacks the scope the method needs: on the gateway host run farclaw devices list, then farclaw devices approve <requestId>';
+  if (code === 'INVALID_REQUEST') return 'correct what the gateway names above and run the command again';
+  if (code === 'UNAVAILABLE') return 'retry; if it persists, read the gateway log: farclaw logs';
+  return DOCTOR_FIX;
+}
+
+/**
+ * Turns a client failure into the CLI's report (remote-access.md 7.5 first lines, then the one
+ * format of cli-error.ts: `Why:`, `Fix:`, context).
+ */
 export function describeFailure(err: unknown, target: Target, configPath: string, during: 'connect' | 'call', prefix = ''): CliError {
-  const where = `Gateway target: ${target.url}\nSource: ${target.urlSource}\nConfig: ${configPath}`;
+  const where = [`Gateway target: ${target.url}`, `Source: ${target.urlSource}`, `Config: ${configPath}`];
   const gateway = { url: target.url, urlSource: target.urlSource };
   if (err instanceof TransportError) {
     const json = { type: 'gateway_transport_error', kind: err.kind, message: err.message, ...(err.reason ? { reason: err.reason } : {}) };
-    const why =
+    const report: FailureReport =
       err.kind === 'timeout' && err.reason === 'connect unanswered'
-        ? '\nWhy: the gateway slows its answers after failed authentication attempts (rate limited).\nFix: correct the token or password, wait a minute, then retry (farclaw doctor shows which hop fails).'
+        ? { failed: err.message, why: 'the gateway slows its answers after failed authentication attempts (rate limited).', fix: 'correct the token or password, wait a minute, then retry (farclaw doctor shows which hop fails).', context: where }
         : err.kind === 'closed' && err.message.startsWith('Gateway not reachable')
-          ? `\nFix: ${target.mode === 'local' ? 'farclaw gateway run' : 'start the gateway on its host, or check gateway.remote.url'} (farclaw doctor checks every hop)`
-          : '';
-    return new CliError(`${err.message}${why}\n${where}`, 1, { ...json, ...(err.timeoutMs !== undefined ? { timeoutMs: err.timeoutMs } : {}) }, { gateway });
+          ? { failed: err.message, fix: `${target.mode === 'local' ? 'farclaw gateway run' : 'start the gateway on its host, or check gateway.remote.url'} (farclaw doctor checks every hop)`, context: where }
+          : { failed: err.message, fix: DOCTOR_FIX, context: where };
+    return new CliError(formatFailure(report), 1, { ...json, ...(err.timeoutMs !== undefined ? { timeoutMs: err.timeoutMs } : {}) }, { gateway });
   }
   if (err instanceof RequestError) {
     const s = err.shape;
     const json = { type: 'gateway_request_error', code: s.code, message: s.message, ...(s.details !== undefined ? { details: s.details } : {}), retryable: s.retryable ?? false };
-    if (during === 'call') return new CliError(`${prefix}${s.code}: ${s.message}`, 1, json);
+    if (during === 'call') return new CliError(formatFailure({ failed: `${prefix}${s.code}: ${s.message}`, fix: callFix(s.code) }), 1, json);
     // A refused connect: what failed (once), why, and the command that fixes it.
     return new CliError([`${prefix || 'Gateway connect failed: '}${s.message}`, ...refusalAdvice(s, target)].join('\n'), 1, json, undefined, true);
   }
@@ -157,10 +171,16 @@ export function describeFailure(err: unknown, target: Target, configPath: string
     // The connection dropped with the request in flight (e.g. the SSH tunnel went away): the
     // gateway may or may not have run it; the caller may retry.
     const json = { type: 'gateway_transport_error', kind: 'closed', message: err.message, retryable: true };
-    return new CliError(`${prefix}${err.message} (retryable)\n${where}`, 1, json, { gateway });
+    return new CliError(formatFailure({ failed: `${prefix}${err.message} (retryable)`, fix: `run the command again; if it fails again: ${DOCTOR_FIX}`, context: where }), 1, json, { gateway });
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new CliError(`${prefix}${message}`, 1, { type: 'cli_error', message }, { gateway });
+  if (err instanceof TlsError) {
+    const fix = target.tlsPin
+      ? 'if the gateway\'s certificate changed on purpose, set gateway.remote.tlsFingerprint to its key pin (farclaw doctor prints the pin it presents)'
+      : 'pin the certificate: set gateway.remote.tlsFingerprint to its key pin (farclaw doctor prints it; check it on the gateway host)';
+    return new CliError(formatFailure({ failed: `${prefix}${message}`, fix, context: where }), 1, { type: 'cli_error', message }, { gateway });
+  }
+  return new CliError(withFailurePrefix(prefix.replace(/: $/, ''), message), 1, { type: 'cli_error', message }, { gateway });
 }
 
 /** A target ready to connect to, and what to release afterwards (an on-demand SSH tunnel). */

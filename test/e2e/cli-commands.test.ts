@@ -138,7 +138,8 @@ describe('CLI status, gateway status, gateway probe, gateway send/agent', () => 
     assert.equal('rpc' in jsonOut(r), false, show(r));
     const both = await cli(h, ['gateway', 'status', '--no-probe', '--require-rpc']);
     assertExit(both, 1);
-    assertHasLine(both.stderr, '[farclaw] Reason: Use either --no-probe or --require-rpc, not both.', both);
+    assert.equal(stderrLine1(both), 'Gateway status failed: Use either --no-probe or --require-rpc, not both.', show(both));
+    assertHasLine(both.stderr, 'Fix: drop one of them: farclaw gateway status --require-rpc (or --no-probe)', both);
   });
 
   it('gateway status --url with --token probes that gateway; --require-rpc reads with read-only capability', async () => {

@@ -140,13 +140,16 @@ describe('CLI remote mode, command behaviour and output shapes (acceptance F, O)
     assert.ok(lines.some((l) => l.trim() === 'Security audit'), `no Security audit section\n${show(r)}`);
   });
 
-  it('F4: status --deep against a dead remote exits 1 with the wrapped connect reason', async () => {
+  it('F4: status --deep against a dead remote exits 1 with the connect reason, the broken hop and its fix', async () => {
     const dead = await deadUrl();
     const h = home(remote(dead.url));
     const r = await cli(h, ['status', '--deep']);
     assertExit(r, 1);
-    assert.equal(stderrLine1(r), '[farclaw] The CLI command failed.', show(r));
-    assertHasLine(r.stderr, `[farclaw] Reason: connect ECONNREFUSED 127.0.0.1:${dead.port}`, r);
+    assert.equal(stderrLine1(r), `Status check failed: connect ECONNREFUSED 127.0.0.1:${dead.port}`, show(r));
+    assertHasLine(r.stderr, `Why: the first broken hop is TCP: nothing answers at 127.0.0.1:${dead.port} (ECONNREFUSED)`, r);
+    assertHasLine(r.stderr, 'Fix: check the port in gateway.remote.url; on the gateway host: farclaw gateway status', r);
+    assertHasLine(r.stderr, `Gateway target: ${dead.url}`, r);
+    assert.doesNotMatch(r.stderr, /\[farclaw\]/, show(r));
   });
 
   it('F4: a wrong remote token leaves status at exit 0 (mismatch on stderr) but fails status --deep', async () => {

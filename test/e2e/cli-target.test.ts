@@ -57,15 +57,13 @@ describe('CLI target URL, plaintext policy, profiles and ports (acceptance C, K)
     assert.equal(await trap.settle(), 0, 'the CLI connected although the options conflict');
   });
 
-  it('C1: gateway status refuses --url together with --port with a Reason line', async () => {
+  it('C1: gateway status refuses --url together with --port, saying what failed and which to drop', async () => {
     const h = home();
     const trap = await tripwire();
     const r = await cli(h, ['gateway', 'status', '--url', trap.url, '--port', String(trap.port)]);
     assertExit(r, 1);
-    assert.ok(
-      linesOf(r.stderr).some((l) => /^(\[farclaw\] )?Reason: Use either --url or --port, not both\.$/.test(l)),
-      `expected "Reason: Use either --url or --port, not both."\n${show(r)}`,
-    );
+    assert.equal(stderrLine1(r), 'Gateway status failed: Use either --url or --port, not both.', show(r));
+    assert.ok(linesOf(r.stderr).some((l) => l.startsWith('Fix: drop one of them')), `expected the fix\n${show(r)}`);
     assert.equal(await trap.settle(), 0);
   });
 
@@ -169,8 +167,11 @@ describe('CLI target URL, plaintext policy, profiles and ports (acceptance C, K)
 
     const health = await cli(h, ['health']);
     assertExit(health, 1);
-    assert.equal(stderrLine1(health), '[farclaw] The CLI command failed.', show(health));
-    assertHasLine(health.stderr, '[farclaw] Reason: gateway remote mode misconfigured: gateway.remote.url missing', health);
+    // The one CLI failure format (cli-error.ts): what failed, then the fix, then context.
+    assert.equal(stderrLine1(health), 'Health check failed: gateway remote mode misconfigured: gateway.remote.url missing', show(health));
+    assertHasLine(health.stderr, 'Fix: set gateway.remote.url, or set gateway.mode=local.', health);
+    assertHasLine(health.stderr, `Config: ${h.configPath}`, health);
+    assert.doesNotMatch(health.stderr, /\[farclaw\]|The CLI command failed/, show(health));
 
     const healthJson = await cli(h, ['health', '--json']);
     assertExit(healthJson, 1);

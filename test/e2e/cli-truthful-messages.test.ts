@@ -29,7 +29,9 @@ describe('messages that match the product (issue 19 items 3, 4)', () => {
     const h = home({ gateway: { mode: 'local', port } });
     const r = await runFarclaw(['status', '--deep'], h.env);
     assertExit(r, 1);
-    assert.match(r.stderr, new RegExp(`^\\[farclaw\\] Fix: farclaw gateway run --port ${port}`, 'm'), show(r));
+    assert.match(r.stderr, /^Status check failed: /, show(r));
+    assert.match(r.stderr, new RegExp(`^Why: the first broken hop is TCP: nothing answers at 127\\.0\\.0\\.1:${port}`, 'm'), show(r));
+    assert.match(r.stderr, new RegExp(`^Fix: farclaw gateway run --port ${port}`, 'm'), show(r));
   });
 
   it('a config value of the wrong kind names what is allowed', async () => {

@@ -135,7 +135,9 @@ describe('gateway over TLS (acceptance G)', () => {
     const bad = d.home(remoteConfig(`wss://127.0.0.1:${gw.port}`, `sha256:${'0'.repeat(64)}`));
     const refused = await runFarclaw(['status', '--deep'], bad.env);
     assertExit(refused, 1);
-    assertHasLine(refused.stderr, `[farclaw] Reason: ${MISMATCH}`, refused);
+    assert.equal(stderrLine1(refused), `Status check failed: ${MISMATCH}`, show(refused));
+    assert.match(refused.stderr, /^Why: the first broken hop is TLS: gateway tls fingerprint mismatch/m, show(refused));
+    assert.match(refused.stderr, /^Fix: .*set gateway\.remote\.tlsFingerprint/m, show(refused));
   });
 
   test('G6: a wrong pin fails with the mismatch error (cli_error), also through health', async () => {
@@ -145,7 +147,8 @@ describe('gateway over TLS (acceptance G)', () => {
     assert.deepEqual(jsonOut(call).error, { type: 'cli_error', message: MISMATCH });
     const health = await runFarclaw(['health'], home.env);
     assertExit(health, 1);
-    assertHasLine(health.stderr, `[farclaw] Reason: ${MISMATCH}`, health);
+    assert.equal(stderrLine1(health), `Health check failed: ${MISMATCH}`, show(health));
+    assert.match(health.stderr, /^Fix: .*gateway\.remote\.tlsFingerprint/m, show(health));
   });
 
   test('G7: a pin that is not a fingerprint is refused with the format error', async () => {

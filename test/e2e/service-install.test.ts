@@ -50,13 +50,13 @@ describe('always-on services (systemd user units)', () => {
     const { env } = setup();
     const before = await runFarclaw(['gateway', 'start'], env);
     assertExit(before, 1);
-    assert.match(before.stderr, /^farclaw-gateway\.service is not installed\. Install it with: farclaw gateway install$/m, show(before));
+    assert.match(before.stderr, /^farclaw-gateway\.service is not installed\.\nFix: farclaw gateway install$/m, show(before));
     assertExit(await runFarclaw(['gateway', 'install'], env), 0);
     for (const action of ['start', 'stop', 'restart']) {
       const r = await runFarclaw(['gateway', action], env);
       assertExit(r, 1);
       assert.match(r.stderr, new RegExp(`^Cannot ${action} farclaw-gateway\\.service: systemctl --user is not available`, 'm'), show(r));
-      assert.match(r.stderr, /farclaw gateway run/);
+      assert.match(r.stderr, /^Fix: run it in the foreground instead: farclaw gateway run/m, show(r));
     }
   });
 

@@ -7,7 +7,7 @@ import { displayPath, resolvePaths } from '../../infra/paths.js';
 import { InvalidPortError, resolveLocalPort, type PortSource } from '../../infra/port.js';
 import { describeExposure, readExposureState, type ExposureState } from '../../gateway/tailscale/exposure-state.js';
 import { farclawVersion } from '../../infra/version.js';
-import { CliError } from '../cli-error.js';
+import { CliError, withFailurePrefix } from '../cli-error.js';
 import { kebabCapability } from '../probe/capability.js';
 import { probeGateway, type ProbeResult } from '../probe/probe-gateway.js';
 import { loadCliConfig, parseTimeout } from '../rpc.js';
@@ -24,9 +24,9 @@ export interface GatewayStatusFlags extends TargetFlags {
 
 type PortStatus = 'busy' | 'free' | 'unknown';
 
-/** The real CLI's wrapper for a command that could not run at all. */
-function commandFailed(reason: string): CliError {
-  return new CliError(`[farclaw] The CLI command failed.\n[farclaw] Reason: ${reason}`, 1, { type: 'cli_error', message: reason });
+/** `gateway status` could not run at all: the one failure format, with the fix for this usage. */
+function commandFailed(reason: string, fix: string): CliError {
+  return new CliError(withFailurePrefix('Gateway status failed', reason, fix), 1, { type: 'cli_error', message: reason });
 }
 
 /** Whether something accepts TCP connections on 127.0.0.1:`port` (no WebSocket is opened). */
@@ -182,8 +182,8 @@ function printHuman(f: StatusFacts, deep: boolean): void {
  */
 export async function runGatewayStatus(flags: GatewayStatusFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const { loaded, stateDir } = loadCliConfig(env);
-  if (flags.url !== undefined && flags.port !== undefined) throw commandFailed('Use either --url or --port, not both.');
-  if (flags.probe === false && flags.requireRpc) throw commandFailed('Use either --no-probe or --require-rpc, not both.');
+  if (flags.url !== undefined && flags.port !== undefined) throw commandFailed('Use either --url or --port, not both.', 'drop one of them: farclaw gateway status --url <ws-url> or farclaw gateway status --port <port>');
+  if (flags.probe === false && flags.requireRpc) throw commandFailed('Use either --no-probe or --require-rpc, not both.', 'drop one of them: farclaw gateway status --require-rpc (or --no-probe)');
   let timeoutMs: number;
   let portInfo: { port: number; source: PortSource };
   try {
@@ -191,7 +191,7 @@ export async function runGatewayStatus(flags: GatewayStatusFlags, env: NodeJS.Pr
     portInfo = resolveLocalPort(flags.port, loaded.config, env, stateDir);
     if (flags.url !== undefined) checkUrl(flags.url, 'cli --url', loaded.path, env);
   } catch (err) {
-    if (err instanceof CliError || err instanceof InvalidPortError || err instanceof TargetError) throw commandFailed(err.message);
+    if (err instanceof CliError || err instanceof InvalidPortError || err instanceof TargetError) throw commandFailed(err.message, 'correct the value named above and run farclaw gateway status again');
     throw err;
   }
   const gw = loaded.config.gateway ?? {};

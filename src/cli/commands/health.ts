@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { CliError } from '../cli-error.js';
+import { CliError, formatFailure } from '../cli-error.js';
 import { callOnce, targetFor, type CallFlags } from '../rpc.js';
 
 interface HealthPayload {
@@ -40,11 +40,9 @@ function render(p: HealthPayload, elapsedMs: number): string {
   ].join('\n');
 }
 
-/** Configuration and TLS mistakes (`cli_error`) get the CLI's failure wrapper (remote-access.md 7.5). */
+/** Configuration and TLS mistakes (`cli_error`) say that the health check failed, in the one format. */
 function wrapCliError(err: unknown): unknown {
-  if (err instanceof CliError && err.json?.type === 'cli_error') {
-    return new CliError(`[farclaw] The CLI command failed.\n[farclaw] Reason: ${err.message}`, err.exitCode, err.json, err.extras);
-  }
+  if (err instanceof CliError && err.json?.type === 'cli_error') return err.prefixed('Health check failed');
   return err;
 }
 
@@ -67,10 +65,10 @@ export async function runHealth(flags: CallFlags, env: NodeJS.ProcessEnv): Promi
     const gateway = { url: target.url, urlSource: target.urlSource, reachable: target.ssh ? false : await isListening(target.url, 1500) };
     if (!gateway.reachable) {
       const message = 'gateway health requires credentials before opening a websocket';
-      throw new CliError(`${message}\nGateway target: ${target.url}\nSource: ${target.urlSource}\nFix: run farclaw gateway run here, or set gateway.remote.url and gateway.remote.token.`, 1, { type: 'gateway_credentials_required', message }, { gateway });
+      throw new CliError(formatFailure({ failed: message, fix: 'run farclaw gateway run here, or set gateway.remote.url and gateway.remote.token.', context: [`Gateway target: ${target.url}`, `Source: ${target.urlSource}`] }), 1, { type: 'gateway_credentials_required', message }, { gateway });
     }
     const message = 'Gateway is reachable, but this CLI has no token/password or paired device token for read-scope health RPCs.';
-    throw new CliError(message, 1, { type: 'gateway_credentials_required', message }, { gateway });
+    throw new CliError(formatFailure({ failed: message, fix: target.mode === 'local' ? 'set gateway.auth.token (or FARCLAW_GATEWAY_TOKEN) to the token the gateway runs with' : 'set gateway.remote.token to the gateway\'s gateway.auth.token' }), 1, { type: 'gateway_credentials_required', message }, { gateway });
   }
   const payload = (await callOnce('health', {}, flags, { id: 'gateway-client', mode: 'backend', displayName: 'gateway:health' }, env, {
     defaultTimeoutMs: 60_000,

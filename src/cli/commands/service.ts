@@ -111,12 +111,12 @@ export async function runServiceUninstall(kind: ServiceKind, env: NodeJS.Process
 /** `farclaw gateway start|stop|restart`: asks the service manager; a clear error when there is none. */
 export async function runServiceControl(kind: ServiceKind, action: 'start' | 'stop' | 'restart', env: NodeJS.ProcessEnv): Promise<number> {
   const paths = pathsFor(kind, env);
-  if (!isServiceInstalled(paths)) throw fail(`${paths.displayName} is not installed. Install it with: farclaw ${kind} install`);
+  if (!isServiceInstalled(paths)) throw fail(`${paths.displayName} is not installed.\nFix: farclaw ${kind} install`);
   try {
     runServiceAction(action, paths, env);
   } catch (err) {
     if (err instanceof ServiceManagerUnavailable) {
-      throw fail(`Cannot ${action} ${paths.displayName}: ${managerName(paths)} is not available (${err.message}).\nRun it in the foreground instead: farclaw ${kind === 'gateway' ? 'gateway run' : 'tunnel up --foreground'}`);
+      throw fail(`Cannot ${action} ${paths.displayName}: ${managerName(paths)} is not available (${err.message}).\nFix: run it in the foreground instead: farclaw ${kind === 'gateway' ? 'gateway run' : 'tunnel up --foreground'}`);
     }
     throw fail((err as Error).message);
   }

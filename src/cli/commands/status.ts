@@ -7,7 +7,7 @@ import { readEnv } from '../../infra/env.js';
 import type { TlsPin } from '../../infra/tls-pin.js';
 import { farclawVersion } from '../../infra/version.js';
 import type { PresenceEntry } from '../../protocol/schema/snapshot.js';
-import { CliError } from '../cli-error.js';
+import { CliError, DOCTOR_FIX, formatFailure } from '../cli-error.js';
 import { probeGateway } from '../probe/probe-gateway.js';
 import { gatewaySelf } from '../probe/probe-report.js';
 import { loadCliConfig, openTarget, parseTimeout, scopesFor } from '../rpc.js';
@@ -211,8 +211,13 @@ async function statusOn(
     // The doctor's first failing hop says where the path breaks and what fixes it.
     const doc = await diagnose(env, Math.min(timeoutMs, 10_000));
     const broken = doc.hops.find((h) => !h.ok);
-    const fix = broken ? `\n[farclaw] Failing hop: ${broken.title}: ${broken.detail}\n[farclaw] Fix: ${broken.fix ?? 'farclaw doctor'}` : '';
-    throw new CliError(`[farclaw] The CLI command failed.\n[farclaw] Reason: ${why}${fix}`, 1, {
+    const report = formatFailure({
+      failed: `Status check failed: ${why}`,
+      ...(broken ? { why: `the first broken hop is ${broken.title}: ${broken.detail}` } : {}),
+      fix: broken?.fix ?? DOCTOR_FIX,
+      context: [`Gateway target: ${t.url}`, `Source: ${t.urlSource}`],
+    });
+    throw new CliError(report, 1, {
       ...errorJson(failure, why),
       gateway: { url: t.url, urlSource: t.urlSource },
     });

@@ -61,7 +61,7 @@ async function runForeground(flags: TunnelUpFlags, env: NodeJS.ProcessEnv): Prom
   const { route, credentials } = routeOf(loaded, env);
   const running = readTunnelState(stateDir);
   if (running && running.supervisorPid !== process.pid) {
-    throw fail(`A tunnel is already running (pid ${running.supervisorPid}, ${running.target}). Stop it with: farclaw tunnel down`);
+    throw fail(`A tunnel is already running (pid ${running.supervisorPid}, ${running.target}).\nFix: farclaw tunnel down (then run this again)`);
   }
   const probeIntervalMs = parseTimeout(flags.probeInterval, 10_000, '--probe-interval');
   let lastStatus = '';
@@ -108,7 +108,7 @@ export async function runTunnelUp(flags: TunnelUpFlags, env: NodeJS.ProcessEnv):
   const { route } = routeOf(loaded, env);
   const running = readTunnelState(stateDir);
   if (running) {
-    if (running.target !== route.target.text) throw fail(`A tunnel to ${running.target} is running (pid ${running.supervisorPid}). Stop it first: farclaw tunnel down`);
+    if (running.target !== route.target.text) throw fail(`A tunnel to ${running.target} is running (pid ${running.supervisorPid}).\nFix: farclaw tunnel down (then run this again)`);
     process.stdout.write(`Tunnel already running (pid ${running.supervisorPid}): ${running.url ?? '?'} → ${running.target}\n`);
     return 0;
   }
