@@ -115,6 +115,7 @@ const ModelEntrySchema = Type.Object(
     name: Type.Optional(Type.String()),
     contextWindow: Type.Optional(Type.Integer({ minimum: 1 })),
     maxTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+    reasoning: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: true },
 );

@@ -39,6 +39,7 @@ describe('chat state across gateway restarts and at scale', () => {
     assert.deepEqual(texts, [['user', 'long answer please'], ['assistant', 'Run interrupted: the gateway stopped while this reply was being generated.']]);
     const requests = fake.requests.length;
     const replay = await c2.call('chat.send', { sessionKey: 'main', message: 'long answer please', idempotencyKey: 'run-killed' });
+    assert.equal(replay.ok, false, 'a replay of a failed run answers ok:false (chat.json cli-2#1)');
     assert.equal(replay.payload.status, 'error');
     assert.equal(fake.requests.length, requests, 'the interrupted key never starts a second run');
     fake.script({ kind: 'text', chunks: ['fresh'] });

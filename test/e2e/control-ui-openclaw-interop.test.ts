@@ -1,7 +1,7 @@
 // Interop: the Control UI shipped in the real `openclaw` 2026.9.6 package (peer cache), served
 // as static files on another loopback port and pointed at our gateway with `?gatewayUrl=`,
-// connects with its own device proof and loads the transcript our gateway holds
-// (assistant.md 11.2, 11.8).
+// connects with its own device proof, loads the transcript our gateway holds, then sends a message
+// and shows the streamed answer (assistant.md 11.2, 11.8).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -16,7 +16,7 @@ import { serveStaticSite } from '../helpers/static-site.js';
 describe('the real OpenClaw Control UI against farclaw', () => {
   const { defer } = useDisposers();
 
-  it('connects and shows the transcript our gateway holds', { timeout: 240_000 }, async () => {
+  it('connects, shows the transcript our gateway holds, sends a message and shows the streamed answer', { timeout: 240_000 }, async () => {
     const peer = await ensurePeer();
     const uiDir = join(peer.cacheDir, 'openclaw', 'node_modules', 'openclaw', 'dist', 'control-ui');
     const site = await serveStaticSite(uiDir);
@@ -42,5 +42,21 @@ describe('the real OpenClaw Control UI against farclaw', () => {
     // Booted on our gateway: connected with its own device proof (v2) from an allowed origin.
     assert.match(page.url(), /\/chat\/main$/);
     assert.deepEqual(consoleErrors.filter((e) => /origin not allowed|pairing required|device signature/i.test(e)), []);
+
+    // It sends a message; the answer streams in and stays as the final row.
+    fake.script({ kind: 'text', chunks: ['Streamed', ' answer', ' from', ' the', ' fake', ' model'], delayMs: 150 });
+    const composer = page.getByRole('textbox').last();
+    await composer.fill('hello from the real Control UI');
+    await composer.press('Enter');
+    await page.getByText('Streamed answer from the fake model').first().waitFor({ timeout: 90_000 });
+    const sent = fake.requests.at(-1);
+    assert.ok(sent, 'the model got no request');
+    assert.match(JSON.stringify(sent.body.messages), /hello from the real Control UI/);
+    const check = await operator(gw.url);
+    defer(() => check.terminate());
+    const hist = await check.call('chat.history', { sessionKey: 'agent:main:main' });
+    const texts = (hist.payload.messages as { role: string; content: unknown }[]).map((m) => JSON.stringify(m.content));
+    assert.ok(texts.some((t) => t.includes('Streamed answer from the fake model')), 'the answer is in the transcript');
+    assert.deepEqual(consoleErrors.filter((e) => /unknown method: chat\.|chat\.send|invalid chat/i.test(e)), []);
   });
 });

@@ -1,3 +1,4 @@
+import { ACCOUNT_SELECTION, modelCatalog } from '../../agent/model-catalog.js';
 import { history } from '../../chat/chat-history.js';
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
 import {
@@ -26,7 +27,15 @@ export const handleChatSend = defineMethod('chat.send', ChatSendParamsSchema, (c
     idempotencyKey: p.idempotencyKey,
     origin: { clientId: ctx.principal.client.id, clientMode: ctx.principal.client.mode, senderIsOwner: true },
   });
-  if ('replay' in r) return r.replay;
+  if ('replay' in r) {
+    // A replay of a failed run answers like `agent`'s failed final response: ok:false with the
+    // outcome as payload and UNAVAILABLE (chat.json cli-2#1).
+    if (r.status === 'error') {
+      const summary = typeof r.replay.summary === 'string' ? r.replay.summary : 'The run failed.';
+      throw new GatewayError(ErrorCode.UNAVAILABLE, summary, { payload: r.replay });
+    }
+    return r.replay;
+  }
   return r.status === 'in_flight' ? { runId: r.runId, status: 'in_flight' } : { runId: r.runId, status: 'started', ...(r.messageSeq !== undefined ? { messageSeq: r.messageSeq } : {}) };
 });
 
@@ -56,7 +65,7 @@ export const handleChatInject = defineMethod('chat.inject', ChatInjectParamsSche
 });
 
 /** `chat.metadata`: what the Control UI refetches on `chat.metadata.changed`. */
-export const handleChatMetadata = defineMethod('chat.metadata', ChatMetadataParamsSchema, (ctx) => {
-  const d = ctx.services.chat.modelDefaults();
-  return { defaults: { modelProvider: d.provider, model: d.model, contextTokens: d.contextTokens } };
-});
+export const handleChatMetadata = defineMethod('chat.metadata', ChatMetadataParamsSchema, (ctx) => ({
+  // The composer's model picker reads `models`; without one the real UI says "Models unavailable".
+  models: modelCatalog(ctx.services.chat.config), commands: [], swarmEnabled: false, accountSelection: ACCOUNT_SELECTION, runtimeSelectionLocked: false,
+}));

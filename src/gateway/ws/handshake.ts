@@ -144,7 +144,9 @@ function buildHelloOk(services: GatewayServices, principal: Principal, protocol:
     protocol,
     server: {
       version: services.version, connId: principal.connId, buildId: `farclaw-${services.version}`, bootId: services.bootId,
-      controlUiBuildSource: 'bundled',
+      // assistant.md 11.6: "configured" turns off OpenClaw's Control UI build check, which would
+      // otherwise make its bundle reload itself against a gateway of another build.
+      controlUiBuildSource: 'configured',
     },
     features: { methods: [...services.methodNames], events: [...GATEWAY_EVENTS], capabilities: [] },
     snapshot: {

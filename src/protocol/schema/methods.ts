@@ -6,6 +6,16 @@ import { NonEmptyString, OpenObject } from './primitives.js';
  * take an open object; the rest are closed like the real gateway's (protocol.md 11).
  */
 export const EmptyParamsSchema = Type.Object({}, { additionalProperties: false });
+/** `models.list`: the Control UI asks per agent or session, with a `view` (`default`) and `refresh`. */
+export const ModelsListParamsSchema = Type.Object(
+  {
+    agentId: Type.Optional(Type.String({ maxLength: 128 })),
+    sessionKey: Type.Optional(Type.String({ maxLength: 512 })),
+    view: Type.Optional(Type.String({ maxLength: 64 })),
+    refresh: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
 export const HealthParamsSchema = Type.Object({ probe: Type.Optional(Type.Unknown()) }, { additionalProperties: true });
 export const StatusParamsSchema = OpenObject;
 export const LogsTailParamsSchema = Type.Object(
