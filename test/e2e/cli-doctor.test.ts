@@ -10,10 +10,14 @@ import { pinsOf } from '../../src/infra/tls-pin.js';
 import { assertExit, show, type CliResult } from '../helpers/cli-output.js';
 import { approve } from '../helpers/device-session.js';
 import { useDisposers } from '../helpers/disposers.js';
+import { startForwardingProxy } from '../helpers/forwarding-proxy.js';
 import { freePort } from '../helpers/free-port.js';
 import { runFarclaw, startGateway, TEST_TOKEN } from '../helpers/gateway-process.js';
 import { startLanGateway } from '../helpers/lan-gateway.js';
 import { startSshd } from '../helpers/sshd.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { startFakeTelegram } from '../helpers/fake-telegram.js';
+import { startTelegramGateway, telegramStatus } from '../helpers/telegram-gateway.js';
 
 const T = TEST_TOKEN;
 
@@ -150,4 +154,55 @@ describe('farclaw doctor', () => {
     assert.match(scoped.detail, /operator\.read is not approved/);
     assert.match(scoped.fix ?? '', /^on the gateway host: farclaw devices approve \S+/);
   });
+
+  it('a channel that cannot do its job fails the channels hop with the reason and the fix; a working one passes', async () => {
+    const fake = await startFakeTelegram();
+    defer(() => fake.close());
+    const broken = await startTelegramGateway(fake, { telegram: { botToken: '123456:not-the-bot-token' } });
+    defer(() => broken.stop());
+    await waitFor('the channel to report the refused token', async () => ((await telegramStatus(broken))?.problem ? true : false), 60_000);
+    const hop = failedAt(await doctor(broken.home.env), 'channels');
+    assert.match(hop.detail, /^Telegram default is \w+: Telegram refused the bot token/, hop.detail);
+    assert.match(hop.fix ?? '', /fix channels\.telegram .*farclaw channels status$/);
+
+    const working = await startTelegramGateway(fake);
+    defer(() => working.stop());
+    await waitFor('the channel to poll', async () => (await telegramStatus(working))?.state === 'polling', 60_000);
+    const ok = await doctor(working.home.env);
+    assertExit(ok, 0);
+    const channels = report(ok).hops.find((x) => x.id === 'channels');
+    assert.equal(channels?.detail, 'Telegram default polling', show(ok));
+  });
+
+  it('DNS: a gateway host name that does not resolve fails at the DNS hop with the key to check', async () => {
+    const h = home({ gateway: { mode: 'remote', remote: { url: 'wss://gateway.farclaw-test.invalid:18789', token: T } } });
+    // In a network namespace of its own nothing is reachable, so the lookup fails without
+    // sending a query off this machine.
+    const hop = failedAt(await doctor(h.env, ['unshare', '--net', '--']), 'dns');
+    assert.match(hop.detail, /^gateway\.farclaw-test\.invalid does not resolve \(\w+\)$/, hop.detail);
+    assert.match(hop.fix ?? '', /gateway\.remote\.url/);
+  });
+
+  it('proxy: an untrusted proxy in front of the gateway fails at auth naming gateway.trustedProxies', async () => {
+    const gw = await startGateway({ args: ['--token', T] });
+    defer(() => gw.stop());
+    const proxy = await startForwardingProxy(gw.port);
+    defer(() => proxy.close());
+    const h = home({ gateway: { mode: 'remote', remote: { url: proxy.url, token: T } } });
+    const hop = failedAt(await doctor(h.env), 'auth');
+    assert.match(hop.detail, /^the gateway refused the WebSocket upgrade: /, hop.detail);
+    assert.match(hop.fix ?? '', /gateway\.trustedProxies/);
+  });
+
+  it('rate limited: after failed attempts the auth hop says so, for how long, and to fix the token first', async () => {
+    const port = await freePort();
+    const gw = await startGateway({ port, config: { gateway: { mode: 'local', port, auth: { mode: 'token', token: T, rateLimit: { maxAttempts: 2, exemptLoopback: false } } } } });
+    defer(() => gw.stop());
+    const h = home({ gateway: { mode: 'remote', remote: { url: gw.url, token: 'not-the-token' } } });
+    let hop = failedAt(await doctor(h.env), 'auth');
+    for (let i = 0; i < 4 && !/rate limited/.test(hop.detail); i++) hop = failedAt(await doctor(h.env), 'auth');
+    assert.match(hop.detail, /rate limited/, hop.detail);
+    assert.match(hop.fix ?? '', /gateway\.remote\.token/);
+  });
 });
+

@@ -274,8 +274,49 @@ const healthHop: DoctorHop = {
   },
 };
 
+/** One channel account as `channels.status` reports it (the fields this hop reads). */
+interface ChannelAccountView {
+  accountId?: string;
+  enabled?: boolean;
+  configured?: boolean;
+  state?: string;
+  problem?: string | null;
+  lastError?: string | null;
+}
+
+/** Channel states in which an account does its job (channels/channel.ts). */
+const WORKING_CHANNEL_STATES = new Set(['polling', 'webhook']);
+
+const channelsHop: DoctorHop = {
+  id: 'channels',
+  title: 'channels',
+  async run(ctx) {
+    if (!ctx.client) throw new Error('unreachable: channels hop without a connection');
+    let answer: { channelAccounts?: Record<string, ChannelAccountView[]>; channelLabels?: Record<string, string> };
+    try {
+      answer = (await ctx.client.request('channels.status', {}, ctx.timeoutMs)) as typeof answer;
+    } catch (err) {
+      return fail(`channels.status failed: ${err instanceof Error ? err.message : String(err)}`, onGatewayHost(ctx, 'farclaw logs'));
+    }
+    const seen: string[] = [];
+    for (const [channel, accounts] of Object.entries(answer.channelAccounts ?? {})) {
+      const label = answer.channelLabels?.[channel] ?? channel;
+      for (const a of Array.isArray(accounts) ? accounts : []) {
+        if (a.enabled === false || a.configured === false) continue;
+        const name = `${label} ${a.accountId ?? 'default'}`;
+        if (!WORKING_CHANNEL_STATES.has(a.state ?? '') || a.problem) {
+          const why = a.problem ?? a.lastError ?? 'not running';
+          return fail(`${name} is ${a.state ?? 'unknown'}: ${why}`, onGatewayHost(ctx, `fix channels.${channel} in the gateway's farclaw.json as the reason says, restart the gateway, then check with: farclaw channels status`));
+        }
+        seen.push(`${name} ${a.state}`);
+      }
+    }
+    return pass(seen.length > 0 ? seen.join(', ') : 'no channel configured');
+  },
+};
+
 /**
- * Every hop, in the order a connection meets them. Model-provider and channel checks belong
- * after `health` (they ask the connected gateway); add them to this list.
+ * Every hop, in the order a connection meets them. Hops that ask the connected gateway about
+ * what it depends on (channels) come after `health`.
  */
-export const DOCTOR_HOPS: readonly DoctorHop[] = [configHop, targetHop, dnsHop, sshHop, tcpHop, tlsHop, authHop, pairingHop, scopesHop, healthHop];
+export const DOCTOR_HOPS: readonly DoctorHop[] = [configHop, targetHop, dnsHop, sshHop, tcpHop, tlsHop, authHop, pairingHop, scopesHop, healthHop, channelsHop];
