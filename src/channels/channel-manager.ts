@@ -79,6 +79,24 @@ export class ChannelManager {
     });
   }
 
+  /**
+   * Starts one account at runtime (`channels.start`); `already` when it was running. Lasts until
+   * the gateway stops: the next start follows the config again.
+   */
+  async startAccount(channel: string, accountId?: string): Promise<{ accountId: string; started: boolean; already: boolean }> {
+    const c = this.account(channel, accountId);
+    const already = c.status().running;
+    await c.start();
+    return { accountId: c.accountId, started: c.status().running, already };
+  }
+
+  /** Stops one account at runtime (`channels.stop`): its poll ends, stored messages wait for a start. */
+  async stopAccount(channel: string, accountId?: string): Promise<{ accountId: string; stopped: boolean }> {
+    const c = this.account(channel, accountId);
+    await c.stop();
+    return { accountId: c.accountId, stopped: !c.status().running };
+  }
+
   /** Every configured account's status. */
   statuses(): ChannelAccountStatus[] {
     return this.channels.map((c) => c.status());
@@ -100,6 +118,17 @@ export class ChannelManager {
   pairingReject(channel: string, code: string): SenderPairingRequest | undefined {
     this.check(channel);
     return this.pairing.reject(channel, code, Date.now());
+  }
+
+  private account(channel: string, accountId: string | undefined): TelegramChannel {
+    this.check(channel);
+    const found = this.channels.find((c) => c.channel === channel && (accountId === undefined || c.accountId === accountId));
+    if (!found) {
+      throw new UnknownChannelError(accountId === undefined
+        ? `channel ${channel} is not configured on this gateway`
+        : `channel ${channel} has no account "${accountId}"`);
+    }
+    return found;
   }
 
   private check(channel: string): void {

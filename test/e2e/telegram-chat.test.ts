@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertExit } from '../helpers/cli-output.js';
-import { fakeModelConfig } from '../helpers/chat-gateway.js';
+import { fakeModelConfig, operator } from '../helpers/chat-gateway.js';
 import { useDisposers } from '../helpers/disposers.js';
 import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/fake-telegram.js';
 import { runFarclaw, type RunningGateway } from '../helpers/gateway-process.js';
-import { ANN, pairingCodeIn, startTelegramGateway } from '../helpers/telegram-gateway.js';
+import { ANN, pairingCodeIn, startTelegramGateway, telegramStatus } from '../helpers/telegram-gateway.js';
 import { checkTelegramHtml } from '../helpers/telegram-html-check.js';
 import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -96,6 +96,39 @@ describe('Telegram to the assistant and back (real gateway, fake Bot API, fake m
     assert.equal(m.text, 'hello there');
     assert.equal(m.parseMode, undefined);
     assert.equal(tg.sent.length, 1);
+  });
+
+  it('channels.stop ends polling (messages wait at Telegram), channels.start answers them; logout is refused with what to do', async () => {
+    const { tg, model } = await fakes();
+    const gw = await gateway(tg, model, { dmPolicy: 'allowlist', allowFrom: ['tg:777001'] });
+    await waitFor('a long poll', () => tg.calls('getUpdates').some((c) => c.body.timeout === 30), 60_000);
+    const c = await operator(gw.url);
+    d.defer(() => c.terminate());
+    const stopped = await c.call('channels.stop', { channel: 'telegram' });
+    assert.deepEqual(stopped.payload, { channel: 'telegram', accountId: 'default', stopped: true });
+    assert.equal((await telegramStatus(gw))?.state, 'stopped');
+    const pollsBefore = tg.calls('getUpdates').length;
+    model.script({ kind: 'text', chunks: ['back again'] });
+    tg.sendText(ANN, 'are you stopped?');
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(tg.calls('getUpdates').length, pollsBefore, 'a stopped channel does not poll');
+    assert.equal(tg.sent.length, 0);
+
+    const started = await c.call('channels.start', { channel: 'telegram' });
+    assert.deepEqual(started.payload, { channel: 'telegram', accountId: 'default', started: true, outcome: 'started' });
+    const answer = await waitFor('the answer after the start', () => tg.sent[0], 60_000);
+    assert.equal(answer.text, 'back again');
+    const again = await c.call('channels.start', { channel: 'telegram', accountId: 'default' });
+    assert.equal(again.payload.outcome, 'already-running');
+
+    const logout = await c.call('channels.logout', { channel: 'telegram' });
+    assert.equal(logout.ok, false);
+    assert.equal(logout.error?.code, 'INVALID_REQUEST');
+    assert.match(logout.error?.message ?? '', /^channel telegram does not support logout: remove channels\.telegram\.botToken from the config, or use channels\.stop$/);
+    const unknown = await c.call('channels.stop', { channel: 'telegram', accountId: 'other' });
+    assert.equal(unknown.error?.message, 'channel telegram has no account "other"');
+    const nope = await c.call('channels.start', { channel: 'discord' });
+    assert.match(nope.error?.message ?? '', /^unknown channel "discord"/);
   });
 
   it('answers every message exactly once across SIGKILLs of the gateway at random moments', async () => {

@@ -1,8 +1,8 @@
-import { UnknownChannelError } from '../../channels/channel-manager.js';
+import { CHANNEL_LABELS, UnknownChannelError } from '../../channels/channel-manager.js';
 import { channelsStatusResult } from '../../channels/channel-status.js';
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
 import {
-  ChannelPairingCodeParamsSchema, ChannelPairingListParamsSchema, ChannelsStatusParamsSchema,
+  ChannelAccountParamsSchema, ChannelPairingCodeParamsSchema, ChannelPairingListParamsSchema, ChannelsStatusParamsSchema,
 } from '../../protocol/schema/channels.js';
 import type { SenderPairingRequest } from '../../store/channel-pairing-repo.js';
 import { defineMethod } from '../rpc/dispatcher.js';
@@ -21,6 +21,15 @@ function requestView(r: SenderPairingRequest) {
 const pairingCall = <T>(fn: () => T): T => {
   try {
     return fn();
+  } catch (err) {
+    if (err instanceof UnknownChannelError) throw new GatewayError(ErrorCode.INVALID_REQUEST, err.message);
+    throw err;
+  }
+};
+
+const accountCall = async <T>(fn: () => Promise<T>): Promise<T> => {
+  try {
+    return await fn();
   } catch (err) {
     if (err instanceof UnknownChannelError) throw new GatewayError(ErrorCode.INVALID_REQUEST, err.message);
     throw err;
@@ -51,4 +60,30 @@ export const handleChannelPairingDismiss = defineMethod('channels.pairing.dismis
   const dropped = pairingCall(() => services.channels.pairingReject(params.channel, params.code));
   if (!dropped) throw new GatewayError(ErrorCode.INVALID_REQUEST, `No pending pairing request found for code: ${params.code}`);
   return { ok: true, channel: params.channel, id: dropped.senderId };
+});
+
+/** `channels.start`: starts a configured account at runtime (OpenClaw's answer shape). */
+export const handleChannelsStart = defineMethod('channels.start', ChannelAccountParamsSchema, async ({ services }, params) => {
+  const r = await accountCall(() => services.channels.startAccount(params.channel, params.accountId));
+  services.logger.info({ channel: params.channel, accountId: r.accountId }, 'channel started by an operator');
+  return { channel: params.channel, accountId: r.accountId, started: r.started, outcome: r.already ? 'already-running' : 'started' };
+});
+
+/** `channels.stop`: stops an account until `channels.start` or the next gateway start. */
+export const handleChannelsStop = defineMethod('channels.stop', ChannelAccountParamsSchema, async ({ services }, params) => {
+  const r = await accountCall(() => services.channels.stopAccount(params.channel, params.accountId));
+  services.logger.info({ channel: params.channel, accountId: r.accountId }, 'channel stopped by an operator');
+  return { channel: params.channel, accountId: r.accountId, stopped: r.stopped };
+});
+
+/**
+ * `channels.logout`: a Telegram bot has no login session to end (its token is config), so this
+ * is refused the way OpenClaw refuses a channel without logout, with what to do instead.
+ */
+export const handleChannelsLogout = defineMethod('channels.logout', ChannelAccountParamsSchema, (_ctx, params) => {
+  if (!(params.channel in CHANNEL_LABELS)) throw new GatewayError(ErrorCode.INVALID_REQUEST, `unknown channel ${params.channel}`);
+  throw new GatewayError(
+    ErrorCode.INVALID_REQUEST,
+    `channel ${params.channel} does not support logout: remove channels.${params.channel}.botToken from the config, or use channels.stop`,
+  );
 });

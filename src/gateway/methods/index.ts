@@ -4,7 +4,10 @@ import { SESSIONS_METHODS } from './sessions.js';
 import { EXEC_APPROVAL_METHODS } from './exec-approvals.js';
 import type { MethodDef } from '../rpc/dispatcher.js';
 import { handleAgentsList, handleModelsList } from './agents.js';
-import { handleChannelPairingApprove, handleChannelPairingDismiss, handleChannelPairingList, handleChannelsStatus } from './channels.js';
+import {
+  handleChannelPairingApprove, handleChannelPairingDismiss, handleChannelPairingList, handleChannelsLogout, handleChannelsStart, handleChannelsStatus,
+  handleChannelsStop,
+} from './channels.js';
 import { handleConfigGet } from './config.js';
 import {
   handleDevicePairApprove, handleDevicePairList, handleDevicePairReject, handleDevicePairRemove, handleDevicePairRename,
@@ -50,7 +53,8 @@ export const CHAT_METHODS: readonly MethodDef[] = [
 
 /** Chat channels: status and sender pairing (the `channels` component). */
 export const CHANNEL_METHODS: readonly MethodDef[] = [
-  handleChannelsStatus, handleChannelPairingList, handleChannelPairingApprove, handleChannelPairingDismiss,
+  handleChannelsStatus, handleChannelsStart, handleChannelsStop, handleChannelsLogout,
+  handleChannelPairingList, handleChannelPairingApprove, handleChannelPairingDismiss,
 ];
 
 /** Every built-in method. */

@@ -18,3 +18,9 @@ export const ChannelPairingCodeParamsSchema = Type.Object(
   { channel: NonEmptyString, code: NonEmptyString, accountId: Type.Optional(NonEmptyString), notify: Type.Optional(Type.Boolean()) },
   { additionalProperties: false },
 );
+
+/** `channels.start` / `channels.stop` / `channels.logout`: one channel account (the default when omitted). */
+export const ChannelAccountParamsSchema = Type.Object(
+  { channel: NonEmptyString, accountId: Type.Optional(NonEmptyString) },
+  { additionalProperties: true },
+);
