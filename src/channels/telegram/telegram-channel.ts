@@ -5,10 +5,10 @@ import type { FarclawConfig } from '../../infra/config-schema.js';
 import type { Logger } from '../../infra/logger.js';
 import { ChannelPairingRepo } from '../../store/channel-pairing-repo.js';
 import { ChannelQueueRepo } from '../../store/channel-queue-repo.js';
-import { backoffDelayMs, sleep, Wakeup } from '../backoff.js';
+import { sleep, Wakeup } from '../backoff.js';
 import type { Channel, ChannelAccountStatus, ChannelTurnRunner } from '../channel.js';
 import type { TelegramSettings } from './telegram-config.js';
-import { classifyApiError } from './telegram-errors.js';
+import { classifyApiError, retryDelayMs } from './telegram-errors.js';
 import { runInboundLoop } from './telegram-inbound.js';
 import { runOutboxLoop } from './telegram-outbox.js';
 import { ALLOWED_UPDATES, runPollLoop, LONG_POLL_TIMEOUT_S } from './telegram-poller.js';
@@ -200,7 +200,7 @@ export class TelegramChannel implements Channel {
         this.stateOf.state = failure.kind === 'unauthorized' ? 'error' : 'backoff';
         this.stateOf.lastError = failure.message;
         if (failure.kind === 'unauthorized') this.stateOf.problem = 'Telegram refused the bot token (check channels.telegram.botToken)';
-        const delayMs = failure.kind === 'rate-limited' ? failure.retryAfterMs : backoffDelayMs(attempt, this.opts.settings.retry);
+        const delayMs = retryDelayMs(failure, attempt, this.opts.settings.retry);
         this.opts.logger.warn({ channel: 'telegram', err: failure.message, retryInMs: delayMs }, 'telegram start-up call failed');
         await sleep(delayMs, signal);
       }

@@ -1,4 +1,5 @@
 import { GrammyError, HttpError } from 'grammy';
+import { backoffDelayMs } from '../backoff.js';
 
 /** How a failed Bot API call should be handled. */
 export type ApiFailure =
@@ -34,4 +35,14 @@ export function classifyApiError(err: unknown): ApiFailure {
     return { kind: 'transient', message: `${err.message}${cause ? ` (${cause.slice(0, 120)})` : ''}` };
   }
   return { kind: 'transient', message: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * How long to wait before retry number `attempt` (1-based) of a failed Bot API call: Telegram's
+ * `retry_after` when it sent one (never less than the backoff), else capped backoff. One rule for
+ * start-up calls, the poller and the outbox.
+ */
+export function retryDelayMs(failure: ApiFailure, attempt: number, policy: { minDelayMs: number; maxDelayMs: number }): number {
+  const backoff = backoffDelayMs(attempt, policy);
+  return failure.kind === 'rate-limited' ? Math.max(backoff, failure.retryAfterMs) : backoff;
 }

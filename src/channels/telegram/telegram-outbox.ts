@@ -1,9 +1,9 @@
 import type { Api } from 'grammy';
 import type { Logger } from '../../infra/logger.js';
 import type { ChannelQueueRepo, OutboxRecord } from '../../store/channel-queue-repo.js';
-import { backoffDelayMs, sleep, Wakeup } from '../backoff.js';
+import { sleep, Wakeup } from '../backoff.js';
 import type { ChannelAccountStatus } from '../channel.js';
-import { classifyApiError } from './telegram-errors.js';
+import { classifyApiError, retryDelayMs } from './telegram-errors.js';
 
 /** Longest a sendMessage may take before it counts as a failed attempt (a hung Bot API). */
 export const SEND_TIMEOUT_MS = 20_000;
@@ -106,7 +106,7 @@ async function deliver(deps: OutboxDeps, row: OutboxRecord, signal: AbortSignal)
       logger.error({ channel: 'telegram', outboxId: row.id, chatId: row.chatId, err: failure.message }, `telegram will never accept a reply; dropped it: ${failure.message}`);
       return { kind: 'done' };
     }
-    const delayMs = backoffDelayMs(row.attempts + 1, deps.retry);
+    const delayMs = retryDelayMs(failure, row.attempts + 1, deps.retry);
     queue.deferred(row.id, Date.now() + delayMs, failure.message);
     logger.warn({ channel: 'telegram', outboxId: row.id, err: failure.message, retryInMs: delayMs }, 'telegram send failed; will retry');
     return { kind: 'deferred' };

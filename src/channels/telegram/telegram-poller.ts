@@ -1,9 +1,9 @@
 import type { Api } from 'grammy';
 import type { Logger } from '../../infra/logger.js';
 import type { ChannelQueueRepo } from '../../store/channel-queue-repo.js';
-import { backoffDelayMs, sleep } from '../backoff.js';
+import { sleep } from '../backoff.js';
 import type { ChannelAccountStatus } from '../channel.js';
-import { classifyApiError } from './telegram-errors.js';
+import { classifyApiError, retryDelayMs } from './telegram-errors.js';
 
 /** Update types the real gateway asks for (assistant.md 10.2, vector telegram-bot-api). */
 export const ALLOWED_UPDATES = [
@@ -88,7 +88,7 @@ export async function runPollLoop(deps: PollerDeps, signal: AbortSignal): Promis
       const failure = stalled
         ? { kind: 'transient' as const, message: `getUpdates gave no answer within ${timeoutS + graceMs / 1000} s (stall); poll restarted` }
         : classifyApiError(err);
-      let delayMs = backoffDelayMs(failures, deps.retry);
+      let delayMs = retryDelayMs(failure, failures, deps.retry);
       status.lastError = failure.message;
       status.restarts += 1;
       if (failure.kind === 'conflict') {
@@ -97,7 +97,6 @@ export async function runPollLoop(deps: PollerDeps, signal: AbortSignal): Promis
         delayMs = Math.max(delayMs, Math.min(deps.retry.maxDelayMs, 5_000));
       } else if (failure.kind === 'rate-limited') {
         status.state = 'backoff';
-        delayMs = Math.max(delayMs, failure.retryAfterMs);
       } else if (failure.kind === 'unauthorized') {
         status.state = 'error';
         status.problem = 'Telegram refused the bot token (check channels.telegram.botToken)';
