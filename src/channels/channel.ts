@@ -43,6 +43,8 @@ export interface ChannelTurn {
   /** Stable per inbound message: the assistant dedupes a turn replayed after a crash by it. */
   idempotencyKey: string;
   signal: AbortSignal;
+  /** Called when the assistant starts a tool call during this turn (progress drafts). */
+  onToolStart?(name: string, args: unknown): void;
 }
 
 /** The answer of one turn: the assistant's final text (Markdown). */

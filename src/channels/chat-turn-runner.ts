@@ -1,4 +1,5 @@
 import type { ChatService } from '../chat/chat-service.js';
+import type { RunEvent } from '../chat/events.js';
 import type { ChannelTurn, ChannelTurnResult, ChannelTurnRunner } from './channel.js';
 
 /** Runs of one turn that a gateway stop interrupted, before the turn is given up. */
@@ -26,11 +27,17 @@ export function chatTurnRunner(chat: ChatService): ChannelTurnRunner {
       if (!('handle' in sent)) throw new Error(String(sent.replay.summary ?? `run ${sent.status}`));
       const onAbort = () => void chat.abort(sent.sessionKey, sent.runId).catch(() => undefined);
       turn.signal.addEventListener('abort', onAbort, { once: true });
+      const onEvent = (e: RunEvent) => {
+        const p = e.payload as { stream?: string; data?: { phase?: string; name?: unknown; args?: unknown } };
+        if (e.event === 'agent' && p.stream === 'tool' && p.data?.phase === 'start') turn.onToolStart?.(String(p.data.name ?? 'tool'), p.data.args);
+      };
+      sent.handle.on('event', onEvent);
       try {
         const result = await sent.handle.done;
         if (result.status === 'ok') return { text: result.text };
         throw new Error(result.error?.message ?? `run ${result.status}`);
       } finally {
+        sent.handle.off('event', onEvent);
         turn.signal.removeEventListener('abort', onAbort);
       }
     }

@@ -33,6 +33,10 @@ async function seedSetup(mode: 'full' | 'ask'): Promise<{ tg: FakeTelegram; mode
   return { tg, model, gw, node, nodeId, nodeHome };
 }
 
+const DRAFT = 'Working on it…';
+/** The answer among what was sent since `before` (progress drafts start with DRAFT). */
+const answerSince = (tg: FakeTelegram, before: number) => tg.sent.slice(before).find((m) => !m.text.startsWith(DRAFT));
+
 /** Scripts one exec call plus an answer quoting its result, and sends `text` from Ann. */
 function askForExec(tg: FakeTelegram, model: FakeModel, command: string, text: string): number {
   model.script(
@@ -59,7 +63,7 @@ describe('Telegram → agent → exec on a real node → Telegram (mode full)', 
 
   test('the reply in the chat carries the command output from the node', { timeout: TEST_TIMEOUT_MS }, async () => {
     const before = askForExec(s.tg, s.model, 'echo seed-flow-from-telegram', 'SEED please run echo on my server');
-    const reply = await waitFor('the reply in the chat', () => s.tg.sent[before], 90_000);
+    const reply = await waitFor('the reply in the chat', () => answerSince(s.tg, before), 90_000);
     assert.equal(reply.chatId, '777001');
     assert.equal(reply.parseMode, 'HTML');
     assert.equal(reply.text, `Running it on your server. \n\n${QUOTE.join('')}Node: ${s.nodeId}\n\nseed-flow-from-telegram`);
@@ -67,7 +71,14 @@ describe('Telegram → agent → exec on a real node → Telegram (mode full)', 
     const messages = s.model.requests.at(-1)?.body.messages as { role: string; content: unknown }[];
     assert.ok(JSON.stringify(messages).includes('SEED please run echo on my server'));
     assert.equal(messages.find((m) => m.role === 'tool')?.content, `Node: ${s.nodeId}\n\nseed-flow-from-telegram\n`);
-    assert.equal(s.tg.sent.length, before + 1, 'one answer for one message');
+    // The progress draft: sent at the tool call, before the answer, and deleted once the answer was accepted.
+    const [draft, ...rest] = s.tg.sent.slice(before);
+    assert.equal(draft?.text, `${DRAFT}\n⚙ exec: echo seed-flow-from-telegram`);
+    assert.equal(draft?.parseMode, undefined);
+    assert.deepEqual(rest, [reply], 'one answer for one message');
+    const deleted = await waitFor('the draft deleted', () => s.tg.calls('deleteMessage').find((c) => c.body.message_id === draft?.messageId), 30_000);
+    const answerCall = s.tg.calls('sendMessage').find((c) => c.body.text === reply.text);
+    assert.ok(answerCall && deleted.seq > answerCall.seq, 'the draft goes after the answer was sent');
   });
 });
 
@@ -95,19 +106,19 @@ describe('Telegram → agent → exec approved by a second operator → Telegram
     const req = await requested('approved-from-telegram');
     assert.deepEqual(req.payload.request.systemRunBinding.argv, ['echo', 'approved-from-telegram']);
     assert.equal(req.payload.request.nodeId, s.nodeId);
-    assert.equal(s.tg.sent.length, before, 'nothing is sent before the decision');
+    assert.equal(answerSince(s.tg, before), undefined, 'no answer before the decision');
     const res = await approver.call('exec.approval.resolve', { id: req.payload.id, decision: 'allow-once' });
     assert.deepEqual(res.payload, { ok: true });
-    const reply = await waitFor('the reply in the chat', () => s.tg.sent[before], 90_000);
+    const reply = await waitFor('the reply in the chat', () => answerSince(s.tg, before), 90_000);
     assert.equal(reply.text, `Running it on your server. \n\n${QUOTE.join('')}Node: ${s.nodeId}\n\napproved-from-telegram`);
-    assert.equal(s.tg.sent.length, before + 1);
+    assert.equal(s.tg.sent.slice(before).filter((m) => !m.text.startsWith(DRAFT)).length, 1);
   });
 
   test('deny: nothing runs and the chat is told the operator refused', { timeout: TEST_TIMEOUT_MS }, async () => {
     const before = askForExec(s.tg, s.model, 'echo denied-from-telegram', 'SEED run this one too');
     const req = await requested('denied-from-telegram');
     await approver.call('exec.approval.resolve', { id: req.payload.id, decision: 'deny' });
-    const reply = await waitFor('the reply in the chat', () => s.tg.sent[before], 90_000);
+    const reply = await waitFor('the reply in the chat', () => answerSince(s.tg, before), 90_000);
     assert.match(reply.text, /exec denied: the operator denied this command/);
     assert.ok(!reply.text.includes('denied-from-telegram\n'));
     const tool = (s.model.requests.at(-1)?.body.messages as { role: string; content: unknown }[]).findLast((m) => m.role === 'tool');

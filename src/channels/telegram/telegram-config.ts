@@ -19,6 +19,11 @@ export interface TelegramSettings {
   groups: Record<string, { requireMention?: boolean }>;
   textChunkLimit: number;
   replyToMode: 'off' | 'first' | 'all' | 'batched';
+  /**
+   * `streaming.mode`: anything but `off` keeps a progress draft for turns with tools (`partial`
+   * and `block` are not streamed as such: the answer always goes out whole).
+   */
+  streaming: 'off' | 'partial' | 'block' | 'progress';
   webhook: { url: string; secret: string; path: string } | null;
   /** Backoff of polling and delivery retries: first delay and cap (ms). */
   retry: { minDelayMs: number; maxDelayMs: number };
@@ -74,9 +79,18 @@ export function resolveTelegramSettings(cfg: TelegramConfig | undefined, env: No
     groups: cfg.groups ?? {},
     textChunkLimit: cfg.textChunkLimit ?? DEFAULT_TEXT_CHUNK_LIMIT,
     replyToMode: cfg.replyToMode ?? 'off',
+    streaming: streamingMode(cfg.streaming),
     webhook: cfg.webhookUrl !== undefined && webhookSecret !== undefined
       ? { url: cfg.webhookUrl, secret: webhookSecret, path: cfg.webhookPath ?? '/telegram-webhook' }
       : null,
     retry: { minDelayMs, maxDelayMs },
   };
+}
+
+/** `channels.telegram.streaming` as a mode: a boolean, a mode name or `{mode}` (default `progress`). */
+function streamingMode(v: TelegramConfig['streaming']): TelegramSettings['streaming'] {
+  if (v === undefined) return 'progress';
+  if (typeof v === 'boolean') return v ? 'progress' : 'off';
+  if (typeof v === 'string') return v;
+  return v.mode ?? 'progress';
 }

@@ -10,6 +10,7 @@ import { MAX_PENDING_PAIRING_REQUESTS, PAIRING_REQUEST_TTL_MS, newPairingCode } 
 import { decideAccess, pairingReplyHtml, readInboundMessage, type InboundMessage } from './telegram-access.js';
 import type { TelegramSettings } from './telegram-config.js';
 import { htmlToPlain, renderTelegramChunks } from './telegram-format.js';
+import { ProgressDraft } from './telegram-progress.js';
 
 /** Telegram shows "typing…" for about 5 s; it is renewed this often while a turn runs (assistant.md 10.5). */
 export const TYPING_INTERVAL_MS = 4_000;
@@ -107,6 +108,7 @@ async function handleUpdate(deps: InboundDeps, row: InboundRecord, attempts: Map
   }
   if (status.problem?.startsWith('messages wait')) status.problem = null;
   const typing = startTyping(deps, msg.chatId, signal);
+  const draft = settings.streaming === 'off' ? undefined : new ProgressDraft(deps.api, msg.chatId, logger);
   try {
     const result = await runTurn({
       channel: 'telegram',
@@ -123,9 +125,13 @@ async function handleUpdate(deps: InboundDeps, row: InboundRecord, attempts: Map
       text: decision.text,
       idempotencyKey: `telegram:${settings.accountId}:${row.updateId}`,
       signal,
+      ...(draft ? { onToolStart: (name: string, args: unknown) => draft.toolStarted(name, args) } : {}),
     });
     attempts.delete(row.updateId);
-    return finish(repliesFor(msg, result.text, settings));
+    const done = finish(repliesFor(msg, result.text, settings));
+    // The draft goes once the answer is out, without holding up the chat's next message.
+    void draft?.removeAfter(() => !deps.queue.hasQueued(`reply:${row.updateId}:`), signal);
+    return done;
   } catch (err) {
     if (signal.aborted) return false;
     const n = (attempts.get(row.updateId) ?? 0) + 1;
@@ -136,7 +142,9 @@ async function handleUpdate(deps: InboundDeps, row: InboundRecord, attempts: Map
     if (n >= MAX_TURN_ATTEMPTS) {
       attempts.delete(row.updateId);
       const plain = `Sorry, I could not answer that (${reason.slice(0, 200)}).`;
-      return finish([{ chatId: msg.chatId, html: null, plain, source: `error:${row.updateId}` }]);
+      const done = finish([{ chatId: msg.chatId, html: null, plain, source: `error:${row.updateId}` }]);
+      void draft?.removeAfter(() => !deps.queue.hasQueued(`error:${row.updateId}`), signal);
+      return done;
     }
     await sleep(backoffDelayMs(n, settings.retry), signal);
     return false;
