@@ -1,4 +1,5 @@
 import { runAgentCommand, type AgentRunFlags } from './commands/agent.js';
+import { runChatCommand, type ChatFlags } from './commands/chat.js';
 import { runSessionsAction, runSessionsHistory, runSessionsList } from './commands/sessions.js';
 import { Command, CommanderError, Option } from 'commander';
 import { StartupError } from '../gateway/startup/startup-error.js';
@@ -132,6 +133,17 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .requiredOption('--message <text>', 'message for the agent')
     .option('--session <key>', 'session to run in (default: the main session)')
     .action((opts: AgentRunFlags) => setExit(runAgentCommand(opts, env)));
+  program
+    .command('chat')
+    .description('chat with the assistant in the terminal (/abort, /new, /quit)')
+    .option('--url <url>', 'gateway WebSocket URL (requires --token or --password)')
+    .option('--port <port>', 'local gateway port')
+    .option('--token <token>', 'gateway token')
+    .option('--password <password>', 'gateway password')
+    .option('--timeout <ms>', 'how long to wait for each gateway answer, in milliseconds', '30000')
+    .option('--session <key>', 'session to chat in (default: the main session)')
+    .option('--history <n>', 'rows of history to show on open', '20')
+    .action((opts: ChatFlags) => setExit(runChatCommand(opts, env)));
   const sessions = program.command('sessions').description('list, read, reset and delete assistant sessions');
   callOptions(sessions.command('list').description('list sessions')).action((opts: CallFlags) => setExit(runSessionsList(opts, env)));
   callOptions(sessions.command('history <key>').description('print a session transcript'))
