@@ -20,6 +20,7 @@ import { runDoctor, type DoctorFlags } from './doctor/doctor.js';
 import { runLogs, type LogsFlags } from './commands/logs.js';
 import { runStatus, type StatusFlags } from './commands/status.js';
 import { registerGatewayServiceCommands, registerTunnelCommands } from './tunnel-commands.js';
+import { registerApprovalCommands } from './approval-commands.js';
 import { registerChannelCommands } from './channel-commands.js';
 import { runSecurityAudit, type AuditFlags } from './commands/security-audit.js';
 import {
@@ -187,6 +188,7 @@ function buildProgram(setExit: (code: Promise<number>) => void, env: NodeJS.Proc
     .action((opts: DashboardFlags) => setExit(runDashboard(opts, env)));
   registerTunnelCommands(program, setExit, env);
   registerChannelCommands(program, setExit, env, callOptions);
+  registerApprovalCommands(program, setExit, env, callOptions);
   registerGatewayServiceCommands(gateway, setExit, env);
   program
     .command('security')

@@ -86,6 +86,11 @@ export class ExecApprovalService {
     this.repo.audit({ ...entry, tsMs: this.now() });
   }
 
+  /** The newest `limit` lines of the audit trail, oldest first. */
+  auditLog(limit: number): AuditRecord[] {
+    return this.repo.auditLog(limit);
+  }
+
   /**
    * Asks the operators about `ask` and waits for the decision.
    * @throws ToolRefusal at once when no connected client can answer (OpenClaw's headless
@@ -142,6 +147,7 @@ export class ExecApprovalService {
     const nodeId = typeof rec.request.nodeId === 'string' ? rec.request.nodeId : undefined;
     if (decision === 'allow-always' && nodeId && binding?.argv) this.repo.addGrant(nodeId, binding.argv, id, resolvedBy, atMs);
     this.audit({ kind: 'approval-resolved', approvalId: id, decision, actor: actorOf(by), ...(nodeId ? { nodeId } : {}),
+      ...(typeof rec.request.host === 'string' ? { host: rec.request.host } : {}), ...(typeof rec.request.sessionKey === 'string' ? { sessionKey: rec.request.sessionKey } : {}),
       command: String(rec.request.command ?? ''), ...(typeof rec.request.runId === 'string' ? { runId: rec.request.runId } : {}) });
     this.finish(this.repo.get(id) as ApprovalRecord, { decision, resolvedBy });
     this.waiters.get(id)?.resolve(decision);
@@ -151,7 +157,10 @@ export class ExecApprovalService {
   /** Ends a pending approval without a user decision (expiry, run ended, gateway stopping). */
   private end(id: string, status: 'expired', reason: string): void {
     if (!this.repo.settle(id, status, { reason, atMs: this.now() })) return;
-    this.finish(this.repo.get(id) as ApprovalRecord, {});
+    const rec = this.repo.get(id) as ApprovalRecord;
+    this.audit({ kind: 'approval-resolved', approvalId: id, outcome: status, error: reason, command: String(rec.request.command ?? ''),
+      ...(typeof rec.request.host === 'string' ? { host: rec.request.host } : {}), ...(typeof rec.request.runId === 'string' ? { runId: rec.request.runId } : {}) });
+    this.finish(rec, {});
     const message = reason === 'expired'
       ? 'exec denied: the approval request expired before an operator answered'
       : 'exec cancelled: the run ended while waiting for approval';

@@ -1,5 +1,5 @@
 import { EmptyParamsSchema } from '../../protocol/schema/methods.js';
-import { ExecApprovalGetParamsSchema, ExecApprovalResolveParamsSchema } from '../../protocol/schema/exec-approvals.js';
+import { AuditLogParamsSchema, ExecApprovalGetParamsSchema, ExecApprovalResolveParamsSchema } from '../../protocol/schema/exec-approvals.js';
 import { defineMethod } from '../rpc/dispatcher.js';
 
 /** `exec.approval.list` (assistant.md 8.5): pending approvals, oldest first. */
@@ -21,4 +21,16 @@ export const handleExecApprovalResolve = defineMethod('exec.approval.resolve', E
   return { ok: true };
 });
 
-export const EXEC_APPROVAL_METHODS = [handleExecApprovalList, handleExecApprovalGet, handleExecApprovalResolve];
+/** Lines `farclaw.audit.log` returns without a `limit`. */
+const DEFAULT_AUDIT_LOG_LIMIT = 100;
+
+/**
+ * `farclaw.audit.log` (farclaw only; not in OpenClaw's method table, so it needs operator.admin):
+ * the newest tool calls and approval decisions, oldest first: who asked, who decided, what ran
+ * where and its exit code. OpenClaw's `audit.list` is metadata-only and cannot carry these.
+ */
+export const handleAuditLog = defineMethod('farclaw.audit.log', AuditLogParamsSchema, ({ services }, params) => ({
+  entries: services.approvals.auditLog(params.limit ?? DEFAULT_AUDIT_LOG_LIMIT),
+}));
+
+export const EXEC_APPROVAL_METHODS = [handleExecApprovalList, handleExecApprovalGet, handleExecApprovalResolve, handleAuditLog];

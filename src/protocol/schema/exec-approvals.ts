@@ -15,3 +15,12 @@ export const ExecApprovalResolveParamsSchema = Type.Object(
   { additionalProperties: false },
 );
 export type ExecApprovalResolveParams = Static<typeof ExecApprovalResolveParamsSchema>;
+
+/** Most audit lines one `farclaw.audit.log` call returns. */
+export const MAX_AUDIT_LOG_LIMIT = 1000;
+
+/** `farclaw.audit.log {limit?}` (farclaw only, issue 15): the newest lines of the tool audit trail. */
+export const AuditLogParamsSchema = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_AUDIT_LOG_LIMIT })) },
+  { additionalProperties: false },
+);
