@@ -1,4 +1,5 @@
 import table from './method-scopes.json' with { type: 'json' };
+import { Scope } from './scopes.js';
 
 /** `node` marks methods only a `role:"node"` connection may call; `dynamic` depends on params. */
 export type MethodScope = string;
@@ -11,17 +12,29 @@ interface MethodScopeRow {
 }
 
 /**
- * Every core method of OpenClaw 2026.9.6 with its required scope, from the captured table
- * (`method-scopes.json`, copied verbatim from the spec). Unlisted methods need operator.admin.
+ * farclaw's own methods, beyond OpenClaw's table (`farclaw.` prefix), with their scopes. They
+ * are left out of hello-ok `features.methods`, so OpenClaw clients see OpenClaw's set.
  */
-export const METHOD_SCOPES: ReadonlyMap<string, MethodScope> = new Map(
-  (table.methods as MethodScopeRow[]).map((row) => [row.method, row.scope]),
-);
+export const FARCLAW_METHOD_SCOPES: ReadonlyMap<string, MethodScope> = new Map([
+  // The tool audit trail (issue 15): commands, approvers and exit codes are admin-only reading.
+  ['farclaw.audit.log', Scope.ADMIN],
+]);
 
-/** Methods the real gateway answers without listing them in hello-ok `features.methods`. */
-export const UNADVERTISED_METHODS: ReadonlySet<string> = new Set(
-  (table.methods as MethodScopeRow[]).filter((row) => row.advertised === false).map((row) => row.method),
-);
+/**
+ * Every core method of OpenClaw 2026.9.6 with its required scope, from the captured table
+ * (`method-scopes.json`, copied verbatim from the spec), plus farclaw's own methods.
+ * Unlisted methods need operator.admin.
+ */
+export const METHOD_SCOPES: ReadonlyMap<string, MethodScope> = new Map([
+  ...(table.methods as MethodScopeRow[]).map((row): [string, string] => [row.method, row.scope]),
+  ...FARCLAW_METHOD_SCOPES,
+]);
+
+/** Methods answered without being listed in hello-ok `features.methods` (the real gateway's, and farclaw's own). */
+export const UNADVERTISED_METHODS: ReadonlySet<string> = new Set([
+  ...(table.methods as MethodScopeRow[]).filter((row) => row.advertised === false).map((row) => row.method),
+  ...FARCLAW_METHOD_SCOPES.keys(),
+]);
 
 /** Allowed for any authenticated connection regardless of scopes (protocol.md 7.3 steps 1, 4). */
 export const ALWAYS_ALLOWED_METHODS: ReadonlySet<string> = new Set([

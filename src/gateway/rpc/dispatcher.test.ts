@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import table from '../../protocol/method-scopes.json' with { type: 'json' };
+import { FARCLAW_METHOD_SCOPES } from '../../protocol/methods.js';
 import type { ClientInfo } from '../../protocol/schema/connect.js';
 import type { Principal } from './context.js';
 import { Dispatcher } from './dispatcher.js';
@@ -66,8 +67,14 @@ describe('method authorization (protocol.md 7.3)', () => {
     assert.equal(dispatcher.authorize(principal('operator', ['operator.read']), 'talk.config', {}), undefined);
   });
 
+  it('keeps farclaw.audit.log (commands, approvers, exit codes) to operator.admin', () => {
+    const approver = principal('operator', ['operator.approvals', 'operator.write']);
+    assert.equal(dispatcher.authorize(approver, 'farclaw.audit.log', {})?.error.message, 'missing scope: operator.admin');
+    assert.equal(dispatcher.authorize(principal('operator', ['operator.admin']), 'farclaw.audit.log', {}), undefined);
+  });
+
   it('advertises only the methods it implements, all of them known to the table', () => {
-    const known = new Set(rows.map((r) => r.method));
+    const known = new Set([...rows.map((r) => r.method), ...FARCLAW_METHOD_SCOPES.keys()]);
     for (const name of dispatcher.names()) assert.ok(known.has(name), name);
   });
 });
