@@ -377,7 +377,10 @@ export class Gateway {
         sendDirect: (event, payload) => conn.sendDirect(event, payload),
         ping: () => conn.ws.ping(),
         onPong: (listener) => conn.ws.on('pong', listener),
-        terminate: () => conn.ws.terminate(),
+        terminate: () => {
+          this.services.logger.warn({ connId: conn.connId }, 'node stopped answering pings: connection dropped');
+          conn.ws.terminate();
+        },
       });
       if (!session) conn.close(CloseCode.POLICY, 'node id in use');
     }

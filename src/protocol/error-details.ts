@@ -44,5 +44,7 @@ export const DetailCode = {
   RESPONSE_NOT_SERIALISABLE: 'RESPONSE_NOT_SERIALISABLE',
   // ours: a device-less node may not take another node's id (issue 12 item 9)
   NODE_ID_IN_USE: 'NODE_ID_IN_USE',
+  // ours: too many node.invoke calls waiting (issue 12 item 12)
+  NODE_INVOKE_BUSY: 'NODE_INVOKE_BUSY',
 } as const;
 export type DetailCode = (typeof DetailCode)[keyof typeof DetailCode];

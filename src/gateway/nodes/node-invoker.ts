@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
-import { serialiseBounded } from '../rpc/frame-limits.js';
 import type { NodeRegistry, NodeSession } from './node-registry.js';
 
 /** What a node answered (`node.invoke.result`), or the gateway's stand-in for it. */
@@ -14,7 +13,8 @@ export interface NodeOutcome {
 export interface InvokeRequest {
   nodeId: string;
   command: string;
-  params: unknown;
+  /** The params as the JSON text the node receives (serialised once, by NodeService). */
+  paramsJSON: string | undefined;
   /** Absolute deadline (ms on the monotonic clock). */
   deadline: number;
   idempotencyKey: string;
@@ -88,12 +88,7 @@ export class NodeInvoker {
     if (!session) return Promise.resolve(notConnected());
     const remaining = Math.max(0, Math.floor(req.deadline - monotonicNow()));
     if (remaining === 0) return Promise.resolve(timedOut());
-    let paramsJSON: string | undefined;
-    try {
-      paramsJSON = req.params === undefined ? undefined : serialiseBounded(req.params);
-    } catch {
-      return Promise.resolve({ ok: false, error: { code: 'INVALID_PARAMS', message: 'node invoke params cannot be serialised' } });
-    }
+    const { paramsJSON } = req;
     const invokeId = randomUUID();
     return new Promise<NodeOutcome>((resolve) => {
       const timer = setTimeout(() => {

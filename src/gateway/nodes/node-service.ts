@@ -1,12 +1,19 @@
 import { DetailCode } from '../../protocol/error-details.js';
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
 import type { Principal } from '../rpc/context.js';
+import { serialiseBounded } from '../rpc/frame-limits.js';
 import { invokeAllowlist, refusalMessage, refusalOf, type CommandsConfig } from './command-policy.js';
+import { InvokeBudget } from './invoke-budget.js';
 import { outcomeError, type NodeInvoker } from './node-invoker.js';
 import type { NodeRegistry } from './node-registry.js';
 
 /** Without `timeoutMs` an invoke still ends: the real CLI's default budget. */
 const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
+/**
+ * The longest budget a caller may ask for: 2 h, above the agent's 30 min exec default plus its
+ * grace, and far below where Node's timers overflow (2^31 ms, issue 12 item 12).
+ */
+export const MAX_INVOKE_TIMEOUT_MS = 2 * 60 * 60_000;
 
 /** One command for one node, as the `node.invoke` method or an agent tool asks for it. */
 export interface NodeCommandRequest {
@@ -44,6 +51,7 @@ export class NodeService {
     private readonly registry: NodeRegistry,
     private readonly invoker: NodeInvoker,
     private readonly commandsConfig: () => CommandsConfig,
+    private readonly budget: InvokeBudget = new InvokeBudget(),
   ) {}
 
   /** The `node.list` result (protocol.md 9.4): every known node with its true `connected` state. */
@@ -63,8 +71,10 @@ export class NodeService {
 
   /**
    * Runs `request` for `caller` (whose connection's close cancels it).
-   * @throws GatewayError INVALID_REQUEST when the policy refuses (details.reason), UNAVAILABLE
-   *   when the node is unknown, gone, or answered with an error.
+   * @throws GatewayError INVALID_REQUEST when the policy refuses (details.reason) or the params or
+   *   `timeoutMs` are out of bounds; UNAVAILABLE when the node is unknown, gone, or answered with
+   *   an error, and (retryable, NODE_INVOKE_BUSY) when the caller or the gateway has too many
+   *   calls waiting (invoke-budget.ts).
    */
   async invoke(caller: Pick<Principal, 'connId'>, request: NodeCommandRequest): Promise<NodeCommandResult> {
     const started = performance.now();
@@ -84,13 +94,33 @@ export class NodeService {
         details: { reason, command },
       });
     }
+    if (request.timeoutMs !== undefined && request.timeoutMs > MAX_INVOKE_TIMEOUT_MS) {
+      throw new GatewayError(ErrorCode.INVALID_REQUEST, `timeoutMs must be at most ${MAX_INVOKE_TIMEOUT_MS} (2 h)`, { details: { maxTimeoutMs: MAX_INVOKE_TIMEOUT_MS } });
+    }
     const timeoutMs = request.timeoutMs !== undefined && request.timeoutMs > 0 ? request.timeoutMs : DEFAULT_INVOKE_TIMEOUT_MS;
-    const outcome = await this.invoker.invoke({
-      nodeId, command, params: request.params, deadline: started + timeoutMs, idempotencyKey: request.idempotencyKey, callerConnId: caller.connId,
-    });
+    const paramsJSON = paramsJsonOf(request.params);
+    const release = this.budget.reserve(caller.connId, paramsJSON === undefined ? 0 : Buffer.byteLength(paramsJSON));
+    let outcome;
+    try {
+      outcome = await this.invoker.invoke({
+        nodeId, command, paramsJSON, deadline: started + timeoutMs, idempotencyKey: request.idempotencyKey, callerConnId: caller.connId,
+      });
+    } finally {
+      release();
+    }
     if (!outcome.ok) throw outcomeError(outcome);
     const payload = outcome.payloadJSON !== undefined ? parsePayload(outcome.payloadJSON) : outcome.payload;
     return { ok: true, nodeId, command, payload, payloadJSON: outcome.payloadJSON ?? null };
+  }
+}
+
+/** The params as the JSON text sent to the node, once (its size is what the budget counts). */
+function paramsJsonOf(params: unknown): string | undefined {
+  if (params === undefined) return undefined;
+  try {
+    return serialiseBounded(params);
+  } catch {
+    throw new GatewayError(ErrorCode.INVALID_REQUEST, 'node invoke params cannot be serialised');
   }
 }
 
