@@ -54,6 +54,9 @@ export function classifyError(err: unknown, model: Pick<ResolvedModel, 'provider
     return { kind: 'network', status, message: 'LLM request failed: could not reach the provider.', detail: detail('network', 'network') };
   }
   const message = err instanceof Error ? err.message : String(err);
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|fetch failed|cannot connect/i.test(message)) {
+    return { kind: 'network', status: undefined, message: 'LLM request failed: could not reach the provider.', detail: detail('network', 'network') };
+  }
   if (/terminated|socket|ECONNRESET|premature|aborted/i.test(message)) {
     return { kind: 'network', status: undefined, message: 'LLM request failed: the provider closed the stream before it finished.', detail: detail('network', 'stream') };
   }

@@ -295,7 +295,7 @@ export class ChatRun {
       phase: 'error', startedAt: this.startedAt, endedAt: result.endedAt, error: error.message, errorObservation: observation, executionSettled: true,
     }, { sessionId: true });
     this.task?.ended('failed', error.message, error.message);
-    const errorKind = ['refusal', 'timeout', 'rate_limit', 'context_length'].includes(error.kind) ? error.kind : 'unknown';
+    const errorKind = chatErrorKind(error.kind);
     this.chat(seq, { state: 'error', errorMessage: error.message, ...(error.detail ? { errorDetail: error.detail } : {}), errorKind });
     this.settled(o.status === 'timeout' ? 'timeout' : 'failed');
     return result;
@@ -308,3 +308,13 @@ export class ChatRun {
   }
 }
 
+/**
+ * The chat `errorKind` of a run error: OpenClaw's clients know refusal, timeout, rate_limit,
+ * context_length and unknown (assistant.md 3.5). A provider that cannot be reached or drops the
+ * connection (ECONNREFUSED, ECONNRESET, a cut stream) is transient like a timeout, so clients offer
+ * the same retry.
+ */
+export function chatErrorKind(kind: RunError['kind']): string {
+  if (kind === 'network') return 'timeout';
+  return ['refusal', 'timeout', 'rate_limit', 'context_length'].includes(kind) ? kind : 'unknown';
+}

@@ -4,6 +4,7 @@ import { tool } from 'ai';
 import { z } from 'zod';
 import { runAgentLoop, type LoopEvent, type LoopOptions } from '../../src/agent/agent-loop.js';
 import { resolveModel } from '../../src/agent/providers.js';
+import { chatErrorKind } from '../../src/chat/chat-run.js';
 import { useDisposers } from '../helpers/disposers.js';
 import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -93,6 +94,20 @@ describe('agent loop on the AI SDK against the fake model', () => {
     assert.equal(out.error?.kind, 'server');
     assert.equal(out.error?.message, 'LLM request failed: the provider answered HTTP 500.');
     assert.equal(fake.requests.length, 2);
+  });
+
+  test('a provider that refuses connections (ECONNREFUSED) is a network error, which chat reports as errorKind timeout', async () => {
+    // A port that was just free: nothing listens there (a real refused connect, no stub).
+    const fake = await start();
+    const model = await modelFor(fake);
+    await fake.close();
+    const out = await runAgentLoop(options({ model, maxAttempts: 1 }, []));
+    assert.equal(out.status, 'error');
+    assert.equal(out.error?.kind, 'network');
+    assert.equal(out.error?.message, 'LLM request failed: could not reach the provider.');
+    assert.equal(chatErrorKind('network'), 'timeout');
+    assert.equal(chatErrorKind('server'), 'unknown');
+    assert.equal(chatErrorKind('rate_limit'), 'rate_limit');
   });
 
   test('does not retry a 400 and reports the format failure', async () => {

@@ -93,7 +93,8 @@ describe('chat over the gateway with the fake model (assistant.md 3, 4, 6, 7)', 
   for (const [name, reply, kind] of [
     ['a 500 from the model (after retries)', { kind: 'error', status: 500 }, 'unknown'],
     ['a model that hangs past the run timeout', { kind: 'hang' }, 'timeout'],
-    ['a stream cut mid-answer', { kind: 'cut', chunks: ['half'] }, 'unknown'],
+    // A dropped connection is transient: errorKind timeout, as OpenClaw's clients know it (assistant.md 3.5).
+    ['a stream cut mid-answer', { kind: 'cut', chunks: ['half'] }, 'timeout'],
   ] as [string, FakeReply, string][]) {
     test(`${name} ends the run in the error state and the session is not left running`, async () => {
       const c = await open();
@@ -170,6 +171,13 @@ describe('chat over the gateway with the fake model (assistant.md 3, 4, 6, 7)', 
     assert.match(created.payload.key, /^agent:main:dashboard:[0-9a-f-]{36}$/);
     const patched = await c.call('sessions.patch', { key: created.payload.key, label: 'renamed' });
     assert.equal(patched.payload.entry.label, 'renamed');
+    // sessions.list filters: label, and spawnedBy (children of a session, as the Control UI asks).
+    const child = await c.call('sessions.create', { label: 'child', parentSessionKey: 'main' });
+    const keysOf = (r: { payload?: { sessions?: { key: string }[] } }): string[] => (r.payload?.sessions ?? []).map((s) => s.key);
+    assert.deepEqual(keysOf(await c.call('sessions.list', { label: 'renamed' })), [created.payload.key]);
+    assert.deepEqual(keysOf(await c.call('sessions.list', { spawnedBy: 'agent:main:main' })), [child.payload.key]);
+    assert.deepEqual(keysOf(await c.call('sessions.list', { spawnedBy: created.payload.key })), []);
+    await c.call('sessions.delete', { key: child.payload.key });
     const preview = await c.call('sessions.preview', { keys: ['main', created.payload.key, 'agent:main:nope'] });
     assert.deepEqual(preview.payload.previews.map((p: { status: string }) => p.status), ['ok', 'empty', 'missing']);
     await c.call('sessions.reset', { key: 'main' });

@@ -31,6 +31,10 @@ export const handleSessionsList = defineMethod('sessions.list', SessionsListPara
   let all = chat.sessions.list();
   if (p.agentId) all = all.filter((s) => s.agentId === p.agentId);
   if (p.archived !== undefined) all = all.filter((s) => (s.patch.archived === true) === p.archived);
+  if (p.label !== undefined) all = all.filter((s) => s.patch.label === p.label);
+  // Sessions record their parent only when one created them (sessions.create parentSessionKey).
+  if (p.spawnedBy !== undefined) all = all.filter((s) => s.patch.parentSessionKey === keyOf(ctx, p.spawnedBy as string));
+  if (p.includeGlobal === false) all = all.filter((s) => s.key !== 'global');
   if (p.search) {
     const q = p.search.toLowerCase();
     all = all.filter((s) => s.key.toLowerCase().includes(q) || String(s.patch.label ?? '').toLowerCase().includes(q));
@@ -74,7 +78,10 @@ function resolved(ctx: MethodContext): Record<string, unknown> {
 export const handleSessionsCreate = defineMethod('sessions.create', SessionsCreateParamsSchema, (ctx, p) => {
   const chat = ctx.services.chat;
   const key = p.key ? keyOf(ctx, p.key) : `agent:${p.agentId ?? DEFAULT_AGENT_ID}:dashboard:${randomUUID()}`;
-  const patch = { ...(p.label ? { label: p.label } : {}), ...(p.displayName ? { displayName: p.displayName } : {}), ...(p.model ? { model: p.model } : {}) };
+  const patch = {
+    ...(p.label ? { label: p.label } : {}), ...(p.displayName ? { displayName: p.displayName } : {}), ...(p.model ? { model: p.model } : {}),
+    ...(typeof p.parentSessionKey === 'string' ? { parentSessionKey: keyOf(ctx, p.parentSessionKey) } : {}),
+  };
   const { record } = chat.sessions.ensure(key, agentIdOf(key), 'operator', patch);
   chat.sessionsChanged(key, { reason: 'create' });
   return { ok: true, key, sessionId: record.sessionId, entry: chat.row(key, record), runStarted: false, resolved: resolved(ctx) };

@@ -78,13 +78,15 @@ export const AgentWaitParamsSchema = Type.Object({ runId: NonEmptyString, timeou
 export const SessionsListParamsSchema = Type.Object({
   limit: Opt(Type.Integer({ minimum: 1 })), offset: Opt(Type.Integer({ minimum: 0 })), search: Opt(Type.String()),
   label: Opt(Type.String()), archived: Opt(Type.Boolean()), includeLastMessage: Opt(Type.Boolean()), agentId: Opt(Type.String()),
+  // The Control UI lists a session's children with spawnedBy (assistant.md 11.7).
+  spawnedBy: Opt(Type.String()), includeGlobal: Opt(Type.Boolean()),
 }, open);
 export const SessionsSubscribeParamsSchema = Type.Object({}, open);
 export const SessionsMessagesSubscribeParamsSchema = Type.Object({ key: SessionKey, includeApprovals: Opt(Type.Boolean()) }, open);
 export const SessionKeyParamsSchema = Type.Object({ key: SessionKey, agentId: Opt(Type.String()) }, open);
 export const SessionsCreateParamsSchema = Type.Object({
   agentId: Opt(Type.String()), key: Opt(SessionKey), label: Opt(Type.String()), displayName: Opt(Type.String()), model: Opt(Type.String()),
-  message: Opt(Type.String()),
+  message: Opt(Type.String()), parentSessionKey: Opt(SessionKey),
 }, open);
 export const SessionsPatchParamsSchema = Type.Object({
   key: SessionKey, label: Opt(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])), model: Opt(Type.Union([Type.String(), Type.Null()])),
