@@ -1,11 +1,13 @@
 import WebSocket from 'ws';
 import { ErrorCode, GatewayError, type ErrorShape } from '../protocol/errors.js';
 import type { ConnectChallenge, ConnectParams } from '../protocol/schema/connect.js';
+import type { EventFrame } from '../protocol/schema/frames.js';
 import type { HelloOk } from '../protocol/schema/snapshot.js';
 import { CloseCode, TICK_INTERVAL_MS } from '../protocol/version.js';
 import type { TlsPin } from '../infra/tls-pin.js';
 import { connectionLost, RequestError, TlsError, TransportError } from './errors.js';
 import { buildRequest } from './frames.js';
+import { readServerFrame, validateConnectChallenge, validateHelloOk } from './server-frames.js';
 import { pinnedTlsConnect } from './tls-connect.js';
 
 export { RequestError, TlsError, TransportError } from './errors.js';
@@ -30,17 +32,6 @@ interface Pending {
   resolve(payload: unknown): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout | undefined;
-}
-
-interface ServerFrame {
-  type?: string;
-  event?: string;
-  id?: string;
-  ok?: boolean;
-  payload?: unknown;
-  error?: ErrorShape;
-  seq?: number;
-  stateVersion?: { presence: number; health: number };
 }
 
 /**
@@ -126,14 +117,14 @@ export class GatewayClient {
       });
       ws.on('message', (data) => {
         this.lastFrameAt = Date.now();
-        let frame: ServerFrame;
-        try {
-          frame = JSON.parse(data.toString()) as ServerFrame;
-        } catch {
-          return;
-        }
+        const read = readServerFrame(data.toString());
+        if ('invalid' in read) return this.abortInvalid(`gateway sent an invalid frame: ${read.invalid}`, fail);
+        const frame = read.frame;
         if (frame.type === 'event' && frame.event === 'connect.challenge' && this.hello === undefined) {
-          const challenge = frame.payload as ConnectChallenge;
+          if (!validateConnectChallenge(frame.payload)) {
+            return this.abortInvalid(`gateway sent an invalid connect.challenge: ${validateConnectChallenge.explain(frame.payload)}`, fail);
+          }
+          const challenge = frame.payload;
           let connectParams: ConnectParams;
           try {
             connectParams = typeof params === 'function' ? params(challenge) : params;
@@ -145,8 +136,12 @@ export class GatewayClient {
           const req = buildRequest(++this.seq, 'connect', connectParams);
           this.track(req.id, undefined).then(
             (payload) => {
+              if (!validateHelloOk(payload)) {
+                this.abortInvalid(`gateway sent an invalid hello-ok: ${validateHelloOk.explain(payload)}`, fail);
+                return;
+              }
               clearTimeout(timer);
-              this.hello = payload as HelloOk;
+              this.hello = payload;
               this.startWatchdog(this.hello.policy?.tickIntervalMs ?? TICK_INTERVAL_MS);
               settled = true;
               resolve(this.hello);
@@ -157,14 +152,29 @@ export class GatewayClient {
           this.connectSent = true;
           return;
         }
-        if (frame.type === 'res' && typeof frame.id === 'string') this.settle(frame.id, frame.ok === true, frame.payload, frame.error);
-        else if (frame.type === 'event' && typeof frame.event === 'string') this.emitEvent(frame);
+        if (frame.type === 'res') this.settle(frame.id, frame.ok, frame.payload, frame.error);
+        else this.emitEvent(frame);
       });
     });
   }
 
-  private emitEvent(frame: ServerFrame): void {
-    const e: GatewayEvent = { event: frame.event ?? '', payload: frame.payload };
+  /**
+   * A frame that breaks the protocol: the handshake (if still running) and every pending request
+   * fail with the reason, and the socket is closed 1002. Nothing of the frame is acted on.
+   */
+  private abortInvalid(message: string, failConnect: (err: Error) => void): void {
+    const err = new TransportError(message, 'closed', 'invalid frame');
+    failConnect(err);
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+    this.ws?.close(CloseCode.PROTOCOL_MISMATCH, 'invalid frame');
+  }
+
+  private emitEvent(frame: EventFrame): void {
+    const e: GatewayEvent = { event: frame.event, payload: frame.payload };
     if (frame.seq !== undefined) e.seq = frame.seq;
     if (frame.stateVersion !== undefined) e.stateVersion = frame.stateVersion;
     for (const l of this.eventListeners) l(e);

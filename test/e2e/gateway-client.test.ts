@@ -21,7 +21,12 @@ async function silentPeer(tickIntervalMs: number): Promise<{ url: string; close(
     ws.send(JSON.stringify({ type: 'event', event: 'connect.challenge', payload: { nonce: 'n', ts: Date.now() } }));
     ws.once('message', (data) => {
       const id = (JSON.parse(data.toString()) as { id: string }).id;
-      ws.send(JSON.stringify({ type: 'res', id, ok: true, payload: { type: 'hello-ok', protocol: 4, policy: { tickIntervalMs } } }));
+      // A hello-ok head the client accepts (it validates type, protocol, server, features, auth, policy).
+      const hello = {
+        type: 'hello-ok', protocol: 4, server: { version: 'test', connId: 'c1' }, features: { methods: [], events: [] },
+        auth: { role: 'operator', scopes: [] }, policy: { maxPayload: 1_048_576, maxBufferedBytes: 1_048_576, tickIntervalMs },
+      };
+      ws.send(JSON.stringify({ type: 'res', id, ok: true, payload: hello }));
     });
   });
   const address = wss.address();
