@@ -5,6 +5,7 @@ import { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import type { LoadedConfig } from '../infra/config.js';
+import { controlUiSettingsOf } from '../infra/control-ui-settings.js';
 import type { Logger } from '../infra/logger.js';
 import type { FarclawPaths } from '../infra/paths.js';
 import { UNADVERTISED_METHODS } from '../protocol/methods.js';
@@ -94,6 +95,9 @@ export interface GatewayOptions {
  */
 function edgeComponents(opts: GatewayOptions, managedPort: () => number): Component[] {
   const out: Component[] = [];
+  const controlUi = ControlUi.load(opts.config.config.gateway, opts.logger);
+  // Its route is a fallback: whatever order components come in, every other route is tried first.
+  if (controlUi) out.push({ name: 'control-ui', routes: [controlUiRoute(controlUi)] });
   if (opts.tailscale) {
     out.push(tailscaleComponent({
       mode: opts.tailscale.mode, allowTailscale: opts.tailscale.allowTailscale, grants: opts.config.config.gateway?.auth?.tailscale,
@@ -123,7 +127,6 @@ export class Gateway {
   private wsPaths: ReadonlySet<string> = new Set(['/']);
   /** The dedicated listener Tailscale Serve proxies to, and the claim itself. */
   private managedServers: Server[] = [];
-  private controlUi: ControlUi | undefined;
   /** Port of the managed listener once open (0 before). */
   private managedPort = 0;
   private readonly pending = new Set<Connection>();
@@ -263,11 +266,9 @@ export class Gateway {
   private async listen(opts: GatewayOptions): Promise<void> {
     const admission = new Admission(opts.config.config.gateway, opts.auth.mode, opts.logger, opts.handshakeTimeoutMs);
     this.admission = admission;
-    const controlUi = ControlUi.load(opts.config.config.gateway, opts.logger);
-    this.controlUi = controlUi;
-    if (controlUi) this.router.add(controlUiRoute(controlUi));
     // The UI's WebSocket URL is ws(s)://<host><basePath> (assistant.md 11.2).
-    this.wsPaths = new Set(['/', ...(controlUi && controlUi.basePath !== '' ? [controlUi.basePath, `${controlUi.basePath}/`] : [])]);
+    const ui = controlUiSettingsOf(opts.config.config.gateway);
+    this.wsPaths = new Set(['/', ...(ui.enabled && ui.basePath !== '' ? [ui.basePath, `${ui.basePath}/`] : [])]);
     this.servers = await listenAll(
       opts.hosts,
       opts.port,

@@ -44,7 +44,14 @@ export function healthRoutes(services: GatewayServices): HttpRoute[] {
   ];
 }
 
-/** The Control UI below its base path (assistant.md 11.1); it declines what it does not serve. */
+/**
+ * The Control UI below its base path (assistant.md 11.1), tried after every other route since
+ * its SPA fallback answers any path there; it declines what it does not serve.
+ */
 export function controlUiRoute(controlUi: ControlUi): HttpRoute {
-  return { prefix: controlUi.basePath === '' ? '/' : controlUi.basePath, handle: (req, res, { path }) => controlUi.handle(req, res, path) };
+  return {
+    prefix: controlUi.basePath === '' ? '/' : controlUi.basePath,
+    fallback: true,
+    handle: (req, res, { path }) => controlUi.handle(req, res, path),
+  };
 }

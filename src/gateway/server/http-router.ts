@@ -25,6 +25,11 @@ export interface HttpRoute {
    * should be); every other route answers those requests 403 (6.4).
    */
   allowUnattributed?: boolean;
+  /**
+   * Tried after every other route, whatever the order routes were added in: for a single-page
+   * app whose fallback answers any path below its prefix (the Control UI at `/`).
+   */
+  fallback?: boolean;
   handle(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): boolean | void;
 }
 
@@ -49,10 +54,12 @@ export class HttpRouter {
     for (const r of routes) this.add(r);
   }
 
-  /** Adds a route after the existing ones. */
+  /** Adds a route after the existing ones (before the fallback routes, unless it is one). */
   add(route: HttpRoute): void {
     if (route.path === undefined && route.prefix === undefined) throw new TypeError('an HTTP route needs a path or a prefix');
-    this.routes.push(route);
+    const firstFallback = this.routes.findIndex((r) => r.fallback === true);
+    if (route.fallback === true || firstFallback < 0) this.routes.push(route);
+    else this.routes.splice(firstFallback, 0, route);
   }
 
   handle(req: IncomingMessage, res: ServerResponse, ingress: Ingress): void {
