@@ -33,8 +33,11 @@ describe('Telegram channel (real gateway process, fake Bot API)', () => {
     const gw = await gateway(f);
     await waitFor('a long poll', () => f.calls('getUpdates').some((c) => c.body.timeout === 30), 30_000);
     const methods = f.requests.map((r) => r.method);
-    assert.deepEqual(methods.slice(0, 3), ['getMe', 'deleteWebhook', 'getUpdates']);
+    assert.deepEqual(methods.slice(0, 5), ['getMe', 'deleteWebhook', 'deleteMyCommands', 'deleteMyCommands', 'getUpdates']);
     assert.deepEqual(f.calls('deleteWebhook')[0]?.body, { drop_pending_updates: false });
+    // farclaw has no slash commands: the menu is cleared (as the real gateway does first) and nothing is registered.
+    assert.deepEqual(f.calls('deleteMyCommands').map((c) => c.body), [{}, { scope: { type: 'all_group_chats' } }]);
+    assert.equal(f.calls('setMyCommands').length, 0);
     assert.equal(f.calls('getUpdates')[0]?.body.timeout, 0);
     assert.equal((f.calls('getUpdates')[0]?.body.allowed_updates as string[]).length, 24);
 

@@ -118,6 +118,7 @@ describe('Telegram to the assistant and back (real gateway, fake Bot API, fake m
     assert.deepEqual(started.payload, { channel: 'telegram', accountId: 'default', started: true, outcome: 'started' });
     const answer = await waitFor('the answer after the start', () => tg.sent[0], 60_000);
     assert.equal(answer.text, 'back again');
+    assert.equal(tg.calls('deleteMyCommands').length, 2, 'a channel restart leaves the command menu alone');
     const again = await c.call('channels.start', { channel: 'telegram', accountId: 'default' });
     assert.equal(again.payload.outcome, 'already-running');
 

@@ -52,6 +52,7 @@ export class TelegramChannel implements Channel {
   private bot: { id: number | null; username: string | null } = { id: null, username: null };
   /** Webhook mode: deliveries are stored only while this instance holds the token lock. */
   private receiving = false;
+  private commandsCleared = false;
 
   constructor(private readonly opts: TelegramChannelOptions) {
     this.accountId = opts.settings.accountId;
@@ -181,7 +182,22 @@ export class TelegramChannel implements Channel {
     return undefined;
   }
 
-  /** getMe and deleteWebhook (assistant.md 10.2), retried with backoff until they succeed. */
+  /**
+   * Once per process start (assistant.md 10.2: a channel restart does not touch commands): removes
+   * the bot's command menu in both scopes. farclaw answers no slash command of its own, so a bot
+   * that OpenClaw ran before must not keep offering its commands; a failure only logs.
+   */
+  private async clearCommands(signal: AbortSignal): Promise<void> {
+    this.commandsCleared = true;
+    try {
+      await this.api.deleteMyCommands({}, signal as never);
+      await this.api.deleteMyCommands({ scope: { type: 'all_group_chats' } }, signal as never);
+    } catch (err) {
+      this.opts.logger.warn({ channel: 'telegram', err: classifyApiError(err).message }, 'telegram command menu not cleared');
+    }
+  }
+
+  /** getMe, deleteWebhook and the command menu (assistant.md 10.2), retried with backoff until they succeed. */
   private async hello(signal: AbortSignal): Promise<boolean> {
     for (let attempt = 1; !signal.aborted; attempt++) {
       try {
@@ -192,6 +208,7 @@ export class TelegramChannel implements Channel {
         if (webhook) {
           await this.api.setWebhook(webhook.url, { secret_token: webhook.secret, allowed_updates: [...ALLOWED_UPDATES] as never }, signal as never);
         } else await this.api.deleteWebhook({ drop_pending_updates: false }, signal as never);
+        if (!this.commandsCleared) await this.clearCommands(signal);
         this.stateOf.problem = null;
         return true;
       } catch (err) {
