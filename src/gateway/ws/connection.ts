@@ -159,7 +159,24 @@ export class Connection {
    */
   sendBusEvent(e: BusEvent): void {
     if (e.isSupersedable && this.ws.bufferedAmount > SUPERSEDABLE_SKIP_BUFFERED_BYTES) return;
+    this.corkUntilNextTick();
     this.sendEvent(e.event, e.payload, e.stateVersion, e.payloadJson);
+  }
+
+  private isCorked = false;
+
+  /**
+   * Events published in one tick leave in one write: a streamed chunk is an `agent` and a `chat`
+   * event back to back, and a write syscall per frame was most of the per-delta cost (bench:chat).
+   */
+  private corkUntilNextTick(): void {
+    if (this.isCorked) return;
+    this.isCorked = true;
+    this.rawSocket.cork();
+    process.nextTick(() => {
+      this.isCorked = false;
+      this.rawSocket.uncork();
+    });
   }
 
   /**
