@@ -6,8 +6,8 @@
  *    into the chat (the assets vector control-ui-boot recorded), when the peer cache holds it.
  * 2. Time from navigation to the first rendered chat message with 1,000 messages of history
  *    (median of --runs fresh browser profiles; chat.inject fills the transcript).
- * 3. The page's JS heap (after a forced GC) before and after one answer streamed as 10,000
- *    deltas by the fake model provider.
+ * 3. The page's JS heap (after a forced GC) before and after one answer streamed as --deltas
+ *    (default 10,000) deltas by the fake model provider.
  *
  * Gateway and browser share the machine's cores: times are upper bounds.
  */
@@ -25,12 +25,13 @@ import { bundleBytesOf, floorBytes, realBootBytes, type BundleBytes } from './li
 
 const JS_BUDGET_BYTES = 150 * 1024;
 const HISTORY_ROWS = 1_000;
-const DELTAS = 10_000;
 const arg = (name: string, fallback: number): number => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
   const n = a ? Number(a.slice(name.length + 3)) : NaN;
   return Number.isInteger(n) && n > 0 ? n : fallback;
 };
+/** Streamed deltas of the heap figure (`--deltas=N`, default 10,000). */
+const DELTAS = arg('deltas', 10_000);
 const RUNS = arg('runs', 3);
 
 /** The few page globals the bench reads (it compiles without the DOM lib). */
