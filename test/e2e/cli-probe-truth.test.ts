@@ -1,11 +1,11 @@
 // Issue 19 item 2: `gateway probe` reports the target commands would use, keeps `--url`
 // credentials to that URL, and names the failed-auth delay instead of a bare timeout.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { assertExit, jsonOut, show } from '../helpers/cli-output.js';
 import { freePort } from '../helpers/free-port.js';
-import { runFarclaw, startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
-import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
+import { runFarclaw, startGateway, TEST_TOKEN } from '../helpers/gateway-process.js';
+import { withGateway } from '../helpers/with-gateway.js';
 
 interface ProbeJson {
   ok: boolean;
@@ -14,23 +14,14 @@ interface ProbeJson {
 }
 
 describe('gateway probe tells the truth (issue 19 item 2)', () => {
-  let gw: RunningGateway;
-  let h: TmpHome;
-  before(async () => {
-    h = tmpHome();
-    gw = await startGateway({ home: h });
-  });
-  after(async () => {
-    await gw.stop();
-    h.dispose();
-  });
+  const shared = withGateway();
 
   it('--url with nothing listening: Reachable no, exit 1, and the --url token is not sent to the local gateway', async () => {
     const url = `ws://127.0.0.1:${await freePort()}`;
-    const human = await runFarclaw(['gateway', 'probe', '--url', url, '--token', 'x'], h.env);
+    const human = await runFarclaw(['gateway', 'probe', '--url', url, '--token', 'x'], shared.home.env);
     assertExit(human, 1);
     assert.match(human.stdout, /^Reachable: no$/m, show(human));
-    const r = await runFarclaw(['gateway', 'probe', '--url', url, '--token', 'x', '--json'], h.env);
+    const r = await runFarclaw(['gateway', 'probe', '--url', url, '--token', 'x', '--json'], shared.home.env);
     assertExit(r, 1);
     const j = jsonOut(r) as unknown as ProbeJson;
     assert.equal(j.ok, false);
@@ -40,7 +31,7 @@ describe('gateway probe tells the truth (issue 19 item 2)', () => {
   });
 
   it('the default probe reads with the local token: no missing-operator.read warning', async () => {
-    const r = await runFarclaw(['gateway', 'probe', '--json'], h.env);
+    const r = await runFarclaw(['gateway', 'probe', '--json'], shared.home.env);
     assertExit(r, 0);
     const j = jsonOut(r) as unknown as ProbeJson;
     assert.deepEqual(j.warnings.map((w) => w.code), [], show(r));
@@ -52,7 +43,7 @@ describe('gateway probe tells the truth (issue 19 item 2)', () => {
       let last: ProbeJson | undefined;
       let text = '';
       for (let i = 0; i < 8; i++) {
-        const r = await runFarclaw(['gateway', 'probe', '--url', other.url, '--token', 'wrong-token-0123456789', '--timeout', '700', '--json'], h.env);
+        const r = await runFarclaw(['gateway', 'probe', '--url', other.url, '--token', 'wrong-token-0123456789', '--timeout', '700', '--json'], shared.home.env);
         text = show(r);
         last = jsonOut(r) as unknown as ProbeJson;
         if (last.targets.find((t) => t.id === 'explicit')?.connect.error?.includes('rate limited')) break;
