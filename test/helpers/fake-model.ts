@@ -37,6 +37,12 @@ export interface FakeRequest {
   body: Record<string, unknown>;
   /** process.hrtime.bigint() when the first content chunk was written (bench). */
   firstChunkAtNs?: bigint;
+  /** process.hrtime.bigint() when the request body had arrived (bench). */
+  receivedAtNs?: bigint;
+  /** process.hrtime.bigint() when the reply stream was finished (bench). */
+  endedAtNs?: bigint;
+  /** Which scripted reply answered it (bench). */
+  replyKind?: FakeReply['kind'];
 }
 
 export interface FakeModel {
@@ -72,7 +78,7 @@ export async function startFakeModel(): Promise<FakeModel> {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
-      void handle(req, res, Buffer.concat(parts).toString('utf8'));
+      void handle(req, res, Buffer.concat(parts).toString('utf8'), process.hrtime.bigint());
     });
   });
   server.on('connection', (s) => {
@@ -80,7 +86,7 @@ export async function startFakeModel(): Promise<FakeModel> {
     s.on('close', () => sockets.delete(s));
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, text: string): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, text: string, receivedAtNs: bigint): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/api/tags') {
       // Ollama's model list, so the loopback-Ollama fallback can find this server.
@@ -105,9 +111,10 @@ export async function startFakeModel(): Promise<FakeModel> {
     } catch {
       // recorded as empty; the test sees it
     }
-    const record: FakeRequest = { api, path, headers: req.headers, body };
+    const record: FakeRequest = { api, path, headers: req.headers, body, receivedAtNs };
     requests.push(record);
     const reply = queue.shift() ?? fallback;
+    record.replyKind = reply.kind;
     if (reply.kind === 'error') {
       const message = reply.message ?? `fake error ${reply.status}`;
       const type = reply.status === 429 ? 'rate_limit_error' : reply.status >= 500 ? 'api_error' : 'invalid_request_error';
@@ -135,6 +142,7 @@ export async function startFakeModel(): Promise<FakeModel> {
       }
       reply.calls.forEach((c, i) => stream.toolCall(i, c));
       stream.finish('tools', { input: 10, output: 5 });
+      record.endedAtNs = process.hrtime.bigint();
       return;
     }
     const chunks = reply.kind === 'quote-tool' ? [...reply.prefix, lastToolText(body)] : reply.chunks;

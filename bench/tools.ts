@@ -1,0 +1,174 @@
+/**
+ * `npm run bench:tools`: one tool round trip inside a run, through the gateway: the fake model
+ * finishes a reply that asks for `exec echo …` → the gateway runs it (on its own host, or on a
+ * real `farclaw node run`) → the model receives the next request carrying the result. Measured
+ * on the fake model's clock (test/helpers/fake-model.ts, in this process): tool-call reply
+ * finished → next request received. Side by side, same run, same fake model:
+ *
+ * - floor: a bare client reads the same SSE, spawns the same `echo` (no shell) and posts the
+ *   next request itself: everything but the gateway;
+ * - farclaw, exec host=gateway and host=node (one extra WebSocket hop to the node host);
+ * - the real OpenClaw 2026.9.6 gateway, exec host=gateway (when the peer cache holds it).
+ *
+ * - farclaw `nodes which` on the node: a node tool round trip with no spawn anywhere, against a
+ *   floor without the spawn: the cleanest reading of the gateway's own cost.
+ *
+ * Gateway overhead per tool call = gateway round trip − floor (median). Target ≤ 2 ms on loopback.
+ * Flags: --calls=N tool calls per gateway (default 30).
+ */
+import { runArgv } from '../src/infra/argv-run.js';
+import { buildConnectParams } from '../src/client/frames.js';
+import { GatewayClient } from '../src/client/gateway-client.js';
+import { fakeModelConfig } from '../test/helpers/chat-gateway.js';
+import { startApprovedNode } from '../test/helpers/exec-node.js';
+import { startFakeModel, type FakeModel } from '../test/helpers/fake-model.js';
+import { startGateway, TEST_TOKEN } from '../test/helpers/gateway-process.js';
+import { tmpHome } from '../test/helpers/tmp-home.js';
+import { withOpenclawGateway } from './lib/openclaw-peer.js';
+import { percentile } from './lib/report.js';
+
+const arg = (name: string, fallback: number): number => {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  const n = a ? Number(a.slice(name.length + 3)) : NaN;
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+};
+const CALLS = arg('calls', 30);
+const WARMUP = 3;
+const TARGET_OVERHEAD_MS = 2;
+
+const ms = (ns: bigint): number => Number(ns) / 1e6;
+const fmt = (v: number): string => v.toFixed(2);
+
+async function operator(url: string): Promise<GatewayClient> {
+  const client = new GatewayClient();
+  await client.connect(url, buildConnectParams({
+    clientId: 'cli', mode: 'cli', version: 'bench', scopes: ['operator.admin', 'operator.read', 'operator.write'], token: TEST_TOKEN,
+  }), 60_000);
+  return client;
+}
+
+/** The round trip of the tool call of the newest run: tool reply finished → the request carrying its result arrived. */
+function roundTripSince(fake: FakeModel, from: number): number | undefined {
+  const reqs = fake.requests.slice(from);
+  const toolIdx = reqs.findIndex((r) => r.replyKind === 'tools');
+  const tool = reqs[toolIdx];
+  const next = reqs.slice(toolIdx + 1).find((r) => JSON.stringify(r.body.messages ?? []).includes('"role":"tool"'));
+  if (!tool?.endedAtNs || !next?.receivedAtNs) return undefined;
+  return ms(next.receivedAtNs - tool.endedAtNs);
+}
+
+type Call = (i: number) => { name: string; args: Record<string, unknown> };
+const execCall = (host: 'gateway' | 'node'): Call => (i) => ({ name: 'exec', args: { command: `echo bench-${i}`, host } });
+/** `nodes which` on the node: a node tool round trip with no process spawn on either side. */
+const whichCall = (node: string): Call => (i) => ({ name: 'nodes', args: { action: 'which', node, bins: [`sh`, `bench-${i}`] } });
+
+/** `nodes status`: a tool answered inside the gateway (no node hop, no spawn): the agent loop's own cost. */
+const statusCall: Call = () => ({ name: 'nodes', args: { action: 'status' } });
+
+/** CALLS runs of one tool call each (after WARMUP); returns the round trips in ms. */
+async function measure(fake: FakeModel, url: string, host: string, call: Call): Promise<number[]> {
+  const client = await operator(url);
+  const sample: number[] = [];
+  try {
+    for (let i = 0; i < WARMUP + CALLS; i++) {
+      const runId = `bench-tools-${host}-${i}-${Date.now()}`;
+      fake.script(
+        { kind: 'tools', calls: [{ id: `call_${i}`, ...call(i) }] },
+        { kind: 'text', chunks: ['done'] },
+      );
+      const from = fake.requests.length;
+      const done = new Promise<void>((resolve, reject) => {
+        const off = client.onEvent((e) => {
+          const p = e.payload as { runId?: string; state?: string; errorMessage?: string };
+          if (e.event !== 'chat' || p.runId !== runId) return;
+          if (p.state === 'final') off(), resolve();
+          else if (p.state === 'error' || p.state === 'aborted') off(), reject(new Error(`run ended ${p.state}: ${p.errorMessage ?? ''}`));
+        });
+      });
+      await client.request('chat.send', { sessionKey: `agent:main:bench-tools-${host}-${i}`, message: `run echo ${i}`, idempotencyKey: runId }, 60_000);
+      await done;
+      const rt = roundTripSince(fake, from);
+      if (rt === undefined) throw new Error('the tool result never reached the model');
+      const toolText = JSON.stringify(fake.requests.at(-1)?.body.messages ?? []);
+      const expected = call(i).name === 'exec' ? `bench-${i}` : call(i).args.action === 'which' ? '/sh' : 'nodes';
+      if (!toolText.includes(expected)) throw new Error(`the tool result lacks the command's output: ${toolText.slice(-300)}`);
+      if (i >= WARMUP) sample.push(rt);
+    }
+  } finally {
+    await client.close();
+  }
+  return sample;
+}
+
+/** Floor: the same SSE read, the same spawn (unless `spawn` is false) and the next POST by a bare client (no gateway). */
+async function floor(fake: FakeModel, spawn: boolean): Promise<number[]> {
+  const sample: number[] = [];
+  for (let i = 0; i < WARMUP + CALLS; i++) {
+    fake.script({ kind: 'tools', calls: [{ id: `call_${i}`, name: 'exec', args: { command: `echo bench-${i}` } }] }, { kind: 'text', chunks: ['done'] });
+    const from = fake.requests.length;
+    const res = await fetch(`${fake.baseUrl}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'fake-model', stream: true, messages: [] }) });
+    const sse = await res.text();
+    // The arguments arrive as string deltas across chunks, as a real provider streams them.
+    const parts = [...sse.matchAll(/"arguments":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1] ?? ''}"`) as string);
+    const args = JSON.parse(parts.join('')) as { command: string };
+    const [program, ...rest] = args.command.split(' ');
+    const out = spawn
+      ? await runArgv({ executable: program ?? '', args: rest, timeoutMs: 10_000, maxOutputBytes: 65_536, signal: new AbortController().signal })
+      : { stdout: `{"bins":{"sh":"/usr/bin/sh"}}` };
+    const next = await fetch(`${fake.baseUrl}/chat/completions`, {
+      method: 'POST', body: JSON.stringify({ model: 'fake-model', stream: true, messages: [{ role: 'tool', tool_call_id: `call_${i}`, content: out.stdout }] }),
+    });
+    await next.text();
+    const rt = roundTripSince(fake, from);
+    if (rt !== undefined && i >= WARMUP) sample.push(rt);
+  }
+  return sample;
+}
+
+function line(name: string, sample: number[], floorP50?: number): void {
+  const p50 = percentile(sample, 50);
+  const over = floorP50 === undefined ? '' : `; overhead vs floor ${fmt(p50 - floorP50)} ms`;
+  process.stdout.write(`${name}: tool round trip p50 ${fmt(p50)} ms, p90 ${fmt(percentile(sample, 90))} ms (${sample.length} calls)${over}\n`);
+}
+
+const fake = await startFakeModel();
+const nodeHome = tmpHome();
+try {
+  process.stdout.write(`bench:tools: ${CALLS} exec calls per target (after ${WARMUP} warm-up), one tool call per run\n`);
+  const floorSample = await floor(fake, true);
+  line('floor (bare client: SSE read, spawn echo, POST)', floorSample);
+  const floorP50 = percentile(floorSample, 50);
+  const bareSample = await floor(fake, false);
+  line('floor without spawn (bare client: SSE read, POST)', bareSample);
+  const bareP50 = percentile(bareSample, 50);
+  const ours = await startGateway({ config: { ...fakeModelConfig(fake), tools: { exec: { host: 'auto', mode: 'full' } } } });
+  try {
+    line('farclaw exec host=gateway', await measure(fake, ours.url, 'gateway', execCall('gateway')), floorP50);
+    nodeHome.writeConfig({ nodeHost: { systemRun: { allow: ['echo'] } } });
+    const { node } = await startApprovedNode(ours, nodeHome, 'bench-node');
+    try {
+      line('farclaw exec host=node (farclaw node run)', await measure(fake, ours.url, 'node', execCall('node')), floorP50);
+      line('farclaw nodes status (in the gateway: no node hop, no spawn)', await measure(fake, ours.url, 'status', statusCall), bareP50);
+      line('farclaw nodes which on the node (no spawn)', await measure(fake, ours.url, 'which', whichCall('bench-node')), bareP50);
+    } finally {
+      await node.stop();
+    }
+  } finally {
+    await ours.stop();
+  }
+  const cfg = fakeModelConfig(fake) as { models: unknown; agents: { defaults: Record<string, unknown> } };
+  const peer = await withOpenclawGateway(TEST_TOKEN, async (oc) => {
+    try {
+      line('openclaw 2026.9.6 exec host=gateway', await measure(fake, oc.url, 'gateway', execCall('gateway')), floorP50);
+    } catch (err) {
+      process.stdout.write(`openclaw 2026.9.6: n/a (${(err as Error).message.slice(0, 300)})\n`);
+    }
+  }, { config: { models: cfg.models, agents: { defaults: { ...cfg.agents.defaults, utilityModel: '' } }, tools: { exec: { host: 'gateway', mode: 'full' } } } })
+    .catch((err: unknown) => ({ na: `the real gateway did not start: ${(err as Error).message.split('\n')[0]?.slice(0, 200)}` }));
+  if (peer !== undefined) process.stdout.write(`openclaw: n/a (${peer.na})\n`);
+  process.stdout.write(`target (farclaw): ≤ ${TARGET_OVERHEAD_MS} ms gateway overhead per tool call (round trip − floor, medians; `
+    + 'the spawn-free nodes which line is the cleanest reading, exec lines carry the spawn noise of a loaded machine)\n');
+} finally {
+  nodeHome.dispose();
+  await fake.close();
+}
