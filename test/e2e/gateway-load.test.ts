@@ -59,6 +59,40 @@ describe('resource bounds under load (issue 12, real gateway process)', () => {
     await gw?.stop();
   });
 
+  it('12.5 and 12.7: 300 sockets holding wrong-token connects with 15 × 60 KB frames queued, and 200 silent sockets, neither lock out a well-behaved client nor pin memory', { timeout: 300_000 }, async () => {
+    const pid = gw.proc.pid ?? 0;
+    const rssBefore = rssBytes(pid);
+    const pad = 'y'.repeat(60 * 1024);
+    const attackers: RawClient[] = [];
+    for (let i = 0; i < 300; i++) {
+      const c = await RawClient.open(gw.url).catch(() => undefined);
+      if (!c) continue;
+      attackers.push(c);
+      c.send({ type: 'req', id: 'c', method: 'connect', params: { ...connectParams('wrong-token-0123456789abcdef'), scopes: ['operator.read'] } });
+      for (let j = 0; j < 15; j++) c.send(`{"type":"req","id":"q${j}","method":"health","params":{"pad":"${pad}"}}`);
+    }
+    for (let i = 0; i < 200; i++) {
+      const c = await RawClient.open(gw.url).catch(() => undefined);
+      if (c) attackers.push(c);
+    }
+    const good = await operator(gw.url);
+    assert.equal((await good.call('health', {})).ok, true);
+    good.terminate();
+    // Each attacker is refused with a reason: its connect answered, or its socket closed 1008
+    // (queue over 64 KiB behind an undecided connect) or evicted at the per-address cap.
+    const refused = attackers.flatMap((c) => c.frames.filter((f) => f.type === 'res' && f.id === 'c'));
+    const reasons = new Set(attackers.flatMap((c) => (c.close ? [`${c.close.code} ${c.close.reason}`] : [])));
+    assert.ok([...reasons].some((r) => /^1008 .+/.test(r)), `close reasons: ${[...reasons].join(' | ')}`);
+    const grown = rssBytes(pid) - rssBefore;
+    // Unbounded, 512 such sockets peaked at +589 MB (the issue); the pre-auth queue caps hold 64 KiB each.
+    assert.ok(grown < 150 * MB, `gateway RSS grew by ${Math.round(grown / MB)} MB`);
+    for (const r of refused) {
+      assert.equal(r.ok, false);
+      assert.match(r.error?.message ?? '', /token/i, JSON.stringify(r.error));
+    }
+    for (const c of attackers) c.terminate();
+  });
+
   it('12.12: refuses a timeoutMs over the documented maximum', async () => {
     const res = await watcher.call('node.invoke', { nodeId, command: 'system.which', params: { bins: ['sh'] }, idempotencyKey: 'too-long', timeoutMs: 99_999_999_999 });
     assert.equal(res.ok, false);
