@@ -8,8 +8,8 @@ import { authorizeTrustedProxy, trustedProxyConfigOf, type TrustedProxyConfig } 
 import { attributeIngress, ingressPolicyOf, isTrustedProxy, PROXY_ATTRIBUTION_REQUIRED, type Ingress, type IngressPolicy } from './attribution.js';
 import { PREAUTH_MAX_PER_ADDRESS, PREAUTH_MAX_TOTAL, PreauthBudget, type PreauthSlot } from './preauth-budget.js';
 
-/** What a refused request is answered with. */
-export interface Refusal {
+/** The HTTP response a request refused before the upgrade gets (ws's abortHandshake style). */
+export interface HttpRefusal {
   status: number;
   body: string;
   contentType: string;
@@ -37,8 +37,8 @@ export interface TailnetCandidate {
   login?: string;
 }
 
-const FORBIDDEN_PROXY: Refusal = { status: 403, body: PROXY_ATTRIBUTION_REQUIRED, contentType: 'application/json; charset=utf-8' };
-const BUSY: Refusal = { status: 429, body: 'too many unauthenticated connections from this address', contentType: 'text/plain' };
+const FORBIDDEN_PROXY: HttpRefusal = { status: 403, body: PROXY_ATTRIBUTION_REQUIRED, contentType: 'application/json; charset=utf-8' };
+const BUSY: HttpRefusal = { status: 429, body: 'too many unauthenticated connections from this address', contentType: 'text/plain' };
 
 const socketKey = (s: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string => `${s.remoteAddress ?? ''}|${s.remotePort ?? 0}`;
 
@@ -143,7 +143,7 @@ export class Admission {
   }
 
   /** Decides an upgrade: the facts for the connection, or the HTTP refusal to send. */
-  admitUpgrade(req: IncomingMessage): { facts: AdmittedUpgrade } | { refusal: Refusal } {
+  admitUpgrade(req: IncomingMessage): { facts: AdmittedUpgrade } | { refusal: HttpRefusal } {
     const ingress = this.ingressOf(req);
     if (ingress.kind === 'unattributable') return { refusal: FORBIDDEN_PROXY };
     let proxyUser: string | undefined;
@@ -170,7 +170,7 @@ export class Admission {
    * forwarded headers must be complete (`X-Forwarded-For/-Proto/-Host`) or absent; the
    * forwarded client is never local. Non-Funnel requests carry the tailnet candidate.
    */
-  admitManagedUpgrade(req: IncomingMessage): { facts: AdmittedUpgrade } | { refusal: Refusal } {
+  admitManagedUpgrade(req: IncomingMessage): { facts: AdmittedUpgrade } | { refusal: HttpRefusal } {
     const ingress = attributeIngress(req, this.managedPolicy);
     if (ingress.kind === 'unattributable') return { refusal: FORBIDDEN_PROXY };
     const facts: AdmittedUpgrade = { remoteAddress: ingress.clientAddress, isLocal: ingress.isLocal, origin: req.headers.origin, host: req.headers.host };

@@ -53,8 +53,8 @@ function dynamicScope(method: string, params: unknown): string {
   return Scope.WRITE;
 }
 
-/** Refusal of a call; `isRoleViolation` counts toward the repeated-unauthorized close. */
-export interface Refusal {
+/** A call the dispatcher refuses (role or scope); `isRoleViolation` counts toward the repeated-unauthorized close. */
+export interface CallRefusal {
   error: GatewayError;
   isRoleViolation: boolean;
 }
@@ -90,7 +90,7 @@ export class Dispatcher {
   }
 
   /** Returns why `principal` may not call `method`, or undefined when it may. */
-  authorize(principal: Principal, method: string, params: unknown): Refusal | undefined {
+  authorize(principal: Principal, method: string, params: unknown): CallRefusal | undefined {
     if (method === 'health') return undefined;
     const nodeOnly = isNodeOnlyMethod(method);
     if (nodeOnly !== (principal.role === 'node')) {

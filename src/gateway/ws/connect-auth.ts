@@ -1,7 +1,7 @@
 import { GatewayError } from '../../protocol/errors.js';
 import type { ConnectParams } from '../../protocol/schema/connect.js';
 import { authenticateConnect } from '../auth/connect-credentials.js';
-import { admitDevice, type HandoffToken } from '../auth/device-admission.js';
+import { passPairingGate, type HandoffToken } from '../auth/pairing-gate.js';
 import { verifyDeviceProof, type VerifiedDevice } from '../auth/device-proof.js';
 import type { ServerAuth } from '../auth/shared-secret.js';
 import { identityScopesFor } from '../auth/trusted-proxy.js';
@@ -118,7 +118,7 @@ export async function authorizeConnect(services: GatewayServices, socket: AuthSo
     return { method: credential.method, scopes };
   }
   const verified = device;
-  const admission = await refusing(() => admitDevice(
+  const passed = await refusing(() => passPairingGate(
     {
       devices: services.devices,
       autoApproveLocal: autoApproveLocalOf(services),
@@ -132,10 +132,10 @@ export async function authorizeConnect(services: GatewayServices, socket: AuthSo
   ));
   return {
     method: credential.method,
-    scopes: admission.scopes,
+    scopes: passed.scopes,
     deviceId: verified.id,
-    deviceToken: admission.deviceToken,
-    issuedAtMs: admission.issuedAtMs,
-    ...(admission.deviceTokens ? { deviceTokens: admission.deviceTokens } : {}),
+    deviceToken: passed.deviceToken,
+    issuedAtMs: passed.issuedAtMs,
+    ...(passed.deviceTokens ? { deviceTokens: passed.deviceTokens } : {}),
   };
 }

@@ -28,8 +28,8 @@ const REASONS: Record<PairingReason, { requirement: string; remediationHint: str
   },
 };
 
-/** What admission needs from the gateway. */
-export interface AdmissionContext {
+/** What the pairing gate needs from the gateway. */
+export interface PairingGateContext {
   devices: DeviceRegistry;
   /** `gateway.nodes.pairing.autoApproveLocal` (default true). */
   autoApproveLocal: boolean;
@@ -46,8 +46,8 @@ export interface HandoffToken {
   issuedAtMs: number;
 }
 
-/** An admitted device connection: its effective scopes and the token(s) hello-ok hands over. */
-export interface DeviceAdmission {
+/** A device connection the pairing gate let through: its effective scopes and the token(s) hello-ok hands over. */
+export interface PairingGatePass {
   scopes: string[];
   deviceToken: string;
   issuedAtMs: number;
@@ -97,7 +97,7 @@ function pairingRequired(reason: PairingReason, request: PairingRequestRecord, p
  * through the ordinary gate above.
  * @throws HandshakeRefusal when pairing is required.
  */
-export function admitDevice(ctx: AdmissionContext, params: ConnectParams, device: VerifiedDevice, credential: Credential): DeviceAdmission {
+export function passPairingGate(ctx: PairingGateContext, params: ConnectParams, device: VerifiedDevice, credential: Credential): PairingGatePass {
   const role = params.role ?? 'operator';
   const requested = role === 'operator' ? [...new Set(params.scopes ?? [])] : [];
   if (credential.bootstrap && profileCovers(credential.bootstrap.profile, role, requested)) {
@@ -139,7 +139,7 @@ export function admitDevice(ctx: AdmissionContext, params: ConnectParams, device
 }
 
 /** What a connecting device says about itself, as a pairing record keeps it (remote address only when not local). */
-function deviceMetadata(ctx: AdmissionContext, params: ConnectParams): DeviceMetadata {
+function deviceMetadata(ctx: PairingGateContext, params: ConnectParams): DeviceMetadata {
   const c = params.client;
   return {
     ...(c.displayName !== undefined ? { displayName: c.displayName } : {}),
@@ -164,7 +164,7 @@ function deviceMetadata(ctx: AdmissionContext, params: ConnectParams): DeviceMet
  * nothing, while the code itself is the operator's approval given in advance (single use,
  * ten minutes, issued by an operator.admin caller).
  */
-function redeemSetupCode(ctx: AdmissionContext, params: ConnectParams, device: VerifiedDevice, token: string, requested: string[]): DeviceAdmission {
+function redeemSetupCode(ctx: PairingGateContext, params: ConnectParams, device: VerifiedDevice, token: string, requested: string[]): PairingGatePass {
   const role = params.role ?? 'operator';
   const c = params.client;
   const redeemed = ctx.devices.redeemBootstrapToken(token, {
