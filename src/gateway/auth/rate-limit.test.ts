@@ -24,6 +24,13 @@ describe('failed-auth rate limiting (remote-access.md 6.3)', () => {
     assert.equal(l.lockedForMs({ address: REMOTE }, 'shared-secret'), 0);
   });
 
+  it('counts an IPv6 client by its /64: a fresh address of the same /64 is still locked out', () => {
+    const { limiter: l } = limiter();
+    for (let i = 1; i <= 10; i++) l.recordFailure({ address: `2001:db8:7:9::${i.toString(16)}` }, 'shared-secret', false);
+    assert.equal(l.lockedForMs({ address: '2001:db8:7:9:ffff::1' }, 'shared-secret'), 300_000);
+    assert.equal(l.lockedForMs({ address: '2001:db8:7:a::1' }, 'shared-secret'), 0);
+  });
+
   it('forgets failures older than the window', () => {
     const { clock, limiter: l } = limiter();
     for (let i = 0; i < 9; i++) l.recordFailure({ address: REMOTE }, 'shared-secret', false);

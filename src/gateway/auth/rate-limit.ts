@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { addressBlockOf } from '../ingress/address-block.js';
 
 /** `gateway.auth.rateLimit` (remote-access.md 2.1, 6.3). */
 export interface RateLimitConfig {
@@ -173,10 +174,9 @@ export class AuthRateLimiter {
 /** Origins past MAX_ORIGINS_PER_ADDRESS of one address share this key. */
 const OVERFLOW_KEY = '\u0000overflow';
 
-/** `::ffff:a.b.c.d` counts as `a.b.c.d`. */
+/** `::ffff:a.b.c.d` counts as `a.b.c.d`, an IPv6 address as its /64 (address-block.ts). */
 function addressKeyOf(address: string, cls: CredentialClass): string {
-  const bare = address.toLowerCase().startsWith('::ffff:') ? address.slice(7) : address;
-  return `${cls}|${bare}`;
+  return `${cls}|${addressBlockOf(address)}`;
 }
 
 function originKeyOf(origin: string | undefined): string {

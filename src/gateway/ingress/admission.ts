@@ -7,6 +7,7 @@ import type { AuthMode } from '../auth/shared-secret.js';
 import { authorizeTrustedProxy, trustedProxyConfigOf, type TrustedProxyConfig } from '../auth/trusted-proxy.js';
 import { attributeIngress, ingressPolicyOf, isTrustedProxy, PROXY_ATTRIBUTION_REQUIRED, type Ingress, type IngressPolicy } from './attribution.js';
 import { PREAUTH_MAX_PER_ADDRESS, PREAUTH_MAX_TOTAL, PreauthBudget, type PreauthSlot } from './preauth-budget.js';
+import { addressBlockOf } from './address-block.js';
 
 /** The HTTP response a request refused before the upgrade gets (ws's abortHandshake style). */
 export interface HttpRefusal {
@@ -90,7 +91,7 @@ export class Admission {
   onSocket(socket: Socket): void {
     const peer = socket.remoteAddress ?? '';
     if (isTrustedProxy(this.policy, peer)) return;
-    if (!this.hold(socket, peer)) {
+    if (!this.hold(socket, addressBlockOf(peer))) {
       this.logger.debug({ remote: peer }, 'pre-auth budget exhausted: connection closed');
       socket.destroy();
     }
@@ -188,7 +189,7 @@ export class Admission {
 
   /** Counts a proxied client's unauthenticated socket against its forwarded address. */
   private holdProxiedSlot(req: IncomingMessage, clientAddress: string): boolean {
-    return this.hold(req.socket, `proxied ${clientAddress}`);
+    return this.hold(req.socket, `proxied ${addressBlockOf(clientAddress)}`);
   }
 
   /** The socket was upgraded: at its deadline it is closed as a WebSocket (1000) by `close`. */
