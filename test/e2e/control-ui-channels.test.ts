@@ -68,7 +68,7 @@ describe('Control UI channels page (Chromium, real gateway, fake Bot API)', () =
   it('approves a sender’s pairing request, after which the sender is answered', { timeout: TEST_TIMEOUT_MS }, async () => {
     const page = await channelsPage();
     const code = await pairingCodeFor(ANN);
-    const row = page.locator(`[data-testid=pairing-request][data-code=${code}]`);
+    const row = page.locator(`[data-testid=pairing-request][data-code="${code}"]`);
     await row.waitFor({ timeout: 30_000 });
     assert.match(await row.innerText(), /Ann Lab @ann_lab\s+777001/);
     await row.locator('[data-testid=pairing-approve]').click();
@@ -84,7 +84,7 @@ describe('Control UI channels page (Chromium, real gateway, fake Bot API)', () =
   it('dismisses a request: it leaves the list and its sender is not let in', { timeout: TEST_TIMEOUT_MS }, async () => {
     const page = await channelsPage();
     const code = await pairingCodeFor(BOB);
-    const row = page.locator(`[data-testid=pairing-request][data-code=${code}]`);
+    const row = page.locator(`[data-testid=pairing-request][data-code="${code}"]`);
     await row.waitFor({ timeout: 30_000 });
     await row.locator('[data-testid=pairing-dismiss]').click();
     await row.waitFor({ state: 'detached', timeout: 30_000 });
