@@ -12,6 +12,11 @@ await build({
   format: 'esm',
   target: 'node20',
   external: ['better-sqlite3'],
+  // Without comments the bundle is ASCII: V8 keeps a module's source text for its lifetime, and
+  // one non-ASCII character in a dependency's doc comment stores all of it two bytes a character
+  // (10.6 MB of the idle gateway's heap, against 2.5 MB now). Identifiers stay readable.
+  minifyWhitespace: true,
+  charset: 'ascii',
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: { js: "import { createRequire as __farclawCreateRequire } from 'node:module'; const require = __farclawCreateRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -1,5 +1,5 @@
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { createAnthropic } from '@ai-sdk/anthropic';
+import type { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
 import { resolveSecret } from '../infra/config.js';
 import type { FarclawConfig, ProviderConfig } from '../infra/config-schema.js';
@@ -53,6 +53,22 @@ function apiOf(provider: ProviderConfig, id: string): ProviderApi {
 /** Built models by provider settings: building one costs more than a short request (schemas, clients). */
 const built = new Map<string, LanguageModel>();
 
+/** The AI SDK provider factories, loaded with the first run: a gateway nobody chats with never pays their memory. */
+interface ProviderSdk {
+  createAnthropic: typeof createAnthropic;
+  createOpenAICompatible: typeof createOpenAICompatible;
+}
+let sdk: ProviderSdk | undefined;
+let loadingSdk: Promise<ProviderSdk> | undefined;
+
+async function loadSdk(): Promise<ProviderSdk> {
+  loadingSdk ??= Promise.all([import('@ai-sdk/anthropic'), import('@ai-sdk/openai-compatible')]).then(([anthropic, openai]) => {
+    sdk = { createAnthropic: anthropic.createAnthropic, createOpenAICompatible: openai.createOpenAICompatible };
+    return sdk;
+  });
+  return await loadingSdk;
+}
+
 function build(api: ProviderApi, provider: string, baseUrl: string, apiKey: string | undefined, modelId: string): () => LanguageModel {
   const key = JSON.stringify([api, provider, baseUrl, apiKey ?? '', modelId]);
   return () => {
@@ -64,10 +80,12 @@ function build(api: ProviderApi, provider: string, baseUrl: string, apiKey: stri
     return model;
   };
   function create(): LanguageModel {
+    // resolveModel loads the SDK before it hands out a model, so only a misuse gets here.
+    if (!sdk) throw new Error('the AI SDK providers are not loaded yet: get models from resolveModel()');
     if (api === 'anthropic-messages') {
-      return createAnthropic({ baseURL: baseUrl, apiKey: apiKey ?? '' })(modelId);
+      return sdk.createAnthropic({ baseURL: baseUrl, apiKey: apiKey ?? '' })(modelId);
     }
-    return createOpenAICompatible({ name: provider, baseURL: baseUrl, ...(apiKey ? { apiKey } : {}), includeUsage: true })(modelId);
+    return sdk.createOpenAICompatible({ name: provider, baseURL: baseUrl, ...(apiKey ? { apiKey } : {}), includeUsage: true })(modelId);
   }
 }
 
@@ -147,6 +165,7 @@ async function probeOllama(env: NodeJS.ProcessEnv): Promise<ResolvedModel | unde
  * @throws NoModelError naming what to set when none of these is available.
  */
 export async function resolveModel(config: FarclawConfig, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedModel> {
+  await loadSdk();
   const ref = primaryModelRef(config);
   if (ref) return fromConfig(config, ref, env);
   const providers = Object.keys(config.models?.providers ?? {});

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ToolSet } from 'ai';
-import { runAgentLoop, type LoopEvent, type LoopOutcome } from '../agent/agent-loop.js';
+import type { LoopEvent, LoopOutcome } from '../agent/agent-loop.js';
 import { NoModelError, type ResolvedModel } from '../agent/providers.js';
 import type { RunError } from '../agent/errors.js';
 import type { TranscriptRecord } from '../store/transcript-repo.js';
@@ -17,7 +17,8 @@ export interface RunHost {
   contextRows(sessionKey: string): TranscriptRecord[];
   resolveModel(): Promise<ResolvedModel>;
   systemPrompt(extra?: string): string;
-  tools(run: ToolRunContext): ToolSet | undefined;
+  /** May load the tools' modules on first use, hence a promise. */
+  tools(run: ToolRunContext): Promise<ToolSet | undefined> | ToolSet | undefined;
   settings: { maxSteps: number; timeoutMs: number; maxAttempts: number; retryBaseMs: number };
   now(): number;
 }
@@ -125,10 +126,12 @@ export class ChatRun {
         : { kind: 'unknown', message: 'Could not set up the model provider.', status: undefined };
       return this.finishError({ status: 'error', text: '', blocks: [], usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0 }, stopReason: 'error', error }, undefined);
     }
-    const tools = this.host.tools({
+    const tools = await this.host.tools({
       runId: this.runId, sessionKey: this.sessionKey, agentId: this.agentId, sessionId: this.sessionId,
       agentEvent: (stream, data) => void this.agent(stream, data, { sessionId: true }),
     });
+    // The loop (and the AI SDK under it) loads with the first run, so an idle gateway never holds it.
+    const { runAgentLoop } = await import('../agent/agent-loop.js');
     const outcome = await runAgentLoop({
       model,
       system: this.host.systemPrompt(this.extraSystemPrompt),

@@ -36,7 +36,7 @@ export interface ChatServiceOptions {
   settings?: Partial<RunSettings>;
   workspaceDir?: string;
   /** Tools offered to the model in a session (node tools plug in here). */
-  tools?: (run: ToolRunContext) => ToolSet | undefined;
+  tools?: (run: ToolRunContext) => Promise<ToolSet | undefined> | ToolSet | undefined;
 }
 
 /** Who sent a message: an operator client, or a channel peer. */

@@ -16,7 +16,6 @@ import { DeviceRegistry } from './auth/device-registry.js';
 import { AuthRateLimiter, rateLimitConfigOf } from './auth/rate-limit.js';
 import type { ServerAuth } from './auth/shared-secret.js';
 import { ExecApprovalService } from './approvals/exec-approval-service.js';
-import { createAgentTools } from './chat/agent-tools.js';
 import { ChannelManager } from '../channels/channel-manager.js';
 import { chatTurnRunner } from '../channels/chat-turn-runner.js';
 import { ChatSubscriptions, createChatService } from './chat/chat-component.js';
@@ -184,7 +183,7 @@ export class Gateway {
       const workspaceDir = join(opts.paths.stateDir, 'workspace');
       const chat = createChatService({
         db, config: opts.config.config, bus, subscriptions: chatSubscriptions, workspaceDir,
-        tools: (run) => createAgentTools({ config: () => opts.config.config, nodes, approvals, nodeService, workspaceDir }, run),
+        tools: async (run) => (await import('./chat/agent-tools.js')).createAgentTools({ config: () => opts.config.config, nodes, approvals, nodeService, workspaceDir }, run),
       });
       const channels = new ChannelManager({
         config: opts.config.config, env: process.env, db, logger: opts.logger, stateDir: opts.paths.stateDir, runTurn: chatTurnRunner(chat),

@@ -52,7 +52,7 @@ export class ChatSubscriptions {
 export function createChatService(opts: {
   db: Database; config: FarclawConfig; bus: EventBus; subscriptions: ChatSubscriptions; workspaceDir?: string;
   /** The tools a run is offered (assistant.md 8). */
-  tools?: (run: ToolRunContext) => ToolSet | undefined;
+  tools?: (run: ToolRunContext) => Promise<ToolSet | undefined> | ToolSet | undefined;
 }): ChatService {
   const chat = new ChatService({
     db: opts.db,

@@ -1,6 +1,5 @@
 import { hostname as osHostname, networkInterfaces } from 'node:os';
 import type { CiaoService, Responder } from '@homebridge/ciao';
-import ciao from '@homebridge/ciao';
 import type { FarclawConfig } from '../../infra/config-schema.js';
 import { readEnv } from '../../infra/env.js';
 import type { Logger } from '../../infra/logger.js';
@@ -80,6 +79,8 @@ export class MdnsAdvertiser {
   static async start(mode: Exclude<MdnsMode, 'off'>, gw: AdvertisedGateway, env: NodeJS.ProcessEnv, logger: Logger): Promise<MdnsAdvertiser> {
     const host = mdnsHostname(env);
     const instanceName = `${host} (farclaw)`;
+    // Loaded here: mDNS is off by default on Linux, so most gateways never hold ciao.
+    const { default: ciao } = await import('@homebridge/ciao');
     const responder = ciao.getResponder(process.platform === 'linux' ? { interface: linuxInterfaces() } : {});
     const service = responder.createService({
       name: instanceName,
