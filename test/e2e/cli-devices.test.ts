@@ -222,13 +222,13 @@ describe('farclaw devices against a real gateway', () => {
 
   // ---- failures ----
 
-  it('exits 1 with the gateway’s message for an unknown requestId, in one line and as JSON', async () => {
+  it('exits 1 with the gateway’s message for an unknown requestId and the fix (cli-error format), and as JSON', async () => {
     const [human, json] = await Promise.all([
       cli(gw, ['approve', 'no-such-request']),
       cli(gw, ['approve', 'no-such-request', '--json']),
     ]);
     assertExit(human, 1);
-    assert.deepEqual(linesOf(human.stderr), ['devices approve failed: INVALID_REQUEST: unknown requestId'], show(human));
+    assert.deepEqual(linesOf(human.stderr), ['devices approve failed: INVALID_REQUEST: unknown requestId', 'Fix: correct what the gateway names above and run the command again'], show(human));
     assert.equal(human.stdout, '');
     assertExit(json, 1);
     assert.deepEqual(jsonOut(json), {
@@ -242,11 +242,11 @@ describe('farclaw devices against a real gateway', () => {
       cli(gw, ['reject', 'no-such-request']), cli(gw, ['remove', unknown]), cli(gw, ['rotate', unknown, '--role', 'operator']),
     ]);
     assertExit(reject, 1);
-    assert.deepEqual(linesOf(reject.stderr), ['devices reject failed: INVALID_REQUEST: unknown requestId'], show(reject));
+    assert.deepEqual(linesOf(reject.stderr), ['devices reject failed: INVALID_REQUEST: unknown requestId', 'Fix: correct what the gateway names above and run the command again'], show(reject));
     assertExit(remove, 1);
-    assert.deepEqual(linesOf(remove.stderr), ['devices remove failed: INVALID_REQUEST: unknown deviceId'], show(remove));
+    assert.deepEqual(linesOf(remove.stderr), ['devices remove failed: INVALID_REQUEST: unknown deviceId', 'Fix: correct what the gateway names above and run the command again'], show(remove));
     assertExit(rotate, 1);
-    assert.deepEqual(linesOf(rotate.stderr), ['devices rotate failed: INVALID_REQUEST: device token rotation denied'], show(rotate));
+    assert.deepEqual(linesOf(rotate.stderr), ['devices rotate failed: INVALID_REQUEST: device token rotation denied', 'Fix: correct what the gateway names above and run the command again'], show(rotate));
   });
 
   it('exits 1 with missing scope when the gateway clears a proxied CLI’s scopes', async () => {
@@ -260,7 +260,10 @@ describe('farclaw devices against a real gateway', () => {
     assert.equal(j.error.details.code, 'MISSING_SCOPE');
     const human = await cli(gw, ['list', '--url', proxy.url, '--token', T]);
     assertExit(human, 1);
-    assert.deepEqual(linesOf(human.stderr), ['devices list failed: FORBIDDEN: missing scope: operator.pairing'], show(human));
+    assert.deepEqual(linesOf(human.stderr), [
+      'devices list failed: FORBIDDEN: missing scope: operator.pairing',
+      'Fix: this connection lacks the scope the method needs: on the gateway host run farclaw devices list, then farclaw devices approve <requestId>',
+    ], show(human));
   });
 
   it('refuses --url without --token or --password before connecting, whatever the config holds', async () => {
@@ -296,6 +299,9 @@ describe('farclaw devices against a real gateway', () => {
     disposers.push(() => empty.stop());
     const r = await cli(empty, ['approve', '--latest']);
     assertExit(r, 1);
-    assert.deepEqual(linesOf(r.stderr), ['devices approve failed: no pending pairing request to approve.'], show(r));
+    assert.deepEqual(linesOf(r.stderr), [
+      'devices approve failed: no pending pairing request to approve.',
+      'Fix: a device asks for approval when it first connects: connect it, then run farclaw devices list',
+    ], show(r));
   });
 });

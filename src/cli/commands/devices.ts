@@ -35,8 +35,8 @@ const DEVICE_ID_PREFIX = /^[0-9a-f]{8,63}$/;
 
 const prefixOf = (sub: string): string => `devices ${sub} failed: `;
 
-function usage(sub: string, message: string): CliError {
-  return new CliError(prefixOf(sub) + message, 1, { type: 'cli_error', message });
+function usage(sub: string, message: string, fix?: string): CliError {
+  return new CliError(prefixOf(sub) + message + (fix ? `\nFix: ${fix}` : ''), 1, { type: 'cli_error', message });
 }
 
 function print(text: string): void {
@@ -115,7 +115,7 @@ export async function runDevicesApprove(requestId: string | undefined, flags: De
   let id = requestId?.trim() ?? '';
   if (flags.latest) {
     const latest = newestPending(readDeviceList(await call(sub, 'device.pair.list', {}, flags, env, resolved)).pending);
-    if (!latest) throw usage(sub, 'no pending pairing request to approve.');
+    if (!latest) throw usage(sub, 'no pending pairing request to approve.', 'a device asks for approval when it first connects: connect it, then run farclaw devices list');
     id = latest.requestId;
   }
   if (id === '') throw usage(sub, 'the requestId is empty.');
