@@ -63,6 +63,9 @@ const SOCKET_CLOSED = new Error('socket closed');
 
 type State = 'awaiting-connect' | 'connecting' | 'open' | 'closed';
 
+/** How long a socket refused before hello-ok keeps its connection after the close frame. */
+const PREAUTH_CLOSE_GRACE_MS = 1_000;
+
 /**
  * One WebSocket from upgrade to close: challenge, handshake (with its deadline and the
  * pending-frame cap), then request dispatch and event delivery with a per-connection `seq`.
@@ -200,8 +203,16 @@ export class Connection {
 
   close(code: number, reason: string): void {
     if (this.state === 'closed') return;
+    const authenticated = this.state === 'open';
     this.markClosed();
     this.ws.close(code, closeReason(reason));
+    if (!authenticated) {
+      // A refused socket gets its close frame but nothing more of its input: a client that queued
+      // megabytes behind a bad connect would otherwise have all of it read and parsed while the
+      // close handshake runs. It is cut once the close frame had a moment to leave.
+      this.rawSocket.pause();
+      setTimeout(() => this.ws.terminate(), PREAUTH_CLOSE_GRACE_MS).unref();
+    }
   }
 
   /** Resolves when no request of this connection is still running. */
