@@ -45,7 +45,8 @@ describe('send-buffer caps, presence coalescing and label caps (issue 12 item 6)
     const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => (logged.push(chunk.toString()), cb()) });
     const logger = pino({ level: 'warn' }, sink);
     ({ gateway, url } = await startInProcessGateway(home, {
-      token: TOKEN, logger, sendBufferLimits: { perSocketBytes: PER_SOCKET_BYTES, totalBytes: TOTAL_BYTES },
+      // Reading is never paused here, so requests alone can push the buffers to the total cap.
+      token: TOKEN, logger, sendBufferLimits: { perSocketBytes: PER_SOCKET_BYTES, totalBytes: TOTAL_BYTES, pauseReadingBytes: PER_SOCKET_BYTES },
     }));
   });
   after(async () => {
@@ -101,5 +102,49 @@ describe('send-buffer caps, presence coalescing and label caps (issue 12 item 6)
     assert.equal(res.error?.code, 'INVALID_REQUEST');
     assert.match(res.error?.message ?? '', /displayName/);
     c.terminate();
+  });
+});
+
+describe('backpressure: a client that asks and never reads stops being read (bench:attacks item 6)', () => {
+  let home: TmpHome;
+  let gateway: Gateway;
+  let url: string;
+  const logged: string[] = [];
+
+  before(async () => {
+    home = tmpHome();
+    const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => (logged.push(chunk.toString()), cb()) });
+    // A 4 MiB per-socket cap: without backpressure the stalled client passes it within a few
+    // thousand replies and is dropped; with it, at most ~1 MiB plus one read's replies wait.
+    ({ gateway, url } = await startInProcessGateway(home, {
+      token: TOKEN, logger: pino({ level: 'warn' }, sink), sendBufferLimits: { perSocketBytes: 4 * 1024 * 1024, totalBytes: TOTAL_BYTES },
+    }));
+  });
+  after(async () => {
+    await gateway.stop();
+    home.dispose();
+  });
+
+  it('leaves the rest of a stalled client\'s pipelined requests unread instead of answering them into its buffer', async () => {
+    const stalled = await stalledClient(url);
+    const frame = JSON.stringify({ type: 'req', id: 'h', method: 'health', params: {} });
+    // ~22 MB of requests (more than the kernel buffers of both ends hold) and ~400 MB of replies
+    // if every one were answered: far past the 50 MiB per-socket cap.
+    for (let i = 0; i < 400_000; i++) stalled.ws.send(frame);
+    // The gateway stops reading once ~1 MiB of replies waits, so most requests stay in the
+    // stalled client's own send buffer, and the socket is never dropped as a slow consumer.
+    await waitFor('the stalled client\'s requests to back up on its side', () => stalled.ws.bufferedAmount > 1024 * 1024, 30_000);
+    const good = await RawClient.open(url);
+    assert.equal((await good.connect(connectParams(TOKEN))).ok, true);
+    assert.equal((await good.call('health', {}, 'h1')).ok, true);
+    // Without backpressure the drop comes within milliseconds of the first big read; watch a while.
+    for (let i = 0; i < 60; i++) {
+      assert.ok(!logged.some((l) => l.includes('slow consumer')), 'the stalled client was dropped as a slow consumer: its requests were read and answered');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(gateway.fanout.connections.size >= 2, 'the stalled client is still connected');
+    good.terminate();
+    stalled.ws.terminate();
+    await stalled.closed;
   });
 });

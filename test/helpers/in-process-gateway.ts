@@ -20,7 +20,7 @@ export interface InProcessOptions {
   /** Clock of pairing-request expiry. */
   now?: () => number;
   /** Send-buffer caps (per socket and total). */
-  sendBufferLimits?: { perSocketBytes: number; totalBytes: number };
+  sendBufferLimits?: { perSocketBytes: number; totalBytes: number; pauseReadingBytes?: number };
 }
 
 /** Starts the real Gateway class in this process (no CLI), on loopback with a token. */

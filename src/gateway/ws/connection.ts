@@ -138,6 +138,25 @@ export class Connection {
     if (!budget.admit(this)) return;
     this.ws.send(text);
     budget.charge(this);
+    this.pauseReadingIfBackedUp();
+  }
+
+  private readPaused = false;
+
+  /**
+   * Backpressure before the cap: while more than 1 MiB (the budget's threshold) waits unsent, this
+   * socket's requests are not read, until its buffer drains. A client that asks and never reads
+   * then stops costing the gateway work (its requests stay in TCP buffers) instead of being
+   * answered at full speed until the 50 MiB cap drops it and it reconnects (bench:attacks item 6).
+   */
+  private pauseReadingIfBackedUp(): void {
+    if (this.readPaused || !this.host.sendBudget.shouldPauseReading(this.ws.bufferedAmount)) return;
+    this.readPaused = true;
+    this.ws.pause();
+    this.rawSocket.once('drain', () => {
+      this.readPaused = false;
+      if (this.state !== 'closed') this.ws.resume();
+    });
   }
 
   /** Bytes queued for this socket and not yet handed to the kernel. */
@@ -210,7 +229,7 @@ export class Connection {
       // A refused socket gets its close frame but nothing more of its input: a client that queued
       // megabytes behind a bad connect would otherwise have all of it read and parsed while the
       // close handshake runs. It is cut once the close frame had a moment to leave.
-      this.rawSocket.pause();
+      this.ws.pause();
       setTimeout(() => this.ws.terminate(), PREAUTH_CLOSE_GRACE_MS).unref();
     }
   }

@@ -11,7 +11,12 @@ export interface BufferedSocket {
 export interface SendBudgetLimits {
   perSocketBytes: number;
   totalBytes: number;
+  /** Unsent bytes past which a socket's input is no longer read until it drains (backpressure). */
+  pauseReadingBytes?: number;
 }
+
+/** Default backpressure threshold: a socket 1 MiB behind stops being read. */
+export const PAUSE_READING_BUFFERED_BYTES = 1024 * 1024;
 
 /**
  * Send-buffer caps (issue 12 item 6), one per socket and one over all of them. Slow-consumer
@@ -26,6 +31,11 @@ export class SendBudget {
   private total = 0;
 
   constructor(private readonly limits: SendBudgetLimits = { perSocketBytes: MAX_BUFFERED_BYTES, totalBytes: MAX_TOTAL_BUFFERED_BYTES }) {}
+
+  /** Whether a socket holding this many unsent bytes should stop being read until it drains. */
+  shouldPauseReading(bufferedBytes: number): boolean {
+    return bufferedBytes > (this.limits.pauseReadingBytes ?? PAUSE_READING_BUFFERED_BYTES);
+  }
 
   /** Whether `socket` may queue more; closes it (and answers false) when over its own cap. */
   admit(socket: BufferedSocket): boolean {
