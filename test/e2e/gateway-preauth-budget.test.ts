@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { PREAUTH_MAX_PER_ADDRESS } from '../../src/gateway/ingress/preauth-budget.js';
 import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
 import { RawClient, connectParams } from '../helpers/raw-client.js';
+import WebSocket from 'ws';
 import { waitFor } from '../helpers/wait-for.js';
 
 /** The deadline of this file's gateway: short, so the tests see it pass. */
@@ -121,5 +122,24 @@ describe('pre-auth deadline and budget (issue 12.5)', () => {
       other.once('close', () => resolve(false));
     });
     assert.equal(answered, true);
+  });
+  test('a socket refused before hello-ok reads none of what its client queued after the refusal', async () => {
+    const ws = new WebSocket(gw.url, { perMessageDeflate: false });
+    ws.on('error', () => undefined);
+    await new Promise<void>((resolve) => ws.once('message', () => resolve())); // connect.challenge
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    // Not a connect: refused at once. Then 30 MB queued behind it, more than both kernels buffer.
+    ws.send(JSON.stringify({ type: 'req', id: 'x', method: 'health', params: {} }));
+    const junk = 'z'.repeat(60_000);
+    for (let i = 0; i < 500; i++) ws.send(junk);
+    // What this side still held just before the socket ended (a destroyed socket reports 0).
+    let lastQueued = ws.bufferedAmount;
+    const sampler = setInterval(() => (lastQueued = ws.bufferedAmount), 5);
+    const code = await closed;
+    clearInterval(sampler);
+    assert.equal(code, 1008);
+    // The gateway stopped reading at the refusal and cut the socket: most of it never left this
+    // side. Had it kept reading through the close handshake, the buffer would have drained first.
+    assert.ok(lastQueued > 10_000_000, `${lastQueued} bytes still queued at the close`);
   });
 });
