@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { optional, orNull } from './row-values.js';
 import { StatementCache } from './statement-cache.js';
+import type { AuditEntry } from '../protocol/schema/exec-approvals.js';
 
 export type ApprovalStatus = 'pending' | 'allowed' | 'denied' | 'expired';
 
@@ -23,26 +24,8 @@ interface Row {
   resolved_at_ms: number | null; decision: string | null; resolved_by: string | null; reason: string | null;
 }
 
-/** One line of the audit trail: a tool call or an approval decision. */
-export interface AuditRecord {
-  seq: number;
-  tsMs: number;
-  kind: 'tool-call' | 'approval-requested' | 'approval-resolved';
-  runId?: string;
-  sessionKey?: string;
-  toolCallId?: string;
-  tool?: string;
-  host?: string;
-  nodeId?: string;
-  command?: string;
-  outcome?: string;
-  exitCode?: number;
-  approvalId?: string;
-  decision?: string;
-  /** Who asked (the run's client) or who decided (the resolving client). */
-  actor?: string;
-  error?: string;
-}
+/** One line of the tool audit trail, as stored and as `farclaw.audit.log` returns it. */
+export type AuditRecord = AuditEntry;
 
 const toRecord = (r: Row): ApprovalRecord => ({
   id: r.id, status: r.status, request: JSON.parse(r.request) as Record<string, unknown>, createdAtMs: r.created_at_ms, expiresAtMs: r.expires_at_ms,

@@ -1,6 +1,7 @@
 import { CliError } from '../cli-error.js';
 import { callOnce, type CallFlags } from '../rpc.js';
 import { renderTable } from '../table.js';
+import type { AuditEntry } from '../../protocol/schema/exec-approvals.js';
 
 const CLIENT = { id: 'cli', mode: 'cli' } as const;
 const print = (text: string): void => void process.stdout.write(text + '\n');
@@ -53,25 +54,9 @@ export async function runApprovalsResolve(id: string, decision: 'allow-once' | '
   return 0;
 }
 
-interface AuditRow {
-  seq: number;
-  tsMs: number;
-  kind: string;
-  sessionKey?: string;
-  tool?: string;
-  host?: string;
-  nodeId?: string;
-  command?: string;
-  outcome?: string;
-  exitCode?: number;
-  approvalId?: string;
-  decision?: string;
-  actor?: string;
-  error?: string;
-}
 
 /** One audit line in words: what happened, and its result. */
-function eventOf(r: AuditRow): [string, string] {
+function eventOf(r: AuditEntry): [string, string] {
   if (r.kind === 'approval-requested') return [`approval asked (${r.approvalId ?? ''})`, 'pending'];
   if (r.kind === 'approval-resolved') {
     return r.decision ? [`${r.decision} by ${r.actor ?? '?'}`, r.approvalId ?? ''] : [`approval ${r.outcome ?? 'ended'} (${r.error ?? ''})`, r.approvalId ?? ''];
@@ -91,7 +76,7 @@ export async function runApprovalsLog(flags: ApprovalsLogFlags, env: NodeJS.Proc
   }
   const payload = await callOnce('farclaw.audit.log', limit === undefined ? {} : { limit }, flags, CLIENT, env, { prefix: 'approvals log failed: ' });
   if (flags.json) return printJson(payload), 0;
-  const entries = ((payload as { entries?: AuditRow[] }).entries ?? []);
+  const entries = ((payload as { entries?: AuditEntry[] }).entries ?? []);
   if (entries.length === 0) return print('The audit trail is empty.'), 0;
   print(renderTable(['Time', 'Session (asked)', 'Command', 'Where', 'Event', 'Result'], entries.map((r) => {
     const [event, result] = eventOf(r);

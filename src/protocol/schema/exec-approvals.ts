@@ -24,3 +24,24 @@ export const AuditLogParamsSchema = Type.Object(
   { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_AUDIT_LOG_LIMIT })) },
   { additionalProperties: false },
 );
+
+/** One line of the audit trail: a tool call or an approval decision. */
+export interface AuditEntry {
+  seq: number;
+  tsMs: number;
+  kind: 'tool-call' | 'approval-requested' | 'approval-resolved';
+  runId?: string;
+  sessionKey?: string;
+  toolCallId?: string;
+  tool?: string;
+  host?: string;
+  nodeId?: string;
+  command?: string;
+  outcome?: string;
+  exitCode?: number;
+  approvalId?: string;
+  decision?: string;
+  /** Who asked (the run's client) or who decided (the resolving client). */
+  actor?: string;
+  error?: string;
+}
