@@ -132,7 +132,7 @@ describe('Telegram to the assistant and back (real gateway, fake Bot API, fake m
     assert.match(nope.error?.message ?? '', /^unknown channel "discord"/);
   });
 
-  it('answers every message exactly once across SIGKILLs of the gateway at random moments', async () => {
+  it('answers every message across SIGKILLs at random moments, repeating only a reply in flight at a kill', async () => {
     const { tg, model } = await fakes();
     model.setFallback({ kind: 'text', chunks: ['answer ', 'for you'], delayMs: 40 });
     const home = tmpHome();
@@ -163,8 +163,14 @@ describe('Telegram to the assistant and back (real gateway, fake Bot API, fake m
     }, 60_000);
     const perChat = new Map<string, number>();
     for (const m of tg.sent) perChat.set(m.chatId, (perChat.get(m.chatId) ?? 0) + 1);
-    const twice = [...perChat].filter(([, n]) => n !== 1);
-    assert.deepEqual(twice, [], `answers per chat (kills after ${kills.join(', ')} replies)`);
+    // The Bot API has no idempotency key: a kill after Telegram accepted a reply and before the
+    // outbox recorded it sends that reply again after the restart. The outbox sends one row at a
+    // time, so each kill can repeat at most one send; nothing else may be repeated, nothing lost.
+    const repeated = [...perChat].filter(([, n]) => n > 1);
+    const extraSends = repeated.reduce((sum, [, n]) => sum + n - 1, 0);
+    const how = `answers per chat ${JSON.stringify(repeated)} (kills after ${kills.join(', ')} replies)`;
+    assert.equal(perChat.size, EXCHANGES, how);
+    assert.ok(extraSends <= kills.length, how);
     for (const m of tg.sent) assert.equal(m.text, 'answer for you');
   });
 });
