@@ -11,8 +11,8 @@
  *
  * Flags: --turns=N turns per gateway (default 20), --chunks=N chunks per turn (default 20).
  */
-import { buildConnectParams } from '../src/client/frames.js';
-import { GatewayClient } from '../src/client/gateway-client.js';
+import type { GatewayClient } from '../src/client/gateway-client.js';
+import { benchOperator } from './lib/operator.js';
 import { fakeModelConfig } from '../test/helpers/chat-gateway.js';
 import { startFakeModel, type FakeModel } from '../test/helpers/fake-model.js';
 import { startGateway, TEST_TOKEN } from '../test/helpers/gateway-process.js';
@@ -32,13 +32,7 @@ const HISTORY_CALLS = 30;
 
 interface Figures { firstDeltaMs: number; perDeltaUs: number; historyPageMs: number | string }
 
-async function operator(url: string): Promise<GatewayClient> {
-  const client = new GatewayClient();
-  await client.connect(url, buildConnectParams({
-    clientId: 'cli', mode: 'cli', version: 'bench', scopes: ['operator.admin', 'operator.read', 'operator.write'], token: TEST_TOKEN,
-  }), 60_000);
-  return client;
-}
+const operator = (url: string): Promise<GatewayClient> => benchOperator(url);
 
 const chunkText = (i: number): string => `w${i} `;
 

@@ -9,8 +9,8 @@
  * Flags: --n=N invokes per series (default 5000; OpenClaw gets N/5), --idle=K max idle nodes (default 4000).
  */
 import WebSocket from 'ws';
-import { buildConnectParams } from '../src/client/frames.js';
-import { GatewayClient } from '../src/client/gateway-client.js';
+import type { GatewayClient } from '../src/client/gateway-client.js';
+import { benchOperator } from './lib/operator.js';
 import type { ConnectParams } from '../src/protocol/schema/connect.js';
 import { startGateway, TEST_TOKEN } from '../test/helpers/gateway-process.js';
 import { pidsListeningOn } from '../test/helpers/listening-pids.js';
@@ -32,14 +32,8 @@ const MAX_IDLE = arg('idle', 4000);
 const RSS_BUDGET_KB = arg('budget-mb', 100) * 1024;
 const PARALLEL = 16;
 
-/** A device-less local admin (cli/cli with the shared token keeps its scopes on both gateways). */
-async function operator(url: string): Promise<GatewayClient> {
-  const client = new GatewayClient();
-  await client.connect(url, buildConnectParams({
-    clientId: 'cli', mode: 'cli', version: 'bench', scopes: ['operator.admin', 'operator.pairing', 'operator.write'], token: TEST_TOKEN,
-  }), 30_000);
-  return client;
-}
+/** A device-less local admin that may approve nodes. */
+const operator = (url: string): Promise<GatewayClient> => benchOperator(url, ['operator.admin', 'operator.pairing', 'operator.write'], 30_000);
 
 /** Starts our node host against `url`, approves its surface, returns it with its node id. */
 async function approvedNode(url: string, op: GatewayClient): Promise<{ host: NodeHostProcess; nodeId: string; dispose(): Promise<void> }> {

@@ -17,8 +17,8 @@
  * Flags: --calls=N tool calls per gateway (default 30).
  */
 import { runArgv } from '../src/infra/argv-run.js';
-import { buildConnectParams } from '../src/client/frames.js';
-import { GatewayClient } from '../src/client/gateway-client.js';
+import type { GatewayClient } from '../src/client/gateway-client.js';
+import { benchOperator } from './lib/operator.js';
 import { fakeModelConfig } from '../test/helpers/chat-gateway.js';
 import { startApprovedNode } from '../test/helpers/exec-node.js';
 import { startFakeModel, type FakeModel } from '../test/helpers/fake-model.js';
@@ -39,13 +39,7 @@ const TARGET_OVERHEAD_MS = 2;
 const ms = (ns: bigint): number => Number(ns) / 1e6;
 const fmt = (v: number): string => v.toFixed(2);
 
-async function operator(url: string): Promise<GatewayClient> {
-  const client = new GatewayClient();
-  await client.connect(url, buildConnectParams({
-    clientId: 'cli', mode: 'cli', version: 'bench', scopes: ['operator.admin', 'operator.read', 'operator.write'], token: TEST_TOKEN,
-  }), 60_000);
-  return client;
-}
+const operator = (url: string): Promise<GatewayClient> => benchOperator(url);
 
 /** The round trip of the tool call of the newest run: tool reply finished → the request carrying its result arrived. */
 function roundTripSince(fake: FakeModel, from: number): number | undefined {
