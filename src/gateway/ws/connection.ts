@@ -226,10 +226,12 @@ export class Connection {
     this.markClosed();
     this.ws.close(code, closeReason(reason));
     if (!authenticated) {
-      // A refused socket gets its close frame but nothing more of its input: a client that queued
-      // megabytes behind a bad connect would otherwise have all of it read and parsed while the
-      // close handshake runs. It is cut once the close frame had a moment to leave.
+      // A refused socket gets its close frame, then our FIN, but nothing more of its input is
+      // read: a client that queued megabytes behind a bad connect would otherwise have all of it
+      // read and parsed while the close handshake runs. The FIN lets a well-behaved client see
+      // the close (with its code) at once; a client that does not finish is cut a second later.
       this.ws.pause();
+      this.rawSocket.end();
       setTimeout(() => this.ws.terminate(), PREAUTH_CLOSE_GRACE_MS).unref();
     }
   }
