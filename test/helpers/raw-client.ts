@@ -81,15 +81,15 @@ export class RawClient {
     this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
-  async waitRes(id: string, timeoutMs = 10_000): Promise<Frame> {
+  async waitRes(id: string, timeoutMs = 30_000): Promise<Frame> {
     return await waitFor(`response ${id}`, () => this.frames.find((f) => f.type === 'res' && f.id === id), timeoutMs, 5);
   }
 
-  async waitEvent(event: string, after = 0, timeoutMs = 10_000): Promise<Frame> {
+  async waitEvent(event: string, after = 0, timeoutMs = 30_000): Promise<Frame> {
     return await waitFor(`event ${event}`, () => this.frames.slice(after).find((f) => f.type === 'event' && f.event === event), timeoutMs, 5);
   }
 
-  async waitClose(timeoutMs = 10_000): Promise<{ code: number; reason: string }> {
+  async waitClose(timeoutMs = 30_000): Promise<{ code: number; reason: string }> {
     return await waitFor('close', () => this.close, timeoutMs, 5);
   }
 
