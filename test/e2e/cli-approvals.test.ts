@@ -15,24 +15,12 @@ import type { NodeHostProcess } from '../helpers/node-host-process.js';
 import type { Frame, RawClient } from '../helpers/raw-client.js';
 import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
 import { waitFor } from '../helpers/wait-for.js';
+import type { AuditEntry } from '../../src/protocol/schema/exec-approvals.js';
 
 const TEST_TIMEOUT_MS = 180_000;
 const QUOTE = 'Output was: ';
 
 const finalText = (f: Frame): string => f.payload?.message?.content?.[0]?.text ?? '';
-
-interface AuditLine {
-  kind: string;
-  sessionKey?: string;
-  host?: string;
-  nodeId?: string;
-  command?: string;
-  outcome?: string;
-  exitCode?: number;
-  approvalId?: string;
-  decision?: string;
-  actor?: string;
-}
 
 describe('farclaw approvals against a real gateway and node', () => {
   let fake: FakeModel;
@@ -130,7 +118,7 @@ describe('farclaw approvals against a real gateway and node', () => {
   test('log: who asked, who decided, what ran where, and the exit code', { timeout: TEST_TIMEOUT_MS }, async () => {
     const r = await cli(['log', '--json']);
     assertExit(r, 0);
-    const entries = (jsonOut(r) as { entries: AuditLine[] }).entries;
+    const entries = (jsonOut(r) as { entries: AuditEntry[] }).entries;
     const of = (session: string) => entries.filter((e) => e.sessionKey === `agent:main:${session}` || (e.kind === 'approval-resolved' && entries.some((q) => q.approvalId === e.approvalId && q.sessionKey === `agent:main:${session}`)));
     const always = of('cli-always');
     assert.deepEqual(always.map((e) => e.kind), ['approval-requested', 'approval-resolved', 'tool-call'], show(r));
@@ -140,7 +128,7 @@ describe('farclaw approvals against a real gateway and node', () => {
     assert.deepEqual([always[2]?.host, always[2]?.nodeId, always[2]?.outcome, always[2]?.exitCode], ['node', nodeId, 'completed', 0]);
     // The granted rerun ran without asking and is in the trail as well.
     assert.deepEqual(of('cli-again').map((e) => [e.kind, e.exitCode]), [['tool-call', 0]]);
-    const what = (e: AuditLine) => [e.kind, e.host, e.kind === 'tool-call' ? e.outcome : e.decision];
+    const what = (e: AuditEntry) => [e.kind, e.host, e.kind === 'tool-call' ? e.outcome : e.decision];
     assert.deepEqual(of('cli-deny').map(what), [['approval-requested', 'gateway', undefined], ['approval-resolved', 'gateway', 'deny'], ['tool-call', 'gateway', 'denied']]);
     assert.deepEqual(of('cli-once').map(what), [['approval-requested', 'gateway', undefined], ['approval-resolved', 'gateway', 'allow-once'], ['tool-call', 'gateway', 'completed']]);
 
