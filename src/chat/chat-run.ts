@@ -7,6 +7,14 @@ import type { TranscriptRecord } from '../store/transcript-repo.js';
 import { toModelMessages } from './rows.js';
 import type { Audience } from './events.js';
 import { RunTask } from './run-task.js';
+import { DeltaPacer } from './delta-pacer.js';
+
+/** Live text waiting for its turn: the agent `assistant` delta and the chat `deltaText` since the last send. */
+interface PendingText {
+  block: number;
+  delta: string;
+  deltaText: string;
+}
 
 /** What a run needs from its service: storage, event delivery and settings. */
 export interface RunHost {
@@ -75,11 +83,19 @@ export class ChatRun {
     return { runId: this.runId, sessionKey: this.sessionKey, agentId: this.agentId };
   }
 
+  /** Live text goes out at most every 75 ms, and before any other event of the run (assistant.md 3.5). */
+  private readonly pacer = new DeltaPacer<PendingText>(
+    (t) => this.sendText(t),
+    (a, b) => ({ block: b.block, delta: a.delta + b.delta, deltaText: a.deltaText + b.deltaText }),
+  );
+
   private chat(seq: number, fields: Record<string, unknown>): void {
+    this.pacer.flush();
     this.host.emit('chat', { ...this.base(), seq, ...fields }, { kind: 'run', sessionKey: this.sessionKey });
   }
 
   private agent(stream: string, data: Record<string, unknown>, opts: { seq?: number; toolEvents?: boolean; sessionId?: boolean; lane?: boolean } = {}): number {
+    this.pacer.flush();
     const seq = opts.seq ?? ++this.seq;
     // chat.send runs carry isHeartbeat (and `lane` on the closing model event); `agent` runs
     // carry neither (chat-stream.json vs agent-run.json).
@@ -144,6 +160,7 @@ export class ChatRun {
       retryBaseMs: this.host.settings.retryBaseMs,
       onEvent: (e) => this.onLoopEvent(e, model),
     });
+    this.pacer.flush();
     // Only a completed model step reports usage (aborted and failed runs show none: chat-abort, agent-run).
     if (outcome.status === 'ok') this.agent('usage', { outputTokens: outcome.usage.output });
     if (outcome.status === 'ok') return this.finishOk(outcome, model);
@@ -168,22 +185,18 @@ export class ChatRun {
         if (e.block !== this.currentBlock) {
           // A block after a tool call starts with "\n\n" in the chat stream (assistant.md 3.5).
           if (this.currentBlock >= 0 || e.block > 0) deltaText = `\n\n${e.delta}`;
+          // A new block is a new agent item: the previous one's text goes out first.
+          this.pacer.flush();
           this.currentBlock = e.block;
           this.blockText = '';
         }
         this.blockText += e.delta;
         this.cumulative += deltaText;
-        const seq = this.agent('assistant', { text: this.blockText, delta: e.delta, itemId: `${this.itemBase}:${e.block + 1}` });
-        this.chat(seq, { state: 'delta', deltaText, message: { role: 'assistant', content: [{ type: 'text', text: this.cumulative }], timestamp: this.host.now() } });
-        this.task?.activity(this.cumulative);
-        if (!this.sawModelPhase) {
-          this.task?.flushActivity();
-          this.sawModelPhase = true;
-          this.host.sessionsChanged(this.sessionKey, { phase: 'model', runId: this.runId });
-        }
+        this.pacer.push({ block: e.block, delta: e.delta, deltaText });
         break;
       }
       case 'tool-call': {
+        this.pacer.flush();
         const content = [
           ...(e.precedingText ? [{ type: 'text', text: e.precedingText }] : []),
           { type: 'toolCall', id: e.toolCallId, name: e.name, arguments: e.args },
@@ -208,6 +221,18 @@ export class ChatRun {
   }
 
   private cumulative = '';
+
+  /** Sends one paced batch of live text as an agent `assistant` event and its chat `delta` twin. */
+  private sendText(t: PendingText): void {
+    const seq = this.agent('assistant', { text: this.blockText, delta: t.delta, itemId: `${this.itemBase}:${t.block + 1}` });
+    this.chat(seq, { state: 'delta', deltaText: t.deltaText, message: { role: 'assistant', content: [{ type: 'text', text: this.cumulative }], timestamp: this.host.now() } });
+    this.task?.activity(this.cumulative);
+    if (!this.sawModelPhase) {
+      this.task?.flushActivity();
+      this.sawModelPhase = true;
+      this.host.sessionsChanged(this.sessionKey, { phase: 'model', runId: this.runId });
+    }
+  }
 
   private modelFields(model: ResolvedModel): Record<string, unknown> {
     return { api: model.api, provider: model.provider, model: model.modelId };

@@ -36,8 +36,11 @@ describe('chat over the gateway with the fake model (assistant.md 3, 4, 6, 7)', 
     assert.equal(final.payload.sessionKey, 'agent:main:main');
     assert.equal(final.payload.message.content[0].text, 'Hello from fake.');
     const deltas = chatEvents(c, 'run-a').filter((f) => f.payload.state === 'delta');
-    assert.deepEqual(deltas.map((d) => d.payload.deltaText), ['Hello', ' from', ' fake.']);
-    assert.deepEqual(deltas.map((d) => d.payload.message.content[0].text), ['Hello', 'Hello from', 'Hello from fake.']);
+    // The first chunk goes out at once; the two that follow within 75 ms fold into later deltas.
+    assert.equal(deltas[0]?.payload.deltaText, 'Hello');
+    assert.ok(deltas.length >= 2 && deltas.length <= 3, `deltas: ${deltas.length}`);
+    assert.equal(deltas.map((d) => d.payload.deltaText).join(''), 'Hello from fake.');
+    assert.equal(deltas.at(-1)?.payload.message.content[0].text, 'Hello from fake.');
     const phases = chatEvents(c, 'run-a').filter((f) => f.payload.state === 'status').map((f) => f.payload.phase);
     assert.deepEqual(phases, ['preparing_workspace', 'preparing_context', 'starting_model']);
     const hist = await c.call('chat.history', { sessionKey: 'agent:main:main', limit: 20 });
@@ -47,6 +50,31 @@ describe('chat over the gateway with the fake model (assistant.md 3, 4, 6, 7)', 
     assert.ok(hist.payload.deltaCursor);
     const delta = await c.call('chat.history', { sessionKey: 'main', cursor: hist.payload.deltaCursor });
     assert.deepEqual([delta.payload.kind, delta.payload.messages.length, delta.payload.deltaCursor], ['delta', 0, hist.payload.deltaCursor]);
+  });
+
+  test('deltas are paced: chunks 400 ms apart each give one, 200 fast chunks fold into far fewer with the exact text', async () => {
+    const c = await open(['tool-events']);
+    fake.script({ kind: 'text', chunks: ['one', ' two', ' three', ' four'], delayMs: 400 });
+    await c.call('chat.send', { sessionKey: 'agent:main:paced-slow', message: 'slow', idempotencyKey: 'run-paced-slow' });
+    assert.equal((await waitTerminal(c, 'run-paced-slow')).payload.state, 'final');
+    const slow = chatEvents(c, 'run-paced-slow').filter((f) => f.payload.state === 'delta');
+    assert.deepEqual(slow.map((d) => d.payload.deltaText), ['one', ' two', ' three', ' four']);
+
+    const chunks = [...Array.from({ length: 199 }, (_, i) => `w${i} `), 'end.'];
+    fake.script({ kind: 'text', chunks });
+    await c.call('chat.send', { sessionKey: 'agent:main:paced-fast', message: 'fast', idempotencyKey: 'run-paced-fast' });
+    const final = await waitTerminal(c, 'run-paced-fast');
+    const text = chunks.join('');
+    assert.equal(final.payload.message.content[0].text, text);
+    const fast = chatEvents(c, 'run-paced-fast').filter((f) => f.payload.state === 'delta');
+    assert.ok(fast.length < 50, `200 fast chunks gave ${fast.length} deltas`);
+    assert.equal(fast.map((d) => d.payload.deltaText).join(''), text);
+    assert.equal(fast.at(-1)?.payload.message.content[0].text, text);
+    // Each chat delta shares its seq with the agent assistant event that carries the same text.
+    const assistant = c.frames.filter((f) => f.event === 'agent' && f.payload?.runId === 'run-paced-fast' && f.payload.stream === 'assistant');
+    assert.deepEqual(assistant.map((a) => a.payload.seq), fast.map((d) => d.payload.seq));
+    assert.equal(assistant.map((a) => a.payload.data.delta).join(''), text);
+    assert.equal(assistant.at(-1)?.payload.data.text, text);
   });
 
   test('a replay of a finished key answers ok and starts nothing; a foreign cursor answers reset', async () => {
