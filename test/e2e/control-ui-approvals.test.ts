@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { freshPage, launchChromium } from '../helpers/browser.js';
+import { launchChromium } from '../helpers/browser.js';
 import { fakeModelConfig } from '../helpers/chat-gateway.js';
-import { openDashboard, waitForApp } from '../helpers/control-ui-page.js';
+import { openControlUi } from '../helpers/control-ui-page.js';
 import { useDisposers } from '../helpers/disposers.js';
 import { startApprovedNode } from '../helpers/exec-node.js';
 import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
-import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
+import { startGateway, type RunningGateway } from '../helpers/gateway-process.js';
 import type { NodeHostProcess } from '../helpers/node-host-process.js';
 import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
 
@@ -43,14 +43,7 @@ describe('Control UI inline exec approvals (Chromium, real gateway and node, fak
   });
 
   /** A chat page, connected (so the gateway knows an approval-capable client is there). */
-  async function chatPage(): Promise<Page> {
-    const { context, page } = await freshPage(browser);
-    defer(() => context.close());
-    await openDashboard(page, `http://127.0.0.1:${gw.port}`, TEST_TOKEN);
-    await waitForApp(page);
-    await page.locator('[data-testid=chat-page]').waitFor();
-    return page;
-  }
+  const chatPage = (): Promise<Page> => openControlUi(browser, gw.port, 'chat', defer);
 
   async function askToRun(page: Page, command: string): Promise<void> {
     fake.script(

@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { freshPage, launchChromium } from '../helpers/browser.js';
+import { launchChromium } from '../helpers/browser.js';
 import { fakeModelConfig, operator } from '../helpers/chat-gateway.js';
-import { goTo, openDashboard, waitForApp } from '../helpers/control-ui-page.js';
+import { openControlUi } from '../helpers/control-ui-page.js';
 import { useDisposers } from '../helpers/disposers.js';
 import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/fake-telegram.js';
-import { TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
+import type { RunningGateway } from '../helpers/gateway-process.js';
 import { ANN, pairingCodeIn, startTelegramGateway } from '../helpers/telegram-gateway.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -38,14 +38,7 @@ describe('Control UI channels page (Chromium, real gateway, fake Bot API)', () =
     await model?.close();
   });
 
-  async function channelsPage(): Promise<Page> {
-    const { context, page } = await freshPage(browser);
-    defer(() => context.close());
-    await openDashboard(page, `http://127.0.0.1:${gw.port}`, TEST_TOKEN);
-    await waitForApp(page);
-    await goTo(page, 'channels');
-    return page;
-  }
+  const channelsPage = (): Promise<Page> => openControlUi(browser, gw.port, 'channels', defer);
 
   /** An unknown sender writes; resolves with the pairing code the bot sent back. */
   async function pairingCodeFor(user: typeof ANN | typeof BOB): Promise<string> {

@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { freshPage, launchChromium } from '../helpers/browser.js';
+import { launchChromium } from '../helpers/browser.js';
 import { fakeModelConfig, operator } from '../helpers/chat-gateway.js';
-import { openDashboard, waitForApp } from '../helpers/control-ui-page.js';
+import { openControlUi } from '../helpers/control-ui-page.js';
 import { useDisposers } from '../helpers/disposers.js';
 import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
-import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
+import { startGateway, type RunningGateway } from '../helpers/gateway-process.js';
 import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -38,14 +38,7 @@ describe('Control UI chat (Chromium, real gateway, fake model)', () => {
     h?.dispose();
   });
 
-  async function chatPage(): Promise<Page> {
-    const { context, page } = await freshPage(browser);
-    defer(() => context.close());
-    await openDashboard(page, `http://127.0.0.1:${gw.port}`, TEST_TOKEN);
-    await waitForApp(page);
-    await page.locator('[data-testid=chat-page]').waitFor();
-    return page;
-  }
+  const chatPage = (): Promise<Page> => openControlUi(browser, gw.port, 'chat', defer);
 
   async function send(page: Page, text: string): Promise<void> {
     await page.fill('[data-testid=composer]', text);

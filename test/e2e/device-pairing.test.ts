@@ -2,40 +2,19 @@
 // network namespace and the device in another, joined by a veth pair (netns.ts); the admin is a
 // loopback client inside the gateway's namespace. Expectations: protocol.md 5.3, 6.1-6.3.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { RunningGateway } from '../helpers/gateway-process.js';
+import { describe, it } from 'node:test';
 import {
-  adminClient, approve, challengeOf, connectWith, nodeParams, openClient, operatorParams, type Endpoint,
+  adminClient, approve, challengeOf, connectWith, nodeParams, openClient, operatorParams,
 } from '../helpers/device-session.js';
-import { startLanGateway, type LanGateway } from '../helpers/lan-gateway.js';
-import type { NetnsPair } from '../helpers/netns.js';
-import { testClock, type TestClock } from '../helpers/test-clock.js';
+import { useClockedLanGateway } from '../helpers/lan-gateway.js';
 import { newTestDevice, withDeviceProof } from '../helpers/test-device.js';
 
-/** Namespaces, relays, a gateway process: allow for slow starts on a loaded machine. */
-const SETUP_TIMEOUT_MS = 60_000;
-
 describe('device pairing of a remote device over a veth pair (protocol.md 5, 6)', () => {
-  let lan: LanGateway;
-  let pair: NetnsPair;
-  let gw: RunningGateway;
-  let clock: TestClock;
-  let local: Endpoint;
-  let remote: Endpoint;
-
-  before(async () => {
-    clock = testClock();
-    lan = await startLanGateway({ clock });
-    ({ pair, gw, local, remote } = lan);
-  }, { timeout: SETUP_TIMEOUT_MS });
-  after(async () => {
-    await lan?.dispose();
-    clock?.dispose();
-  });
+  const lab = useClockedLanGateway();
 
   /** A remote device's first connect: refused, with the request id to approve. */
   async function requestFromRemote(device = newTestDevice(), params = operatorParams()) {
-    const { client, res } = await connectWith(remote, params, device);
+    const { client, res } = await connectWith(lab.remote, params, device);
     const close = await client.waitClose();
     return { device, res, close, requestId: String(res.error?.details?.requestId) };
   }
@@ -52,13 +31,13 @@ describe('device pairing of a remote device over a veth pair (protocol.md 5, 6)'
   });
 
   it('tells pairing operators about a new request, and nobody else', async () => {
-    const admin = await adminClient(local);
-    const reader = await adminClient(local, ['operator.read']);
+    const admin = await adminClient(lab.local);
+    const reader = await adminClient(lab.local, ['operator.read']);
     const { requestId, device } = await requestFromRemote();
     const event = await admin.waitEvent('device.pair.requested');
     assert.equal(event.payload.requestId, requestId);
     assert.equal(event.payload.deviceId, device.id);
-    assert.equal(event.payload.remoteIp, pair.client.address);
+    assert.equal(event.payload.remoteIp, lab.pair.client.address);
     await admin.call('health');
     await reader.call('health');
     assert.equal(reader.frames.some((f) => f.event?.startsWith('device.pair.')), false);
@@ -68,13 +47,13 @@ describe('device pairing of a remote device over a veth pair (protocol.md 5, 6)'
 
   it('approves a local device silently and hands it a device token', async () => {
     const device = newTestDevice();
-    const { client, res } = await connectWith(local, operatorParams(['operator.read', 'operator.write']), device);
+    const { client, res } = await connectWith(lab.local, operatorParams(['operator.read', 'operator.write']), device);
     assert.equal(res.ok, true, JSON.stringify(res.error));
     assert.deepEqual(res.payload.auth.scopes, ['operator.read', 'operator.write']);
     assert.match(res.payload.auth.deviceToken, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(typeof res.payload.auth.issuedAtMs, 'number');
     client.terminate();
-    const admin = await adminClient(local);
+    const admin = await adminClient(lab.local);
     const list = await admin.call('device.pair.list');
     const paired = list.payload.paired.find((d: { deviceId: string }) => d.deviceId === device.id);
     assert.equal(paired.approvedVia, 'silent');
@@ -83,14 +62,14 @@ describe('device pairing of a remote device over a veth pair (protocol.md 5, 6)'
 
   it('admits an approved remote device, then by its device token alone', async () => {
     const { device, requestId } = await requestFromRemote();
-    const approved = await approve(local, requestId);
+    const approved = await approve(lab.local, requestId);
     assert.equal(approved.ok, true);
     assert.equal(approved.payload.device.approvedVia, 'owner');
-    const first = await connectWith(remote, operatorParams(), device);
+    const first = await connectWith(lab.remote, operatorParams(), device);
     assert.equal(first.res.payload.auth.method, 'token');
     const token = String(first.res.payload.auth.deviceToken);
     first.client.terminate();
-    const second = await connectWith(remote, operatorParams(['operator.read'], { deviceToken: token }), device);
+    const second = await connectWith(lab.remote, operatorParams(['operator.read'], { deviceToken: token }), device);
     assert.equal(second.res.payload.auth.method, 'device-token');
     assert.equal(second.res.payload.auth.deviceToken, token);
     assert.equal((await second.client.call('health')).ok, true);
@@ -99,16 +78,16 @@ describe('device pairing of a remote device over a veth pair (protocol.md 5, 6)'
 
   it('refuses a device-less operator without operator.admin the approval of a node', async () => {
     const { requestId } = await requestFromRemote(newTestDevice(), nodeParams());
-    const pairingOnly = await adminClient(local, ['operator.pairing']);
+    const pairingOnly = await adminClient(lab.local, ['operator.pairing']);
     const refused = await pairingOnly.call('device.pair.approve', { requestId });
     assert.deepEqual(refused.error, { code: 'INVALID_REQUEST', message: 'device pairing approval denied' });
     pairingOnly.terminate();
-    assert.equal((await approve(local, requestId)).ok, true);
+    assert.equal((await approve(lab.local, requestId)).ok, true);
   });
 
   it('asks an approved device that wants more scopes for a scope upgrade', async () => {
     const { device, requestId } = await requestFromRemote();
-    await approve(local, requestId);
+    await approve(lab.local, requestId);
     const upgrade = await requestFromRemote(device, operatorParams(['operator.read', 'operator.write']));
     assert.equal(upgrade.res.error?.message, 'pairing required: device is asking for more scopes than currently approved');
     assert.equal(upgrade.res.error?.details?.reason, 'scope-upgrade');
@@ -118,8 +97,8 @@ describe('device pairing of a remote device over a veth pair (protocol.md 5, 6)'
 
   it('refuses a device-bound operator without operator.pairing the pairing methods', async () => {
     const { device, requestId } = await requestFromRemote();
-    await approve(local, requestId);
-    const { client } = await connectWith(remote, operatorParams(), device);
+    await approve(lab.local, requestId);
+    const { client } = await connectWith(lab.remote, operatorParams(), device);
     const res = await client.call('device.pair.list');
     assert.equal(res.error?.code, 'FORBIDDEN');
     assert.equal(res.error?.message, 'missing scope: operator.pairing');
@@ -128,20 +107,20 @@ describe('device pairing of a remote device over a veth pair (protocol.md 5, 6)'
 
   it('lets a pending request expire after five minutes', async () => {
     const { requestId } = await requestFromRemote();
-    await clock.setOffset(gw, 5 * 60_000);
+    await lab.clock.setOffset(lab.gw, 5 * 60_000);
     try {
-      const res = await approve(local, requestId);
+      const res = await approve(lab.local, requestId);
       assert.deepEqual(res.error, { code: 'INVALID_REQUEST', message: 'unknown requestId' });
     } finally {
-      await clock.setOffset(gw, 0);
+      await lab.clock.setOffset(lab.gw, 0);
     }
   });
 
   it('forgets a removed device: its live session closes 4001 and it must pair again', async () => {
     const { device, requestId } = await requestFromRemote();
-    await approve(local, requestId);
-    const { client } = await connectWith(remote, operatorParams(), device);
-    const admin = await adminClient(local);
+    await approve(lab.local, requestId);
+    const { client } = await connectWith(lab.remote, operatorParams(), device);
+    const admin = await adminClient(lab.local);
     assert.deepEqual((await admin.call('device.pair.remove', { deviceId: device.id })).payload, { deviceId: device.id });
     assert.deepEqual(await client.waitClose(), { code: 4001, reason: 'device removed' });
     admin.terminate();
@@ -150,10 +129,10 @@ describe('device pairing of a remote device over a veth pair (protocol.md 5, 6)'
 
   it('refuses a device proof replayed on another connection (nonce mismatch)', async () => {
     const device = newTestDevice();
-    const first = await openClient(local);
+    const first = await openClient(lab.local);
     const params = withDeviceProof(device, operatorParams(), challengeOf(first));
     first.terminate();
-    const replay = await openClient(local);
+    const replay = await openClient(lab.local);
     const res = await replay.connect(params as unknown as Record<string, unknown>);
     assert.equal(res.error?.details?.code, 'DEVICE_AUTH_NONCE_MISMATCH');
     assert.deepEqual(await replay.waitClose(), { code: 1008, reason: 'device nonce mismatch' });
@@ -161,7 +140,7 @@ describe('device pairing of a remote device over a veth pair (protocol.md 5, 6)'
 
   it('refuses a proof signed by another key', async () => {
     const device = newTestDevice();
-    const c = await openClient(local);
+    const c = await openClient(lab.local);
     const forged = withDeviceProof(newTestDevice(), operatorParams(), challengeOf(c));
     const res = await c.connect({ ...forged, device: { ...forged.device, id: device.id, publicKey: device.publicKey } });
     assert.deepEqual(res.error, {

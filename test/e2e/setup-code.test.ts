@@ -4,18 +4,15 @@
 // codes is a loopback client inside the gateway's namespace. The gateway's clock is moved by the
 // test clock, not waited for.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { decodeSetupCode } from '../../src/protocol/setup-code.js';
 import {
-  adminClient, connectWith, nodeParams, operatorParams, type Endpoint,
+  adminClient, connectWith, nodeParams, operatorParams,
 } from '../helpers/device-session.js';
-import { TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
-import { startLanGateway, type LanGateway } from '../helpers/lan-gateway.js';
-import type { NetnsPair } from '../helpers/netns.js';
-import { testClock, type TestClock } from '../helpers/test-clock.js';
+import { TEST_TOKEN } from '../helpers/gateway-process.js';
+import { useClockedLanGateway } from '../helpers/lan-gateway.js';
 import { newTestDevice } from '../helpers/test-device.js';
 
-const SETUP_TIMEOUT_MS = 60_000;
 const TEN_MINUTES_MS = 10 * 60_000;
 const HANDOFF_OPERATOR_SCOPES = ['operator.approvals', 'operator.questions', 'operator.read', 'operator.talk.secrets', 'operator.write'];
 const INVALID_MESSAGE = 'unauthorized: setup code is unknown, expired or already used (ask for a new one: farclaw qr)';
@@ -26,26 +23,11 @@ function bootstrapNode(bootstrapToken: string) {
 }
 
 describe('setup codes and bootstrap tokens over a veth pair', () => {
-  let lan: LanGateway;
-  let pair: NetnsPair;
-  let gw: RunningGateway;
-  let clock: TestClock;
-  let local: Endpoint;
-  let remote: Endpoint;
-
-  before(async () => {
-    clock = testClock();
-    lan = await startLanGateway({ clock });
-    ({ pair, gw, local, remote } = lan);
-  }, { timeout: SETUP_TIMEOUT_MS });
-  after(async () => {
-    await lan?.dispose();
-    clock?.dispose();
-  });
+  const lab = useClockedLanGateway();
 
   /** Asks the gateway for a setup code as a local admin; returns the answer frame. */
   async function setupCode(params: Record<string, unknown> = {}, scopes?: string[]) {
-    const admin = await adminClient(local, scopes);
+    const admin = await adminClient(lab.local, scopes);
     try {
       return await admin.call('device.pair.setupCode', params);
     } finally {
@@ -65,7 +47,7 @@ describe('setup codes and bootstrap tokens over a veth pair', () => {
     const afterCall = Date.now();
     assert.equal(res.ok, true, JSON.stringify(res.error));
     const p = res.payload;
-    const url = `ws://${pair.gateway.address}:${gw.port}`;
+    const url = `ws://${lab.pair.gateway.address}:${lab.gw.port}`;
     assert.deepEqual(
       { ...p, setupId: typeof p.setupId, expiresAtMs: typeof p.expiresAtMs, setupCode: typeof p.setupCode },
       { setupId: 'string', expiresAtMs: 'number', setupCode: 'string', gatewayUrl: url, auth: 'token', urlSource: 'gateway.bind=lan', access: 'limited' },
@@ -79,7 +61,7 @@ describe('setup codes and bootstrap tokens over a veth pair', () => {
   });
 
   it('keeps setupCode out of the advertised methods and refuses it without operator.admin', async () => {
-    const admin = await adminClient(local);
+    const admin = await adminClient(lab.local);
     const hello = admin.frames.find((f) => f.payload?.type === 'hello-ok');
     assert.equal(hello?.payload.features.methods.includes('device.pair.setupCode'), false);
     assert.equal(hello?.payload.features.methods.includes('device.pair.list'), true);
@@ -109,7 +91,7 @@ describe('setup codes and bootstrap tokens over a veth pair', () => {
   it('pairs a fresh remote device silently by its bootstrap token and hands over a node and a bounded operator token', async () => {
     const token = await newBootstrapToken();
     const device = newTestDevice();
-    const { client, res } = await connectWith(remote, bootstrapNode(token), device);
+    const { client, res } = await connectWith(lab.remote, bootstrapNode(token), device);
     assert.equal(res.ok, true, JSON.stringify(res.error));
     const auth = res.payload.auth;
     assert.equal(auth.method, 'bootstrap-token');
@@ -121,18 +103,18 @@ describe('setup codes and bootstrap tokens over a veth pair', () => {
     ]);
     client.terminate();
 
-    const admin = await adminClient(local);
+    const admin = await adminClient(lab.local);
     const paired = (await admin.call('device.pair.list')).payload.paired.find((d: any) => d.deviceId === device.id);
     admin.terminate();
     assert.equal(paired.approvedVia, 'bootstrap-token');
     assert.deepEqual(paired.roles, ['node', 'operator']);
     assert.deepEqual(paired.tokens.map((t: any) => t.role).sort(), ['node', 'operator']);
 
-    const asNode = await connectWith(remote, { ...nodeParams(), auth: { deviceToken: auth.deviceToken } }, device);
+    const asNode = await connectWith(lab.remote, { ...nodeParams(), auth: { deviceToken: auth.deviceToken } }, device);
     assert.equal(asNode.res.payload?.auth.method, 'device-token', JSON.stringify(asNode.res.error));
     asNode.client.terminate();
     const operatorToken = String(auth.deviceTokens[0].deviceToken);
-    const asOperator = await connectWith(remote, operatorParams(['operator.read', 'operator.write'], { deviceToken: operatorToken }), device);
+    const asOperator = await connectWith(lab.remote, operatorParams(['operator.read', 'operator.write'], { deviceToken: operatorToken }), device);
     assert.deepEqual(asOperator.res.payload?.auth.scopes, ['operator.read', 'operator.write'], JSON.stringify(asOperator.res.error));
     assert.equal((await asOperator.client.call('device.pair.list')).error?.message, 'missing scope: operator.pairing');
     asOperator.client.terminate();
@@ -140,11 +122,11 @@ describe('setup codes and bootstrap tokens over a veth pair', () => {
 
   it('accepts a bootstrap token once: a second use, by any device, is AUTH_BOOTSTRAP_TOKEN_INVALID with close 1008', async () => {
     const token = await newBootstrapToken();
-    const first = await connectWith(remote, bootstrapNode(token), newTestDevice());
+    const first = await connectWith(lab.remote, bootstrapNode(token), newTestDevice());
     assert.equal(first.res.ok, true, JSON.stringify(first.res.error));
     first.client.terminate();
     for (const device of [newTestDevice(), newTestDevice()]) {
-      const { client, res } = await connectWith(remote, bootstrapNode(token), device);
+      const { client, res } = await connectWith(lab.remote, bootstrapNode(token), device);
       assert.deepEqual(res.error, {
         code: 'INVALID_REQUEST', message: INVALID_MESSAGE,
         details: { code: 'AUTH_BOOTSTRAP_TOKEN_INVALID', authReason: 'bootstrap_token_invalid', canRetryWithDeviceToken: false, recommendedNextStep: 'update_auth_credentials' },
@@ -155,7 +137,7 @@ describe('setup codes and bootstrap tokens over a veth pair', () => {
 
   it('lets exactly one of three concurrent connects with one token in', async () => {
     const token = await newBootstrapToken();
-    const results = await Promise.all([0, 1, 2].map(() => connectWith(remote, bootstrapNode(token), newTestDevice())));
+    const results = await Promise.all([0, 1, 2].map(() => connectWith(lab.remote, bootstrapNode(token), newTestDevice())));
     assert.equal(results.filter((r) => r.res.ok === true).length, 1);
     assert.equal(results.filter((r) => r.res.error?.details?.code === 'AUTH_BOOTSTRAP_TOKEN_INVALID').length, 2);
     for (const r of results) r.client.terminate();
@@ -164,25 +146,25 @@ describe('setup codes and bootstrap tokens over a veth pair', () => {
   it('takes a bootstrap token for ten minutes and refuses it after', async () => {
     const [early, late] = [await newBootstrapToken(), await newBootstrapToken()];
     try {
-      await clock.setOffset(gw, TEN_MINUTES_MS - 30_000);
-      const inTime = await connectWith(remote, bootstrapNode(early), newTestDevice());
+      await lab.clock.setOffset(lab.gw, TEN_MINUTES_MS - 30_000);
+      const inTime = await connectWith(lab.remote, bootstrapNode(early), newTestDevice());
       assert.equal(inTime.res.ok, true, JSON.stringify(inTime.res.error));
       inTime.client.terminate();
-      await clock.setOffset(gw, TEN_MINUTES_MS);
-      const { res } = await connectWith(remote, bootstrapNode(late), newTestDevice());
+      await lab.clock.setOffset(lab.gw, TEN_MINUTES_MS);
+      const { res } = await connectWith(lab.remote, bootstrapNode(late), newTestDevice());
       assert.equal(res.error?.details?.code, 'AUTH_BOOTSTRAP_TOKEN_INVALID');
     } finally {
-      await clock.setOffset(gw, 0);
+      await lab.clock.setOffset(lab.gw, 0);
     }
   });
 
   it('files an ordinary pending request for an ask beyond the code, and leaves the code usable', async () => {
     const token = await newBootstrapToken();
     const device = newTestDevice();
-    const greedy = await connectWith(remote, operatorParams(['operator.admin'], { bootstrapToken: token }), device);
+    const greedy = await connectWith(lab.remote, operatorParams(['operator.admin'], { bootstrapToken: token }), device);
     assert.equal(greedy.res.error?.code, 'NOT_PAIRED');
     assert.equal(greedy.res.error?.details?.reason, 'not-paired');
-    const modest = await connectWith(remote, operatorParams(['operator.read'], { bootstrapToken: token }), device);
+    const modest = await connectWith(lab.remote, operatorParams(['operator.read'], { bootstrapToken: token }), device);
     assert.equal(modest.res.payload?.auth.method, 'bootstrap-token', JSON.stringify(modest.res.error));
     assert.deepEqual(modest.res.payload?.auth.scopes, ['operator.read']);
     assert.deepEqual(modest.res.payload?.auth.deviceTokens.map((t: any) => [t.role, t.scopes]), [['node', []]]);
@@ -190,7 +172,7 @@ describe('setup codes and bootstrap tokens over a veth pair', () => {
   });
 
   it('needs a device proof with a bootstrap token', async () => {
-    const { client, res } = await connectWith(remote, bootstrapNode(await newBootstrapToken()));
+    const { client, res } = await connectWith(lab.remote, bootstrapNode(await newBootstrapToken()));
     assert.deepEqual(res.error, { code: 'NOT_PAIRED', message: 'device identity required', details: { code: 'DEVICE_IDENTITY_REQUIRED' } });
     assert.equal((await client.waitClose()).code, 1008);
   });
@@ -198,18 +180,18 @@ describe('setup codes and bootstrap tokens over a veth pair', () => {
   it('counts unknown bootstrap tokens toward the failed-auth lockout of the address', async () => {
     // Runs last: it locks the client namespace's address out of bootstrap-token auth. A success
     // first clears the failures the tests above left on that address.
-    const ok = await connectWith(remote, bootstrapNode(await newBootstrapToken()), newTestDevice());
+    const ok = await connectWith(lab.remote, bootstrapNode(await newBootstrapToken()), newTestDevice());
     assert.equal(ok.res.ok, true);
     ok.client.terminate();
     const valid = await newBootstrapToken();
     for (let i = 1; i <= 10; i++) {
-      const { res } = await connectWith(remote, bootstrapNode(`guess-${i}`), newTestDevice());
+      const { res } = await connectWith(lab.remote, bootstrapNode(`guess-${i}`), newTestDevice());
       assert.equal(res.error?.details?.code, 'AUTH_BOOTSTRAP_TOKEN_INVALID', `attempt ${i}`);
     }
-    const { res } = await connectWith(remote, bootstrapNode(valid), newTestDevice());
+    const { res } = await connectWith(lab.remote, bootstrapNode(valid), newTestDevice());
     assert.equal(res.error?.details?.code, 'AUTH_RATE_LIMITED');
     assert.equal(res.error?.retryable, true);
-    const shared = await connectWith(remote, operatorParams(), newTestDevice());
+    const shared = await connectWith(lab.remote, operatorParams(), newTestDevice());
     assert.equal(shared.res.error?.details?.code, 'PAIRING_REQUIRED', 'the shared-secret class is not locked');
   });
 });

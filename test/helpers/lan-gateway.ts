@@ -1,8 +1,12 @@
+import { after, before } from 'node:test';
 import type { Endpoint } from './device-session.js';
 import { startGateway, TEST_TOKEN, type RunningGateway } from './gateway-process.js';
 import { createNetnsPair, type NetnsPair } from './netns.js';
 import { NetnsRelay } from './netns-relay.js';
-import type { TestClock } from './test-clock.js';
+import { testClock, type TestClock } from './test-clock.js';
+
+/** Namespaces, relays, a gateway process: allow for slow starts on a loaded machine. */
+const LAN_SETUP_TIMEOUT_MS = 60_000;
 
 /** Our gateway on a real non-loopback path: `--bind lan` in the gateway end of a veth pair. */
 export interface LanGateway {
@@ -53,4 +57,37 @@ export async function startLanGateway(opts: { clock?: TestClock } = {}): Promise
     await pair.dispose();
     throw err;
   }
+}
+
+/**
+ * For a `describe` whose tests share one LAN gateway on a test clock: registers the `before` that
+ * starts both and the `after` that removes them, and returns them through getters (set once
+ * `before` ran).
+ */
+export function useClockedLanGateway(): LanGateway & { readonly clock: TestClock } {
+  let lan: LanGateway | undefined;
+  let clock: TestClock | undefined;
+  before(async () => {
+    clock = testClock();
+    lan = await startLanGateway({ clock });
+  }, { timeout: LAN_SETUP_TIMEOUT_MS });
+  after(async () => {
+    await lan?.dispose();
+    clock?.dispose();
+  });
+  const ready = (): LanGateway => {
+    if (!lan) throw new Error('the LAN gateway is not started yet (use it inside a test)');
+    return lan;
+  };
+  return {
+    get pair() { return ready().pair; },
+    get gw() { return ready().gw; },
+    get inGateway() { return ready().inGateway; },
+    get inClient() { return ready().inClient; },
+    get local() { return ready().local; },
+    get remoteUrl() { return ready().remoteUrl; },
+    get remote() { return ready().remote; },
+    get clock() { ready(); return clock as TestClock; },
+    dispose: () => ready().dispose(),
+  };
 }
