@@ -19,6 +19,18 @@ import type { TmpHome } from '../helpers/tmp-home.js';
 const T = TEST_TOKEN;
 const WRONG = 'wrong-0123456789abcdef012345';
 
+/** The `--json` failure of a command whose target refused the TCP connect. */
+const refusedJson = (dead: { url: string; port: number }, urlSource: string) => ({
+  ok: false,
+  error: {
+    type: 'gateway_transport_error',
+    kind: 'closed',
+    message: `Gateway not reachable at ${dead.url} (ECONNREFUSED).`,
+    reason: `connect ECONNREFUSED 127.0.0.1:${dead.port}`,
+  },
+  gateway: { url: dead.url, urlSource },
+});
+
 describe('CLI remote mode, command behaviour and output shapes (acceptance F, O)', () => {
   let gw: RunningGateway;
   before(async () => {
@@ -72,20 +84,7 @@ describe('CLI remote mode, command behaviour and output shapes (acceptance F, O)
     assertHasLine(r.stderr, 'Source: config gateway.remote.url', r);
     const json = await cli(h, ['health', '--json']);
     assertExit(json, 1);
-    assert.deepEqual(
-      jsonOut(json),
-      {
-        ok: false,
-        error: {
-          type: 'gateway_transport_error',
-          kind: 'closed',
-          message: `Gateway not reachable at ${dead.url} (ECONNREFUSED).`,
-          reason: `connect ECONNREFUSED 127.0.0.1:${dead.port}`,
-        },
-        gateway: { url: dead.url, urlSource: 'config gateway.remote.url' },
-      },
-      show(json),
-    );
+    assert.deepEqual(jsonOut(json), refusedJson(dead, 'config gateway.remote.url'), show(json));
   });
 
   it('F3: status shows the remote Gateway row as reachable with token auth, exit 0', async () => {
@@ -252,20 +251,7 @@ describe('CLI remote mode, command behaviour and output shapes (acceptance F, O)
     assertHasLine(human.stderr, `Config: ${h.configPath}`, human);
     const r = await cli(h, ['gateway', 'call', 'health', '--url', dead.url, '--token', 'x', '--json']);
     assertExit(r, 1);
-    assert.deepEqual(
-      jsonOut(r),
-      {
-        ok: false,
-        error: {
-          type: 'gateway_transport_error',
-          kind: 'closed',
-          message: `Gateway not reachable at ${dead.url} (ECONNREFUSED).`,
-          reason: `connect ECONNREFUSED 127.0.0.1:${dead.port}`,
-        },
-        gateway: { url: dead.url, urlSource: 'cli --url' },
-      },
-      show(r),
-    );
+    assert.deepEqual(jsonOut(r), refusedJson(dead, 'cli --url'), show(r));
   });
 
   it('F11: a host that accepts and never answers times out after --timeout with kind timeout', async () => {
