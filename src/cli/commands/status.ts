@@ -17,6 +17,9 @@ import { renderStatus, type GatewayView, type StatusReport } from './status-rend
 import { audit } from './security-audit.js';
 import { bySeverity, summarize } from '../audit/findings.js';
 import { diagnose } from '../doctor/doctor.js';
+import { reachGateway, reachReason, type ReachFailure } from '../doctor/reach.js';
+
+const isReachFailure = (x: unknown): x is ReachFailure => typeof x === 'object' && x !== null && (x as ReachFailure).ok === false && 'kind' in x;
 
 /** `status` flags as commander hands them over. */
 export interface StatusFlags {
@@ -113,50 +116,52 @@ function resolveStatusTarget(loaded: LoadedConfig, env: NodeJS.ProcessEnv, state
 interface BackendRead {
   connected: boolean;
   latencyMs: number | null;
+  /** The refused connect (a `ReachFailure`), or the failed `status` read. */
   error: unknown;
   status: Record<string, unknown> | null;
-  health: Record<string, unknown> | null;
   presence: PresenceEntry[] | null;
 }
 
+/** The `status` and `system-presence` reads both ways of `status` make, on a connection they hold. */
+const readStatusAndPresence = (gc: GatewayClient, flags: StatusFlags, timeoutMs: number) =>
+  Promise.allSettled([
+    gc.request('status', { includeChannelSummary: false, ...(flags.json ? { includeCliProjection: true } : {}) }, timeoutMs),
+    gc.request('system-presence', {}, timeoutMs),
+  ]);
+
 async function readBackend(t: StatusTarget, flags: StatusFlags, timeoutMs: number): Promise<BackendRead> {
-  const started = Date.now();
-  const read: BackendRead = { connected: false, latencyMs: null, error: null, status: null, health: null, presence: null };
-  const gc = new GatewayClient();
+  const read: BackendRead = { connected: false, latencyMs: null, error: null, status: null, presence: null };
   const params = buildConnectParams({
     clientId: 'gateway-client', mode: 'backend', displayName: 'gateway:status', version: farclawVersion(), scopes: scopesFor('status'), ...t.call,
   });
+  const reach = await reachGateway({ url: t.url, params, timeoutMs, tlsPin: t.tlsPin });
+  if (!reach.ok) {
+    read.error = reach;
+    return read;
+  }
   try {
-    await gc.connect(t.url, params, timeoutMs, { tlsPin: t.tlsPin });
     read.connected = true;
-    read.latencyMs = Date.now() - started;
-    const statusParams = { includeChannelSummary: false, ...(flags.json ? { includeCliProjection: true } : {}) };
-    const [status, health, presence] = await Promise.allSettled([
-      gc.request('status', statusParams, timeoutMs),
-      flags.deep ? gc.request('health', {}, timeoutMs) : Promise.resolve(null),
-      gc.request('system-presence', {}, timeoutMs),
-    ]);
+    read.latencyMs = reach.latencyMs;
+    const [status, presence] = await readStatusAndPresence(reach.client, flags, timeoutMs);
     if (status.status === 'fulfilled') read.status = status.value as Record<string, unknown>;
     else read.error = status.reason;
-    if (health.status === 'fulfilled') read.health = health.value as Record<string, unknown> | null;
-    else read.error ??= health.reason;
     if (presence.status === 'fulfilled' && Array.isArray(presence.value)) read.presence = presence.value as PresenceEntry[];
-  } catch (err) {
-    read.error = err;
   } finally {
-    await gc.close();
+    await reach.client.close();
   }
   return read;
 }
 
 /** The one-line reason of a failure (`connect ECONNREFUSED 127.0.0.1:1`, the refusal message…). */
 function reasonOf(err: unknown): string {
+  if (isReachFailure(err)) return reachReason(err);
   if (err instanceof RequestError) return err.shape.message;
   if (err instanceof TransportError) return err.kind === 'timeout' ? err.message : (err.reason ?? err.message);
   return err instanceof Error ? err.message : String(err);
 }
 
-function errorJson(err: unknown, reason: string): Record<string, unknown> {
+function errorJson(failure: unknown, reason: string): Record<string, unknown> {
+  const err = isReachFailure(failure) ? failure.error : failure;
   if (err instanceof RequestError) return { type: 'gateway_request_error', code: err.shape.code, message: reason, ...(err.shape.details !== undefined ? { details: err.shape.details } : {}) };
   if (err instanceof TransportError) return { type: 'gateway_transport_error', kind: err.kind, message: reason };
   return { type: 'cli_error', message: reason };
@@ -164,13 +169,15 @@ function errorJson(err: unknown, reason: string): Record<string, unknown> {
 
 /**
  * `farclaw status` (remote-access.md 13.2): a probe connection (`cli/probe`, presence) and a
- * backend connection (`status`, plus `health` with `--deep`) to the configured gateway.
- * Exit 0 even when the gateway is unreachable or refuses us; `--deep` exits 1 then.
+ * backend connection (`status`) to the configured gateway; `--deep` instead runs the doctor's
+ * hops and reads over the doctor's connection. Exit 0 even when the gateway is unreachable or
+ * refuses us; `--deep` exits 1 then.
  */
 export async function runStatus(flags: StatusFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const timeoutMs = parseTimeout(flags.timeout, 60_000);
   const { loaded, stateDir } = loadCliConfig(env);
   const t = resolveStatusTarget(loaded, env, stateDir);
+  if (flags.deep) return await deepStatus(t, flags, timeoutMs, loaded, stateDir, env);
   let release = async (): Promise<void> => undefined;
   if (t.ssh && !t.refusal) {
     try {
@@ -183,15 +190,13 @@ export async function runStatus(flags: StatusFlags, env: NodeJS.ProcessEnv): Pro
     }
   }
   try {
-    return await statusOn(t, flags, timeoutMs, loaded, stateDir, env);
+    return await statusOn(t, flags, timeoutMs, loaded, stateDir);
   } finally {
     await release();
   }
 }
 
-async function statusOn(
-  t: StatusTarget, flags: StatusFlags, timeoutMs: number, loaded: LoadedConfig, stateDir: string, env: NodeJS.ProcessEnv,
-): Promise<number> {
+async function statusOn(t: StatusTarget, flags: StatusFlags, timeoutMs: number, loaded: LoadedConfig, stateDir: string): Promise<number> {
   const [probe, backend] = t.refusal
     ? [null, null]
     : await Promise.all([
@@ -206,22 +211,6 @@ async function statusOn(
   const backendReason = failure ? reasonOf(failure) : null;
   const probeReason = probe && !probe.connected ? probe.error : null;
   const reason = t.refusal ?? (reachable ? backendReason : (probeReason ?? backendReason));
-  if (flags.deep && (t.refusal || !backend?.connected)) {
-    const why = reason ?? 'gateway unreachable';
-    // The doctor's first failing hop says where the path breaks and what fixes it.
-    const doc = await diagnose(env, Math.min(timeoutMs, 10_000));
-    const broken = doc.hops.find((h) => !h.ok);
-    const report = formatFailure({
-      failed: `Status check failed: ${why}`,
-      ...(broken ? { why: `the first broken hop is ${broken.title}: ${broken.detail}` } : {}),
-      fix: broken?.fix ?? DOCTOR_FIX,
-      context: [`Gateway target: ${t.url}`, `Source: ${t.urlSource}`],
-    });
-    throw new CliError(report, 1, {
-      ...errorJson(failure, why),
-      gateway: { url: t.url, urlSource: t.urlSource },
-    });
-  }
   // The table says what failed; stderr gets only the way forward, after it.
   const hint = !reachable || failure
     ? 'Fix: farclaw doctor checks each hop to this gateway and prints the command that fixes the first broken one.'
@@ -233,7 +222,15 @@ async function statusOn(
     self: gatewaySelf(presence), error: reachable ? null : reason,
     authWarning: t.authWarning ?? (t.call.token === undefined && t.call.password === undefined && !reachable ? 'no gateway token or password is configured for this target' : null),
   };
-  const report: StatusReport = {
+  const report: StatusReport = { ...baseReport(t, gateway, loaded, stateDir), status: backend?.status ?? null, health: null, presence };
+  process.stdout.write(renderStatus(report, flags) + '\n');
+  if (hint && !flags.json) process.stderr.write(hint + '\n');
+  return 0;
+}
+
+/** The report rows every form of `status` fills the same way from its target. */
+function baseReport(t: StatusTarget, gateway: GatewayView, loaded: LoadedConfig, stateDir: string): Omit<StatusReport, 'status' | 'health' | 'presence'> {
+  return {
     gateway,
     authKind: t.call.token !== undefined ? 'token' : t.call.password !== undefined ? 'password' : 'none',
     configPath: loaded.path,
@@ -241,16 +238,51 @@ async function statusOn(
       ? describeExposure(readExposureState(stateDir), loaded.config.gateway?.tailscale?.mode ?? 'off')
       : (loaded.config.gateway?.tailscale?.mode ?? 'off'),
     dashboard: dashboardRow(t, loaded, stateDir),
-    status: backend?.status ?? null,
-    health: backend?.health ?? null,
-    presence,
   };
-  if (flags.deep) {
-    const findings = audit(loaded, stateDir, env);
-    report.audit = { summary: summarize(findings), findings: bySeverity(findings) };
-    report.doctor = await diagnose(env, Math.min(timeoutMs, 10_000));
+}
+
+/**
+ * `status --deep`: the doctor's hops to the gateway commands would use, then the status and
+ * presence reads over the doctor's own authenticated connection. Exit 1, with the first broken
+ * hop and its fix, when the gateway cannot be reached or authenticated (13.2).
+ */
+async function deepStatus(
+  t: StatusTarget, flags: StatusFlags, timeoutMs: number, loaded: LoadedConfig, stateDir: string, env: NodeJS.ProcessEnv,
+): Promise<number> {
+  let status: Record<string, unknown> | null = null;
+  let presence: PresenceEntry[] | null = null;
+  let readError: unknown = null;
+  const { report: doctor, ctx } = await diagnose(env, Math.min(timeoutMs, 10_000), {
+    async whileConnected({ client }) {
+      const [s, p] = await readStatusAndPresence(client, flags, timeoutMs);
+      if (s.status === 'fulfilled') status = s.value as Record<string, unknown>;
+      else readError = s.reason;
+      if (p.status === 'fulfilled' && Array.isArray(p.value)) presence = p.value as PresenceEntry[];
+    },
+  });
+  const url = ctx.dialUrl ?? t.url;
+  if (ctx.connectLatencyMs === undefined) {
+    const broken = doctor.hops.find((h) => !h.ok);
+    const failure = ctx.reachFailure;
+    const why = failure ? reachReason(failure) : (broken?.error ?? broken?.detail ?? 'gateway unreachable');
+    const report = formatFailure({
+      failed: `Status check failed: ${why}`,
+      ...(broken ? { why: `the first broken hop is ${broken.title}: ${broken.detail}` } : {}),
+      fix: broken?.fix ?? DOCTOR_FIX,
+      context: [`Gateway target: ${url}`, `Source: ${t.urlSource}`],
+    });
+    throw new CliError(report, 1, { ...errorJson(failure ?? null, why), gateway: { url, urlSource: t.urlSource } });
   }
+  const gateway: GatewayView = {
+    mode: t.mode, url, urlSource: t.urlSource, misconfigured: t.misconfigured, reachable: true,
+    connectLatencyMs: ctx.connectLatencyMs, self: gatewaySelf(presence), error: null, authWarning: t.authWarning,
+  };
+  const findings = audit(loaded, stateDir, env);
+  const report: StatusReport = {
+    ...baseReport(t, gateway, loaded, stateDir), status, health: ctx.health ?? null, presence,
+    audit: { summary: summarize(findings), findings: bySeverity(findings) }, doctor,
+  };
   process.stdout.write(renderStatus(report, flags) + '\n');
-  if (hint && !flags.json) process.stderr.write(hint + '\n');
+  if (readError && !flags.json) process.stderr.write(`The status read failed: ${reasonOf(readError)}. Fix: farclaw doctor\n`);
   return 0;
 }

@@ -19,12 +19,25 @@ export interface DoctorReport {
   notChecked: string[];
 }
 
+/** What a caller of `diagnose` may add to the run. */
+export interface DiagnoseOptions {
+  hops?: readonly DoctorHop[];
+  /**
+   * Runs after the hops while the doctor's authenticated connection (and tunnel) is still open,
+   * whatever later hop failed; `ctx.client` is set. Reads more over the same connection instead
+   * of opening another one (`status --deep`).
+   */
+  whileConnected?: (ctx: DoctorContext & { client: NonNullable<DoctorContext['client']> }) => Promise<void>;
+}
+
 /**
  * Runs the hops in order from this machine to the gateway it would use and stops at the first
  * that fails. Never throws for a broken setup: that is a failed hop with its fix. Releases what
- * it opened (connection, on-demand tunnel) before returning.
+ * it opened (connection, on-demand tunnel) before returning; the context it filled (target,
+ * dialled URL, refused connect, health) is returned beside the report.
  */
-export async function diagnose(env: NodeJS.ProcessEnv, timeoutMs: number, hops: readonly DoctorHop[] = DOCTOR_HOPS): Promise<DoctorReport> {
+export async function diagnose(env: NodeJS.ProcessEnv, timeoutMs: number, opts: DiagnoseOptions = {}): Promise<{ report: DoctorReport; ctx: DoctorContext }> {
+  const hops = opts.hops ?? DOCTOR_HOPS;
   const ctx: DoctorContext = { env, stateDir: resolvePaths(env).stateDir, timeoutMs, cleanups: [] };
   const report: DoctorReport = { ok: true, hops: [], notChecked: [] };
   try {
@@ -41,11 +54,13 @@ export async function diagnose(env: NodeJS.ProcessEnv, timeoutMs: number, hops: 
         report.failedHop = hop.id;
       }
     }
+    const client = ctx.client;
+    if (client && opts.whileConnected) await opts.whileConnected({ ...ctx, client });
   } finally {
     await ctx.client?.close();
     for (const cleanup of ctx.cleanups.reverse()) await cleanup();
   }
-  return report;
+  return { report, ctx };
 }
 
 /** Human lines: one per hop with ✓/✗, warnings under it, the fix under a failure. */
@@ -67,7 +82,7 @@ export function renderDoctor(report: DoctorReport): string {
  */
 export async function runDoctor(flags: DoctorFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const timeoutMs = parseTimeout(flags.timeout, 10_000);
-  const report = await diagnose(env, timeoutMs);
+  const { report } = await diagnose(env, timeoutMs);
   process.stdout.write((flags.json ? JSON.stringify(report, null, 2) : renderDoctor(report)) + '\n');
   return report.ok ? 0 : 1;
 }

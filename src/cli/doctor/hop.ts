@@ -1,6 +1,7 @@
 import type { GatewayClient } from '../../client/gateway-client.js';
 import type { Target } from '../target.js';
 import type { LoadedConfig } from '../../infra/config.js';
+import type { ReachFailure } from './reach.js';
 
 /** The outcome of one hop: passed (with what was seen) or failed (with why and the fix). */
 export interface HopResult {
@@ -13,6 +14,8 @@ export interface HopResult {
   warnings?: string[];
   /** For a failed hop: the exact command (or config edit) that fixes it. */
   fix?: string;
+  /** For a failed hop: the failure as the transport words it (`connect ECONNREFUSED 127.0.0.1:1`), when it differs from `detail`. */
+  error?: string;
 }
 
 /** What the hops before have established; each hop reads it and may add to it. */
@@ -30,6 +33,12 @@ export interface DoctorContext {
   pairingRefusal?: { message: string; reason?: string; requestId?: string };
   /** Scopes hello-ok granted. */
   scopes?: string[];
+  /** How long the accepted connect took, in ms. */
+  connectLatencyMs?: number;
+  /** The refused connect, when the auth hop failed (what `status --deep` reports). */
+  reachFailure?: ReachFailure;
+  /** The gateway's `health` payload, once the health hop read it. */
+  health?: Record<string, unknown>;
   /** Things to release at the end (an on-demand SSH tunnel). */
   cleanups: (() => Promise<void>)[];
 }
@@ -50,4 +59,4 @@ export interface DoctorHop {
 export type HopOutcome = Omit<HopResult, 'id' | 'title'>;
 
 export const pass = (detail: string, warnings?: string[]): HopOutcome => ({ ok: true, detail, ...(warnings?.length ? { warnings } : {}) });
-export const fail = (detail: string, fix: string): HopOutcome => ({ ok: false, detail, fix });
+export const fail = (detail: string, fix: string, error?: string): HopOutcome => ({ ok: false, detail, fix, ...(error !== undefined && error !== detail ? { error } : {}) });

@@ -1,19 +1,20 @@
 import { lookup } from 'node:dns/promises';
 import { connect as tcpConnect, isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { isLoopbackUrl, planDeviceAuth } from '../../client/device-auth.js';
+import { isLoopbackUrl } from '../../client/device-auth.js';
 import { buildConnectParams } from '../../client/frames.js';
-import { GatewayClient, RequestError, TlsError, TransportError } from '../../client/gateway-client.js';
+import { RequestError, TransportError } from '../../client/gateway-client.js';
 import { resolveTarget, TargetError } from '../target.js';
 import { ConfigError, loadConfig } from '../../infra/config.js';
 import { describeUnknownKey, unknownConfigKeys } from '../../infra/config-keys.js';
 import { ConfigSchema } from '../../infra/config-schema.js';
 import { displayPath, resolvePaths } from '../../infra/paths.js';
-import { pinMatches, pinsOf } from '../../infra/tls-pin.js';
+import { PIN_MISMATCH, pinMatches, pinsOf } from '../../infra/tls-pin.js';
 import { farclawVersion } from '../../infra/version.js';
 import { Scope } from '../../protocol/scopes.js';
 import { openSshRoute, TunnelOpenError } from '../../tunnel/open-route.js';
 import { fail, pass, type DoctorContext, type DoctorHop, type HopOutcome } from './hop.js';
+import { reachGateway, reachReason, type ReachFailure } from './reach.js';
 
 const hostPort = (url: string): { host: string; port: number } => {
   const u = new URL(url);
@@ -128,7 +129,7 @@ const tcpHop: DoctorHop = {
       : ctx.target?.ssh
         ? onGatewayHost(ctx, `farclaw gateway run (the tunnel reaches port ${ctx.target.ssh.remotePort} there)`)
         : `check the port in gateway.remote.url; ${onGatewayHost(ctx, 'farclaw gateway status')}`;
-    return fail(`nothing answers at ${host}:${port} (${outcome})`, fix);
+    return fail(`nothing answers at ${host}:${port} (${outcome})`, fix, outcome.startsWith('E') ? `connect ${outcome} ${host}:${port}` : outcome);
   },
 };
 
@@ -159,18 +160,15 @@ const tlsHop: DoctorHop = {
     if (pin) {
       if (pinMatches(pin, seen.cert)) return pass(`certificate matches the ${pin.kind === 'spki' ? 'key' : 'leaf'} pin`);
       return fail(
-        `gateway tls fingerprint mismatch: the gateway presents ${pins.leaf} (key pin ${pins.spki})`,
+        `${PIN_MISMATCH}: the gateway presents ${pins.leaf} (key pin ${pins.spki})`,
         `if the gateway's certificate changed on purpose, set gateway.remote.tlsFingerprint to "${pins.spki}" (check it on the gateway host: its start log prints both pins)`,
+        PIN_MISMATCH,
       );
     }
     if (seen.authorized) return pass('certificate is valid for this host (CA-signed)');
     return fail(`certificate not trusted (${seen.error ?? 'unknown'})`, `pin it: set gateway.remote.tlsFingerprint to "${pins.spki}" after checking it on the gateway host`);
   },
 };
-
-/** The refusal detail codes the auth, pairing and scope hops tell apart. */
-const detailsOf = (err: RequestError): { code?: string; reason?: string; requestId?: string } =>
-  (err.shape.details ?? {}) as { code?: string; reason?: string; requestId?: string };
 
 const authHop: DoctorHop = {
   id: 'auth',
@@ -180,56 +178,50 @@ const authHop: DoctorHop = {
     const url = ctx.dialUrl;
     if (!t || !url) throw new Error('unreachable: auth hop without a target');
     const params = buildConnectParams({ clientId: 'cli', mode: 'cli', version: farclawVersion(), scopes: [Scope.READ], token: t.token, password: t.password });
-    const device = planDeviceAuth(t.url, params, ctx.stateDir);
-    const gc = new GatewayClient();
-    try {
-      const hello = await gc.connect(url, (challenge) => device.params(challenge), ctx.timeoutMs, { tlsPin: t.tlsPin });
-      device.accept(hello);
-      ctx.client = gc;
-      ctx.scopes = hello.auth.scopes;
+    const reach = await reachGateway({ url, params, timeoutMs: ctx.timeoutMs, tlsPin: t.tlsPin, device: { url: t.url, stateDir: ctx.stateDir } });
+    if (reach.ok) {
+      ctx.client = reach.client;
+      ctx.scopes = reach.hello.auth.scopes;
+      ctx.connectLatencyMs = reach.latencyMs;
       const how = t.token !== undefined ? 'token' : t.password !== undefined ? 'password' : 'device token';
-      return pass(`accepted with the ${how}${device.identity ? ` and device ${device.identity.deviceId.slice(0, 12)}…` : ''}`);
-    } catch (err) {
-      device.reject(err);
-      await gc.close();
-      if (err instanceof RequestError && detailsOf(err).code === 'PAIRING_REQUIRED') {
-        // The credential was good; what is missing is an approval (next hops say which).
-        const d = detailsOf(err);
-        ctx.pairingRefusal = { message: err.shape.message, ...(d.reason ? { reason: d.reason } : {}), ...(d.requestId ? { requestId: d.requestId } : {}) };
-        return pass('credentials accepted; the device needs an approval');
-      }
-      return authFailure(ctx, err);
+      return pass(`accepted with the ${how}${reach.deviceId ? ` and device ${reach.deviceId.slice(0, 12)}…` : ''}`);
     }
+    if (reach.kind === 'pairing') {
+      // The credential was good; what is missing is an approval (next hops say which).
+      const d = reach.details ?? {};
+      ctx.pairingRefusal = { message: reachReason(reach), ...(d.reason ? { reason: d.reason } : {}), ...(d.requestId ? { requestId: d.requestId } : {}) };
+      return pass('credentials accepted; the device needs an approval');
+    }
+    ctx.reachFailure = reach;
+    return authFailure(ctx, reach);
   },
 };
 
-/** Sorts a refused connect into the hop it belongs to: auth (with rate limit), pairing, scopes. */
-function authFailure(ctx: DoctorContext, err: unknown): HopOutcome {
+/** The detail and fix of a refused connect that is not about pairing (auth, rate limit, transport). */
+export function authFailure(ctx: DoctorContext, f: ReachFailure): HopOutcome {
   const remote = ctx.target?.mode === 'remote';
   const tokenKey = remote ? 'gateway.remote.token' : 'gateway.auth.token';
-  if (err instanceof RequestError) {
-    const d = detailsOf(err);
-    if (d.code === 'AUTH_RATE_LIMITED' || err.shape.retryAfterMs !== undefined) {
-      const secs = Math.ceil((err.shape.retryAfterMs ?? 0) / 1000);
+  const reason = reachReason(f);
+  switch (f.kind) {
+    case 'rate-limited': {
+      const secs = Math.ceil((f.retryAfterMs ?? 0) / 1000);
       return fail(`rate limited after too many failed attempts: the gateway refuses this address for ${secs} s more`, `wait ${secs} s, and fix the credential first (${tokenKey}) so the next try succeeds`);
     }
-    if (d.code === 'AUTH_TOKEN_MISSING' || d.code === 'AUTH_PASSWORD_MISSING') {
-      return fail(err.shape.message, remote ? `set ${tokenKey} (the gateway's gateway.auth.token) in your config` : 'farclaw gateway run (a local gateway writes a runtime token this CLI reads)');
-    }
-    if (d.code?.startsWith('AUTH_')) {
-      return fail(`${err.shape.message} (${d.code})`, remote ? `set ${tokenKey} to the gateway's token (on the gateway host it is gateway.auth.token in its farclaw.json, or its FARCLAW_GATEWAY_TOKEN)` : `use the token the gateway runs with: set gateway.auth.token, or FARCLAW_GATEWAY_TOKEN`);
-    }
-    return fail(`${err.shape.code}: ${err.shape.message}`, 'farclaw gateway status (on the gateway host) and check its log: farclaw logs');
+    case 'slowed':
+      return fail(reason, `fix the credential first (${tokenKey}), wait a minute, then run farclaw doctor again`);
+    case 'credentials-missing':
+      return fail(reason, remote ? `set ${tokenKey} (the gateway's gateway.auth.token) in your config` : 'farclaw gateway run (a local gateway writes a runtime token this CLI reads)');
+    case 'auth':
+      return fail(`${reason} (${f.details?.code ?? 'AUTH'})`, remote ? `set ${tokenKey} to the gateway's token (on the gateway host it is gateway.auth.token in its farclaw.json, or its FARCLAW_GATEWAY_TOKEN)` : `use the token the gateway runs with: set gateway.auth.token, or FARCLAW_GATEWAY_TOKEN`);
+    case 'refused':
+      return fail(f.error instanceof RequestError ? `${f.error.shape.code}: ${reason}` : reason, 'farclaw gateway status (on the gateway host) and check its log: farclaw logs');
+    case 'tls':
+      return fail(reason, 'set gateway.remote.tlsFingerprint to the gateway certificate\'s key pin (its start log prints it)');
+    case 'upgrade':
+      return fail(`the gateway refused the WebSocket upgrade: ${reason}`, 'if a proxy is in between, list it in the gateway\'s gateway.trustedProxies; a browser origin needs gateway.controlUi.allowedOrigins');
+    default:
+      return fail(f.error instanceof TransportError && f.error.reason ? `${f.error.message} (${f.error.reason})` : reason, 'retry; if it persists: farclaw gateway status on the gateway host');
   }
-  if (err instanceof TlsError) return fail(err.message, 'set gateway.remote.tlsFingerprint to the gateway certificate\'s key pin (its start log prints it)');
-  if (err instanceof TransportError) {
-    if (err.kind === 'timeout' && err.reason === 'connect unanswered') {
-      return fail('the gateway sat on the connect: it slows answers after failed authentication attempts (rate limited)', `fix the credential first (${tokenKey}), wait a minute, then run farclaw doctor again`);
-    }
-    if (err.kind === 'upgrade') return fail(`the gateway refused the WebSocket upgrade: ${err.reason ?? err.message}`, 'if a proxy is in between, list it in the gateway\'s gateway.trustedProxies; a browser origin needs gateway.controlUi.allowedOrigins');
-    return fail(`${err.message}${err.reason ? ` (${err.reason})` : ''}`, 'retry; if it persists: farclaw gateway status on the gateway host');
-  }
-  return fail(err instanceof Error ? err.message : String(err), 'farclaw gateway status');
 }
 
 /** The approval fix for a refused connect, run where approvals are given. */
@@ -266,6 +258,7 @@ const healthHop: DoctorHop = {
     if (!ctx.client) throw new Error('unreachable: health hop without a connection');
     try {
       const h = (await ctx.client.request('health', {}, ctx.timeoutMs)) as { ok?: boolean; eventLoop?: { degraded?: boolean } };
+      ctx.health = h as Record<string, unknown>;
       if (h.ok) return pass(`ok${h.eventLoop?.degraded ? ' (event loop degraded)' : ''}`);
       return fail('the gateway reports itself unhealthy', onGatewayHost(ctx, 'farclaw logs'));
     } catch (err) {

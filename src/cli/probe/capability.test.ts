@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deriveCapability, isPairingRequired, kebabCapability, summarizeCapability, targetCapabilityLabel } from './capability.js';
+import { deriveCapability, kebabCapability, summarizeCapability, targetCapabilityLabel } from './capability.js';
 
 describe('probe capability', () => {
   const connected = { authMetadataPresent: true, connected: true };
@@ -26,13 +26,6 @@ describe('probe capability', () => {
 
   it('reports pairing_pending before anything else', () => {
     assert.equal(deriveCapability({ ...connected, scopes: ['operator.admin'], pairingRequired: true }), 'pairing_pending');
-  });
-
-  it('recognises pairing from the details code, the close reason or the message', () => {
-    assert.equal(isPairingRequired({ details: { code: 'PAIRING_REQUIRED' } }), true);
-    assert.equal(isPairingRequired({ closeReason: 'pairing required' }), true);
-    assert.equal(isPairingRequired({ error: 'gateway closed (1008): Pairing Required' }), true);
-    assert.equal(isPairingRequired({ details: { code: 'AUTH_TOKEN_MISMATCH' }, error: 'unauthorized: gateway token mismatch' }), false);
   });
 
   it('summarises to the best capability, unknown for none', () => {

@@ -26,15 +26,6 @@ const CAPABILITY_PRIORITY: readonly ProbeCapability[] = [
   'unknown',
 ];
 
-const PAIRING_REQUIRED = /\bpairing required\b/i;
-
-/** Whether a refused connect means "waiting for pairing approval" (details code or wording). */
-export function isPairingRequired(facts: { details?: unknown; closeReason?: string | null; error?: string | null }): boolean {
-  const code = (facts.details as { code?: unknown } | null | undefined)?.code;
-  if (code === 'PAIRING_REQUIRED') return true;
-  return PAIRING_REQUIRED.test(facts.closeReason ?? '') || PAIRING_REQUIRED.test(facts.error ?? '');
-}
-
 /**
  * Derives the capability of one probe. Pairing wins (the connect was parked); then the
  * strongest granted scope; a successful read RPC proves read access even without a listed

@@ -1,11 +1,12 @@
-import { GatewayClient, RequestError, TransportError } from '../../client/gateway-client.js';
+import { RequestError, TransportError } from '../../client/gateway-client.js';
 import { buildConnectParams } from '../../client/frames.js';
 import type { ConnectParams } from '../../protocol/schema/connect.js';
 import type { PresenceEntry } from '../../protocol/schema/snapshot.js';
 import { Scope } from '../../protocol/scopes.js';
 import { MIN_PROBE_PROTOCOL } from '../../protocol/version.js';
 import type { TlsPin } from '../../infra/tls-pin.js';
-import { deriveCapability, isPairingRequired, type ProbeAuthSummary } from './capability.js';
+import { reachGateway, reachReason, type ReachFailure } from '../doctor/reach.js';
+import { deriveCapability, type ProbeAuthSummary } from './capability.js';
 
 /** What the gateway said about itself in hello-ok. */
 export interface ProbeServerSummary {
@@ -58,19 +59,6 @@ export interface ProbeOptions {
 
 const MIN_PROBE_TIMEOUT_MS = 250;
 
-/** The probe's wording of a failed connect: the transport reason, `timeout`, or the refusal. */
-function describeConnectFailure(err: unknown): string {
-  if (err instanceof RequestError) return err.shape.message;
-  if (err instanceof TransportError) {
-    if (err.kind === 'timeout' && err.reason === 'connect unanswered') {
-      return `no answer to the connect within ${err.timeoutMs ?? 0}ms: the gateway delays answers after failed authentication attempts (rate limited); check the token, then retry with a longer --timeout`;
-    }
-    if (err.kind === 'timeout') return 'timeout';
-    return err.reason ?? err.message;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
-
 const detailRequests = (detail: ProbeDetail): [string, unknown][] =>
   detail === 'full'
     ? [['health', {}], ['status', {}], ['system-presence', {}], ['config.get', {}]]
@@ -80,13 +68,23 @@ const detailRequests = (detail: ProbeDetail): [string, unknown][] =>
         ? [['system-presence', {}]]
         : [];
 
+/** The probe's wording of a failed connect: the doctor's reason, with the probe's own advice. */
+function probeReason(f: ReachFailure): string {
+  const reason = reachReason(f);
+  return f.kind === 'slowed' ? `${reason}; check the token, then retry with a longer --timeout` : reason;
+}
+
+/** The wording of a failed detail RPC (a refusal's message, or why the connection went away). */
+const rpcReason = (err: unknown): string =>
+  err instanceof RequestError ? err.shape.message : err instanceof TransportError ? (err.reason ?? err.message) : err instanceof Error ? err.message : String(err);
+
 /**
- * Opens one connection to `url`, records what hello-ok says, runs the detail RPCs and closes.
- * Never throws: every failure ends up in the result. A refused connect (wrong token, device
- * identity required, pairing) still counts as reachable because the gateway answered.
+ * Reaches `url` the doctor's way (its auth hop's `reachGateway`), records what hello-ok says,
+ * runs the detail RPCs and closes. Never throws: every failure ends up in the result. A refused
+ * connect (wrong token, device identity required, pairing) still counts as reachable because
+ * the gateway answered. Never signs as a device (probes create no identity, 13.5).
  */
 export async function probeGateway(opts: ProbeOptions): Promise<ProbeResult> {
-  const started = Date.now();
   const timeoutMs = Math.max(MIN_PROBE_TIMEOUT_MS, opts.timeoutMs);
   const client = opts.client ?? { id: 'cli', mode: 'probe' };
   const result: ProbeResult = {
@@ -95,29 +93,36 @@ export async function probeGateway(opts: ProbeOptions): Promise<ProbeResult> {
     server: { version: null, connId: null },
     health: null, status: null, presence: null, configSnapshot: null,
   };
-  const gc = new GatewayClient();
   const params = buildConnectParams({
     clientId: client.id, mode: client.mode, version: opts.version, scopes: [Scope.READ],
     token: opts.token, password: opts.password,
     ...(client.mode === 'probe' ? { minProtocol: MIN_PROBE_PROTOCOL } : {}),
     ...(client.displayName ? { displayName: client.displayName } : {}),
   });
+  const reach = await reachGateway({ url: opts.url, params, timeoutMs, tlsPin: opts.tlsPin });
+  if (!reach.ok) {
+    result.error = probeReason(reach);
+    result.close = reach.close;
+    result.connectLatencyMs = reach.latencyMs;
+    if (reach.error instanceof RequestError) result.connectErrorDetails = reach.error.shape.details;
+    result.auth.capability = deriveCapability({ scopes: [], authMetadataPresent: false, connected: false, pairingRequired: reach.kind === 'pairing' });
+    return result;
+  }
+  const gc = reach.client;
   try {
-    const hello = await gc.connect(opts.url, params, timeoutMs, { tlsPin: opts.tlsPin });
     result.connected = true;
-    result.connectLatencyMs = Date.now() - started;
-    const server = (hello as { server?: Record<string, unknown> }).server ?? {};
+    result.connectLatencyMs = reach.latencyMs;
+    const server = (reach.hello as { server?: Record<string, unknown> }).server ?? {};
     result.server = {
       version: typeof server.version === 'string' ? server.version : null,
       connId: typeof server.connId === 'string' ? server.connId : null,
       ...(typeof server.buildId === 'string' ? { buildId: server.buildId } : {}),
       ...(typeof server.bootId === 'string' ? { bootId: server.bootId } : {}),
     };
-    const auth = (hello as { auth?: { role?: unknown; scopes?: unknown } }).auth;
+    const auth = (reach.hello as { auth?: { role?: unknown; scopes?: unknown } }).auth;
     const scopes = Array.isArray(auth?.scopes) ? auth.scopes.filter((s): s is string => typeof s === 'string') : [];
     result.auth.role = typeof auth?.role === 'string' ? auth.role : null;
     result.auth.scopes = scopes;
-    const authMetadataPresent = typeof auth === 'object' && auth !== null;
     const requests = detailRequests(opts.detail);
     const settled = await Promise.allSettled(requests.map(([method, p]) => gc.request(method, p, timeoutMs)));
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -130,32 +135,12 @@ export async function probeGateway(opts: ProbeOptions): Promise<ProbeResult> {
       else if (method === 'config.get') result.configSnapshot = s.value;
     });
     result.ok = failed === undefined;
-    result.error = failed ? describeConnectFailure(failed.reason) : null;
+    result.error = failed ? rpcReason(failed.reason) : null;
     result.auth.capability = deriveCapability({
-      scopes, authMetadataPresent, connected: true, verifiedRead: result.ok && requests.length > 0,
+      scopes, authMetadataPresent: typeof auth === 'object' && auth !== null, connected: true, verifiedRead: result.ok && requests.length > 0,
     });
-  } catch (err) {
-    result.error = describeConnectFailure(err);
-    if (err instanceof RequestError) {
-      result.connectLatencyMs = Date.now() - started;
-      result.connectErrorDetails = err.shape.details;
-    }
   } finally {
     await gc.close();
-  }
-  if (!result.connected) {
-    // A refusal is followed by the server's close (1008 + reason); a close frame after an open
-    // socket also proves the gateway answered. 1006 (no close frame) proves nothing.
-    const info = gc.closeInfo;
-    if (info && info.code !== 1006 && info.code !== 1005 && info.code !== 1000) {
-      result.close = { code: info.code, reason: info.reason };
-      result.connectLatencyMs ??= Date.now() - started;
-      if (result.error?.startsWith('gateway closed the connection')) result.error = `gateway closed (${info.code}): ${info.reason}`;
-    }
-    result.auth.capability = deriveCapability({
-      scopes: [], authMetadataPresent: false, connected: false,
-      pairingRequired: isPairingRequired({ details: result.connectErrorDetails, closeReason: result.close?.reason ?? null, error: result.error }),
-    });
   }
   return result;
 }
