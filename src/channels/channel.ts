@@ -45,6 +45,8 @@ export interface ChannelTurn {
   signal: AbortSignal;
   /** Called when the assistant starts a tool call during this turn (progress drafts). */
   onToolStart?(name: string, args: unknown): void;
+  /** Called with the whole answer so far as it grows (live previews). */
+  onText?(text: string): void;
 }
 
 /** The answer of one turn: the assistant's final text (Markdown). */

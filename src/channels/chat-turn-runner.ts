@@ -28,8 +28,13 @@ export function chatTurnRunner(chat: ChatService): ChannelTurnRunner {
       const onAbort = () => void chat.abort(sent.sessionKey, sent.runId).catch(() => undefined);
       turn.signal.addEventListener('abort', onAbort, { once: true });
       const onEvent = (e: RunEvent) => {
-        const p = e.payload as { stream?: string; data?: { phase?: string; name?: unknown; args?: unknown } };
+        const p = e.payload as { stream?: string; state?: string; data?: { phase?: string; name?: unknown; args?: unknown } };
         if (e.event === 'agent' && p.stream === 'tool' && p.data?.phase === 'start') turn.onToolStart?.(String(p.data.name ?? 'tool'), p.data.args);
+        // A chat delta carries the answer so far, so a preview never depends on how deltas are paced.
+        if (e.event === 'chat' && p.state === 'delta' && turn.onText) {
+          const text = answerSoFar(e.payload);
+          if (text !== undefined) turn.onText(text);
+        }
       };
       sent.handle.on('event', onEvent);
       try {
@@ -46,3 +51,10 @@ export function chatTurnRunner(chat: ChatService): ChannelTurnRunner {
 }
 
 const textOf = (outcome: Record<string, unknown> | undefined): string => (typeof outcome?.text === 'string' ? outcome.text : '');
+
+/** The whole answer text of a chat `delta` event (`message.content[0].text`, assistant.md 3.5). */
+function answerSoFar(payload: Record<string, unknown>): string | undefined {
+  const content = (payload.message as { content?: { type?: string; text?: unknown }[] } | undefined)?.content;
+  const text = content?.find((c) => c.type === 'text')?.text;
+  return typeof text === 'string' ? text : undefined;
+}

@@ -37,6 +37,23 @@ describe('channel queues and sender pairing (SQLite)', () => {
     assert.equal(again.nextOffset(), 9);
   });
 
+  it('records drafts, hands them over when their update completes, and retires the ones left as delete rows', () => {
+    const q = new ChannelQueueRepo(fresh().db, KEY);
+    q.storeBatch([{ updateId: 1, chatId: '5', payload: '{}' }, { updateId: 2, chatId: '6', payload: '{}' }], 1);
+    q.recordDraft({ chatId: '5', messageId: 40, updateId: 1 }, 2);
+    q.recordDraft({ chatId: '6', messageId: 41, updateId: 2 }, 2);
+    q.recordDraft({ chatId: '6', messageId: 42, updateId: 2 }, 3);
+    const edit = { op: 'edit' as const, chatId: '5', targetMessageId: 40, html: 'a', plain: 'a', source: 'reply:1:0' };
+    assert.ok(q.complete(1, [edit], 4));
+    assert.deepEqual(q.drafts().map((d) => d.messageId), [41, 42], 'the completed update no longer owns a draft');
+    assert.equal(q.retireDrafts(5, 1), 0);
+    assert.equal(q.retireDrafts(5), 2);
+    assert.deepEqual(q.drafts(), []);
+    assert.deepEqual(q.outbox().map((r) => [r.op, r.chatId, r.targetMessageId]), [['edit', '5', 40], ['delete', '6', 41], ['delete', '6', 42]]);
+    q.editBecomesSend(q.outbox()[0]!.id);
+    assert.deepEqual([q.outbox()[0]?.op, q.outbox()[0]?.targetMessageId], ['send', null]);
+  });
+
   it('queues the replies of an update exactly once, in the transaction that marks it done', () => {
     const q = new ChannelQueueRepo(fresh().db, KEY);
     q.storeBatch([{ updateId: 1, chatId: '5', payload: '{}' }], 1);

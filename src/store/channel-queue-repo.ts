@@ -16,10 +16,16 @@ export interface InboundRecord {
   receivedAtMs: number;
 }
 
-/** A message on its way out: deleted when the far side accepted it. */
+/** What an outbox row asks of the Bot API: a new message, an edit of one, or its removal. */
+export type OutboxOp = 'send' | 'edit' | 'delete';
+
+/** A message on its way out (or an edit or removal of one): deleted when the far side accepted it. */
 export interface OutboxRecord {
   id: number;
+  op: OutboxOp;
   chatId: string;
+  /** The message an `edit` or `delete` acts on. */
+  targetMessageId: number | null;
   /** Telegram HTML, or null to send `plain` only. */
   html: string | null;
   plain: string;
@@ -32,8 +38,19 @@ export interface OutboxRecord {
   createdAtMs: number;
 }
 
-/** A reply to enqueue. */
-export type NewOutbound = Pick<OutboxRecord, 'chatId' | 'html' | 'plain' | 'source'> & { replyToMessageId?: number };
+/** A reply to enqueue (a `send` unless `op` says otherwise). */
+export type NewOutbound = Pick<OutboxRecord, 'chatId' | 'html' | 'plain' | 'source'> & {
+  replyToMessageId?: number;
+  op?: OutboxOp;
+  targetMessageId?: number;
+};
+
+/** A draft message (progress status or streamed preview) a turn showed and has not finished yet. */
+export interface DraftRecord {
+  chatId: string;
+  messageId: number;
+  updateId: number;
+}
 
 /** Handled updates kept for dedupe (spec 10.3: 30 days / 1000 entries). */
 export const INBOUND_RETENTION_MS = 30 * 24 * 3600 * 1000;
@@ -41,7 +58,9 @@ export const INBOUND_RETENTION_COUNT = 1000;
 
 interface OutboxRow {
   id: number;
+  op: OutboxOp;
   chat_id: string;
+  target_message_id: number | null;
   html: string | null;
   plain: string;
   reply_to_message_id: number | null;
@@ -54,7 +73,9 @@ interface OutboxRow {
 
 const outboxFromRow = (r: OutboxRow): OutboxRecord => ({
   id: r.id,
+  op: r.op,
   chatId: r.chat_id,
+  targetMessageId: r.target_message_id,
   html: r.html,
   plain: r.plain,
   replyToMessageId: r.reply_to_message_id,
@@ -132,8 +153,46 @@ export class ChannelQueueRepo {
     return this.db.transaction(() => {
       if (done.run(nowMs, this.key.channel, this.key.accountId, updateId).changes === 0) return false;
       for (const r of replies) this.enqueueRow(r, nowMs);
+      // The replies carry what becomes of the turn's drafts (edited into the answer or deleted).
+      this.sql.get('DELETE FROM channel_draft WHERE channel = ? AND account_id = ? AND update_id = ?')
+        .run(this.key.channel, this.key.accountId, updateId);
       return true;
     })();
+  }
+
+  /** Records a draft message right after Telegram accepted it, so a restart can remove it. */
+  recordDraft(draft: DraftRecord, nowMs: number): void {
+    this.sql.get(`INSERT OR IGNORE INTO channel_draft (channel, account_id, chat_id, message_id, update_id, created_at_ms)
+      VALUES (?, ?, ?, ?, ?, ?)`).run(this.key.channel, this.key.accountId, draft.chatId, draft.messageId, draft.updateId, nowMs);
+  }
+
+  /** Drafts not finished yet (all, or those of one update). */
+  drafts(updateId?: number): DraftRecord[] {
+    const rows = this.sql.get(`SELECT chat_id, message_id, update_id FROM channel_draft WHERE channel = ? AND account_id = ?
+      AND (? IS NULL OR update_id = ?) ORDER BY created_at_ms, message_id`)
+      .all(this.key.channel, this.key.accountId, updateId ?? null, updateId ?? null) as { chat_id: string; message_id: number; update_id: number }[];
+    return rows.map((r) => ({ chatId: r.chat_id, messageId: r.message_id, updateId: r.update_id }));
+  }
+
+  /**
+   * Queues the removal of drafts no live turn owns (all after a restart, or one update's before
+   * its turn runs again) and forgets them, in one transaction. Returns how many.
+   */
+  retireDrafts(nowMs: number, updateId?: number): number {
+    return this.db.transaction(() => {
+      const drafts = this.drafts(updateId);
+      for (const d of drafts) {
+        this.enqueueRow({ op: 'delete', chatId: d.chatId, targetMessageId: d.messageId, html: null, plain: '', source: `draft:${d.updateId}` }, nowMs);
+        this.sql.get('DELETE FROM channel_draft WHERE channel = ? AND account_id = ? AND chat_id = ? AND message_id = ?')
+          .run(this.key.channel, this.key.accountId, d.chatId, d.messageId);
+      }
+      return drafts.length;
+    })();
+  }
+
+  /** An `edit` whose message cannot be edited any more goes out as a new message instead. */
+  editBecomesSend(id: number): void {
+    this.sql.get(`UPDATE channel_outbox SET op = 'send', target_message_id = NULL WHERE id = ? AND op = 'edit'`).run(id);
   }
 
   /** Queues a message outside an update's completion (e.g. a proactive send). Returns its id. */
@@ -143,8 +202,10 @@ export class ChannelQueueRepo {
 
   private enqueueRow(m: NewOutbound, nowMs: number): number {
     return Number(this.sql.get(`INSERT INTO channel_outbox
-      (channel, account_id, chat_id, html, plain, reply_to_message_id, source, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(this.key.channel, this.key.accountId, m.chatId, m.html, m.plain, m.replyToMessageId ?? null, m.source, nowMs)
+      (channel, account_id, op, chat_id, target_message_id, html, plain, reply_to_message_id, source, created_at_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(this.key.channel, this.key.accountId, m.op ?? 'send', m.chatId, m.targetMessageId ?? null, m.html, m.plain,
+        m.replyToMessageId ?? null, m.source, nowMs)
       .lastInsertRowid);
   }
 

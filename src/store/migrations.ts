@@ -314,4 +314,25 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'channel outbox edits and deletes, durable drafts',
+    // A streamed preview is finished in place (an `edit` of its message) and a progress draft is
+    // removed (a `delete`) through the outbox, so a kill cannot lose either. Every draft message a
+    // turn showed is recorded right after Telegram accepted it; a restart removes the ones no live
+    // turn owns, so no stale draft stays in a chat (issue 16).
+    sql: `
+      ALTER TABLE channel_outbox ADD COLUMN op TEXT NOT NULL DEFAULT 'send' CHECK (op IN ('send', 'edit', 'delete'));
+      ALTER TABLE channel_outbox ADD COLUMN target_message_id INTEGER;
+      CREATE TABLE channel_draft (
+        channel TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        message_id INTEGER NOT NULL,
+        update_id INTEGER NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (channel, account_id, chat_id, message_id)
+      );
+    `,
+  },
 ];

@@ -17,6 +17,19 @@ describe('fake Telegram Bot API', () => {
     return { fake, api: new Api(fake.token, { apiRoot: fake.apiRoot }) };
   };
 
+  test('edits and deletes what the chat shows, answering a same-text edit and a gone message as Telegram does', async () => {
+    const { fake, api } = await start();
+    const m = await api.sendMessage(ANN.id, 'draft');
+    await api.editMessageText(ANN.id, m.message_id, '<b>final</b>', { parse_mode: 'HTML' });
+    assert.deepEqual(fake.chatView(String(ANN.id)).map((x) => [x.text, x.parseMode]), [['<b>final</b>', 'HTML']]);
+    await assert.rejects(api.editMessageText(ANN.id, m.message_id, '<b>final</b>', { parse_mode: 'HTML' }),
+      (e: unknown) => e instanceof GrammyError && /message is not modified/.test(e.description));
+    await api.deleteMessage(ANN.id, m.message_id);
+    assert.deepEqual(fake.chatView(String(ANN.id)), []);
+    await assert.rejects(api.editMessageText(ANN.id, m.message_id, 'again'), (e: unknown) => e instanceof GrammyError && /message to edit not found/.test(e.description));
+    await assert.rejects(api.deleteMessage(ANN.id, m.message_id), (e: unknown) => e instanceof GrammyError && /message to delete not found/.test(e.description));
+  });
+
   test('answers getMe with the bot and refuses a wrong token with 401', async () => {
     const { fake, api } = await start();
     const me = await api.getMe();

@@ -62,6 +62,8 @@ export interface FakeTelegram {
   nextSent(chatId: string): Promise<FakeSentMessage>;
   /** Calls to `method` so far. */
   calls(method: string): FakeTelegramRequest[];
+  /** What a chat shows now: the bot's messages not deleted, in order, with their latest text (edits applied). */
+  chatView(chatId: string): FakeSentMessage[];
   close(): Promise<void>;
 }
 
@@ -90,6 +92,8 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
   const startedAt = Date.now();
   const requests: FakeTelegramRequest[] = [];
   const sent: FakeSentMessage[] = [];
+  /** The bot's messages as the chat shows them: message id → latest state. */
+  const shown = new Map<number, FakeSentMessage>();
   const sentWaiters = new Map<string, ((m: FakeSentMessage) => void)[]>();
   let updates: Record<string, unknown>[] = [];
   let nextUpdateId = 910001;
@@ -195,6 +199,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       ...(typeof replyTo === 'number' ? { replyToMessageId: replyTo } : {}),
     };
     sent.push(message);
+    shown.set(message.messageId, { ...message });
     const waiting = sentWaiters.get(message.chatId);
     sentWaiters.delete(message.chatId);
     for (const w of waiting ?? []) w(message);
@@ -205,6 +210,27 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       date: Math.floor(Date.now() / 1000),
       text: text.replace(/<[^>]*>/g, ''),
     });
+  };
+
+  // Telegram's answers to an edit: the same text is "not modified", a deleted message "not found".
+  const editMessageText = (res: ServerResponse, rec: FakeTelegramRequest) => {
+    const body = rec.body;
+    const text = body.text;
+    if (typeof text !== 'string' || text.length === 0) return fail(res, rec, 400, 'Bad Request: message text is empty');
+    const target = shown.get(Number(body.message_id));
+    if (!target || target.chatId !== String(body.chat_id)) return fail(res, rec, 400, 'Bad Request: message to edit not found');
+    if (body.parse_mode === 'HTML') {
+      const problem = checkTelegramHtml(text);
+      if (problem) return fail(res, rec, 400, `Bad Request: can't parse entities: ${problem}`);
+    }
+    if (text.length > 4096) return fail(res, rec, 400, 'Bad Request: MESSAGE_TOO_LONG');
+    const parseMode = typeof body.parse_mode === 'string' ? body.parse_mode : undefined;
+    if (target.text === text && target.parseMode === parseMode) {
+      return fail(res, rec, 400, 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+    }
+    const { parseMode: _old, ...rest } = target;
+    shown.set(target.messageId, { ...rest, text, ...(parseMode ? { parseMode } : {}) });
+    return ok(res, rec, { message_id: target.messageId, chat: { id: Number(body.chat_id) }, date: Math.floor(Date.now() / 1000), text: text.replace(/<[^>]*>/g, '') });
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse, rawBody: string) => {
@@ -238,10 +264,14 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       case 'sendMessage':
         return sendMessage(res, rec);
       case 'editMessageText':
-        if (typeof body.text !== 'string' || body.text.length === 0) return fail(res, rec, 400, 'Bad Request: message text is empty');
-        return ok(res, rec, { message_id: body.message_id, chat: { id: Number(body.chat_id) }, text: body.text });
+        return editMessageText(res, rec);
+      case 'deleteMessage': {
+        const target = shown.get(Number(body.message_id));
+        if (!target || target.chatId !== String(body.chat_id)) return fail(res, rec, 400, 'Bad Request: message to delete not found');
+        shown.delete(target.messageId);
+        return ok(res, rec, true);
+      }
       case 'sendChatAction':
-      case 'deleteMessage':
       case 'deleteWebhook':
       case 'setWebhook':
       case 'setMyCommands':
@@ -308,6 +338,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     pendingUpdates: () => updates.length,
     nextSent: (chatId) => new Promise((resolve) => sentWaiters.set(chatId, [...(sentWaiters.get(chatId) ?? []), resolve])),
     calls: (method) => requests.filter((r) => r.method === method),
+    chatView: (chatId) => [...shown.values()].filter((m) => m.chatId === chatId).sort((a, b) => a.messageId - b.messageId),
     async close() {
       for (const w of [...waiters]) waiters.delete(w);
       for (const s of sockets) s.destroy();

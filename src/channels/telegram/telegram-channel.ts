@@ -136,6 +136,8 @@ export class TelegramChannel implements Channel {
     );
     const lock = await this.takeLock(signal);
     if (!lock) return void (await outbox);
+    // Drafts left by a killed or stopped run belong to no live turn: their removal is queued.
+    if (this.queue.retireDrafts(Date.now()) > 0) this.outboxWake.notify();
     try {
       if (!(await this.hello(signal))) return void (await outbox);
       const inbound = runInboundLoop({

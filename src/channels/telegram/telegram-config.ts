@@ -20,8 +20,8 @@ export interface TelegramSettings {
   textChunkLimit: number;
   replyToMode: 'off' | 'first' | 'all' | 'batched';
   /**
-   * `streaming.mode`: anything but `off` keeps a progress draft for turns with tools (`partial`
-   * and `block` are not streamed as such: the answer always goes out whole).
+   * `streaming.mode`: `progress` a status draft for turns with tools, `partial` a live preview
+   * edited as the answer grows, `block` completed blocks as they finish, `off` the answer whole.
    */
   streaming: 'off' | 'partial' | 'block' | 'progress';
   webhook: { url: string; secret: string; path: string } | null;

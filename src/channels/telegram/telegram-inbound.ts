@@ -7,10 +7,10 @@ import type { ChannelQueueRepo, InboundRecord, NewOutbound } from '../../store/c
 import { backoffDelayMs, sleep, Wakeup } from '../backoff.js';
 import type { ChannelAccountStatus, ChannelTurnRunner } from '../channel.js';
 import { MAX_PENDING_PAIRING_REQUESTS, PAIRING_REQUEST_TTL_MS, newPairingCode } from '../pairing-code.js';
-import { decideAccess, pairingReplyHtml, readInboundMessage, type InboundMessage } from './telegram-access.js';
+import { decideAccess, pairingReplyHtml, readInboundMessage } from './telegram-access.js';
 import type { TelegramSettings } from './telegram-config.js';
-import { htmlToPlain, renderTelegramChunks } from './telegram-format.js';
-import { ProgressDraft } from './telegram-progress.js';
+import { htmlToPlain } from './telegram-format.js';
+import { TurnDisplay } from './telegram-turn-display.js';
 
 /** Telegram shows "typing…" for about 5 s; it is renewed this often while a turn runs (assistant.md 10.5). */
 export const TYPING_INTERVAL_MS = 4_000;
@@ -107,8 +107,12 @@ async function handleUpdate(deps: InboundDeps, row: InboundRecord, attempts: Map
     return false;
   }
   if (status.problem?.startsWith('messages wait')) status.problem = null;
+  // Drafts of an earlier attempt at this message (a failed turn, or a gateway killed mid-turn).
+  if (deps.queue.retireDrafts(Date.now(), row.updateId) > 0) deps.onQueued();
   const typing = startTyping(deps, msg.chatId, signal);
-  const draft = settings.streaming === 'off' ? undefined : new ProgressDraft(deps.api, msg.chatId, logger);
+  const display = new TurnDisplay({
+    api: deps.api, queue: deps.queue, settings, logger, chatId: msg.chatId, updateId: row.updateId, messageId: msg.messageId,
+  });
   try {
     const result = await runTurn({
       channel: 'telegram',
@@ -125,14 +129,12 @@ async function handleUpdate(deps: InboundDeps, row: InboundRecord, attempts: Map
       text: decision.text,
       idempotencyKey: `telegram:${settings.accountId}:${row.updateId}`,
       signal,
-      ...(draft ? { onToolStart: (name: string, args: unknown) => draft.toolStarted(name, args) } : {}),
+      ...display.hooks(),
     });
     attempts.delete(row.updateId);
-    const done = finish(repliesFor(msg, result.text, settings));
-    // The draft goes once the answer is out, without holding up the chat's next message.
-    void draft?.removeAfter(() => !deps.queue.hasQueued(`reply:${row.updateId}:`), signal);
-    return done;
+    return finish(await display.finalReplies(result.text));
   } catch (err) {
+    await display.abandon();
     if (signal.aborted) return false;
     const n = (attempts.get(row.updateId) ?? 0) + 1;
     attempts.set(row.updateId, n);
@@ -141,27 +143,13 @@ async function handleUpdate(deps: InboundDeps, row: InboundRecord, attempts: Map
     logger.warn({ channel: 'telegram', updateId: row.updateId, attempt: n, err: reason }, 'telegram turn failed');
     if (n >= MAX_TURN_ATTEMPTS) {
       attempts.delete(row.updateId);
-      const plain = `Sorry, I could not answer that (${reason.slice(0, 200)}).`;
-      const done = finish([{ chatId: msg.chatId, html: null, plain, source: `error:${row.updateId}` }]);
-      void draft?.removeAfter(() => !deps.queue.hasQueued(`error:${row.updateId}`), signal);
-      return done;
+      return finish(await display.apology(`Sorry, I could not answer that (${reason.slice(0, 200)}).`));
     }
     await sleep(backoffDelayMs(n, settings.retry), signal);
     return false;
   } finally {
     typing.stop();
   }
-}
-
-function repliesFor(msg: InboundMessage, text: string, s: TelegramSettings): NewOutbound[] {
-  const chunks = renderTelegramChunks(text, s.textChunkLimit);
-  return chunks.map((c, i) => ({
-    chatId: msg.chatId,
-    html: c.html,
-    plain: c.plain,
-    source: `reply:${msg.updateId}:${i}`,
-    ...((s.replyToMode === 'all' || (s.replyToMode !== 'off' && i === 0)) && msg.messageId > 0 ? { replyToMessageId: msg.messageId } : {}),
-  }));
 }
 
 /** Sends "typing" now and every TYPING_INTERVAL_MS until stopped; failures only cost the indicator. */

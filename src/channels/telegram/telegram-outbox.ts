@@ -52,34 +52,43 @@ export async function runOutboxLoop(deps: OutboxDeps, signal: AbortSignal): Prom
       }
       if (outcome.kind === 'deferred') blocked.add(row.chatId);
       else sentAny = true;
+      // The row changed (an edit became a send): the chat's later rows wait for it.
+      if (outcome.kind === 'again') blocked.add(row.chatId);
     }
     status.backlog.outbound = queue.outboxCount();
     if (!sentAny) await deps.wakeup.wait(IDLE_CHECK_MS, signal);
   }
 }
 
-type Outcome = { kind: 'done' } | { kind: 'deferred' } | { kind: 'paused'; ms: number };
+type Outcome = { kind: 'done' } | { kind: 'again' } | { kind: 'deferred' } | { kind: 'paused'; ms: number };
 
 async function deliver(deps: OutboxDeps, row: OutboxRecord, signal: AbortSignal): Promise<Outcome> {
   const { queue, status, logger } = deps;
-  const send = (asHtml: boolean) => {
+  const chatId = /^-?\d+$/.test(row.chatId) ? Number(row.chatId) : row.chatId;
+  /** One Bot API call under the send timeout and the loop's abort. */
+  const call = <T>(fn: (s: AbortSignal) => Promise<T>): Promise<T> => {
     const ac = new AbortController();
     const onAbort = () => ac.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => ac.abort(), deps.sendTimeoutMs ?? SEND_TIMEOUT_MS);
-    const chatId = /^-?\d+$/.test(row.chatId) ? Number(row.chatId) : row.chatId;
-    return deps.api.sendMessage(
-      chatId,
-      asHtml && row.html !== null ? row.html : row.plain,
-      {
-        ...(asHtml && row.html !== null ? { parse_mode: 'HTML' as const } : {}),
-        ...(row.replyToMessageId !== null ? { reply_parameters: { message_id: row.replyToMessageId, allow_sending_without_reply: true } } : {}),
-      },
-      ac.signal as never,
-    ).finally(() => {
+    return fn(ac.signal).finally(() => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
     });
+  };
+  const send = async (asHtml: boolean): Promise<void> => {
+    const html = asHtml && row.html !== null;
+    const text = html ? (row.html as string) : row.plain;
+    if (row.op === 'delete' && row.targetMessageId !== null) {
+      await call((s) => deps.api.deleteMessage(chatId, row.targetMessageId as number, s as never));
+    } else if (row.op === 'edit' && row.targetMessageId !== null) {
+      await call((s) => deps.api.editMessageText(chatId, row.targetMessageId as number, text, html ? { parse_mode: 'HTML' } : {}, s as never));
+    } else {
+      await call((s) => deps.api.sendMessage(chatId, text, {
+        ...(html ? { parse_mode: 'HTML' as const } : {}),
+        ...(row.replyToMessageId !== null ? { reply_parameters: { message_id: row.replyToMessageId, allow_sending_without_reply: true } } : {}),
+      }, s as never));
+    }
   };
   try {
     try {
@@ -89,12 +98,14 @@ async function deliver(deps: OutboxDeps, row: OutboxRecord, signal: AbortSignal)
       logger.warn({ channel: 'telegram', outboxId: row.id }, 'telegram refused the HTML of a reply; sending it as plain text');
       await send(false);
     }
+    // Recorded before anything else: a kill between Telegram's answer and this line repeats the send.
     queue.delivered(row.id);
     status.lastOutboundAt = Date.now();
     return { kind: 'done' };
   } catch (err) {
     if (signal.aborted) return { kind: 'deferred' };
     const failure = classifyApiError(err);
+    if (row.op !== 'send' && failure.kind === 'permanent') return settleNonSend(deps, row, failure.message);
     status.lastError = failure.message;
     if (failure.kind === 'rate-limited') {
       queue.deferred(row.id, Date.now() + failure.retryAfterMs, failure.message);
@@ -111,4 +122,20 @@ async function deliver(deps: OutboxDeps, row: OutboxRecord, signal: AbortSignal)
     logger.warn({ channel: 'telegram', outboxId: row.id, err: failure.message, retryInMs: delayMs }, 'telegram send failed; will retry');
     return { kind: 'deferred' };
   }
+}
+
+/**
+ * A Bot API refusal of an edit or delete that retrying cannot fix. An edit that changes nothing
+ * is done; an edit of a message that is gone or too old goes out as a new message instead (the
+ * answer is never lost); a delete of a message already gone is done.
+ */
+function settleNonSend(deps: OutboxDeps, row: OutboxRecord, reason: string): Outcome {
+  if (row.op === 'edit' && !/message is not modified/i.test(reason)) {
+    deps.logger.info({ channel: 'telegram', outboxId: row.id, err: reason }, 'telegram preview could not be finished in place; sending the answer as a new message');
+    deps.queue.editBecomesSend(row.id);
+    return { kind: 'again' };
+  }
+  if (row.op === 'delete') deps.logger.debug({ channel: 'telegram', outboxId: row.id, err: reason }, 'telegram draft already gone');
+  deps.queue.delivered(row.id);
+  return { kind: 'done' };
 }

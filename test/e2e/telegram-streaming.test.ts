@@ -1,0 +1,122 @@
+// Streaming modes of the Telegram channel with real processes: a real `farclaw gateway run`, the
+// fake Bot API and the fake model. `partial` edits one preview as the answer grows and finishes it
+// in place, `block` shows completed blocks as they finish, `off` sends the answer whole with no
+// draft. What the chat finally shows is read from the fake (edits and deletes applied).
+// Expectations: shared/spec/assistant.md 10.1 and 10.5, OpenClaw docs concepts/streaming.md.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { renderTelegramChunks } from '../../src/channels/telegram/telegram-format.js';
+import { fakeModelConfig } from '../helpers/chat-gateway.js';
+import { useDisposers } from '../helpers/disposers.js';
+import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
+import { startFakeTelegram, type FakeTelegram } from '../helpers/fake-telegram.js';
+import { ANN, startTelegramGateway } from '../helpers/telegram-gateway.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const CHAT = String(ANN.id);
+
+/** The model part of a config (providers, default model), without the gateway section. */
+function modelSections(model: FakeModel): Record<string, unknown> {
+  const { gateway: _gateway, ...rest } = fakeModelConfig(model);
+  return rest;
+}
+
+/** `n` paragraphs of about `size` characters each, numbered. */
+const paragraphs = (n: number, size: number): string[] =>
+  Array.from({ length: n }, (_, i) => `Paragraph ${i} ${'lorem ipsum dolor sit amet '.repeat(Math.ceil(size / 27))}`.slice(0, size).trim());
+
+/** A text split into `pieces` stream chunks of about equal size. */
+function chunked(text: string, pieces: number): string[] {
+  const size = Math.ceil(text.length / pieces);
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
+
+describe('Telegram streaming modes (real gateway, fake Bot API, fake model)', () => {
+  const d = useDisposers();
+  const setup = async (telegram: Record<string, unknown>): Promise<{ tg: FakeTelegram; model: FakeModel }> => {
+    const tg = await startFakeTelegram();
+    const model = await startFakeModel();
+    d.defer(() => tg.close());
+    d.defer(() => model.close());
+    const gw = await startTelegramGateway(tg, { telegram: { dmPolicy: 'open', allowFrom: ['*'], ...telegram }, extra: modelSections(model) });
+    d.defer(() => gw.stop());
+    return { tg, model };
+  };
+
+  it('partial: one preview message edited as the answer grows, finished in place as the answer', async () => {
+    const { tg, model } = await setup({ streaming: 'partial' });
+    const answer = `Here is a **streamed** answer that keeps growing, word after word, ${'until it is done '.repeat(8)}and ends here.`;
+    model.script({ kind: 'text', chunks: chunked(answer, 12), delayMs: 400 });
+    tg.sendText(ANN, 'stream it please');
+    const [expected] = renderTelegramChunks(answer);
+    await waitFor('the finished answer in the chat', () => tg.chatView(CHAT)[0]?.text === expected?.html, 60_000);
+    assert.equal(tg.calls('sendMessage').length, 1, 'one message: the preview became the answer');
+    const edits = tg.calls('editMessageText');
+    assert.ok(edits.length >= 1, 'the preview was edited');
+    const firstText = String(tg.calls('sendMessage')[0]?.body.text);
+    assert.ok(firstText.length < (expected?.html.length ?? 0), `the preview showed part of the answer first: ${firstText}`);
+    assert.ok(firstText.length >= 30, 'the first preview waited for some text');
+    assert.deepEqual(tg.chatView(CHAT).map((m) => m.parseMode), ['HTML']);
+    assert.equal(tg.calls('deleteMessage').length, 0);
+  });
+
+  it('partial: an answer longer than one message continues in a new message, every page final', async () => {
+    const { tg, model } = await setup({ streaming: 'partial', textChunkLimit: 400 });
+    const answer = paragraphs(4, 250).join('\n\n');
+    model.script({ kind: 'text', chunks: chunked(answer, 10), delayMs: 300 });
+    tg.sendText(ANN, 'a long one');
+    const expected = renderTelegramChunks(answer, 400).map((c) => c.html);
+    assert.equal(expected.length, 4);
+    await waitFor('the whole answer in the chat', () => JSON.stringify(tg.chatView(CHAT).map((m) => m.text)) === JSON.stringify(expected), 60_000);
+    assert.equal(tg.calls('sendMessage').length, expected.length, 'each page sent once');
+  });
+
+  it('block: completed blocks appear as they finish, each its own message, never a half paragraph', async () => {
+    const { tg, model } = await setup({ streaming: 'block' });
+    const parts = paragraphs(5, 350);
+    const answer = parts.join('\n\n');
+    model.script({ kind: 'text', chunks: chunked(answer, 14), delayMs: 300 });
+    tg.sendText(ANN, 'blocks please');
+    const expected = renderTelegramChunks(answer, 800).map((c) => c.html);
+    await waitFor('the whole answer in the chat', () => JSON.stringify(tg.chatView(CHAT).map((m) => m.text)) === JSON.stringify(expected), 60_000);
+    // Every text the chat was shown ends at a paragraph end: a block is shown only once complete.
+    const shown = [...tg.calls('sendMessage'), ...tg.calls('editMessageText')].map((c) => String(c.body.text));
+    for (const text of shown) assert.ok(parts.some((p) => text.endsWith(p)), `a shown text ends mid-paragraph: …${text.slice(-40)}`);
+    const firstSend = tg.calls('sendMessage')[0];
+    assert.ok(firstSend && model.requests.length === 1);
+    assert.equal(tg.calls('sendMessage').length, expected.length);
+  });
+
+  it('off: a turn with a tool call gets no draft, no edit: the answer is sent whole, once', async () => {
+    const { tg, model } = await setup({ streaming: 'off' });
+    model.script(
+      { kind: 'tools', text: 'Let me look. ', calls: [{ id: 'call_status', name: 'nodes', args: { action: 'status' } }] },
+      { kind: 'text', chunks: ['No nodes ', 'are connected ', 'right now, as far as I can see.'], delayMs: 300 },
+    );
+    tg.sendText(ANN, 'any nodes?');
+    await waitFor('the answer', () => tg.sent[0], 60_000);
+    await waitFor('the model asked twice', () => model.requests.length === 2, 10_000);
+    assert.equal(tg.sent.length, 1);
+    assert.match(tg.sent[0]?.text ?? '', /No nodes are connected right now, as far as I can see\.$/);
+    assert.equal(tg.calls('editMessageText').length, 0);
+    assert.equal(tg.calls('deleteMessage').length, 0);
+  });
+
+  it('progress: the tool line shows in a plain draft, deleted after the answer; the chat keeps only the answer', async () => {
+    const { tg, model } = await setup({});
+    model.script(
+      { kind: 'tools', calls: [{ id: 'call_status', name: 'nodes', args: { action: 'status' } }] },
+      { kind: 'text', chunks: ['Nothing is ', 'connected.'], delayMs: 300 },
+    );
+    tg.sendText(ANN, 'status?');
+    const draft = await waitFor('the draft', () => tg.sent[0], 60_000);
+    assert.equal(draft.text, 'Working on it…\n⚙ nodes: {"action":"status"}');
+    assert.equal(draft.parseMode, undefined);
+    await waitFor('only the answer left in the chat', () => {
+      const view = tg.chatView(CHAT);
+      return view.length === 1 && view[0]?.text === 'Nothing is connected.';
+    }, 60_000);
+  });
+});
