@@ -215,12 +215,6 @@ export class ChannelQueueRepo {
       .all(this.key.channel, this.key.accountId, limit) as OutboxRow[]).map(outboxFromRow);
   }
 
-  /** Whether a queued message's source starts with `prefix` (e.g. `reply:<update_id>:`): not yet accepted. */
-  hasQueued(prefix: string): boolean {
-    return this.sql.get(`SELECT 1 FROM channel_outbox WHERE channel = ? AND account_id = ? AND substr(source, 1, ?) = ? LIMIT 1`)
-      .get(this.key.channel, this.key.accountId, prefix.length, prefix) !== undefined;
-  }
-
   outboxCount(): number {
     return (this.sql.get('SELECT count(*) AS n FROM channel_outbox WHERE channel = ? AND account_id = ?')
       .get(this.key.channel, this.key.accountId) as { n: number }).n;
