@@ -7,7 +7,8 @@
  * 2. Time from navigation to the first rendered chat message with 1,000 messages of history
  *    (median of --runs fresh browser profiles; chat.inject fills the transcript).
  * 3. The page's JS heap (after a forced GC) before and after one answer streamed as --deltas
- *    (default 10,000) deltas by the fake model provider.
+ *    (default 10,000) chunks by the fake model provider; the gateway paces them (75 ms), so the
+ *    page gets fewer chat deltas: the bench prints how many.
  *
  * Gateway and browser share the machine's cores: times are upper bounds.
  */
@@ -109,6 +110,11 @@ async function browserFigures(): Promise<void> {
       await cdp.send('HeapProfiler.collectGarbage');
       return (await cdp.send('Runtime.getHeapUsage')).usedSize;
     };
+    // The gateway paces live text (75 ms), so the model's chunks reach the page as fewer deltas: count them.
+    let pageDeltas = 0;
+    page.on('websocket', (ws) => ws.on('framereceived', (f) => {
+      if (typeof f.payload === 'string' && f.payload.includes('"event":"chat"') && f.payload.includes('"state":"delta"')) pageDeltas += 1;
+    }));
     await page.goto(`http://127.0.0.1:${gw.port}/#token=${TEST_TOKEN}`);
     await waitForApp(page);
     await page.locator('[data-testid^=msg-]').first().waitFor({ timeout: 60_000 });
@@ -122,7 +128,7 @@ async function browserFigures(): Promise<void> {
       return doc.querySelectorAll('[data-testid=msg-assistant]').length > n && doc.querySelector('[data-testid=msg-streaming]') === null;
     }, assistantRows, { timeout: 300_000 });
     const after = await heap();
-    process.stdout.write(`JS heap (after GC): ${(before / 1048576).toFixed(1)} MB loaded with history → ${(after / 1048576).toFixed(1)} MB after ${DELTAS} streamed deltas\n`);
+    process.stdout.write(`JS heap (after GC): ${(before / 1048576).toFixed(1)} MB loaded with history → ${(after / 1048576).toFixed(1)} MB after one answer of ${DELTAS} model chunks (${pageDeltas} chat deltas reached the page)\n`);
     process.stdout.write('OpenClaw side by side for these two: n/a (needs the real gateway holding a 1,000-row transcript; not measured in this run)\n');
     await context.close();
   } finally {

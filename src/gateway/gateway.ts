@@ -18,7 +18,7 @@ import type { ServerAuth } from './auth/shared-secret.js';
 import { ExecApprovalService } from './approvals/exec-approval-service.js';
 import { ChannelManager } from '../channels/channel-manager.js';
 import { chatTurnRunner } from '../channels/chat-turn-runner.js';
-import { ChatSubscriptions, createChatService } from './chat/chat-component.js';
+import { ChatSubscriptions, createChatService, modelsSnapshotFor } from './chat/chat-component.js';
 import { EventBus } from './events/event-bus.js';
 import { SocketFanout } from './events/socket-fanout.js';
 import type { GatewayServices } from './rpc/context.js';
@@ -36,6 +36,7 @@ import { NodeService } from './nodes/node-service.js';
 import { NodeRegistry, nodeIdOf } from './nodes/node-registry.js';
 import { PresenceFeed } from './presence/presence-feed.js';
 import { PresenceRegistry } from './presence/presence-registry.js';
+import { presenceEntryOf, recipientProfileOf } from './presence/client-presence.js';
 import type { BindMode } from './startup/bind.js';
 import { Admission } from './ingress/admission.js';
 import { closeAll, createWsServer, listenAll, rejectUpgrade } from './server/listeners.js';
@@ -352,25 +353,15 @@ export class Gateway {
     this.fanout.connections.add(conn);
     const p = conn.principal;
     if (p && PresenceRegistry.isTracked(p.client.mode)) {
-      this.services.presence.upsert(conn.connId, {
-        ts: Date.now(),
-        host: p.client.displayName ?? p.client.id,
-        clientId: p.client.id,
-        version: p.client.version,
-        platform: p.client.platform,
-        ...(p.client.deviceFamily ? { deviceFamily: p.client.deviceFamily } : {}),
-        mode: p.client.mode,
-        ...(p.deviceId !== undefined ? { deviceId: p.deviceId } : {}),
-        roles: [p.role],
-        ...(p.client.instanceId ? { instanceId: p.client.instanceId } : {}),
-        reason: 'connect',
-        ...(p.role === 'node' ? { text: `Node: ${p.client.displayName ?? p.client.id} · mode node` } : {}),
-      });
+      conn.recipientProfileId = recipientProfileOf(p);
+      this.services.presence.upsert(conn.connId, presenceEntryOf(p, Date.now()));
       this.presenceFeed.changed();
     }
     // The real gateway follows hello-ok with a health event (vector health.json).
     const health = this.services.health;
     conn.sendEvent('health', health.get(), this.stateVersion(), health.getJson());
+    const snapshot = p ? modelsSnapshotFor(p, this.services.chat.config) : undefined;
+    if (snapshot) conn.sendDirect('models.snapshot', snapshot);
     if (p?.role === 'node') {
       const session = this.services.nodes.attach(p, {
         connId: conn.connId,

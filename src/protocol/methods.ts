@@ -50,5 +50,12 @@ export const GATEWAY_EVENTS = [
   'connect.challenge', 'agent', 'chat', 'presence', 'tick', 'shutdown', 'health', 'heartbeat',
   'node.pair.requested', 'node.pair.resolved', 'node.invoke.request', 'device.pair.requested',
   'device.pair.resolved', 'node.invoke.cancel', 'node.hostStats', 'node.runnerInventory.changed', 'voicewake.changed',
-  'voicewake.routing.changed',
+  'voicewake.routing.changed', 'models.snapshot',
 ] as const;
+
+/**
+ * Gateway capabilities advertised in `connect.challenge` and hello-ok `features.capabilities`:
+ * `model-catalog-snapshot` makes the Control UI ask for a `models.snapshot` event with its
+ * connect (control-ui-boot.json).
+ */
+export const GATEWAY_CAPABILITIES = ['model-catalog-snapshot'] as const;

@@ -1,7 +1,7 @@
 import { FrameRecorder, type ObservedClose, type ReceivedFrame } from './ws-recorder.js';
 import { compareServerFrame, emptyFindings, summarizeFrame, type Findings } from './shape-compare.js';
 import type { ChallengePair, ReplaySession } from './device-replay.js';
-import { PROGRESS_EVENTS, UNSOLICITED_EVENTS } from './shape-rules.js';
+import { OPTIONAL_UI_EVENTS, PROGRESS_EVENTS, UNSOLICITED_EVENTS } from './shape-rules.js';
 import {
   clientFrameText,
   isCloseEntry,
@@ -62,7 +62,8 @@ export function expectationsOf(entries: VectorEntry[], requireUnsolicited: boole
     const occurrence = seen.get(key) ?? 0;
     seen.set(key, occurrence + 1);
     const event = entry.frame.type === 'event' ? String(entry.frame.event) : undefined;
-    const optional = event !== undefined && ((!requireUnsolicited && UNSOLICITED_EVENTS.has(event)) || (PROGRESS_EVENTS.has(event) && occurrence > 0));
+    const optional = event !== undefined && ((!requireUnsolicited && UNSOLICITED_EVENTS.has(event)) || (PROGRESS_EVENTS.has(event) && occurrence > 0)
+      || OPTIONAL_UI_EVENTS.has(event));
     out.push({ entry, key, occurrence, optional });
   }
   return out;

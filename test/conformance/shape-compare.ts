@@ -10,6 +10,7 @@ import {
   MESSAGE_MATCHERS,
   PRESENCE_ENTRY_RULE,
   NO_EXTRA,
+  OPTIONAL_UI_METHODS,
   RES_FAILURE_EXTRA,
   RESULT_RULES,
   type ShapeRule,
@@ -97,10 +98,23 @@ export interface FrameContext {
   method?: string | undefined;
 }
 
+/** A boot request of the Control UI for a feature we lack, answered "unknown method" or METHOD_NOT_IMPLEMENTED. */
+function isUnservedOptionalMethod(expected: JsonObject, actual: JsonObject, method: string | undefined): boolean {
+  if (method === undefined || !OPTIONAL_UI_METHODS.has(method) || expected.ok !== true || actual.ok !== false) return false;
+  const error = actual.error;
+  if (!isObject(error)) return false;
+  if (error.code === 'INVALID_REQUEST' && error.message === `unknown method: ${method}`) return true;
+  return error.code === 'UNAVAILABLE' && isObject(error.details) && error.details.code === 'METHOD_NOT_IMPLEMENTED' && error.details.method === method;
+}
+
 /** Compares one server frame with its captured counterpart (already matched by id or event name). */
 export function compareServerFrame(expected: JsonObject, actual: JsonObject, ctx: FrameContext, out: Findings): void {
   const at = ctx.label;
   if (expected.type === 'res') {
+    if (isUnservedOptionalMethod(expected, actual, ctx.method)) {
+      out.notes.push(`${at}: optional Control UI method not served by farclaw (assistant.md 11.8), answered unknown / not implemented`);
+      return;
+    }
     // A failed response may still carry a payload (protocol.md 2.2).
     compareEnvelope(at, expected, actual, actual.ok === false ? RES_FAILURE_EXTRA : NO_EXTRA, out);
     if (actual.ok !== expected.ok) out.mismatches.push(`${at}: ok expected ${String(expected.ok)}, got ${String(actual.ok)}`);

@@ -210,6 +210,25 @@ export const ERROR_RULE: ShapeRule = {
   children: { details: { kind: 'object', allowedExtra: 'any' } },
 };
 
+/**
+ * Control UI boot requests for features farclaw does not have (assistant.md 11.7 lists the boot
+ * sequence; 11.8: with only connect, chat.startup, chat.history, chat.send, sessions.list and
+ * sessions.messages.subscribe the real UI loads and chats, "other failures only log console
+ * errors"). A captured success may be answered with our `unknown method` error or, for a method
+ * the protocol knows, UNAVAILABLE with details.code METHOD_NOT_IMPLEMENTED: a note, not a mismatch.
+ */
+export const OPTIONAL_UI_METHODS: ReadonlySet<string> = keys(
+  'update.status', 'plugins.controlUi.list', 'plugin.approval.list', 'openclaw.approval.list', 'plugin.surface.refresh',
+  'sessions.observer.visibility', 'board.get', 'projects.list', 'question.list', 'models.authStatus', 'agent.identity.get',
+  'sessions.viewers.set', 'sessions.github.options', 'talk.catalog', 'session.members.listEvidence',
+  'controlUi.sessionPullRequests.subscribe', 'users.prefs.get', 'sessions.groups.list', 'progressCard.get',
+  'sessions.groups.defaults', 'taskSuggestions.list', 'system.info', 'sessions.branches.list', 'session.discussion.info',
+  'sessions.companion.state', 'tasks.list', 'mentions.list', 'cron.list', 'cron.status', 'sessions.catalog.list',
+);
+
+/** Events that only follow one of the optional methods above (`controlUi.sessionPullRequests.subscribe`). */
+export const OPTIONAL_UI_EVENTS: ReadonlySet<string> = keys('controlUi.sessionPullRequests.changed');
+
 /** Server events that may or may not show up between other frames (brief: never a reason to flake). */
 export const UNSOLICITED_EVENTS: ReadonlySet<string> = keys('health', 'presence', 'tick');
 

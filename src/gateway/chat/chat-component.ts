@@ -1,4 +1,5 @@
 import type { ToolSet } from 'ai';
+import { ACCOUNT_SELECTION, modelCatalog } from '../../agent/model-catalog.js';
 import type { ToolRunContext } from '../../chat/chat-run.js';
 import { ChatService } from '../../chat/chat-service.js';
 import type { Audience } from '../../chat/events.js';
@@ -63,4 +64,16 @@ export function createChatService(opts: {
   });
   chat.recover();
   return chat;
+}
+
+/**
+ * The `models.snapshot` event a Control UI asks for with its connect (caps
+ * `model-catalog-snapshot` plus a `modelCatalog` scope): the catalog `models.list` would answer,
+ * sent right after hello-ok so the model picker fills without a request (control-ui-boot.json).
+ */
+export function modelsSnapshotFor(p: Principal, config: FarclawConfig): Record<string, unknown> | undefined {
+  if (p.client.id !== 'openclaw-control-ui' || !p.caps?.includes('model-catalog-snapshot') || !p.modelCatalog) return undefined;
+  const scope = p.modelCatalog.sessionKey !== undefined ? { sessionKey: p.modelCatalog.sessionKey } : { agentId: p.modelCatalog.agentId ?? 'main' };
+  const models = modelCatalog(config).map((m) => ({ ...m, manualSelectionAllowed: true }));
+  return { target: p.modelCatalog, scope, catalog: { models, accountSelection: ACCOUNT_SELECTION } };
 }

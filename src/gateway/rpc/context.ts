@@ -38,6 +38,8 @@ export interface Principal {
   declared?: { caps: string[]; commands: string[]; pathEnv?: string };
   /** Capabilities an operator declared in its connect (e.g. `tool-events`, assistant.md 8.6). */
   caps?: string[];
+  /** The `modelCatalog` scope an operator asked a `models.snapshot` for (control-ui-boot.json). */
+  modelCatalog?: { sessionKey?: string; agentId?: string };
 }
 
 /** Long-lived services of one gateway process, shared by handshake and method handlers. */

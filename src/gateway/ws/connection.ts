@@ -4,6 +4,7 @@ import type WebSocket from 'ws';
 import { DetailCode } from '../../protocol/error-details.js';
 import { toErrorShape, type ErrorShape } from '../../protocol/errors.js';
 import type { RequestFrame, StateVersion } from '../../protocol/schema/frames.js';
+import { GATEWAY_CAPABILITIES } from '../../protocol/methods.js';
 import {
   CloseCode, MAX_CLOSE_REASON_BYTES, MAX_PAYLOAD_BYTES, MAX_PENDING_HANDSHAKE_BYTES, MAX_PENDING_HANDSHAKE_FRAMES,
   MAX_UNAUTHORIZED_IN_A_ROW, SUPERSEDABLE_SKIP_BUFFERED_BYTES,
@@ -74,6 +75,11 @@ export class Connection {
   readonly connId = randomUUID();
   readonly nonce = randomUUID();
   principal: Principal | undefined;
+  /**
+   * Set for operators that act as the gateway's owner profile (app and browser clients, not
+   * one-shot CLI calls): every sequenced event to them names it, like the real gateway's frames.
+   */
+  recipientProfileId: string | undefined;
   private state: State = 'awaiting-connect';
   private seq = 0;
   private pending: WebSocket.RawData[] = [];
@@ -107,7 +113,7 @@ export class Connection {
     ws.on('close', (code) => this.onClose(code));
     ws.on('error', (err) => this.log('debug', { err: err.message }, 'socket error'));
     this.handshakeTimer = setTimeout(() => this.close(CloseCode.NORMAL, ''), host.handshakeTimeoutMs);
-    this.send({ type: 'event', event: 'connect.challenge', payload: { nonce: this.nonce, ts: Date.now(), capabilities: [] } });
+    this.send({ type: 'event', event: 'connect.challenge', payload: { nonce: this.nonce, ts: Date.now(), capabilities: [...GATEWAY_CAPABILITIES] } });
   }
 
   /**
@@ -211,7 +217,8 @@ export class Connection {
     this.seq += 1;
     const body = json === undefined ? '' : `,"payload":${json}`;
     const sv = stateVersion ? `,"stateVersion":${JSON.stringify(stateVersion)}` : '';
-    this.sendText(`{"type":"event","event":${JSON.stringify(event)}${body},"seq":${this.seq}${sv}}`);
+    const recipient = this.recipientProfileId === undefined ? '' : `,"recipientProfileId":${JSON.stringify(this.recipientProfileId)}`;
+    this.sendText(`{"type":"event","event":${JSON.stringify(event)}${body},"seq":${this.seq}${sv}${recipient}}`);
   }
 
   /** An event addressed to this socket only: no `seq` (protocol.md 2.3). */

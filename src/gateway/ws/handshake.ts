@@ -1,7 +1,7 @@
 import { DetailCode } from '../../protocol/error-details.js';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
-import { GATEWAY_EVENTS } from '../../protocol/methods.js';
+import { GATEWAY_CAPABILITIES, GATEWAY_EVENTS } from '../../protocol/methods.js';
 import { ConnectParamsSchema, type ConnectParams } from '../../protocol/schema/connect.js';
 import type { HelloOk } from '../../protocol/schema/snapshot.js';
 import { lazyValidator } from '../../protocol/validate.js';
@@ -125,9 +125,20 @@ export async function processConnect(
     ...(auth.deviceId !== undefined ? { deviceId: auth.deviceId } : {}),
     ...(role === 'node'
       ? { declared: { caps: params.caps ?? [], commands: params.commands ?? [], ...(params.pathEnv !== undefined ? { pathEnv: params.pathEnv } : {}) } }
-      : { caps: params.caps ?? [] }),
+      : { caps: params.caps ?? [], ...modelCatalogScope(params.modelCatalog) }),
   };
   return { principal, hello: buildHelloOk(services, principal, protocol, now, auth) };
+}
+
+/** The connect's `modelCatalog` request, kept only when it names a session or an agent as strings. */
+function modelCatalogScope(value: unknown): { modelCatalog?: { sessionKey?: string; agentId?: string } } {
+  if (typeof value !== 'object' || value === null) return {};
+  const { sessionKey, agentId } = value as Record<string, unknown>;
+  const scope = {
+    ...(typeof sessionKey === 'string' && sessionKey.length <= 512 ? { sessionKey } : {}),
+    ...(typeof agentId === 'string' && agentId.length <= 128 ? { agentId } : {}),
+  };
+  return Object.keys(scope).length > 0 ? { modelCatalog: scope } : {};
 }
 
 const ATTACHMENT_LIMITS = { maxBytes: 19_464_192, maxImageBytes: 6_291_456 };
@@ -148,7 +159,7 @@ function buildHelloOk(services: GatewayServices, principal: Principal, protocol:
       // otherwise make its bundle reload itself against a gateway of another build.
       controlUiBuildSource: 'configured',
     },
-    features: { methods: [...services.methodNames], events: [...GATEWAY_EVENTS], capabilities: [] },
+    features: { methods: [...services.methodNames], events: [...GATEWAY_EVENTS], capabilities: [...GATEWAY_CAPABILITIES] },
     snapshot: {
       presence: canRead ? services.presence.list() : [],
       health: services.health.get(false, now),

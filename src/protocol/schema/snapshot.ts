@@ -24,7 +24,10 @@ export const PresenceEntrySchema = Type.Object({
   roles: Type.Optional(Type.Array(Type.String())),
   scopes: Type.Optional(Type.Array(Type.String())),
   instanceId: Type.Optional(Type.String()),
-  user: Type.Optional(Type.String()),
+  /** A profile reference `{id, identity, avatarUrl?}` on the real gateway (control-ui-boot.json). */
+  user: Type.Optional(Type.Union([Type.String(), Type.Object({
+    id: Type.String(), identity: Type.Optional(Type.Object({ type: Type.String(), id: Type.String() })), avatarUrl: Type.Optional(Type.String()),
+  })])),
   watchedSessions: Type.Optional(Type.Array(Type.String())),
 });
 export type PresenceEntry = Static<typeof PresenceEntrySchema>;
