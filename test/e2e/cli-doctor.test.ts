@@ -16,10 +16,13 @@ import { runFarclaw, startGateway, TEST_TOKEN } from '../helpers/gateway-process
 import { startLanGateway } from '../helpers/lan-gateway.js';
 import { startSshd } from '../helpers/sshd.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { startFakeModel } from '../helpers/fake-model.js';
 import { startFakeTelegram } from '../helpers/fake-telegram.js';
 import { startTelegramGateway, telegramStatus } from '../helpers/telegram-gateway.js';
 
 const T = TEST_TOKEN;
+/** The gateway would also report (and probe) providers named by these; the tests keep to the fake. */
+const NO_ENV_PROVIDERS = { OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '' };
 
 interface Report {
   ok: boolean;
@@ -172,6 +175,48 @@ describe('farclaw doctor', () => {
     assertExit(ok, 0);
     const channels = report(ok).hops.find((x) => x.id === 'channels');
     assert.equal(channels?.detail, 'Telegram default polling', show(ok));
+  });
+
+  it('model providers: a reachable provider with its key passes, a stopped one and an unset key variable fail with the fix', async () => {
+    const fake = await startFakeModel();
+    defer(() => fake.close());
+    const KEY = 'fake-provider-key-0123456789';
+    const config = {
+      gateway: { mode: 'local' },
+      models: { providers: { fake: { baseUrl: fake.baseUrl, apiKey: { source: 'env', id: 'FARCLAW_TEST_MODEL_KEY' }, models: [{ id: 'fake-model' }] } } },
+      agents: { defaults: { model: { primary: 'fake/fake-model' } } },
+    };
+    const h = home(config);
+    const gw = await startGateway({ home: h, env: { ...NO_ENV_PROVIDERS, FARCLAW_TEST_MODEL_KEY: KEY } });
+    defer(() => gw.stop());
+    const up = await doctor(h.env);
+    assertExit(up, 0);
+    const models = report(up).hops.find((x) => x.id === 'models');
+    assert.equal(models?.detail, 'fake key from FARCLAW_TEST_MODEL_KEY, answers (HTTP 200)', show(up));
+    assert.doesNotMatch(up.stdout, new RegExp(KEY), 'the key never leaves the gateway');
+
+    await fake.close();
+    const down = failedAt(await doctor(h.env), 'models');
+    assert.match(down.detail, /^fake at http:\/\/127\.0\.0\.1:\d+\/v1 does not answer \(ECONNREFUSED\)$/, down.detail);
+    assert.match(down.fix ?? '', /models\.providers\.fake\.baseUrl .*curl http:\/\/127\.0\.0\.1:\d+\/v1\/models$/, down.fix);
+
+    const noKey = home(config);
+    const keyless = await startGateway({ home: noKey, env: NO_ENV_PROVIDERS });
+    defer(() => keyless.stop());
+    const missing = failedAt(await doctor(noKey.env), 'models');
+    assert.match(missing.detail, /^fake has no API key: .*FARCLAW_TEST_MODEL_KEY, which is not set$/, missing.detail);
+    assert.match(missing.fix ?? '', /^set FARCLAW_TEST_MODEL_KEY in the gateway's environment, then restart the gateway/, missing.fix);
+  });
+
+  it('model providers: none configured passes with a warning that says what to set', async () => {
+    const h = home();
+    const gw = await startGateway({ home: h, env: NO_ENV_PROVIDERS });
+    defer(() => gw.stop());
+    const r = await doctor(h.env);
+    assertExit(r, 0);
+    const models = report(r).hops.find((x) => x.id === 'models');
+    assert.equal(models?.detail, 'none configured', show(r));
+    assert.match(models?.warnings?.[0] ?? '', /OPENAI_API_KEY/, show(r));
   });
 
   it('DNS: a gateway host name that does not resolve fails at the DNS hop with the key to check', async () => {

@@ -60,3 +60,7 @@ export type HopOutcome = Omit<HopResult, 'id' | 'title'>;
 
 export const pass = (detail: string, warnings?: string[]): HopOutcome => ({ ok: true, detail, ...(warnings?.length ? { warnings } : {}) });
 export const fail = (detail: string, fix: string, error?: string): HopOutcome => ({ ok: false, detail, fix, ...(error !== undefined && error !== detail ? { error } : {}) });
+
+/** Where the fix for the gateway's own side has to be run. */
+export const onGatewayHost = (ctx: DoctorContext, command: string): string =>
+  ctx.target?.mode === 'local' ? command : `on the gateway host: ${command}`;

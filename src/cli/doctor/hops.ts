@@ -13,17 +13,14 @@ import { PIN_MISMATCH, pinMatches, pinsOf } from '../../infra/tls-pin.js';
 import { farclawVersion } from '../../infra/version.js';
 import { Scope } from '../../protocol/scopes.js';
 import { openSshRoute, TunnelOpenError } from '../../tunnel/open-route.js';
-import { fail, pass, type DoctorContext, type DoctorHop, type HopOutcome } from './hop.js';
+import { fail, onGatewayHost, pass, type DoctorContext, type DoctorHop, type HopOutcome } from './hop.js';
+import { channelsHop, modelsHop } from './gateway-hops.js';
 import { reachGateway, reachReason, type ReachFailure } from './reach.js';
 
 const hostPort = (url: string): { host: string; port: number } => {
   const u = new URL(url);
   return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (u.protocol === 'wss:' ? 443 : 80)) };
 };
-
-/** Where the fix for the gateway's own side has to be run. */
-const onGatewayHost = (ctx: DoctorContext, command: string): string =>
-  ctx.target?.mode === 'local' ? command : `on the gateway host: ${command}`;
 
 const configHop: DoctorHop = {
   id: 'config',
@@ -267,49 +264,10 @@ const healthHop: DoctorHop = {
   },
 };
 
-/** One channel account as `channels.status` reports it (the fields this hop reads). */
-interface ChannelAccountView {
-  accountId?: string;
-  enabled?: boolean;
-  configured?: boolean;
-  state?: string;
-  problem?: string | null;
-  lastError?: string | null;
-}
-
-/** Channel states in which an account does its job (channels/channel.ts). */
-const WORKING_CHANNEL_STATES = new Set(['polling', 'webhook']);
-
-const channelsHop: DoctorHop = {
-  id: 'channels',
-  title: 'channels',
-  async run(ctx) {
-    if (!ctx.client) throw new Error('unreachable: channels hop without a connection');
-    let answer: { channelAccounts?: Record<string, ChannelAccountView[]>; channelLabels?: Record<string, string> };
-    try {
-      answer = (await ctx.client.request('channels.status', {}, ctx.timeoutMs)) as typeof answer;
-    } catch (err) {
-      return fail(`channels.status failed: ${err instanceof Error ? err.message : String(err)}`, onGatewayHost(ctx, 'farclaw logs'));
-    }
-    const seen: string[] = [];
-    for (const [channel, accounts] of Object.entries(answer.channelAccounts ?? {})) {
-      const label = answer.channelLabels?.[channel] ?? channel;
-      for (const a of Array.isArray(accounts) ? accounts : []) {
-        if (a.enabled === false || a.configured === false) continue;
-        const name = `${label} ${a.accountId ?? 'default'}`;
-        if (!WORKING_CHANNEL_STATES.has(a.state ?? '') || a.problem) {
-          const why = a.problem ?? a.lastError ?? 'not running';
-          return fail(`${name} is ${a.state ?? 'unknown'}: ${why}`, onGatewayHost(ctx, `fix channels.${channel} in the gateway's farclaw.json as the reason says, restart the gateway, then check with: farclaw channels status`));
-        }
-        seen.push(`${name} ${a.state}`);
-      }
-    }
-    return pass(seen.length > 0 ? seen.join(', ') : 'no channel configured');
-  },
-};
-
 /**
  * Every hop, in the order a connection meets them. Hops that ask the connected gateway about
- * what it depends on (channels) come after `health`.
+ * what it depends on (model providers, channels) come after `health`.
  */
-export const DOCTOR_HOPS: readonly DoctorHop[] = [configHop, targetHop, dnsHop, sshHop, tcpHop, tlsHop, authHop, pairingHop, scopesHop, healthHop, channelsHop];
+export const DOCTOR_HOPS: readonly DoctorHop[] = [
+  configHop, targetHop, dnsHop, sshHop, tcpHop, tlsHop, authHop, pairingHop, scopesHop, healthHop, modelsHop, channelsHop,
+];

@@ -16,6 +16,7 @@ import { handleDevicePairSetupCode } from './device-setup-code.js';
 import { handleDeviceTokenRevoke, handleDeviceTokenRotate } from './device-tokens.js';
 import { handleHealth, handleStatus } from './health.js';
 import { handleLogsTail } from './logs.js';
+import { handleModelsAuthStatus } from './models-auth-status.js';
 import { handleNodePairApprove, handleNodePairList, handleNodePairReject, handleNodePairRemove, handleNodeRename } from './node-pairing.js';
 import {
   handleNodeEvent, handleNodeInvokeProgress, handleNodeInvokeResult, handleNodePluginToolsUpdate, handleNodeRunnerInventoryUpdate,
@@ -28,7 +29,7 @@ import { handleGatewayIdentityGet, handleLastHeartbeat, handleSystemPresence } f
 /** Health, status, presence, config, logs and the small helpers (the `status` component). */
 export const STATUS_METHODS: readonly MethodDef[] = [
   handleHealth, handleStatus, handleSystemPresence, handleConfigGet, handleLogsTail, handleLastHeartbeat,
-  handleGatewayIdentityGet, handleModelsList, handleAgentsList, handleSend,
+  handleGatewayIdentityGet, handleModelsList, handleModelsAuthStatus, handleAgentsList, handleSend,
 ];
 
 /** Device pairing and device tokens (the `devices` component). */

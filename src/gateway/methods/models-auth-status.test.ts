@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { FarclawConfig } from '../../infra/config-schema.js';
+import { listProviders } from './models-auth-status.js';
+
+const statuses = (config: FarclawConfig, env: NodeJS.ProcessEnv = {}) => listProviders(config, env).map((p) => p.status);
+
+describe('models.authStatus providers', () => {
+  it('reports where a key comes from, never the key, and strips credentials from the URL', () => {
+    const [s] = statuses(
+      { models: { providers: { acme: { baseUrl: 'https://user:pw@llm.example/v1?x=1', apiKey: { source: 'env', id: 'ACME_KEY' } } } } },
+      { ACME_KEY: 'sk-secret-value' },
+    );
+    assert.deepEqual(s, {
+      provider: 'acme', authProvider: 'acme', displayName: 'acme', status: 'static', profiles: [],
+      apiKey: { source: 'env', envVar: 'ACME_KEY' }, baseUrl: 'https://llm.example/v1',
+    });
+    assert.doesNotMatch(JSON.stringify(s), /sk-secret-value|pw@/);
+  });
+
+  it('marks a provider missing when its key variable is unset or a remote one has no key; a loopback server needs none', () => {
+    const [unset, remote, local] = statuses({
+      models: {
+        providers: {
+          a: { baseUrl: 'https://a.example/v1', apiKey: { source: 'env', id: 'A_KEY' } },
+          b: { baseUrl: 'https://b.example/v1' },
+          c: { baseUrl: 'http://127.0.0.1:11434/v1' },
+        },
+      },
+    });
+    assert.equal(unset?.status, 'missing');
+    assert.match(unset?.problem ?? '', /A_KEY, which is not set/);
+    assert.deepEqual([remote?.status, remote?.problem], ['missing', 'models.providers.b.apiKey is not set']);
+    assert.deepEqual([local?.status, local?.apiKey], ['static', undefined]);
+  });
+
+  it('adds OPENAI_API_KEY and ANTHROPIC_API_KEY providers unless config names them', () => {
+    const env = { OPENAI_API_KEY: 'k1', ANTHROPIC_API_KEY: 'k2' };
+    assert.deepEqual(statuses({}, env).map((s) => [s.provider, s.apiKey?.envVar]), [['openai', 'OPENAI_API_KEY'], ['anthropic', 'ANTHROPIC_API_KEY']]);
+    const shadowed = statuses({ models: { providers: { openai: { baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'x' } } } }, env);
+    assert.deepEqual(shadowed.map((s) => [s.provider, s.apiKey?.source]), [['openai', 'config'], ['anthropic', 'env']]);
+    assert.deepEqual(statuses({}, {}), []);
+  });
+});
