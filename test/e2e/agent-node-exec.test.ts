@@ -8,11 +8,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
 import { chatEvents, fakeModelConfig, operator, waitTerminal } from '../helpers/chat-gateway.js';
-import { childProcess, startApprovedNode } from '../helpers/exec-node.js';
+import { childProcess, useExecNode } from '../helpers/exec-node.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway-process.js';
-import type { NodeHostProcess } from '../helpers/node-host-process.js';
 import type { RawClient, Frame } from '../helpers/raw-client.js';
-import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const TEST_TIMEOUT_MS = 120_000;
@@ -29,93 +27,72 @@ async function execTurn(c: RawClient, fake: FakeModel, runId: string, args: Reco
   return await waitTerminal(c, runId, 90_000);
 }
 
-const finalText = (f: Frame): string => f.payload?.message?.content?.[0]?.text ?? '';
+const finalText = (t: Frame): string => t.payload?.message?.content?.[0]?.text ?? '';
 const toolResult = (c: RawClient, runId: string): Frame | undefined =>
-  c.frames.find((f) => f.type === 'event' && f.event === 'agent' && f.payload?.runId === runId && f.payload.stream === 'tool' && f.payload.data?.phase === 'result');
+  c.frames.find((e) => e.type === 'event' && e.event === 'agent' && e.payload?.runId === runId && e.payload.stream === 'tool' && e.payload.data?.phase === 'result');
 
 describe('exec host=node, mode full, on a real farclaw node host', () => {
-  let fake: FakeModel;
-  let gw: RunningGateway;
-  let nodeHome: TmpHome;
-  let node: NodeHostProcess;
-  let nodeId: string;
-  let c: RawClient;
-
-  before(async () => {
-    fake = await startFakeModel();
-    nodeHome = tmpHome();
-    nodeHome.writeConfig({ nodeHost: { systemRun: { allow: ['echo', 'sleep', 'seq', 'false'], maxOutputBytes: MAX_OUTPUT_BYTES } } });
-    gw = await startGateway({ config: { ...fakeModelConfig(fake), tools: { exec: { host: 'node', mode: 'full' } } } });
-    ({ node, nodeId } = await startApprovedNode(gw, nodeHome, 'build-box'));
-    c = await operator(gw.url, ['tool-events']);
-  });
-  after(async () => {
-    c?.terminate();
-    await node?.stop();
-    await gw?.stop();
-    await fake?.close();
-    nodeHome?.dispose();
-  });
+  const f = useExecNode({ allow: ['echo', 'sleep', 'seq', 'false'], mode: 'full', maxOutputBytes: MAX_OUTPUT_BYTES });
 
   test('the model runs echo on the node and its answer quotes the output', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const term = await execTurn(c, fake, 'run-echo', { command: 'echo farclaw-node-exec-ok' });
+    const term = await execTurn(f.c, f.fake, 'run-echo', { command: 'echo farclaw-node-exec-ok' });
     assert.equal(term.payload.state, 'final', JSON.stringify(term.payload));
-    assert.equal(finalText(term), `Running it on the node. \n\n${QUOTE.join('')}Node: ${nodeId}\n\nfarclaw-node-exec-ok\n`);
-    const result = toolResult(c, 'run-echo');
+    assert.equal(finalText(term), `Running it on the node. \n\n${QUOTE.join('')}Node: ${f.nodeId}\n\nfarclaw-node-exec-ok\n`);
+    const result = toolResult(f.c, 'run-echo');
     assert.equal(result?.payload.data.isError, false);
     // The model's second request carried the tool result verbatim.
-    const toolMsg = (fake.requests.at(-1)?.body.messages as { role: string; content: unknown }[]).find((m) => m.role === 'tool');
-    assert.equal(toolMsg?.content, `Node: ${nodeId}\n\nfarclaw-node-exec-ok\n`);
+    const toolMsg = (f.fake.requests.at(-1)?.body.messages as { role: string; content: unknown }[]).find((m) => m.role === 'tool');
+    assert.equal(toolMsg?.content, `Node: ${f.nodeId}\n\nfarclaw-node-exec-ok\n`);
   });
 
   test('a non-zero exit code reaches the model', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const term = await execTurn(c, fake, 'run-false', { command: 'false' });
-    assert.equal(finalText(term), `Running it on the node. \n\n${QUOTE.join('')}Node: ${nodeId}\n\n\n(Command exited with code 1)`);
+    const term = await execTurn(f.c, f.fake, 'run-false', { command: 'false' });
+    assert.equal(finalText(term), `Running it on the node. \n\n${QUOTE.join('')}Node: ${f.nodeId}\n\n\n(Command exited with code 1)`);
   });
 
   test('shell syntax is refused before anything reaches the node, as SYSTEM_RUN_DENIED', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const term = await execTurn(c, fake, 'run-chain', { command: 'echo farclaw-node-exec-ok && uname -s' });
+    const term = await execTurn(f.c, f.fake, 'run-chain', { command: 'echo farclaw-node-exec-ok && uname -s' });
     assert.equal(term.payload.state, 'final');
     assert.match(finalText(term), /"status": "error",\n {2}"tool": "exec",\n {2}"error": "INVALID_REQUEST: SYSTEM_RUN_DENIED: shell syntax \(\\"&\\"\) cannot run here/);
-    assert.equal(toolResult(c, 'run-chain')?.payload.data.isError, true);
+    assert.equal(toolResult(f.c, 'run-chain')?.payload.data.isError, true);
   });
 
   test('a program outside the node owner’s allowlist is refused by the node, and nothing runs', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const marker = join(nodeHome.home, 'should-not-exist');
-    const term = await execTurn(c, fake, 'run-touch', { command: `touch ${marker}` });
+    const marker = join(f.nodeHome.home, 'should-not-exist');
+    const term = await execTurn(f.c, f.fake, 'run-touch', { command: `touch ${marker}` });
     assert.match(finalText(term), /UNAVAILABLE: NOT_ALLOWED: system\.run refused: \\"touch\\" is not in nodeHost\.systemRun\.allow of this node/);
     assert.equal(existsSync(marker), false);
   });
 
   test('output over the node’s cap arrives truncated and flagged', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const term = await execTurn(c, fake, 'run-seq', { command: 'seq 1 100000' });
+    const term = await execTurn(f.c, f.fake, 'run-seq', { command: 'seq 1 100000' });
     const text = finalText(term);
-    assert.ok(text.includes(`Node: ${nodeId}\nWarning: output truncated by the node host (nodeHost.systemRun.maxOutputBytes).\n\n1\n2\n3\n`), text);
+    assert.ok(text.includes(`Node: ${f.nodeId}\nWarning: output truncated by the node host (nodeHost.systemRun.maxOutputBytes).\n\n1\n2\n3\n`), text);
     assert.ok(!text.includes('100000'));
   });
 
   test('a command past its timeout is killed and the model is told', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const term = await execTurn(c, fake, 'run-timeout', { command: 'sleep 30', timeoutSeconds: 1 });
-    assert.match(finalText(term), new RegExp(`exec on node ${nodeId} timed out; the command was killed`));
-    assert.equal(childProcess(node.proc.pid ?? -1, /(^|\/)sleep 30$/), undefined);
+    const term = await execTurn(f.c, f.fake, 'run-timeout', { command: 'sleep 30', timeoutSeconds: 1 });
+    assert.match(finalText(term), new RegExp(`exec on node ${f.nodeId} timed out; the command was killed`));
+    assert.equal(childProcess(f.node.proc.pid ?? -1, /(^|\/)sleep 30$/), undefined);
   });
 
   test('a node killed mid-exec fails the tool call at once and the run ends; a named offline node is refused', { timeout: TEST_TIMEOUT_MS }, async () => {
-    fake.script(
+    f.fake.script(
       { kind: 'tools', calls: [{ id: 'call_kill', name: 'exec', args: { host: 'node', command: 'sleep 60' } }] },
       { kind: 'quote-tool', prefix: QUOTE },
     );
-    await c.call('chat.send', { sessionKey: 'agent:main:run-kill', message: 'sleep on the node', idempotencyKey: 'run-kill' });
-    const sleeper = await waitFor('sleep 60 on the node', () => childProcess(node.proc.pid ?? -1, /(^|\/)sleep 60$/), 30_000);
-    node.signal('SIGKILL');
-    const term = await waitTerminal(c, 'run-kill', 60_000);
+    await f.c.call('chat.send', { sessionKey: 'agent:main:run-kill', message: 'sleep on the node', idempotencyKey: 'run-kill' });
+    const sleeper = await waitFor('sleep 60 on the node', () => childProcess(f.node.proc.pid ?? -1, /(^|\/)sleep 60$/), 30_000);
+    f.node.signal('SIGKILL');
+    const term = await waitTerminal(f.c, 'run-kill', 60_000);
     process.kill(sleeper, 'SIGKILL');
     assert.equal(term.payload.state, 'final');
     assert.match(finalText(term), /UNAVAILABLE: DISCONNECTED: node disconnected \(system\.run\)/);
-    await node.exited;
+    await f.node.exited;
 
     await waitFor('the gateway to see the node gone', async () => {
-      const term2 = await execTurn(c, fake, `run-offline-${Date.now()}`, { command: 'echo hi', node: 'build-box' });
+      const term2 = await execTurn(f.c, f.fake, `run-offline-${Date.now()}`, { command: 'echo hi', node: 'build-box' });
       return /node \\"build-box\\" is not connected/.test(finalText(term2)) ? true : undefined;
     }, 30_000);
   });

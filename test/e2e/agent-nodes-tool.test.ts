@@ -5,73 +5,48 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
-import { fakeModelConfig, operator, waitTerminal } from '../helpers/chat-gateway.js';
-import { startApprovedNode } from '../helpers/exec-node.js';
-import { startGateway, type RunningGateway } from '../helpers/gateway-process.js';
-import type { NodeHostProcess } from '../helpers/node-host-process.js';
-import type { Frame, RawClient } from '../helpers/raw-client.js';
-import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
+import { describe, test } from 'node:test';
+import { waitTerminal } from '../helpers/chat-gateway.js';
+import { useExecNode } from '../helpers/exec-node.js';
+import type { Frame } from '../helpers/raw-client.js';
 
 const TEST_TIMEOUT_MS = 120_000;
 const PREFIX = 'Tool said: ';
 
-const finalText = (f: Frame): string => f.payload?.message?.content?.[0]?.text ?? '';
+const finalText = (t: Frame): string => t.payload?.message?.content?.[0]?.text ?? '';
 
 describe('the nodes tool on a real farclaw node host', () => {
-  let fake: FakeModel;
-  let gw: RunningGateway;
-  let nodeHome: TmpHome;
-  let node: NodeHostProcess;
-  let nodeId: string;
-  let c: RawClient;
+  const f = useExecNode({ allow: ['echo', 'touch'], mode: 'full' });
 
   /** One `nodes` call by the model, answered by quoting the tool result; returns what the model got. */
   async function nodesTurn(runId: string, args: Record<string, unknown>): Promise<{ text: string; isError: boolean }> {
-    fake.script({ kind: 'tools', calls: [{ id: `call_${runId}`, name: 'nodes', args }] }, { kind: 'quote-tool', prefix: [PREFIX] });
-    await c.call('chat.send', { sessionKey: `agent:main:${runId}`, message: `nodes ${String(args.action)}`, idempotencyKey: runId });
-    const term = await waitTerminal(c, runId, 90_000);
+    f.fake.script({ kind: 'tools', calls: [{ id: `call_${runId}`, name: 'nodes', args }] }, { kind: 'quote-tool', prefix: [PREFIX] });
+    await f.c.call('chat.send', { sessionKey: `agent:main:${runId}`, message: `nodes ${String(args.action)}`, idempotencyKey: runId });
+    const term = await waitTerminal(f.c, runId, 90_000);
     assert.equal(term.payload.state, 'final', JSON.stringify(term.payload));
-    const result = c.frames.find((f) => f.type === 'event' && f.event === 'agent' && f.payload?.runId === runId && f.payload.stream === 'tool' && f.payload.data?.phase === 'result');
+    const result = f.c.frames.find((e) => e.type === 'event' && e.event === 'agent' && e.payload?.runId === runId && e.payload.stream === 'tool' && e.payload.data?.phase === 'result');
     const text = finalText(term);
     assert.ok(text.startsWith(PREFIX), text);
     return { text: text.slice(PREFIX.length), isError: result?.payload.data.isError === true };
   }
 
-  before(async () => {
-    fake = await startFakeModel();
-    nodeHome = tmpHome();
-    nodeHome.writeConfig({ nodeHost: { systemRun: { allow: ['echo', 'touch'] } } });
-    gw = await startGateway({ config: { ...fakeModelConfig(fake), tools: { exec: { host: 'node', mode: 'full' } } } });
-    ({ node, nodeId } = await startApprovedNode(gw, nodeHome, 'build-box'));
-    c = await operator(gw.url, ['tool-events']);
-  });
-  after(async () => {
-    c?.terminate();
-    await node?.stop();
-    await gw?.stop();
-    await fake?.close();
-    nodeHome?.dispose();
-  });
-
   test('status lists the node as node.list does, connected, with its commands', { timeout: TEST_TIMEOUT_MS }, async () => {
     const { text, isError } = await nodesTurn('nodes-status', { action: 'status' });
     assert.equal(isError, false);
     const listed = JSON.parse(text) as { ts: number; nodes: { nodeId: string; displayName: string; connected: boolean; commands: string[] }[] };
-    const entry = listed.nodes.find((n) => n.nodeId === nodeId);
+    const entry = listed.nodes.find((n) => n.nodeId === f.nodeId);
     assert.equal(entry?.displayName, 'build-box');
     assert.equal(entry?.connected, true);
     assert.deepEqual([...(entry?.commands ?? [])].sort(), ['system.run', 'system.which']);
     // The model's second request carried the same text as the tool message.
-    const toolMsg = (fake.requests.at(-1)?.body.messages as { role: string; content: unknown }[]).find((m) => m.role === 'tool');
+    const toolMsg = (f.fake.requests.at(-1)?.body.messages as { role: string; content: unknown }[]).find((m) => m.role === 'tool');
     assert.equal(toolMsg?.content, text);
   });
 
   test('describe names the node by display name; without a node it says how to find one', { timeout: TEST_TIMEOUT_MS }, async () => {
     const described = await nodesTurn('nodes-describe', { action: 'describe', node: 'build-box' });
     assert.equal(described.isError, false);
-    assert.equal((JSON.parse(described.text) as { nodeId: string }).nodeId, nodeId);
+    assert.equal((JSON.parse(described.text) as { nodeId: string }).nodeId, f.nodeId);
     const missing = await nodesTurn('nodes-describe-none', { action: 'describe' });
     assert.equal(missing.isError, true);
     assert.match(missing.text, /action=describe: node required for describe; call nodes with action=\\"status\\"/);
@@ -86,17 +61,17 @@ describe('the nodes tool on a real farclaw node host', () => {
   });
 
   test('a generic invoke runs a declared command with invokeParamsJson and returns the node.invoke result', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const { text, isError } = await nodesTurn('nodes-invoke', { action: 'invoke', node: nodeId, invokeCommand: 'system.which', invokeParamsJson: '{"bins":["sh"]}' });
+    const { text, isError } = await nodesTurn('nodes-invoke', { action: 'invoke', node: f.nodeId, invokeCommand: 'system.which', invokeParamsJson: '{"bins":["sh"]}' });
     assert.equal(isError, false);
     const result = JSON.parse(text) as { ok: boolean; nodeId: string; command: string; payload: { bins: Record<string, string> } };
     assert.equal(result.ok, true);
-    assert.equal(result.nodeId, nodeId);
+    assert.equal(result.nodeId, f.nodeId);
     assert.equal(result.command, 'system.which');
     assert.match(result.payload.bins.sh ?? '', /\/sh$/);
   });
 
   test('invoke refuses system.run and points to exec; nothing reaches the node', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const marker = join(nodeHome.home, 'nodes-tool-ran');
+    const marker = join(f.nodeHome.home, 'nodes-tool-ran');
     for (const command of ['system.run', 'System.Run.Prepare']) {
       const { text, isError } = await nodesTurn(`nodes-run-${command.length}`, { action: 'invoke', node: 'build-box', invokeCommand: command, invokeParamsJson: JSON.stringify({ command: ['touch', marker] }) });
       assert.equal(isError, true);

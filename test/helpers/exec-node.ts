@@ -1,8 +1,12 @@
 import { execFileSync } from 'node:child_process';
+import { after, before } from 'node:test';
+import { fakeModelConfig, operator } from './chat-gateway.js';
 import { jsonOut, show } from './cli-output.js';
-import { runFarclaw, TEST_TOKEN, type RunningGateway } from './gateway-process.js';
+import { startFakeModel, type FakeModel } from './fake-model.js';
+import { runFarclaw, startGateway, TEST_TOKEN, type RunningGateway } from './gateway-process.js';
 import { startFarclawNode, type NodeHostProcess } from './node-host-process.js';
-import type { TmpHome } from './tmp-home.js';
+import type { RawClient } from './raw-client.js';
+import { tmpHome, type TmpHome } from './tmp-home.js';
 import { waitFor } from './wait-for.js';
 
 /** `farclaw nodes <args>` against a test gateway, as its operator. */
@@ -42,4 +46,40 @@ export function childProcess(parentPid: number, args: RegExp): number | undefine
     if (m && Number(m[2]) === parentPid && args.test(m[3]?.trim() ?? '')) return Number(m[1]);
   }
   return undefined;
+}
+
+/** What `useExecNode` sets up for a test file; the fields are filled in its `before` hook. */
+export interface ExecNodeFixture {
+  fake: FakeModel;
+  gw: RunningGateway;
+  nodeHome: TmpHome;
+  node: NodeHostProcess;
+  nodeId: string;
+  /** An admin operator with the `tool-events` cap (plus `caps`). */
+  c: RawClient;
+}
+
+/**
+ * Declares the `before`/`after` hooks of an agent-on-a-node test file: the fake model, a gateway
+ * whose agent runs `exec host=node` in `mode`, one `farclaw node run` named `build-box` whose owner
+ * allows `allow`, approved with our CLI, and an operator connection. Everything closes after the file.
+ */
+export function useExecNode(opts: { allow: string[]; mode: 'full' | 'ask' | 'allowlist'; maxOutputBytes?: number; caps?: string[] }): ExecNodeFixture {
+  const f = {} as ExecNodeFixture;
+  before(async () => {
+    f.fake = await startFakeModel();
+    f.nodeHome = tmpHome();
+    f.nodeHome.writeConfig({ nodeHost: { systemRun: { allow: opts.allow, ...(opts.maxOutputBytes ? { maxOutputBytes: opts.maxOutputBytes } : {}) } } });
+    f.gw = await startGateway({ config: { ...fakeModelConfig(f.fake), tools: { exec: { host: 'node', mode: opts.mode } } } });
+    ({ node: f.node, nodeId: f.nodeId } = await startApprovedNode(f.gw, f.nodeHome, 'build-box'));
+    f.c = await operator(f.gw.url, ['tool-events', ...(opts.caps ?? [])]);
+  });
+  after(async () => {
+    f.c?.terminate();
+    await f.node?.stop();
+    await f.gw?.stop();
+    await f.fake?.close();
+    f.nodeHome?.dispose();
+  });
+  return f;
 }

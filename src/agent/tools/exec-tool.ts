@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { GatewayError } from '../../protocol/errors.js';
 import { resolveExecHost, type ExecHost } from './exec-host.js';
 import { chooseExecNode, ToolRefusal, type ToolNode } from './node-target.js';
+import { runPreparedOnNode } from './node-exec.js';
 import { ShellSyntaxError, splitCommand } from './shell-words.js';
 
 /** `tools.exec.mode` (assistant.md 8.2). */
@@ -41,9 +42,11 @@ export interface ExecApprovalAsk {
   /** The target node (host node only). */
   node?: ToolNode;
   argv: string[];
-  /** The command as the model wrote it. */
+  /** The command as the model wrote it, or the node's `commandText` of a prepared run. */
   commandText: string;
   cwd?: string;
+  /** A node-prepared run (assistant.md 8.3): the plan the node binds the approval to. */
+  prepared?: { plan: Record<string, unknown>; commandPreview: string };
 }
 
 /** One record of the audit trail: what ran (or was refused) where, and why. */
@@ -69,7 +72,14 @@ export interface ExecToolDeps {
    * the invoke itself gets `INVOKE_GRACE_MS` more so the node's own timeout answers first (8.3).
    * @throws GatewayError when the policy refuses or the node fails (gone, timed out, refused).
    */
-  runOnNode(req: { nodeId: string; argv: string[]; cwd?: string; timeoutMs: number; idempotencyKey: string }): Promise<SystemRunPayload>;
+  runOnNode(req: { nodeId: string; argv: string[]; cwd?: string; timeoutMs: number; idempotencyKey: string; extraParams?: Record<string, unknown> }): Promise<SystemRunPayload>;
+  /**
+   * Any other node command through the same policy (`system.run.prepare`); resolves with its payload.
+   * @throws GatewayError as `runOnNode` does.
+   */
+  invokeNode?(req: { nodeId: string; command: string; params: Record<string, unknown>; idempotencyKey?: string }): Promise<unknown>;
+  /** The node's exec approvals document (`system.execApprovals.get`). @throws GatewayError */
+  readNodeApprovals?(nodeId: string): Promise<unknown>;
   /**
    * Runs an argv on the gateway host itself (no shell), killed after `timeoutMs`.
    * @throws ToolRefusal when the program cannot start.
@@ -84,6 +94,8 @@ export interface ExecToolDeps {
   requestApproval?(ask: ExecApprovalAsk, signal: AbortSignal | undefined): Promise<{ id: string; decision: ExecDecision }>;
   audit?(entry: ExecAuditEntry): void;
   runId: string;
+  agentId: string;
+  sessionKey: string;
 }
 
 /** OpenClaw's default command timeout (assistant.md 8.3: 1800000 ms). */
@@ -170,9 +182,15 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
     audit.outcome = 'denied';
     throw new ToolRefusal('exec denied: tools.exec.mode is "deny" on this gateway');
   }
-  const argv = splitCommand(args.command);
   const node = host === 'node' ? chooseExecNode(deps.nodes(), args.node ?? settings.node) : undefined;
   if (node) audit.nodeId = node.nodeId;
+  const timeoutMs = Math.round((args.timeoutSeconds ?? DEFAULT_EXEC_TIMEOUT_S) * 1000);
+  // A node that prepares runs (OpenClaw's) decides what a command line may do and binds approvals to its plan.
+  if (node && node.commands.includes('system.run.prepare') && deps.invokeNode) {
+    const result = await runPreparedOnNode(deps, { args, node, mode, timeoutMs, toolCallId, signal }, audit);
+    return finishRun(deps, result, node, audit);
+  }
+  const argv = splitCommand(args.command);
   const program = argv[0] as string;
   // Allow-always grants are per node: the gateway host offers allow-once and deny only (8.5).
   const isAllowlisted = settings.allow.includes(program) || (node !== undefined && (deps.isGranted?.(node.nodeId, argv) ?? false));
@@ -192,7 +210,6 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
       throw new ToolRefusal('exec denied: the operator denied this command');
     }
   }
-  const timeoutMs = Math.round((args.timeoutSeconds ?? DEFAULT_EXEC_TIMEOUT_S) * 1000);
   const cwd = args.workdir ? { cwd: args.workdir } : {};
   let result: SystemRunPayload;
   if (node) {
@@ -201,6 +218,11 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
     if (!deps.runOnGateway) throw new ToolRefusal('exec host=gateway is not available on this gateway');
     result = await deps.runOnGateway({ argv, ...cwd, timeoutMs, ...(signal ? { signal } : {}) });
   }
+  return finishRun(deps, result, node, audit);
+}
+
+/** The tool result of a finished run (a timeout is the tool's error), audited. */
+function finishRun(deps: ExecToolDeps, result: SystemRunPayload, node: ToolNode | undefined, audit: Partial<ExecAuditEntry>): string {
   audit.exitCode = result.exitCode;
   const where = node ? `on node ${node.nodeId}` : 'on the gateway host';
   if (result.timedOut) {

@@ -206,11 +206,17 @@ export class ExecApprovalService {
     const r = rec.request;
     return {
       id: rec.id, status: rec.status,
-      presentation: { kind: 'exec', commandText: r.command, commandPreview: r.command, warningText: null, host: r.host, nodeId: r.nodeId ?? null, agentId: r.agentId,
+      presentation: { kind: 'exec', commandText: r.command, commandPreview: previewOf(r), warningText: null, host: r.host, nodeId: r.nodeId ?? null, agentId: r.agentId,
         allowedDecisions: r.allowedDecisions ?? EXEC_DECISIONS },
       urlPath: `/approve/${rec.id}`, createdAtMs: rec.createdAtMs, expiresAtMs: rec.expiresAtMs,
     };
   }
+}
+
+/** The short form of the command (the node plan's `commandPreview`, else the command itself). */
+function previewOf(request: Record<string, unknown>): unknown {
+  const plan = request.systemRunPlan as { commandPreview?: unknown } | null | undefined;
+  return typeof plan?.commandPreview === 'string' ? plan.commandPreview : request.command;
 }
 
 function actorOf(p: Principal): string {
@@ -238,6 +244,8 @@ function requestOf(ask: ExecApprovalAsk, run: ApprovalRunContext): Record<string
   return {
     ...common, host: 'node', nodeId: ask.node.nodeId, nodeName: ask.node.displayName, allowedDecisions: EXEC_DECISIONS,
     systemRunBinding: { argv: ask.argv, cwd, agentId: run.agentId, sessionKey: run.sessionKey, envHash: null },
-    systemRunPlan: { argv: ask.argv, cwd, commandText: ask.commandText, commandPreview: ask.commandText, agentId: run.agentId, sessionKey: run.sessionKey },
+    // A prepared run is approved as the node planned it (assistant.md 8.3 step 5).
+    systemRunPlan: ask.prepared?.plan
+      ?? { argv: ask.argv, cwd, commandText: ask.commandText, commandPreview: ask.commandText, agentId: run.agentId, sessionKey: run.sessionKey },
   };
 }

@@ -33,6 +33,9 @@ export function toolNodes(nodes: NodeRegistry): ToolNode[] {
   });
 }
 
+/** The real gateway reads a node's approvals document with a 10 s budget (exec.approvals.node.get). */
+const NODE_APPROVALS_TIMEOUT_MS = 10_000;
+
 /** The invoke's caller: a connection id no socket has, so no socket's close cancels the run's commands. */
 const callerOf = (run: ToolRunContext): { connId: string } => ({ connId: `agent-run:${run.runId}` });
 
@@ -40,15 +43,19 @@ const callerOf = (run: ToolRunContext): { connId: string } => ({ connId: `agent-
 export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): ToolSet {
   const exec: ExecToolDeps = {
     runId: run.runId,
+    agentId: run.agentId,
+    sessionKey: run.sessionKey,
     settings: () => execSettingsOf(deps.config()),
     nodes: () => toolNodes(deps.nodes),
-    runOnNode: async ({ nodeId, argv, cwd, timeoutMs, idempotencyKey }) => {
+    runOnNode: async ({ nodeId, argv, cwd, timeoutMs, idempotencyKey, extraParams }) => {
       const res = await deps.nodeService.invoke(callerOf(run), {
-        nodeId, command: 'system.run', params: { command: argv, ...(cwd ? { cwd } : {}), timeoutMs },
+        nodeId, command: 'system.run', params: { command: argv, ...(cwd ? { cwd } : {}), timeoutMs, ...extraParams },
         timeoutMs: timeoutMs + INVOKE_GRACE_MS, idempotencyKey,
       });
       return systemRunPayloadOf(res.payload);
     },
+    invokeNode: async (req) => (await deps.nodeService.invoke(callerOf(run), req)).payload,
+    readNodeApprovals: (nodeId) => deps.nodeService.readExecApprovals(callerOf(run), nodeId, NODE_APPROVALS_TIMEOUT_MS),
     runOnGateway: (req) => runOnGatewayHost(req, { defaultCwd: deps.workspaceDir }),
     isGranted: (nodeId, argv) => deps.approvals.isGranted(nodeId, argv),
     requestApproval: (ask, signal) => deps.approvals.request(ask, run, signal),

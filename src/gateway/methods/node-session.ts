@@ -100,7 +100,17 @@ export const handleNodePluginToolsUpdate = defineMethod('node.pluginTools.update
   tools: listOf(params, 'tools'),
 }));
 
-export const handleNodeRunnerInventoryUpdate = defineMethod('node.runnerInventory.update', NodeUpdateParamsSchema, (ctx) => ({
-  nodeId: requireApproved(ctx),
-  ok: true,
-}));
+/**
+ * `node.runnerInventory.update` (assistant.md 8.8): refused with the pending request's approve
+ * command until an operator approves the node's surface; the node retries by itself.
+ */
+export const handleNodeRunnerInventoryUpdate = defineMethod('node.runnerInventory.update', NodeUpdateParamsSchema, ({ services, principal }) => {
+  const nodeId = nodeIdOf(principal);
+  if (!services.nodes.isApproved(nodeId)) {
+    const requestId = services.nodes.pendingFor(nodeId)?.requestId;
+    if (requestId === undefined) throw pairingChanged();
+    throw new GatewayError(ErrorCode.UNAVAILABLE,
+      `node capability surface is awaiting operator approval; run \`openclaw nodes approve ${requestId}\` (see \`openclaw nodes pending\`), then this node retries automatically`);
+  }
+  return { nodeId };
+});

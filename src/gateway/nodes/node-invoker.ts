@@ -17,7 +17,8 @@ export interface InvokeRequest {
   paramsJSON: string | undefined;
   /** Absolute deadline (ms on the monotonic clock). */
   deadline: number;
-  idempotencyKey: string;
+  /** Calls repeated with the same key share one run; without one every call runs. */
+  idempotencyKey?: string | undefined;
   /** The operator connection waiting for the answer (its close cancels the invoke). */
   callerConnId: string;
 }
@@ -55,6 +56,7 @@ export class NodeInvoker {
 
   /** Runs (or joins) an invocation; resolves with the node's outcome, never rejects. */
   invoke(req: InvokeRequest): Promise<NodeOutcome> {
+    if (req.idempotencyKey === undefined) return this.runWithRetries(req);
     const key = `${req.nodeId}\n${req.command}\n${req.idempotencyKey}`;
     const now = Date.now();
     const cached = this.dedupe.get(key);
@@ -109,7 +111,7 @@ export class NodeInvoker {
         command: req.command,
         ...(paramsJSON !== undefined ? { paramsJSON } : {}),
         timeoutMs: remaining,
-        idempotencyKey: req.idempotencyKey,
+        ...(req.idempotencyKey !== undefined ? { idempotencyKey: req.idempotencyKey } : {}),
       });
     });
   }

@@ -22,7 +22,8 @@ export interface NodeCommandRequest {
   params?: unknown;
   /** Budget from the call's start; default 30 s. */
   timeoutMs?: number;
-  idempotencyKey: string;
+  /** Without one, a repeated call runs again (the gateway's own reads, e.g. the node's approvals). */
+  idempotencyKey?: string;
 }
 
 /** What a successful invoke returns (the `node.invoke` result, protocol.md 9.2). */
@@ -77,11 +78,25 @@ export class NodeService {
    *   calls waiting (invoke-budget.ts).
    */
   async invoke(caller: Pick<Principal, 'connId'>, request: NodeCommandRequest): Promise<NodeCommandResult> {
-    const started = performance.now();
-    const { nodeId, command } = request;
+    const { command } = request;
     if (command === 'system.execApprovals.get' || command === 'system.execApprovals.set') {
       throw new GatewayError(ErrorCode.INVALID_REQUEST, 'node.invoke does not allow system.execApprovals.*; use exec.approvals.node.*', { details: { command } });
     }
+    return await this.run(caller, request);
+  }
+
+  /**
+   * The node's own exec approvals document (`system.execApprovals.get`), which the gateway reads
+   * before an approval-backed exec (assistant.md 8.3 step 4); callers cannot ask for it directly.
+   * @throws GatewayError as `invoke` does.
+   */
+  async readExecApprovals(caller: Pick<Principal, 'connId'>, nodeId: string, timeoutMs: number): Promise<unknown> {
+    return (await this.run(caller, { nodeId, command: 'system.execApprovals.get', params: {}, timeoutMs })).payload;
+  }
+
+  private async run(caller: Pick<Principal, 'connId'>, request: NodeCommandRequest): Promise<NodeCommandResult> {
+    const started = performance.now();
+    const { nodeId, command } = request;
     const record = this.registry.record(nodeId);
     if (!record) throw pairingChanged();
     const cfg = this.commandsConfig();
