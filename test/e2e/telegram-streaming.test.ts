@@ -10,7 +10,9 @@ import { fakeModelConfig } from '../helpers/chat-gateway.js';
 import { useDisposers } from '../helpers/disposers.js';
 import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/fake-telegram.js';
+import type { RunningGateway } from '../helpers/gateway-process.js';
 import { ANN, startTelegramGateway } from '../helpers/telegram-gateway.js';
+import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const CHAT = String(ANN.id);
@@ -35,14 +37,25 @@ function chunked(text: string, pieces: number): string[] {
 
 describe('Telegram streaming modes (real gateway, fake Bot API, fake model)', () => {
   const d = useDisposers();
-  const setup = async (telegram: Record<string, unknown>): Promise<{ tg: FakeTelegram; model: FakeModel }> => {
+  const setup = async (telegram: Record<string, unknown>, home?: TmpHome): Promise<{ tg: FakeTelegram; model: FakeModel; gw: RunningGateway }> => {
     const tg = await startFakeTelegram();
     const model = await startFakeModel();
     d.defer(() => tg.close());
     d.defer(() => model.close());
-    const gw = await startTelegramGateway(tg, { telegram: { dmPolicy: 'open', allowFrom: ['*'], ...telegram }, extra: modelSections(model) });
+    return { tg, model, gw: await gateway(tg, model, telegram, home) };
+  };
+  const gateway = async (tg: FakeTelegram, model: FakeModel, telegram: Record<string, unknown>, home?: TmpHome): Promise<RunningGateway> => {
+    const gw = await startTelegramGateway(tg, {
+      telegram: { dmPolicy: 'open', allowFrom: ['*'], ...telegram }, extra: modelSections(model), ...(home ? { home } : {}),
+    });
     d.defer(() => gw.stop());
-    return { tg, model };
+    return gw;
+  };
+  /** A home kept across a SIGKILL and restart. */
+  const keptHome = (): TmpHome => {
+    const home = tmpHome();
+    d.defer(() => home.dispose());
+    return home;
   };
 
   it('partial: one preview message edited as the answer grows, finished in place as the answer', async () => {
@@ -118,5 +131,43 @@ describe('Telegram streaming modes (real gateway, fake Bot API, fake model)', ()
       const view = tg.chatView(CHAT);
       return view.length === 1 && view[0]?.text === 'Nothing is connected.';
     }, 60_000);
+  });
+
+  it('a gateway killed while a partial preview shows leaves no stale preview: the restart removes it and answers once', async () => {
+    const home = keptHome();
+    const { tg, model, gw } = await setup({ streaming: 'partial' }, home);
+    model.script(
+      { kind: 'text', chunks: ['This answer starts streaming into a preview ', 'and then the gateway dies ', '(never sent)'], delayMs: 200, holdAfter: 2 },
+      { kind: 'text', chunks: ['The answer after the restart, ', 'complete this time.'], delayMs: 200 },
+    );
+    tg.sendText(ANN, 'tell me something');
+    const preview = await waitFor('the preview', () => tg.chatView(CHAT).find((m) => m.text.includes('gateway dies')), 60_000);
+    await gw.stop('SIGKILL');
+    await gateway(tg, model, { streaming: 'partial' }, home);
+    await waitFor('only the final answer in the chat', () => {
+      const view = tg.chatView(CHAT);
+      return view.length === 1 && view[0]?.text === 'The answer after the restart, complete this time.';
+    }, 60_000);
+    assert.ok(tg.calls('deleteMessage').some((c) => c.body.message_id === preview.messageId), 'the stale preview was deleted');
+  });
+
+  it('a gateway killed while a progress draft shows leaves no stale draft: the restart removes it and answers once', async () => {
+    const home = keptHome();
+    const { tg, model, gw } = await setup({}, home);
+    model.script(
+      { kind: 'tools', calls: [{ id: 'call_status', name: 'nodes', args: { action: 'status' } }] },
+      { kind: 'text', chunks: ['never ', 'finished'], delayMs: 100, holdAfter: 1 },
+      { kind: 'text', chunks: ['Answered ', 'after the restart.'] },
+    );
+    tg.sendText(ANN, 'status?');
+    const draft = await waitFor('the draft', () => tg.chatView(CHAT).find((m) => m.text.startsWith('Working on it…')), 60_000);
+    await waitFor('the model asked again after the tool', () => model.requests.length === 2, 30_000);
+    await gw.stop('SIGKILL');
+    await gateway(tg, model, {}, home);
+    await waitFor('only the answer in the chat', () => {
+      const view = tg.chatView(CHAT);
+      return view.length === 1 && view[0]?.text === 'Answered after the restart.';
+    }, 60_000);
+    assert.ok(tg.calls('deleteMessage').some((c) => c.body.message_id === draft.messageId), 'the stale draft was deleted');
   });
 });
