@@ -129,10 +129,6 @@ export class ChatRun {
     }
     this.status('preparing_workspace');
     this.status('preparing_context');
-    this.agent('lifecycle', { phase: 'start', startedAt: this.startedAt }, { sessionId: true });
-    this.status('starting_model');
-    this.host.sessionsChanged(this.sessionKey, { reason: 'agent.run.started', status: 'running' });
-    this.host.sessionsChanged(this.sessionKey, { phase: 'start', runId: this.runId });
     let model: ResolvedModel;
     try {
       model = await this.host.resolveModel();
@@ -140,8 +136,12 @@ export class ChatRun {
       const error: RunError = err instanceof NoModelError
         ? { kind: 'no_model', message: err.message, status: undefined }
         : { kind: 'unknown', message: 'Could not set up the model provider.', status: undefined };
-      return this.finishError({ status: 'error', text: '', blocks: [], usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0 }, stopReason: 'error', error }, undefined);
+      return this.finishWithoutModel(error);
     }
+    this.agent('lifecycle', { phase: 'start', startedAt: this.startedAt }, { sessionId: true });
+    this.status('starting_model');
+    this.host.sessionsChanged(this.sessionKey, { reason: 'agent.run.started', status: 'running' });
+    this.host.sessionsChanged(this.sessionKey, { phase: 'start', runId: this.runId });
     const tools = await this.host.tools({
       runId: this.runId, sessionKey: this.sessionKey, agentId: this.agentId, sessionId: this.sessionId,
       agentEvent: (stream, data) => void this.agent(stream, data, { sessionId: true }),
@@ -327,6 +327,20 @@ export class ChatRun {
     this.chat(seq, { state: 'error', errorMessage: error.message, ...(error.detail ? { errorDetail: error.detail } : {}), errorKind });
     this.settled(o.status === 'timeout' ? 'timeout' : 'failed');
     return result;
+  }
+
+  /**
+   * A run that found no model to call never starts: the model step closes empty and the run
+   * errors, with no lifecycle start or usage (chat.json, a gateway without credentials).
+   */
+  private finishWithoutModel(error: RunError): RunResult {
+    const endedAt = this.host.now();
+    this.modelStepEnded();
+    const seq = this.agent('lifecycle', { phase: 'error', endedAt, startedAt: this.startedAt, error: error.message, executionSettled: true }, { sessionId: true });
+    this.task?.ended('failed', error.message, error.message);
+    this.chat(seq, { state: 'error', errorMessage: error.message, errorKind: chatErrorKind(error.kind) });
+    this.settled('failed');
+    return { runId: this.runId, status: 'error', text: '', stopReason: 'error', startedAt: this.startedAt, endedAt, sessionId: this.sessionId, error };
   }
 
   private settled(status: 'done' | 'failed' | 'killed' | 'timeout' = 'done'): void {

@@ -126,6 +126,8 @@ export class ChatService {
     if (runId && (event === 'chat' || event === 'agent')) this.handles.get(runId)?.emit('event', { event, payload });
   }
 
+  private metadataAnnounced = false;
+
   /** Broadcasts a `sessions.changed` with the current row flattened in (assistant.md 3.7). */
   sessionsChanged(sessionKey: string, fields: Record<string, unknown>): void {
     const row = this.row(sessionKey);
@@ -162,10 +164,15 @@ export class ChatService {
     const handle = new RunHandle(runId, sessionKey);
     this.handles.set(runId, handle);
     // A send into an existing session announces `send` first; a session the send creates gets only
-    // `participants` and a chat.metadata.changed hint (chat-stream.json vs sessions.json).
+    // `participants` (chat-stream.json vs sessions.json).
     if (!created) this.sessionsChanged(sessionKey, { reason: 'send', status: 'running' });
     this.sessionsChanged(sessionKey, { reason: 'participants', status: 'running' });
-    if (created) this.emit('chat.metadata.changed', {}, { kind: 'sessions' });
+    if (!this.metadataAnnounced) {
+      // The first send of the process prepares the model runtime; every operator is told once to
+      // refetch chat.metadata (chat-stream.json, chat.json; later captures show no such event).
+      this.metadataAnnounced = true;
+      this.emit('chat.metadata.changed', {}, { kind: 'operators' });
+    }
     const o = opts.origin ?? {};
     const transport = o.channel ? { channel: o.channel, ...(o.senderId ? { senderId: o.senderId } : {}) } : { clients: [{ id: o.clientId ?? 'unknown', mode: o.clientMode ?? 'unknown' }] };
     const userRow = this.appendRow(sessionKey, {

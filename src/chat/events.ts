@@ -3,10 +3,13 @@
  * - `run`: chat/agent events of a run, to every operator that may read (`toolEvents` ones only
  *   to connections that sent caps ["tool-events"], assistant.md 8.6);
  * - `session`: `session.message`, to connections subscribed to that key;
- * - `sessions`: `sessions.changed`, to connections that called `sessions.subscribe`.
+ * - `sessions`: `sessions.changed`, to connections that called `sessions.subscribe`;
+ * - `operators`: every operator that may read (`chat.metadata.changed`, a plain broadcast on the
+ *   real gateway: chat.json's watcher got it without subscribing).
  */
 export type Audience =
   | { kind: 'run'; sessionKey: string; toolEvents?: boolean }
+  | { kind: 'operators' }
   | { kind: 'session'; sessionKey: string }
   | { kind: 'sessions' };
 

@@ -123,6 +123,14 @@ export interface ReplayOptions {
   session?: ReplaySession;
   /** The capture's `clientSideSignedPayload` notes of this connection. */
   signedPayloads?: SignedPayloadEntry[];
+  /** Events we may send beyond the capture on this connection, with why (a note, not a mismatch). */
+  extraEvents?: ExtraEvents;
+}
+
+/** Event names a connection may get beyond the capture, and the reason printed for each. */
+export interface ExtraEvents {
+  names: ReadonlySet<string>;
+  why: string;
 }
 
 /** The challenge captured on this connection and the one our gateway sent. */
@@ -214,7 +222,7 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
     if (!rec.closed) rec.terminate();
   }
 
-  matchFrames(rec.frames, expectations, methods, timedOut, out);
+  matchFrames(rec.frames, expectations, methods, timedOut, out, opts.extraEvents);
   if (opts.session) learnFrom(opts.session, rec.frames, expectations);
   if (plan.observed && rec.closed) {
     const expected = opts.session ? { ...plan.observed, reason: opts.session.substituteCloseReason(plan.observed.reason) } : plan.observed;
@@ -257,6 +265,7 @@ export function matchFrames(
   methods: Map<string, string>,
   timedOut: Set<Expectation>,
   out: Findings,
+  extraEvents?: ExtraEvents,
 ): void {
   const used = new Set<ReceivedFrame>();
   const first = expectations[0];
@@ -286,6 +295,10 @@ export function matchFrames(
       if (template) {
         compareServerFrame(template.entry.frame, json, { label: `extra ${String(json.event)} event (received #${frame.seqNo})` }, out);
       }
+      continue;
+    }
+    if (isObject(json) && json.type === 'event' && extraEvents?.names.has(String(json.event))) {
+      out.notes.push(`extra ${String(json.event)} event (received #${frame.seqNo}): ${extraEvents.why}`);
       continue;
     }
     out.mismatches.push(`unexpected frame (received #${frame.seqNo}): ${summarizeFrame(json, frame.text)}`);

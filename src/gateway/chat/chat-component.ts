@@ -42,6 +42,8 @@ export class ChatSubscriptions {
         return this.keys.get(p.connId)?.has(audience.sessionKey) ?? false;
       case 'sessions':
         return this.sessions.has(p.connId);
+      case 'operators':
+        return true;
     }
   }
 }
