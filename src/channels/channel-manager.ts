@@ -5,7 +5,7 @@ import type { Logger } from '../infra/logger.js';
 import { ChannelPairingRepo, type SenderPairingRequest } from '../store/channel-pairing-repo.js';
 import type { ChannelAccountStatus, ChannelTurnRunner } from './channel.js';
 import { TelegramChannel } from './telegram/telegram-channel.js';
-import { resolveTelegramSettings } from './telegram/telegram-config.js';
+import { resolveTelegramAccounts } from './telegram/telegram-config.js';
 
 /** Channels farclaw knows, in display order, with their labels. */
 export const CHANNEL_LABELS: Readonly<Record<string, string>> = { telegram: 'Telegram' };
@@ -46,8 +46,8 @@ export class ChannelManager {
   constructor(private readonly opts: ChannelManagerOptions) {
     this.pairing = new ChannelPairingRepo(opts.db);
     this.turnRunner = opts.runTurn;
-    const telegram = resolveTelegramSettings(opts.config.channels?.telegram, opts.env);
-    if (telegram) {
+    // One channel per account, the default account first (assistant.md 10.1 `accounts.<id>`).
+    for (const telegram of resolveTelegramAccounts(opts.config.channels?.telegram, opts.env)) {
       this.channels.push(new TelegramChannel({
         settings: telegram, db: opts.db, logger: opts.logger, stateDir: opts.stateDir,
         turnRunner: () => this.turnRunner,
@@ -122,6 +122,7 @@ export class ChannelManager {
 
   private account(channel: string, accountId: string | undefined): TelegramChannel {
     this.check(channel);
+    // Without an account id: the channel's default account (listed first).
     const found = this.channels.find((c) => c.channel === channel && (accountId === undefined || c.accountId === accountId));
     if (!found) {
       throw new UnknownChannelError(accountId === undefined

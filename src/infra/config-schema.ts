@@ -170,36 +170,43 @@ export const SessionConfigSchema = Type.Object(
 );
 const SenderIds = Type.Array(Type.Union([Type.String(), Type.Number()]));
 
+/** The keys of one Telegram account (assistant.md 10.1): the channel root and each `accounts.<id>`. */
+const telegramAccountKeys = {
+  enabled: Type.Optional(Type.Boolean()),
+  botToken: Type.Optional(SecretSchema),
+  tokenFile: Type.Optional(Type.String()),
+  apiRoot: Type.Optional(Type.String()),
+  dmPolicy: Type.Optional(literals(['pairing', 'allowlist', 'open', 'disabled'] as const)),
+  allowFrom: Type.Optional(SenderIds),
+  groupPolicy: Type.Optional(literals(['open', 'allowlist', 'disabled'] as const)),
+  groupAllowFrom: Type.Optional(SenderIds),
+  groups: Type.Optional(Type.Record(
+    Type.String(),
+    Type.Object({ requireMention: Type.Optional(Type.Boolean()) }, { additionalProperties: true }),
+  )),
+  textChunkLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
+  streaming: Type.Optional(Type.Union([
+    Type.Boolean(),
+    literals(['off', 'partial', 'block', 'progress'] as const),
+    Type.Object({ mode: Type.Optional(literals(['off', 'partial', 'block', 'progress'] as const)) }, { additionalProperties: true }),
+  ])),
+  replyToMode: Type.Optional(literals(['off', 'first', 'all', 'batched'] as const)),
+  webhookUrl: Type.Optional(Type.String()),
+  webhookSecret: Type.Optional(SecretSchema),
+  webhookPath: Type.Optional(Type.String()),
+  // Backoff of polling and delivery retries (ms): first delay and cap (default 500 / 30000).
+  retry: Type.Optional(Type.Object(
+    { minDelayMs: Type.Optional(Type.Integer({ minimum: 1 })), maxDelayMs: Type.Optional(Type.Integer({ minimum: 1 })) },
+    { additionalProperties: true },
+  )),
+};
+
 /** `channels.telegram.*` (assistant.md 10.1); `accounts.<id>.*` holds the same keys per account. */
 export const TelegramConfigSchema = Type.Object(
   {
-    enabled: Type.Optional(Type.Boolean()),
-    botToken: Type.Optional(SecretSchema),
-    tokenFile: Type.Optional(Type.String()),
-    apiRoot: Type.Optional(Type.String()),
-    dmPolicy: Type.Optional(literals(['pairing', 'allowlist', 'open', 'disabled'] as const)),
-    allowFrom: Type.Optional(SenderIds),
-    groupPolicy: Type.Optional(literals(['open', 'allowlist', 'disabled'] as const)),
-    groupAllowFrom: Type.Optional(SenderIds),
-    groups: Type.Optional(Type.Record(
-      Type.String(),
-      Type.Object({ requireMention: Type.Optional(Type.Boolean()) }, { additionalProperties: true }),
-    )),
-    textChunkLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
-    streaming: Type.Optional(Type.Union([
-      Type.Boolean(),
-      literals(['off', 'partial', 'block', 'progress'] as const),
-      Type.Object({ mode: Type.Optional(literals(['off', 'partial', 'block', 'progress'] as const)) }, { additionalProperties: true }),
-    ])),
-    replyToMode: Type.Optional(literals(['off', 'first', 'all', 'batched'] as const)),
-    webhookUrl: Type.Optional(Type.String()),
-    webhookSecret: Type.Optional(SecretSchema),
-    webhookPath: Type.Optional(Type.String()),
-    // Backoff of polling and delivery retries (ms): first delay and cap (default 500 / 30000).
-    retry: Type.Optional(Type.Object(
-      { minDelayMs: Type.Optional(Type.Integer({ minimum: 1 })), maxDelayMs: Type.Optional(Type.Integer({ minimum: 1 })) },
-      { additionalProperties: true },
-    )),
+    ...telegramAccountKeys,
+    accounts: Type.Optional(Type.Record(Type.String(), Type.Object(telegramAccountKeys, { additionalProperties: true }))),
+    defaultAccount: Type.Optional(Type.String({ minLength: 1 })),
   },
   { additionalProperties: true },
 );

@@ -94,3 +94,39 @@ function streamingMode(v: TelegramConfig['streaming']): TelegramSettings['stream
   if (typeof v === 'string') return v;
   return v.mode ?? 'progress';
 }
+
+/**
+ * Every enabled Telegram account with a token (assistant.md 10.1 `accounts.<id>`): without
+ * `accounts`, the channel root is the one account `default`. With them, each account's keys
+ * override the root's (policies, limits, streaming…), its own `botToken`/`tokenFile` wins over the
+ * root's, and `TELEGRAM_BOT_TOKEN` serves the `default` account only; the root with a token of
+ * its own is the implicit `default` account. The default account (`defaultAccount`, else
+ * `default`, else the first id) comes first, the rest sorted. Throws ConfigError as
+ * resolveTelegramSettings, naming the account.
+ */
+export function resolveTelegramAccounts(cfg: TelegramConfig | undefined, env: NodeJS.ProcessEnv): TelegramSettings[] {
+  if (!cfg || cfg.enabled === false) return [];
+  const { accounts = {}, defaultAccount, ...root } = cfg;
+  const entries = Object.entries(accounts).map(([id, account]) => [id.trim().toLowerCase(), account] as const).filter(([id]) => id !== '');
+  if (entries.length === 0) return [resolveTelegramSettings(root, env)].filter((s): s is TelegramSettings => s !== null);
+  const ids = [...new Set(entries.map(([id]) => id))];
+  const rootHasToken = root.botToken !== undefined || root.tokenFile !== undefined || Boolean(env.TELEGRAM_BOT_TOKEN?.trim());
+  if (!ids.includes(DEFAULT_ACCOUNT_ID) && rootHasToken) ids.push(DEFAULT_ACCOUNT_ID);
+  const first = defaultAccount?.trim().toLowerCase() ?? (ids.includes(DEFAULT_ACCOUNT_ID) ? DEFAULT_ACCOUNT_ID : ids.sort()[0]);
+  ids.sort((a, b) => (a === first ? -1 : b === first ? 1 : a.localeCompare(b)));
+  const settings: TelegramSettings[] = [];
+  for (const id of ids) {
+    const account = entries.filter(([k]) => k === id).reduce((acc, [, a]) => ({ ...acc, ...a }), {} as Partial<TelegramConfig>);
+    const ownToken = account.botToken !== undefined || account.tokenFile !== undefined;
+    const { botToken: _b, tokenFile: _f, ...rootWithoutToken } = root;
+    const merged: TelegramConfig = { ...(ownToken ? rootWithoutToken : root), ...account };
+    try {
+      const s = resolveTelegramSettings(merged, id === DEFAULT_ACCOUNT_ID ? env : {});
+      if (s) settings.push({ ...s, accountId: id });
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ConfigError(`channels.telegram.accounts.${id}: ${err.message}`);
+      throw err;
+    }
+  }
+  return settings;
+}
