@@ -5,15 +5,12 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { assertExit, jsonOut, show } from '../helpers/cli-output.js';
-import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
-import { fakeModelConfig, operator, waitTerminal } from '../helpers/chat-gateway.js';
-import { startApprovedNode } from '../helpers/exec-node.js';
-import { runFarclaw, startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
-import type { NodeHostProcess } from '../helpers/node-host-process.js';
-import type { Frame, RawClient } from '../helpers/raw-client.js';
-import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
+import { waitTerminal } from '../helpers/chat-gateway.js';
+import { useExecNode } from '../helpers/exec-node.js';
+import { runFarclaw, TEST_TOKEN } from '../helpers/gateway-process.js';
+import type { Frame } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/wait-for.js';
 import type { AuditEntry } from '../../src/protocol/schema/exec-approvals.js';
 
@@ -23,20 +20,15 @@ const QUOTE = 'Output was: ';
 const finalText = (f: Frame): string => f.payload?.message?.content?.[0]?.text ?? '';
 
 describe('farclaw approvals against a real gateway and node', () => {
-  let fake: FakeModel;
-  let gw: RunningGateway;
-  let nodeHome: TmpHome;
-  let gwHome: TmpHome;
-  let node: NodeHostProcess;
-  let nodeId: string;
-  let asker: RawClient;
+  // The chat client can answer approvals (as `farclaw chat` does), so runs wait instead of failing headless.
+  const lab = useExecNode({ allow: ['echo'], mode: 'ask', host: 'auto', caps: ['approvals'] });
 
-  const cli = (args: string[]) => runFarclaw(['approvals', ...args, '--port', String(gw.port), '--token', TEST_TOKEN], gw.home.env, 60_000);
+  const cli = (args: string[]) => runFarclaw(['approvals', ...args, '--port', String(lab.gw.port), '--token', TEST_TOKEN], lab.gw.home.env, 60_000);
 
   /** The model asks for `exec` (with `args`); resolves with the pending approval's id once `approvals list` shows it. */
   async function ask(runId: string, args: Record<string, unknown>): Promise<string> {
-    fake.script({ kind: 'tools', calls: [{ id: `call_${runId}`, name: 'exec', args }] }, { kind: 'quote-tool', prefix: [QUOTE] });
-    await asker.call('chat.send', { sessionKey: `agent:main:${runId}`, message: `run ${String(args.command)}`, idempotencyKey: runId });
+    lab.fake.script({ kind: 'tools', calls: [{ id: `call_${runId}`, name: 'exec', args }] }, { kind: 'quote-tool', prefix: [QUOTE] });
+    await lab.c.call('chat.send', { sessionKey: `agent:main:${runId}`, message: `run ${String(args.command)}`, idempotencyKey: runId });
     return await waitFor(`approval of ${runId} in approvals list`, async () => {
       const r = await cli(['list', '--json']);
       assertExit(r, 0);
@@ -44,24 +36,6 @@ describe('farclaw approvals against a real gateway and node', () => {
     }, 60_000);
   }
 
-  before(async () => {
-    fake = await startFakeModel();
-    nodeHome = tmpHome();
-    nodeHome.writeConfig({ nodeHost: { systemRun: { allow: ['echo'] } } });
-    gwHome = tmpHome();
-    gw = await startGateway({ home: gwHome, config: { ...fakeModelConfig(fake), tools: { exec: { host: 'auto', mode: 'ask' } } } });
-    ({ node, nodeId } = await startApprovedNode(gw, nodeHome, 'build-box'));
-    // The chat client can answer approvals (as `farclaw chat` does), so runs wait instead of failing headless.
-    asker = await operator(gw.url, ['tool-events', 'approvals']);
-  });
-  after(async () => {
-    asker?.terminate();
-    await node?.stop();
-    await gw?.stop();
-    await fake?.close();
-    nodeHome?.dispose();
-    gwHome?.dispose();
-  });
 
   test('list shows the pending node command; approve --always runs it and the same command is not asked again', { timeout: TEST_TIMEOUT_MS }, async () => {
     const id = await ask('cli-always', { command: 'echo from-node', host: 'node' });
@@ -72,21 +46,21 @@ describe('farclaw approvals against a real gateway and node', () => {
     const approved = await cli(['approve', id, '--always']);
     assertExit(approved, 0);
     assert.equal(approved.stdout, `Approved always (grant stored): ${id}\n`);
-    assert.equal(finalText(await waitTerminal(asker, 'cli-always', 60_000)), `${QUOTE}Node: ${nodeId}\n\nfrom-node\n`);
+    assert.equal(finalText(await waitTerminal(lab.c, 'cli-always', 60_000)), `${QUOTE}Node: ${lab.nodeId}\n\nfrom-node\n`);
 
-    fake.script({ kind: 'tools', calls: [{ id: 'call_again', name: 'exec', args: { command: 'echo from-node', host: 'node' } }] }, { kind: 'quote-tool', prefix: [QUOTE] });
-    await asker.call('chat.send', { sessionKey: 'agent:main:cli-again', message: 'again', idempotencyKey: 'cli-again' });
-    assert.equal(finalText(await waitTerminal(asker, 'cli-again', 60_000)), `${QUOTE}Node: ${nodeId}\n\nfrom-node\n`);
+    lab.fake.script({ kind: 'tools', calls: [{ id: 'call_again', name: 'exec', args: { command: 'echo from-node', host: 'node' } }] }, { kind: 'quote-tool', prefix: [QUOTE] });
+    await lab.c.call('chat.send', { sessionKey: 'agent:main:cli-again', message: 'again', idempotencyKey: 'cli-again' });
+    assert.equal(finalText(await waitTerminal(lab.c, 'cli-again', 60_000)), `${QUOTE}Node: ${lab.nodeId}\n\nfrom-node\n`);
     assert.equal((await cli(['list'])).stdout, 'No pending approvals.\n');
   });
 
   test('deny: the gateway-host command does not run and the model is told', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const marker = join(gwHome.home, 'cli-denied');
+    const marker = join(lab.gw.home.home, 'cli-denied');
     const id = await ask('cli-deny', { command: `touch ${marker}`, host: 'gateway' });
     const denied = await cli(['deny', id]);
     assertExit(denied, 0);
     assert.equal(denied.stdout, `Denied: ${id}\n`);
-    assert.match(finalText(await waitTerminal(asker, 'cli-deny', 60_000)), /exec denied: the operator denied this command/);
+    assert.match(finalText(await waitTerminal(lab.c, 'cli-deny', 60_000)), /exec denied: the operator denied this command/);
     assert.equal(existsSync(marker), false);
     const again = await cli(['approve', id]);
     assertExit(again, 1);
@@ -94,14 +68,14 @@ describe('farclaw approvals against a real gateway and node', () => {
   });
 
   test('--always is refused for the gateway host (no grants there); approving once then runs it', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const marker = join(gwHome.home, 'cli-once');
+    const marker = join(lab.gw.home.home, 'cli-once');
     const id = await ask('cli-once', { command: `touch ${marker}`, host: 'gateway' });
     const always = await cli(['approve', id, '--always']);
     assertExit(always, 1);
     assert.match(always.stderr, /approvals approve failed: .*decision allow-always is unavailable for this approval; allowed: allow-once, deny/);
     assert.equal(existsSync(marker), false);
     assertExit(await cli(['approve', id]), 0);
-    assert.equal(finalText(await waitTerminal(asker, 'cli-once', 60_000)), `${QUOTE}\n`);
+    assert.equal(finalText(await waitTerminal(lab.c, 'cli-once', 60_000)), `${QUOTE}\n`);
     assert.equal(existsSync(marker), true);
   });
 
@@ -125,7 +99,7 @@ describe('farclaw approvals against a real gateway and node', () => {
     assert.equal(always[0]?.command, 'echo from-node');
     assert.deepEqual([always[1]?.decision, always[1]?.host], ['allow-always', 'node']);
     assert.match(always[1]?.actor ?? '', /^cli \(/);
-    assert.deepEqual([always[2]?.host, always[2]?.nodeId, always[2]?.outcome, always[2]?.exitCode], ['node', nodeId, 'completed', 0]);
+    assert.deepEqual([always[2]?.host, always[2]?.nodeId, always[2]?.outcome, always[2]?.exitCode], ['node', lab.nodeId, 'completed', 0]);
     // The granted rerun ran without asking and is in the trail as well.
     assert.deepEqual(of('cli-again').map((e) => [e.kind, e.exitCode]), [['tool-call', 0]]);
     const what = (e: AuditEntry) => [e.kind, e.host, e.kind === 'tool-call' ? e.outcome : e.decision];

@@ -6,47 +6,27 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
-import { fakeModelConfig } from '../helpers/chat-gateway.js';
 import { openControlUi } from '../helpers/control-ui-page.js';
 import { useDisposers } from '../helpers/disposers.js';
-import { startApprovedNode } from '../helpers/exec-node.js';
-import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
-import { startGateway, type RunningGateway } from '../helpers/gateway-process.js';
-import type { NodeHostProcess } from '../helpers/node-host-process.js';
-import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
+import { useExecNode } from '../helpers/exec-node.js';
 
 const TEST_TIMEOUT_MS = 120_000;
 
 describe('Control UI inline exec approvals (Chromium, real gateway and node, fake model)', () => {
-  let fake: FakeModel;
-  let gw: RunningGateway;
-  let nodeHome: TmpHome;
-  let node: NodeHostProcess;
-  let nodeId: string;
+  const lab = useExecNode({ allow: ['echo'], mode: 'ask' });
   let browser: Browser;
   const { defer } = useDisposers();
 
   before(async () => {
-    fake = await startFakeModel();
-    nodeHome = tmpHome();
-    nodeHome.writeConfig({ nodeHost: { systemRun: { allow: ['echo'] } } });
-    gw = await startGateway({ config: { ...fakeModelConfig(fake), tools: { exec: { host: 'node', mode: 'ask' } } } });
-    ({ node, nodeId } = await startApprovedNode(gw, nodeHome, 'build-box'));
     browser = await launchChromium();
   });
-  after(async () => {
-    await browser?.close();
-    await node?.stop();
-    await gw?.stop();
-    await fake?.close();
-    nodeHome?.dispose();
-  });
+  after(() => browser?.close());
 
   /** A chat page, connected (so the gateway knows an approval-capable client is there). */
-  const chatPage = (): Promise<Page> => openControlUi(browser, gw.port, 'chat', defer);
+  const chatPage = (): Promise<Page> => openControlUi(browser, lab.gw.port, 'chat', defer);
 
   async function askToRun(page: Page, command: string): Promise<void> {
-    fake.script(
+    lab.fake.script(
       { kind: 'tools', calls: [{ id: `call_${command.length}`, name: 'exec', args: { host: 'node', command } }] },
       { kind: 'quote-tool', prefix: ['Output was: '] },
     );
@@ -64,7 +44,7 @@ describe('Control UI inline exec approvals (Chromium, real gateway and node, fak
     // The final answer (the tool call row above it also names the command).
     const answer = page.locator('[data-testid=msg-assistant]', { hasText: 'Output was:' });
     await answer.waitFor({ timeout: 60_000 });
-    assert.match(await answer.innerText(), new RegExp(`Output was: Node: ${nodeId}\\s+allowed-in-the-browser`));
+    assert.match(await answer.innerText(), new RegExp(`Output was: Node: ${lab.nodeId}\\s+allowed-in-the-browser`));
     await approval.waitFor({ state: 'detached', timeout: 30_000 });
   });
 

@@ -3,14 +3,10 @@
 // answers. Headless refusal, allow-once, deny, allow-always with its stored grant, a second
 // resolve refused, and a gateway restart while an approval is pending.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
-import { fakeModelConfig, operator, waitTerminal } from '../helpers/chat-gateway.js';
-import { startApprovedNode } from '../helpers/exec-node.js';
-import { startGateway, type RunningGateway } from '../helpers/gateway-process.js';
-import type { NodeHostProcess } from '../helpers/node-host-process.js';
+import { after, describe, test } from 'node:test';
+import { operator, waitTerminal } from '../helpers/chat-gateway.js';
+import { useExecNode } from '../helpers/exec-node.js';
 import type { Frame, RawClient } from '../helpers/raw-client.js';
-import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const TEST_TIMEOUT_MS = 120_000;
@@ -20,74 +16,50 @@ const finalText = (f: Frame): string => f.payload?.message?.content?.[0]?.text ?
 const events = (c: RawClient, event: string): Frame[] => c.frames.filter((f) => f.type === 'event' && f.event === event);
 
 describe('exec approvals (mode ask) with a real farclaw node host', () => {
-  let fake: FakeModel;
-  let gw: RunningGateway;
-  let nodeHome: TmpHome;
-  let gwHome: TmpHome;
-  let node: NodeHostProcess;
-  let nodeId: string;
-  let asker: RawClient;
+  const lab = useExecNode({ allow: ['echo'], mode: 'ask' });
   let approver: RawClient | undefined;
-  const config = () => ({ ...fakeModelConfig(fake), tools: { exec: { host: 'node', mode: 'ask' } } });
 
   /** Scripts an exec call plus a quoting answer and sends the message; returns at once. */
   async function send(runId: string, command: string): Promise<void> {
-    fake.script(
+    lab.fake.script(
       { kind: 'tools', calls: [{ id: `call_${runId}`, name: 'exec', args: { host: 'node', command } }] },
       { kind: 'quote-tool', prefix: QUOTE },
     );
-    await asker.call('chat.send', { sessionKey: `agent:main:${runId}`, message: `run ${command}`, idempotencyKey: runId });
+    await lab.c.call('chat.send', { sessionKey: `agent:main:${runId}`, message: `run ${command}`, idempotencyKey: runId });
   }
   const requestedFor = (c: RawClient, runId: string) =>
     waitFor(`exec.approval.requested of ${runId}`, () => events(c, 'exec.approval.requested').find((f) => f.payload.request.runId === runId), 30_000)
       .catch((err: Error) => {
-        const chat = asker.frames.filter((f) => f.type === 'event' && f.event === 'chat' && f.payload?.runId === runId).at(-1);
+        const chat = lab.c.frames.filter((f) => f.type === 'event' && f.event === 'chat' && f.payload?.runId === runId).at(-1);
         throw new Error(`${err.message}; the run's last chat event: ${JSON.stringify(chat?.payload)}`);
       });
 
-  before(async () => {
-    fake = await startFakeModel();
-    nodeHome = tmpHome();
-    nodeHome.writeConfig({ nodeHost: { systemRun: { allow: ['echo'] } } });
-    gwHome = tmpHome();
-    gw = await startGateway({ home: gwHome, config: config() });
-    ({ node, nodeId } = await startApprovedNode(gw, nodeHome, 'build-box'));
-    asker = await operator(gw.url, ['tool-events']);
-  });
-  after(async () => {
-    asker?.terminate();
-    approver?.terminate();
-    await node?.stop();
-    await gw?.stop();
-    await fake?.close();
-    nodeHome?.dispose();
-    gwHome?.dispose();
-  });
+  after(() => approver?.terminate());
 
   test('with no approval-capable client connected the run fails fast with OpenClaw’s headless reason', { timeout: TEST_TIMEOUT_MS }, async () => {
     await send('run-headless', 'echo headless');
-    const term = await waitTerminal(asker, 'run-headless', 60_000);
+    const term = await waitTerminal(lab.c, 'run-headless', 60_000);
     assert.equal(term.payload.state, 'final');
     assert.match(finalText(term), /"error": "exec denied: Headless runs cannot wait for interactive exec approval"/);
   });
 
   test('a second operator (caps approvals) approves once; the node runs it and the answer quotes it', { timeout: TEST_TIMEOUT_MS }, async () => {
-    approver = await operator(gw.url, ['approvals']);
+    approver = await operator(lab.gw.url, ['approvals']);
     await approver.call('sessions.messages.subscribe', { key: 'agent:main:run-once', includeApprovals: true });
     await send('run-once', 'echo approved-once');
     const requested = await requestedFor(approver, 'run-once');
     const id = requested.payload.id as string;
     assert.equal(requested.payload.approvalKind, 'exec');
     assert.deepEqual(requested.payload.request.systemRunBinding.argv, ['echo', 'approved-once']);
-    assert.equal(requested.payload.request.nodeId, nodeId);
+    assert.equal(requested.payload.request.nodeId, lab.nodeId);
     assert.deepEqual(requested.payload.request.allowedDecisions, ['allow-once', 'allow-always', 'deny']);
     assert.equal(requested.payload.expiresAtMs - requested.payload.createdAtMs, 30 * 60_000);
     const pending = events(approver, 'session.approval').find((f) => f.payload.approval.id === id);
     assert.equal(pending?.payload.phase, 'pending');
     assert.equal(pending?.payload.approval.presentation.commandText, 'echo approved-once');
     // The asker has no approvals cap: it sees the run wait, not the approval events.
-    await waitFor('waiting-approval lifecycle', () => events(asker, 'agent').find((f) => f.payload.runId === 'run-once' && f.payload.data?.phase === 'waiting-approval'));
-    assert.equal(events(asker, 'exec.approval.requested').length, 0);
+    await waitFor('waiting-approval lifecycle', () => events(lab.c, 'agent').find((f) => f.payload.runId === 'run-once' && f.payload.data?.phase === 'waiting-approval'));
+    assert.equal(events(lab.c, 'exec.approval.requested').length, 0);
 
     const list = await approver.call('exec.approval.list', {});
     assert.deepEqual(list.payload.map((a: { id: string }) => a.id), [id]);
@@ -99,13 +71,13 @@ describe('exec approvals (mode ask) with a real farclaw node host', () => {
     assert.equal(again.error?.message, 'approval already resolved');
     assert.equal((again.error?.details as { reason: string }).reason, 'APPROVAL_ALREADY_RESOLVED');
 
-    const term = await waitTerminal(asker, 'run-once', 60_000);
-    assert.equal(finalText(term), `Output was: Node: ${nodeId}\n\napproved-once\n`);
+    const term = await waitTerminal(lab.c, 'run-once', 60_000);
+    assert.equal(finalText(term), `Output was: Node: ${lab.nodeId}\n\napproved-once\n`);
     const resolved = events(approver, 'exec.approval.resolved').find((f) => f.payload.id === id);
     assert.deepEqual([resolved?.payload.decision, resolved?.payload.resolvedBy], ['allow-once', 'cli']);
     const terminal = events(approver, 'session.approval').find((f) => f.payload.approval.id === id && f.payload.phase === 'terminal');
     assert.deepEqual([terminal?.payload.approval.status, terminal?.payload.approval.decision, terminal?.payload.approval.reason], ['allowed', 'allow-once', 'user']);
-    assert.ok(events(asker, 'agent').some((f) => f.payload.runId === 'run-once' && f.payload.data?.phase === 'approval-resolved'));
+    assert.ok(events(lab.c, 'agent').some((f) => f.payload.runId === 'run-once' && f.payload.data?.phase === 'approval-resolved'));
     const got = await approver.call('exec.approval.get', { id });
     assert.deepEqual([got.payload.status, got.payload.decision, got.payload.resolvedBy], ['allowed', 'allow-once', 'cli']);
   });
@@ -114,7 +86,7 @@ describe('exec approvals (mode ask) with a real farclaw node host', () => {
     await send('run-deny', 'echo denied-output');
     const { payload } = await requestedFor(approver as RawClient, 'run-deny');
     await (approver as RawClient).call('exec.approval.resolve', { id: payload.id, decision: 'deny' });
-    const term = await waitTerminal(asker, 'run-deny', 60_000);
+    const term = await waitTerminal(lab.c, 'run-deny', 60_000);
     assert.match(finalText(term), /"error": "exec denied: the operator denied this command"/);
     assert.ok(!finalText(term).includes('denied-output\n'));
   });
@@ -124,10 +96,10 @@ describe('exec approvals (mode ask) with a real farclaw node host', () => {
     await send('run-always-1', 'echo always');
     const { payload } = await requestedFor(a, 'run-always-1');
     await a.call('exec.approval.resolve', { id: payload.id, decision: 'allow-always' });
-    assert.match(finalText(await waitTerminal(asker, 'run-always-1', 60_000)), /\n\nalways\n$/);
+    assert.match(finalText(await waitTerminal(lab.c, 'run-always-1', 60_000)), /\n\nalways\n$/);
     const before = events(a, 'exec.approval.requested').length;
     await send('run-always-2', 'echo always');
-    assert.equal(finalText(await waitTerminal(asker, 'run-always-2', 60_000)), `Output was: Node: ${nodeId}\n\nalways\n`);
+    assert.equal(finalText(await waitTerminal(lab.c, 'run-always-2', 60_000)), `Output was: Node: ${lab.nodeId}\n\nalways\n`);
     assert.equal(events(a, 'exec.approval.requested').length, before);
 
   });
@@ -136,10 +108,9 @@ describe('exec approvals (mode ask) with a real farclaw node host', () => {
     await send('run-restart', 'echo after-restart');
     const { payload } = await requestedFor(approver as RawClient, 'run-restart');
     approver?.terminate();
-    asker.terminate();
-    assert.equal(await gw.stop(), 0);
-    gw = await startGateway({ home: gwHome, port: gw.port, config: config() });
-    const c = await operator(gw.url, ['approvals']);
+    lab.c.terminate();
+    await lab.restartGateway();
+    const c = await operator(lab.gw.url, ['approvals']);
     approver = c;
     const got = await c.call('exec.approval.get', { id: payload.id });
     assert.equal(got.payload.status, 'expired', JSON.stringify(got.payload));

@@ -57,20 +57,37 @@ export interface ExecNodeFixture {
   nodeId: string;
   /** An admin operator with the `tool-events` cap (plus `caps`). */
   c: RawClient;
+  /** Stops the gateway and starts it again on the same home, port and config; `gw` is the new one. */
+  restartGateway(): Promise<void>;
 }
 
 /**
  * Declares the `before`/`after` hooks of an agent-on-a-node test file: the fake model, a gateway
- * whose agent runs `exec host=node` in `mode`, one `farclaw node run` named `build-box` whose owner
- * allows `allow`, approved with our CLI, and an operator connection. Everything closes after the file.
+ * (in its own home) whose agent runs `exec` on `host` (default `node`) in `mode`, one `farclaw
+ * node run` named `build-box` whose owner allows `allow`, approved with our CLI, and an operator
+ * connection. Everything closes after the file.
  */
-export function useExecNode(opts: { allow: string[]; mode: 'full' | 'ask' | 'allowlist'; maxOutputBytes?: number; caps?: string[] }): ExecNodeFixture {
-  const f = {} as ExecNodeFixture;
+export function useExecNode(opts: {
+  allow: string[];
+  mode: 'full' | 'ask' | 'allowlist' | 'deny';
+  host?: 'node' | 'auto' | 'gateway';
+  maxOutputBytes?: number;
+  caps?: string[];
+}): ExecNodeFixture {
+  let gwHome: TmpHome | undefined;
+  const config = () => ({ ...fakeModelConfig(f.fake), tools: { exec: { host: opts.host ?? 'node', mode: opts.mode } } });
+  const f = {
+    async restartGateway() {
+      if (await f.gw.stop() !== 0) throw new Error('the gateway did not stop cleanly');
+      f.gw = await startGateway({ home: f.gw.home, port: f.gw.port, config: config() });
+    },
+  } as ExecNodeFixture;
   before(async () => {
     f.fake = await startFakeModel();
     f.nodeHome = tmpHome();
     f.nodeHome.writeConfig({ nodeHost: { systemRun: { allow: opts.allow, ...(opts.maxOutputBytes ? { maxOutputBytes: opts.maxOutputBytes } : {}) } } });
-    f.gw = await startGateway({ config: { ...fakeModelConfig(f.fake), tools: { exec: { host: 'node', mode: opts.mode } } } });
+    gwHome = tmpHome();
+    f.gw = await startGateway({ home: gwHome, config: config() });
     ({ node: f.node, nodeId: f.nodeId } = await startApprovedNode(f.gw, f.nodeHome, 'build-box'));
     f.c = await operator(f.gw.url, ['tool-events', ...(opts.caps ?? [])]);
   });
@@ -80,6 +97,7 @@ export function useExecNode(opts: { allow: string[]; mode: 'full' | 'ask' | 'all
     await f.gw?.stop();
     await f.fake?.close();
     f.nodeHome?.dispose();
+    gwHome?.dispose();
   });
   return f;
 }
