@@ -9,7 +9,7 @@ import { farclawVersion } from '../infra/version.js';
 import { METHOD_SCOPES } from '../protocol/methods.js';
 import { Scope } from '../protocol/scopes.js';
 import type { ConnectParams } from '../protocol/schema/connect.js';
-import { CliError, DOCTOR_FIX, formatFailure, withFailurePrefix, type FailureReport } from './cli-error.js';
+import { CliError, DOCTOR_FIX, formatFailure, hasFixLine, withFailurePrefix, type FailureReport } from './cli-error.js';
 import { GatewayError } from '../protocol/errors.js';
 import { openSshRoute, TunnelOpenError } from '../tunnel/open-route.js';
 
@@ -206,7 +206,9 @@ export async function openTarget(target: Target, env: NodeJS.ProcessEnv, timeout
     const json = err.isFatal
       ? { type: 'ssh_tunnel_failed', message }
       : { type: 'gateway_transport_error', kind: 'closed', message, retryable: true };
-    throw new CliError(`${prefix}${message}\nSource: ${target.urlSource}`, 1, json, { gateway: { url: target.url, urlSource: target.urlSource } });
+    // The doctor's SSH hop tells a stopped sshd from a refused key or a changed host key.
+    const fix = hasFixLine(message) ? '' : `\nFix: ${DOCTOR_FIX}`;
+    throw new CliError(`${prefix}${message}${fix}\nSource: ${target.urlSource}`, 1, json, { gateway: { url: target.url, urlSource: target.urlSource } });
   }
 }
 

@@ -74,6 +74,53 @@ describe('one failure format for every CLI command (issue 19.4)', () => {
     assert.match(r.stderr, /^Fix: farclaw logs --help/m, show(r));
   });
 
+  it('dashboard --open without a browser says to open the printed URL or set BROWSER, not --help', async () => {
+    const r = await runFarclaw(['dashboard', '--open'], { ...h.env, BROWSER: '/nonexistent/farclaw-test-browser' });
+    assertExit(r, 1);
+    assert.match(r.stdout, new RegExp(`^Control UI: http://127\\.0\\.0\\.1:${port}/`, 'm'), show(r));
+    assertOneFormat(r, /^Dashboard --open failed: could not start a browser \(\/nonexistent\/farclaw-test-browser\): /);
+    assert.match(r.stderr, /^Fix: open the Control UI URL printed above in your browser yourself, or name your browser's command in BROWSER/m, show(r));
+  });
+
+  it('dashboard with the Control UI disabled names the key to turn it on', async () => {
+    const off = tmpHome();
+    try {
+      off.writeConfig({ gateway: { mode: 'local', port, controlUi: { enabled: false } } });
+      const r = await runFarclaw(['dashboard'], off.env);
+      assertExit(r, 1);
+      assertOneFormat(r, /^Dashboard failed: the Control UI is disabled \(gateway\.controlUi\.enabled is false\)$/);
+      assert.match(r.stderr, /^Fix: set gateway\.controlUi\.enabled to true in .*farclaw\.json, then restart the gateway$/m, show(r));
+    } finally {
+      off.dispose();
+    }
+  });
+
+  it('tunnel up with a malformed SSH target names the key and its form, not --help', async () => {
+    const bad = tmpHome();
+    try {
+      bad.writeConfig({ gateway: { mode: 'remote', remote: { transport: 'ssh', sshTarget: 'me@gate way', token: 'format-test-token' } } });
+      const r = await runFarclaw(['tunnel', 'up'], bad.env);
+      assertExit(r, 1);
+      assertOneFormat(r, /^gateway\.remote\.sshTarget: invalid SSH target "me@gate way": contains whitespace/);
+      assert.match(r.stderr, /^Fix: set gateway\.remote\.sshTarget to "user@host\[:port\]" in .*farclaw\.json$/m, show(r));
+    } finally {
+      bad.dispose();
+    }
+  });
+
+  it('an SSH tunnel that cannot open points at the doctor, whose SSH hop names the fix, not at --help', async () => {
+    const ssh = tmpHome();
+    try {
+      ssh.writeConfig({ gateway: { mode: 'remote', remote: { transport: 'ssh', sshTarget: `me@127.0.0.1:${await freePort()}`, token: 'format-test-token' } } });
+      const r = await runFarclaw(['health'], ssh.env);
+      assertExit(r, 1);
+      assertOneFormat(r, /^SSH tunnel to me@127\.0\.0\.1:\d+ failed: /);
+      assert.match(r.stderr, /^Fix: farclaw doctor /m, show(r));
+    } finally {
+      ssh.dispose();
+    }
+  });
+
   it('bad --timeout and --params name the accepted form', async () => {
     const t = await runFarclaw(['gateway', 'call', 'health', '--timeout', 'soon'], h.env);
     assertOneFormat(t, /^Gateway call failed: Invalid --timeout: "soon"|^Invalid --timeout: "soon"/);

@@ -129,6 +129,11 @@ describe('farclaw node host with the farclaw gateway', () => {
       const res = await which();
       assert.equal(res.code, 75, show(res));
       assert.match(jsonOut(res).error.message, /^NOT_CONNECTED: node not connected/);
+      const human = await nodes(['invoke', 'e2e-node', '--command', 'system.which', '--params', '{"bins":["sh"]}']);
+      assert.equal(human.code, 75, show(human));
+      assert.match(human.stderr, /^Why: the node is not reachable right now; the same call can be retried$/m, show(human));
+      assert.match(human.stderr, /^Fix: run the same command again once the node is connected \(farclaw nodes describe e2e-node shows whether it is\)$/m, show(human));
+      assert.doesNotMatch(human.stderr, /--help/, show(human));
     } finally {
       node.signal('SIGCONT');
     }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { controlUiSettingsOf, dashboardUrlOf } from '../../infra/control-ui-settings.js';
-import { CliError } from '../cli-error.js';
+import { CliError, formatFailure } from '../cli-error.js';
 import { loadCliConfig, openTarget, parseTimeout, targetFor } from '../rpc.js';
 import { servedTailnetUrl } from './status.js';
 
@@ -19,7 +19,13 @@ function openBrowser(url: string, env: NodeJS.ProcessEnv): Promise<void> {
   const command = env.BROWSER?.trim() || (process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open');
   return new Promise((resolve, reject) => {
     const child = spawn(command, [url], { env, detached: true, stdio: 'ignore' });
-    child.once('error', (err) => reject(new CliError(`could not start a browser (${command}): ${err.message}; open the URL above yourself`)));
+    child.once('error', (err) => {
+      const message = `could not start a browser (${command}): ${err.message}`;
+      reject(new CliError(formatFailure({
+        failed: `Dashboard --open failed: ${message}`,
+        fix: 'open the Control UI URL printed above in your browser yourself, or name your browser\'s command in BROWSER (e.g. BROWSER=firefox farclaw dashboard --open)',
+      }), 1, { type: 'cli_error', message }));
+    });
     child.once('spawn', () => {
       child.unref();
       resolve();
@@ -48,9 +54,16 @@ export async function runDashboard(flags: DashboardFlags, env: NodeJS.ProcessEnv
     try {
       settings = controlUiSettingsOf(loaded.config.gateway);
     } catch (err) {
-      throw new CliError((err as Error).message);
+      const message = (err as Error).message;
+      throw new CliError(formatFailure({ failed: `Dashboard failed: ${message}`, fix: `edit gateway.controlUi in ${loaded.path}` }), 1, { type: 'cli_error', message });
     }
-    if (!settings.enabled) throw new CliError('The Control UI is disabled (gateway.controlUi.enabled is false).');
+    if (!settings.enabled) {
+      const message = 'the Control UI is disabled (gateway.controlUi.enabled is false)';
+      throw new CliError(formatFailure({
+        failed: `Dashboard failed: ${message}`,
+        fix: `set gateway.controlUi.enabled to true in ${loaded.path}, then restart the gateway`,
+      }), 1, { type: 'cli_error', message });
+    }
     basePath = settings.basePath;
   }
   const opened = await openTarget(target, env, parseTimeout(flags.timeout, 15_000));

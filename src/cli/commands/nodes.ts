@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Target } from '../target.js';
 import { Scope } from '../../protocol/scopes.js';
-import { CliError } from '../cli-error.js';
+import { CliError, withFailurePrefix } from '../cli-error.js';
 import { callOnce, parseParams, parseTimeout, targetFor, type CallFlags } from '../rpc.js';
 import {
   readNode, readNodeRequests, readNodes, renderNode, renderNodeList, renderNodeRequests, type NodeRow,
@@ -153,7 +153,10 @@ export async function runNodesInvoke(node: string, flags: NodesFlags, env: NodeJ
     }, callFlags, env, resolved, scopes);
   } catch (err) {
     if (err instanceof CliError && err.json?.retryable === true) {
-      throw new CliError(`${err.message}\nThe node is not reachable right now; the same call can be retried.`, EXIT_TEMPFAIL, err.json, err.extras);
+      // Not a usage problem: the node is away for now, so the fix is to retry once it is back.
+      const fix = `run the same command again once the node is connected (farclaw nodes describe ${node} shows whether it is)`;
+      const lines = [...err.message.split('\n').filter((l) => !l.startsWith('Fix: ')), 'Why: the node is not reachable right now; the same call can be retried'];
+      throw new CliError(withFailurePrefix('', lines.join('\n'), fix), EXIT_TEMPFAIL, err.json, err.extras);
     }
     throw err;
   }

@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import { basename } from 'node:path';
 import { readEnv } from '../../infra/env.js';
 import { EnvFileError } from '../../service/env-file.js';
 import {
@@ -30,7 +31,9 @@ function pathsFor(kind: ServiceKind, env: NodeJS.ProcessEnv): ServicePaths {
   try {
     return servicePaths(serviceName(kind, env), env);
   } catch (err) {
-    if (err instanceof ServiceManagerUnavailable) throw fail(err.message);
+    if (err instanceof ServiceManagerUnavailable) {
+      throw fail(`${err.message}\nFix: run it in the foreground instead: farclaw ${kind === 'gateway' ? 'gateway run' : 'tunnel up --foreground'}`);
+    }
     throw err;
   }
 }
@@ -68,11 +71,15 @@ function tryAction(action: ServiceAction, paths: ServicePaths, env: NodeJS.Proce
     return null;
   } catch (err) {
     if (err instanceof ServiceManagerUnavailable) return err.message;
-    throw fail((err as Error).message);
+    throw fail(`${(err as Error).message}\nFix: ${managerFix(paths)}`);
   }
 }
 
 const managerName = (p: ServicePaths): string => (p.manager === 'systemd' ? 'systemctl --user' : 'launchctl');
+
+/** Where the service manager tells why it refused (the unit's own status and log). */
+const managerFix = (p: ServicePaths): string =>
+  p.manager === 'systemd' ? `read why in: systemctl --user status ${basename(p.unitPath)}` : `read why in: launchctl print gui/$(id -u)/${basename(p.unitPath, '.plist')}`;
 
 /** `farclaw gateway|tunnel install`: writes the unit and its 0600 env file, then enables it. */
 export async function runServiceInstall(kind: ServiceKind, flags: InstallFlags, env: NodeJS.ProcessEnv): Promise<number> {
@@ -82,7 +89,7 @@ export async function runServiceInstall(kind: ServiceKind, flags: InstallFlags, 
   try {
     writeService(spec, paths, serviceEnv(flags, env));
   } catch (err) {
-    if (err instanceof EnvFileError) throw fail(err.message);
+    if (err instanceof EnvFileError) throw fail(`${err.message}\nFix: choose a token or password without quotes or line breaks and pass it with --token / --password`);
     throw err;
   }
   const lines = [`Installed ${paths.displayName}`, `  unit: ${paths.unitPath}`, `  environment (0600, credentials): ${paths.envFile}`];
@@ -118,7 +125,7 @@ export async function runServiceControl(kind: ServiceKind, action: 'start' | 'st
     if (err instanceof ServiceManagerUnavailable) {
       throw fail(`Cannot ${action} ${paths.displayName}: ${managerName(paths)} is not available (${err.message}).\nFix: run it in the foreground instead: farclaw ${kind === 'gateway' ? 'gateway run' : 'tunnel up --foreground'}`);
     }
-    throw fail((err as Error).message);
+    throw fail(`${(err as Error).message}\nFix: ${managerFix(paths)}`);
   }
   process.stdout.write(`${action === 'stop' ? 'Stopped' : action === 'start' ? 'Started' : 'Restarted'} ${paths.displayName}.\n`);
   return 0;

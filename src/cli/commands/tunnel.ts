@@ -10,7 +10,7 @@ import { sshRouteFromConfig, type SshRoute } from '../../tunnel/route.js';
 import { SshTargetError } from '../../tunnel/ssh-target.js';
 import { readTunnelState, removeTunnelState, writeTunnelState, type ManagedTunnelState } from '../../tunnel/state.js';
 import { TunnelSupervisor } from '../../tunnel/supervisor.js';
-import { CliError } from '../cli-error.js';
+import { CliError, hasFixLine } from '../cli-error.js';
 import { loadCliConfig, parseTimeout } from '../rpc.js';
 
 export interface TunnelUpFlags {
@@ -30,7 +30,7 @@ export function routeOf(loaded: LoadedConfig, env: NodeJS.ProcessEnv): { route: 
   try {
     route = sshRouteFromConfig(loaded.config, env);
   } catch (err) {
-    if (err instanceof SshTargetError) throw fail(`gateway.remote.sshTarget: ${err.message}\nConfig: ${loaded.path}`);
+    if (err instanceof SshTargetError) throw fail(`gateway.remote.sshTarget: ${err.message}\nFix: set gateway.remote.sshTarget to "user@host[:port]" in ${loaded.path}`);
     throw err;
   }
   if (route === null) {
@@ -39,7 +39,7 @@ export function routeOf(loaded: LoadedConfig, env: NodeJS.ProcessEnv): { route: 
   try {
     return { route, credentials: remoteCreds(loaded, env) };
   } catch (err) {
-    if (err instanceof ConfigError) throw fail(err.message);
+    if (err instanceof ConfigError) throw fail(`${err.message}\nFix: set gateway.remote.token (or the variable it names) for the remote gateway in ${loaded.path}`);
     throw err;
   }
 }
@@ -133,7 +133,8 @@ export async function runTunnelUp(flags: TunnelUpFlags, env: NodeJS.ProcessEnv):
       if (isProcessAlive(pid)) process.kill(pid, 'SIGTERM');
       const tail = readFileSync(logPath, 'utf8').split('\n').slice(-12).join('\n').trim();
       const why = state?.lastError ?? (tail || 'no output');
-      throw fail(`Tunnel to ${route.target.text} did not come up${performance.now() > deadline ? ` within ${timeoutMs}ms` : ''}.\n${why}\nLog: ${logPath}`);
+      const fix = `farclaw doctor (its SSH hop names what to fix), or watch the tunnel try: farclaw tunnel up --foreground`;
+      throw fail(`Tunnel to ${route.target.text} did not come up${performance.now() > deadline ? ` within ${timeoutMs}ms` : ''}.\n${why}${hasFixLine(why) ? '' : `\nFix: ${fix}`}\nLog: ${logPath}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
