@@ -42,7 +42,7 @@ import { Admission } from './ingress/admission.js';
 import { closeAll, createWsServer, listenAll, rejectUpgrade } from './server/listeners.js';
 import type { TlsSettings } from '../infra/tls-settings.js';
 import { TlsReloader, type TlsMaterial } from './tls/tls-files.js';
-import { Connection } from './ws/connection.js';
+import { Connection, type ConnectionHost } from './ws/connection.js';
 import { SendBudget, type SendBudgetLimits } from './ws/send-budget.js';
 import { ControlUi } from './control-ui/control-ui.js';
 import type { TailscaleMode } from './tailscale/tailscale-exposure.js';
@@ -133,6 +133,7 @@ export class Gateway {
   private stopping: Promise<void> | undefined;
   private readonly sendBudget: SendBudget;
   private readonly presenceFeed: PresenceFeed;
+  private host: ConnectionHost | undefined;
 
   private constructor(
     readonly services: GatewayServices,
@@ -324,28 +325,34 @@ export class Gateway {
     // The 101 response and the challenge leave in one write (ws completes the upgrade synchronously).
     socket.cork();
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(
-        ws,
-        socket,
-        admitted.facts,
-        {
-          services: this.services,
-          dispatcher: this.dispatcher,
-          sendBudget: this.sendBudget,
-          handshakeTimeoutMs,
-          presenting: (busy) => admission.presenting(req.socket, busy),
-          onAuthenticated: (c) => {
-            admission.authenticated(req.socket);
-            this.onAuthenticated(c);
-          },
-          onClosed: (c) => this.onClosed(c),
-        },
-      );
+      const conn = new Connection(ws, req.socket, admitted.facts, this.connectionHost(admission, handshakeTimeoutMs));
       admission.upgraded(req.socket, () => conn.close(CloseCode.NORMAL, ''));
       this.pending.add(conn);
-      ws.once('close', () => this.pending.delete(conn));
     });
     socket.uncork();
+  }
+
+  /**
+   * The one host every connection shares (its hooks get the connection), so an idle socket
+   * holds no closures of its own and does not keep the upgrade request alive.
+   */
+  private connectionHost(admission: Admission, handshakeTimeoutMs: number): ConnectionHost {
+    this.host ??= {
+      services: this.services,
+      dispatcher: this.dispatcher,
+      sendBudget: this.sendBudget,
+      handshakeTimeoutMs,
+      presenting: (c, busy) => admission.presenting(c.socket, busy),
+      onAuthenticated: (c) => {
+        admission.authenticated(c.socket);
+        this.onAuthenticated(c);
+      },
+      onClosed: (c, wasOpen) => {
+        this.pending.delete(c);
+        if (wasOpen) this.onClosed(c);
+      },
+    };
+    return this.host;
   }
 
   private onAuthenticated(conn: Connection): void {
@@ -423,7 +430,7 @@ export class Gateway {
       for (const c of this.pending) c.close(CloseCode.SERVICE_RESTART, 'service restart');
       const all = [...open, ...this.pending];
       // Give each peer a moment to answer the close frame, then cut whatever is left.
-      await Promise.race([Promise.all(all.map((c) => c.closed)), new Promise((r) => setTimeout(r, 2000).unref())]);
+      await Promise.race([Promise.all(all.map((c) => c.whenClosed())), new Promise((r) => setTimeout(r, 2000).unref())]);
       for (const c of all) c.ws.terminate();
       await closeAll([...this.servers, ...this.managedServers]);
       // Runs waiting for an approval end now (their records close as expired), then the runs stop.

@@ -53,6 +53,8 @@ interface Held {
   deadline: NodeJS.Timeout;
   /** Set once upgraded: closes the WebSocket properly (1000) instead of cutting TCP. */
   onDeadline?: () => void;
+  /** Removed when the entry is dropped, so an authenticated socket keeps nothing of admission. */
+  onClose?: () => void;
 }
 
 /**
@@ -109,8 +111,9 @@ export class Admission {
     const deadline = setTimeout(() => this.expire(key), this.deadlineMs);
     deadline.unref();
     const entry: Held = { socket, slot, deadline };
+    entry.onClose = () => this.drop(key, entry);
     this.held.set(key, entry);
-    socket.once('close', () => this.drop(key, entry));
+    socket.once('close', entry.onClose);
     return true;
   }
 
@@ -129,6 +132,7 @@ export class Admission {
 
   private drop(key: string, entry: Held): void {
     clearTimeout(entry.deadline);
+    if (entry.onClose) entry.socket.off('close', entry.onClose);
     entry.slot.release();
     if (this.held.get(key) === entry) this.held.delete(key);
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type WebSocket from 'ws';
 import { DetailCode } from '../../protocol/error-details.js';
 import { toErrorShape, type ErrorShape } from '../../protocol/errors.js';
@@ -16,6 +16,9 @@ import { serialiseBounded } from '../rpc/frame-limits.js';
 import { readRequestFrame } from '../rpc/request-frame.js';
 import { HandshakeRefusal, processConnect, type SocketFacts } from './handshake.js';
 import type { SendBudget } from './send-budget.js';
+
+/** What admission learnt about the peer before the upgrade. */
+export type ConnectionFacts = Omit<SocketFacts, 'connId' | 'nonce' | 'signal' | 'onRefusalHeld'>;
 
 /**
  * Cuts a close reason to the 123-byte WebSocket limit without splitting a character. Walks code
@@ -40,7 +43,10 @@ function rawSize(data: WebSocket.RawData): number {
   return data.byteLength;
 }
 
-/** Hooks the connection uses to join and leave the gateway. */
+/**
+ * Hooks the connection uses to join and leave the gateway. One host serves every connection:
+ * each hook gets the connection, so an idle socket holds no closures of its own.
+ */
 export interface ConnectionHost {
   services: GatewayServices;
   dispatcher: Dispatcher;
@@ -51,9 +57,10 @@ export interface ConnectionHost {
    * The socket started presenting credentials (`true`: its pre-auth slot may not be evicted), or
    * its refusal is now only being held back (`false`).
    */
-  presenting?(busy: boolean): void;
+  presenting?(conn: Connection, busy: boolean): void;
   onAuthenticated(conn: Connection): void;
-  onClosed(conn: Connection): void;
+  /** The socket closed; `wasOpen` when it had completed the handshake. */
+  onClosed(conn: Connection, wasOpen: boolean): void;
 }
 
 /** How long a slow consumer's close frame may take before the socket is cut. */
@@ -67,13 +74,21 @@ type State = 'awaiting-connect' | 'connecting' | 'open' | 'closed';
 /** How long a socket refused before hello-ok keeps its connection after the close frame. */
 const PREAUTH_CLOSE_GRACE_MS = 1_000;
 
+/** The Connection a WebSocket belongs to, so its listeners can be shared by every socket. */
+const kConnection = Symbol('farclaw.connection');
+type OwnedSocket = WebSocket & { [kConnection]?: Connection };
+
 /**
  * One WebSocket from upgrade to close: challenge, handshake (with its deadline and the
  * pending-frame cap), then request dispatch and event delivery with a per-connection `seq`.
+ *
+ * An idle authenticated connection is the gateway's most numerous object (issue 13: memory per
+ * idle connection), so it holds only what an open socket needs: the socket listeners are shared
+ * functions, and whatever serves the handshake alone (nonce, socket facts, deadline timer,
+ * abort controller, queued frames) is dropped once hello-ok is sent.
  */
 export class Connection {
   readonly connId = randomUUID();
-  readonly nonce = randomUUID();
   principal: Principal | undefined;
   /**
    * Set for operators that act as the gateway's owner profile (app and browser clients, not
@@ -82,38 +97,78 @@ export class Connection {
   recipientProfileId: string | undefined;
   private state: State = 'awaiting-connect';
   private seq = 0;
-  private pending: WebSocket.RawData[] = [];
+  /** The challenge nonce; cleared once the handshake is decided. */
+  private nonce: string | undefined = randomUUID();
+  /** What admission learnt about the peer; cleared once the handshake is decided. */
+  private facts: ConnectionFacts | undefined;
+  /** Frames that arrived while connect was being decided (created on the first one). */
+  private pending: WebSocket.RawData[] | undefined;
   private pendingCount = 0;
   private pendingBytes = 0;
   /** The connect will be refused; the answer only waits for the failed-auth delay. */
   private refusalHeld = false;
   private unauthorizedInARow = 0;
-  /** Aborted on close: stops a handshake step that is still waiting (a held-back refusal). */
-  private readonly lifetime = new AbortController();
+  /**
+   * Aborted on close: stops a handshake step that is still waiting (a held-back refusal).
+   * Exists only while connect is being decided.
+   */
+  private lifetime: AbortController | undefined;
   /** Set when this session's credential was replaced or revoked: no further request is run. */
   private retiring = false;
   private inflight = 0;
   private drained: (() => void) | undefined;
-  private readonly handshakeTimer: NodeJS.Timeout;
-  /** Resolves once the socket is fully closed. */
-  readonly closed: Promise<void>;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private readPaused = false;
+  private isCorked = false;
   isAlive = true;
 
   constructor(
     readonly ws: WebSocket,
     /** The TCP (or TLS) socket under `ws`, for corking writes that belong together. */
-    private readonly rawSocket: Duplex,
-    readonly facts: Omit<SocketFacts, 'connId' | 'nonce' | 'signal'>,
+    readonly socket: Socket,
+    facts: ConnectionFacts,
     private readonly host: ConnectionHost,
   ) {
-
-    this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
-    ws.on('message', (data) => this.onMessage(data));
-    ws.on('pong', () => (this.isAlive = true));
-    ws.on('close', (code) => this.onClose(code));
-    ws.on('error', (err) => this.log('debug', { err: err.message }, 'socket error'));
-    this.handshakeTimer = setTimeout(() => this.close(CloseCode.NORMAL, ''), host.handshakeTimeoutMs);
+    this.facts = facts;
+    (ws as OwnedSocket)[kConnection] = this;
+    ws.on('message', Connection.onSocketMessage);
+    ws.on('pong', Connection.onSocketPong);
+    ws.on('close', Connection.onSocketClose);
+    ws.on('error', Connection.onSocketError);
+    this.handshakeTimer = setTimeout(Connection.onHandshakeDeadline, host.handshakeTimeoutMs, this);
     this.send({ type: 'event', event: 'connect.challenge', payload: { nonce: this.nonce, ts: Date.now(), capabilities: [...GATEWAY_CAPABILITIES] } });
+  }
+
+  private static onSocketMessage(this: OwnedSocket, data: WebSocket.RawData): void {
+    this[kConnection]?.onMessage(data);
+  }
+
+  private static onSocketPong(this: OwnedSocket): void {
+    const conn = this[kConnection];
+    if (conn) conn.isAlive = true;
+  }
+
+  private static onSocketClose(this: OwnedSocket, code: number): void {
+    this[kConnection]?.onClose(code);
+  }
+
+  private static onSocketError(this: OwnedSocket, err: Error): void {
+    this[kConnection]?.log('debug', { err: err.message }, 'socket error');
+  }
+
+  private static onHandshakeDeadline(conn: Connection): void {
+    conn.close(CloseCode.NORMAL, '');
+  }
+
+  /** Resolves once the socket is fully closed. */
+  whenClosed(): Promise<void> {
+    if (this.ws.readyState === this.ws.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => this.ws.once('close', () => resolve()));
+  }
+
+  /** The peer's address (after a trusted proxy: the client it forwarded). */
+  get remoteAddress(): string {
+    return this.principal?.remoteAddress ?? this.facts?.remoteAddress ?? '';
   }
 
   /**
@@ -122,7 +177,7 @@ export class Connection {
    */
   private log(level: 'debug' | 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void {
     const logger = this.host.services.logger;
-    if (logger.isLevelEnabled(level)) logger[level]({ conn: this.connId, remote: this.facts.remoteAddress, ...fields }, msg);
+    if (logger.isLevelEnabled(level)) logger[level]({ conn: this.connId, remote: this.remoteAddress, ...fields }, msg);
   }
 
   get inflightCount(): number {
@@ -147,8 +202,6 @@ export class Connection {
     this.pauseReadingIfBackedUp();
   }
 
-  private readPaused = false;
-
   /**
    * Backpressure before the cap: while more than 1 MiB (the budget's threshold) waits unsent, this
    * socket's requests are not read, until its buffer drains. A client that asks and never reads
@@ -159,7 +212,7 @@ export class Connection {
     if (this.readPaused || !this.host.sendBudget.shouldPauseReading(this.ws.bufferedAmount)) return;
     this.readPaused = true;
     this.ws.pause();
-    this.rawSocket.once('drain', () => {
+    this.socket.once('drain', () => {
       this.readPaused = false;
       if (this.state !== 'closed') this.ws.resume();
     });
@@ -191,8 +244,6 @@ export class Connection {
     this.sendEvent(e.event, e.payload, e.stateVersion, e.payloadJson);
   }
 
-  private isCorked = false;
-
   /**
    * Events published in one tick leave in one write: a streamed chunk is an `agent` and a `chat`
    * event back to back, and a write syscall per frame was most of the per-delta cost (bench:chat).
@@ -200,10 +251,10 @@ export class Connection {
   private corkUntilNextTick(): void {
     if (this.isCorked) return;
     this.isCorked = true;
-    this.rawSocket.cork();
+    this.socket.cork();
     process.nextTick(() => {
       this.isCorked = false;
-      this.rawSocket.uncork();
+      this.socket.uncork();
     });
   }
 
@@ -238,7 +289,7 @@ export class Connection {
       // read and parsed while the close handshake runs. The FIN lets a well-behaved client see
       // the close (with its code) at once; a client that does not finish is cut a second later.
       this.ws.pause();
-      this.rawSocket.end();
+      this.socket.end();
       setTimeout(() => this.ws.terminate(), PREAUTH_CLOSE_GRACE_MS).unref();
     }
   }
@@ -254,11 +305,12 @@ export class Connection {
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
     // A shared reason: abort() without one builds a DOMException (with a stack) per socket.
-    this.lifetime.abort(SOCKET_CLOSED);
-    this.pending = [];
+    this.lifetime?.abort(SOCKET_CLOSED);
+    this.pending = undefined;
     this.host.sendBudget.release(this);
-    if (wasOpen) this.host.onClosed(this);
+    this.host.onClosed(this, wasOpen);
   }
 
   private onClose(code: number): void {
@@ -297,7 +349,7 @@ export class Connection {
   private queueWhileConnecting(data: WebSocket.RawData): void {
     this.pendingCount++;
     this.pendingBytes += rawSize(data);
-    if (!this.refusalHeld) this.pending.push(data);
+    if (!this.refusalHeld) (this.pending ??= []).push(data);
     if (this.pendingCount > MAX_PENDING_HANDSHAKE_FRAMES || this.pendingBytes > MAX_PENDING_HANDSHAKE_BYTES) {
       this.close(CloseCode.POLICY, 'too many pending handshake frames');
     }
@@ -321,7 +373,7 @@ export class Connection {
       return;
     }
     this.state = 'connecting';
-    this.host.presenting?.(true);
+    this.host.presenting?.(this, true);
     void this.handshake(frame.id, frame.params);
   }
 
@@ -337,28 +389,32 @@ export class Connection {
 
   /** Connect may be answered late (rate limiting); frames arriving meanwhile wait in `pending`. */
   private async handshake(id: string, params: unknown): Promise<void> {
+    const facts = this.facts;
+    const nonce = this.nonce;
+    if (!facts || nonce === undefined) return;
+    const lifetime = (this.lifetime = new AbortController());
     try {
       const onRefusalHeld = (): void => {
         this.refusalHeld = true;
-        this.pending = [];
-        this.host.presenting?.(false);
+        this.pending = undefined;
+        this.host.presenting?.(this, false);
       };
-      const socket = { ...this.facts, connId: this.connId, nonce: this.nonce, signal: this.lifetime.signal, onRefusalHeld };
+      const socket = { ...facts, connId: this.connId, nonce, signal: lifetime.signal, onRefusalHeld };
       const { principal, hello } = await processConnect(this.host.services, socket, params);
       if (this.state !== 'connecting') return;
-      clearTimeout(this.handshakeTimer);
+      this.forgetHandshake();
       this.principal = principal;
       this.state = 'open';
       this.raisePayloadLimit();
       // hello-ok and the events that follow it (health, presence) leave in one write.
-      this.rawSocket.cork();
-      process.nextTick(() => this.rawSocket.uncork());
+      this.socket.cork();
+      process.nextTick(() => this.socket.uncork());
       this.reply(id, true, hello);
       this.log('info', { clientId: principal.client.id, mode: principal.client.mode, role: principal.role }, 'client connected');
       this.host.onAuthenticated(this);
       const queued = this.pending;
-      this.pending = [];
-      for (const data of queued) this.onRequestFrame(data);
+      this.pending = undefined;
+      for (const data of queued ?? []) this.onRequestFrame(data);
     } catch (err) {
       if (this.state !== 'connecting') return;
       if (!(err instanceof HandshakeRefusal)) {
@@ -371,6 +427,15 @@ export class Connection {
       this.reply(id, false, err.error.toShape());
       this.close(err.closeCode, err.closeReason);
     }
+  }
+
+  /** Drops what only the handshake needed, so an idle connection does not keep it. */
+  private forgetHandshake(): void {
+    clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+    this.lifetime = undefined;
+    this.nonce = undefined;
+    this.facts = undefined;
   }
 
   /** Pre-auth frames are capped at 64 KiB by the server; an authenticated peer gets 25 MiB. */

@@ -1,0 +1,95 @@
+// Issue 13 item 1: an idle authenticated connection holds only what an open socket needs. Its
+// listeners are shared by every connection (a per-connection closure would show up as a function
+// only one socket has), and nothing of admission or of the handshake stays attached to it.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import type { Gateway } from '../../src/gateway/gateway.js';
+import type { Connection } from '../../src/gateway/ws/connection.js';
+import { startInProcessGateway } from '../helpers/in-process-gateway.js';
+import { connectParams, RawClient } from '../helpers/raw-client.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const TOKEN = 'idle-footprint-test-token-0123456789';
+const MIB = 1024 * 1024;
+
+/** Listener functions of `emitter` for `event` that `other` does not have: per-connection closures. */
+function ownListeners(a: NodeJS.EventEmitter, b: NodeJS.EventEmitter, event: string): string[] {
+  const shared = new Set(b.rawListeners(event));
+  return a.rawListeners(event).filter((fn) => !shared.has(fn)).map((fn) => fn.name || '(anonymous)');
+}
+
+describe('an idle authenticated connection (issue 13 item 1)', () => {
+  let home: TmpHome;
+  let gateway: Gateway;
+  let url: string;
+  const clients: RawClient[] = [];
+
+  before(async () => {
+    home = tmpHome();
+    ({ gateway, url } = await startInProcessGateway(home, { token: TOKEN }));
+    for (let i = 0; i < 2; i++) {
+      const c = await RawClient.open(url);
+      const res = await c.connect(connectParams(TOKEN));
+      assert.equal(res.ok, true);
+      clients.push(c);
+    }
+  });
+
+  after(async () => {
+    for (const c of clients) c.terminate();
+    await gateway.stop();
+    home.dispose();
+  });
+
+  it('shares every socket listener with the other connections and keeps none of admission', async () => {
+    const conns = await waitFor('two authenticated connections', () => {
+      const open = [...gateway.fanout.connections];
+      return open.length === 2 ? (open as [Connection, Connection]) : undefined;
+    }, 60_000);
+    const [a, b] = conns;
+    for (const event of ['message', 'close', 'pong', 'error']) {
+      assert.deepEqual(ownListeners(a.ws, b.ws, event), [], `WebSocket '${event}' listeners of one connection only`);
+    }
+    for (const event of ['close', 'end', 'error', 'data', 'drain']) {
+      assert.deepEqual(ownListeners(a.socket, b.socket, event), [], `TCP socket '${event}' listeners of one connection only`);
+    }
+  });
+
+  it('still answers requests and closes cleanly after forgetting its handshake', async () => {
+    const res = await clients[0]!.call('health');
+    assert.equal(res.ok, true);
+    clients[0]!.terminate();
+    await waitFor('the connection is gone', () => (gateway.fanout.connections.size === 1 ? true : undefined), 60_000);
+  });
+});
+
+describe('keepYoungGenerationSmall (issue 13 items 1 and 2)', () => {
+  it('stops V8 from growing the young generation when many young objects survive', () => {
+    const modulePath = pathToFileURL(join(REPO_ROOT, 'dist', 'src', 'infra', 'heap-tuning.js')).href;
+    // Retains ~64 MB of short-lived-then-kept objects, the pattern that makes V8 grow new space.
+    const script = `
+      const { getHeapSpaceStatistics } = await import('node:v8');
+      const newSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+      if (process.argv[1] === 'tuned') (await import(${JSON.stringify(modulePath)})).keepYoungGenerationSmall();
+      const before = newSpace();
+      const kept = [];
+      for (let i = 0; i < 400000; i++) kept.push({ i, s: 'x'.repeat(100) + i });
+      process.stdout.write(JSON.stringify({ before, after: newSpace(), kept: kept.length }));
+    `;
+    const run = (mode: string): { before: number; after: number } => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, mode], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as { before: number; after: number };
+    };
+    // V8 commits its initial 2 × 1 MiB lazily, then doubles up to 2 × 16 MiB on 64-bit.
+    const untuned = run('default');
+    assert.ok(untuned.after >= 16 * MIB, `V8 defaults grow new space under this load (${JSON.stringify(untuned)}), or the check below proves nothing`);
+    const tuned = run('tuned');
+    assert.ok(tuned.after <= 2 * MIB, `new space grew from ${tuned.before} to ${tuned.after} bytes`);
+  });
+});
