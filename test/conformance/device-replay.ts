@@ -30,8 +30,11 @@ function capturedIdOf(publicKey: string): string {
 export class ReplaySession {
   private readonly devices = new Map<string, TestDevice>();
   private readonly learned = new Map<string, string>();
+  private readonly learnedKeys: ReadonlySet<string>;
 
-  constructor(file: VectorFile) {
+  /** `learnedKeys`: more keys whose values are per run in this file (e.g. an approval `id`). */
+  constructor(file: VectorFile, opts: { learnedKeys?: readonly string[] } = {}) {
+    this.learnedKeys = new Set([...LEARNED_KEYS, ...(opts.learnedKeys ?? [])]);
     for (const entry of file.entries) {
       if (isCloseEntry(entry) || entry.dir !== 'c2s' || entry.frame.method !== 'connect') continue;
       const device = isObject(entry.frame.params) ? entry.frame.params.device : undefined;
@@ -84,7 +87,7 @@ export class ReplaySession {
     if (!isObject(expected) || !isObject(actual)) return;
     for (const [key, value] of Object.entries(expected)) {
       const got = actual[key];
-      if (typeof value === 'string' && typeof got === 'string' && value !== got && (PLACEHOLDER.test(value) || LEARNED_KEYS.has(key))) {
+      if (typeof value === 'string' && typeof got === 'string' && value !== got && (PLACEHOLDER.test(value) || this.learnedKeys.has(key))) {
         if (!this.learned.has(value)) this.learned.set(value, got);
       } else {
         this.learn(value, got);

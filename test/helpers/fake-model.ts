@@ -26,8 +26,11 @@ export type FakeReply =
   | { kind: 'hang' }
   /** Streams `chunks`, then destroys the socket without finishing the stream. */
   | { kind: 'cut'; chunks: string[] }
-  /** Streams `prefix`, then the text of the newest tool result in the request verbatim (as the lab's fake, assistant.md 8.3). */
-  | { kind: 'quote-tool'; prefix: string[] };
+  /**
+   * Streams `prefix`, then the text of the newest tool result in the request verbatim (as the lab's
+   * fake, assistant.md 8.3), `delayMs` apart.
+   */
+  | { kind: 'quote-tool'; prefix: string[]; delayMs?: number };
 
 /** One request the fake received. */
 export interface FakeRequest {
@@ -148,7 +151,7 @@ export async function startFakeModel(): Promise<FakeModel> {
     const chunks = reply.kind === 'quote-tool' ? [...reply.prefix, lastToolText(body)] : reply.chunks;
     for (const [i, chunk] of chunks.entries()) {
       if (reply.kind === 'text' && reply.holdAfter === i) await hold();
-      if (reply.kind === 'text' && reply.delayMs && i > 0) await pause(reply.delayMs);
+      if ((reply.kind === 'text' || reply.kind === 'quote-tool') && reply.delayMs && i > 0) await pause(reply.delayMs);
       if (res.destroyed) return;
       mark();
       stream.text(chunk);

@@ -62,7 +62,7 @@ function hostStatsOf(payload: unknown): Record<string, unknown> | undefined {
   return typeof stats.cpuCount === 'number' ? stats : undefined;
 }
 
-/** `node.event` (9.3): `node.host.stats` is kept and broadcast; presence/exec events are acknowledged. */
+/** `node.event` (9.3): `node.host.stats` is kept and broadcast; presence and exec events are acknowledged. */
 export const handleNodeEvent = defineMethod('node.event', NodeEventParamsSchema, (ctx, params) => {
   const nodeId = requireApproved(ctx);
   let payload: unknown = params.payload;
@@ -81,7 +81,9 @@ export const handleNodeEvent = defineMethod('node.event', NodeEventParamsSchema,
     ctx.services.broadcast('node.hostStats', { nodeId, hostStats: { ...stats, updatedAtMs } });
     return { ok: true, event, handled: true, reason: 'updated' };
   }
-  const known = ['node.presence.alive', 'node.presence.activity', 'exec.started', 'exec.finished', 'exec.denied'];
+  // The node's exec lifecycle notes are acknowledged bare (agent-node-exec.json frame #107).
+  if (['exec.started', 'exec.finished', 'exec.denied'].includes(event)) return { ok: true };
+  const known = ['node.presence.alive', 'node.presence.activity'];
   return known.includes(event) ? { ok: true, event, handled: true } : { ok: true, event, handled: false };
 });
 
