@@ -57,7 +57,17 @@ export interface SendOptions {
   extraSystemPrompt?: string;
   /** `createdVia` of a session this message creates (default `operator`). */
   createdVia?: string;
+  /**
+   * What the message does while the session has an active run (assistant.md 3.1, OpenClaw's
+   * queue modes): `interrupt` aborts that run and is answered next; the others wait their turn in
+   * order (`followup`; `steer` and `collect` too: our runs take no same-turn steering, and a
+   * queued turn already sees every earlier user row).
+   */
+  queueMode?: QueueMode;
 }
+
+/** chat.send's `queueMode` values. */
+export type QueueMode = 'steer' | 'followup' | 'collect' | 'interrupt';
 
 /** A run in progress or queued: its events and its end. */
 export class RunHandle extends EventEmitter<{ event: [RunEvent] }> {
@@ -71,7 +81,7 @@ export class RunHandle extends EventEmitter<{ event: [RunEvent] }> {
 
 /** What `send` answers: a new run, a run already going, or the stored outcome of a finished one. */
 export type SendResult =
-  | { status: 'started' | 'in_flight'; runId: string; sessionKey: string; handle: RunHandle; messageSeq?: number }
+  | { status: 'started' | 'in_flight'; runId: string; sessionKey: string; handle: RunHandle; messageSeq?: number; interruptedActiveRun?: boolean }
   | { status: 'ok' | 'error' | 'timeout'; runId: string; sessionKey: string; replay: Record<string, unknown> };
 
 /**
@@ -160,7 +170,9 @@ export class ChatService {
     if (replay) return replay;
     const kind = opts.kind ?? 'chat';
     const { record, created } = this.sessions.ensure(sessionKey, agentIdOf(sessionKey), opts.createdVia ?? 'operator');
-    this.runs.insert({ runId, sessionKey, kind, status: 'queued', request: { message, kind, ...(opts.extraSystemPrompt ? { extraSystemPrompt: opts.extraSystemPrompt } : {}) } });
+    this.runs.insert({ runId, sessionKey, kind, status: 'queued', request: {
+      message, kind, ...(opts.extraSystemPrompt ? { extraSystemPrompt: opts.extraSystemPrompt } : {}), ...(opts.queueMode ? { queueMode: opts.queueMode } : {}),
+    } });
     const handle = new RunHandle(runId, sessionKey);
     this.handles.set(runId, handle);
     // A send into an existing session announces `send` first; a session the send creates gets only
@@ -179,9 +191,12 @@ export class ChatService {
       role: 'user', kind: 'message', runId, idempotencyKey: `${runId}:user`, inContext: true,
       message: { role: 'user', content: message, timestamp: this.now(), idempotencyKey: `${runId}:user`, senderIsOwner: o.senderIsOwner ?? true, transport },
     });
-    if (!this.active.has(sessionKey)) queueMicrotask(() => this.startRun(runId, sessionKey, record.sessionId));
+    const active = this.active.get(sessionKey);
+    if (!active) queueMicrotask(() => this.startRun(runId, sessionKey, record.sessionId));
     else this.sessions.setStatus(sessionKey, 'queued');
-    return { status: 'started', runId, sessionKey, handle, messageSeq: userRow.seq };
+    // The aborted run ends on its own; its end starts this one ahead of older queued messages.
+    if (active && opts.queueMode === 'interrupt') active.run.abortController.abort(new Error('interrupted by a newer message'));
+    return { status: 'started', runId, sessionKey, handle, messageSeq: userRow.seq, ...(active && opts.queueMode === 'interrupt' ? { interruptedActiveRun: true } : {}) };
   }
 
   /** The answer to a repeated idempotency key, or undefined when the key is new. */
@@ -218,7 +233,7 @@ export class ChatService {
     this.active.delete(sessionKey);
     this.handles.delete(result.runId);
     handle.resolve(result);
-    const next = this.runs.withStatus('queued').find((r) => r.sessionKey === sessionKey);
+    const next = nextQueued(this.runs.withStatus('queued').filter((r) => r.sessionKey === sessionKey));
     const session = this.sessions.get(sessionKey);
     if (next && session && this.handles.has(next.runId)) this.startRun(next.runId, sessionKey, session.sessionId);
   }
@@ -330,4 +345,9 @@ function replayOf(rec: RunRecord): { status: 'ok' | 'error' | 'timeout'; runId: 
   }
   const summary = outcome.error?.message ?? INTERRUPTED_TEXT;
   return { status: 'error', runId: rec.runId, replay: { runId: rec.runId, status: 'error', summary } };
+}
+
+/** The queued run that goes next: the newest `interrupt` message, else the oldest (FIFO). */
+function nextQueued<T extends { request: Record<string, unknown> }>(queued: T[]): T | undefined {
+  return queued.filter((r) => r.request.queueMode === 'interrupt').at(-1) ?? queued[0];
 }

@@ -118,6 +118,49 @@ describe('chat over the gateway with the fake model (assistant.md 3, 4, 6, 7)', 
     assert.deepEqual(none.payload, { ok: true, aborted: false, runIds: [] });
   });
 
+  test('queueMode: a followup waits for the active run and then answers; interrupt aborts it and answers next', async () => {
+    const c = await open();
+    const key = 'agent:main:queue';
+    const userTexts = (i: number): string[] => (fake.requests[i]?.body.messages as { role: string; content: unknown }[])
+      .filter((m) => m.role === 'user').map((m) => String(m.content));
+    fake.script({ kind: 'text', chunks: ['first ', 'answer'], holdAfter: 1 }, { kind: 'text', chunks: ['second answer'] });
+    await c.call('chat.send', { sessionKey: key, message: 'one', idempotencyKey: 'q-1' });
+    await waitFor('q-1 streaming', () => chatEvents(c, 'q-1').some((f) => f.payload.state === 'delta'));
+    const base = fake.requests.length;
+    const follow = await c.call('chat.send', { sessionKey: key, message: 'two', idempotencyKey: 'q-2', queueMode: 'followup' });
+    assert.deepEqual(follow.payload, { runId: 'q-2', status: 'started', messageSeq: 2 });
+    fake.release();
+    assert.equal((await waitTerminal(c, 'q-1')).payload.state, 'final');
+    assert.equal((await waitTerminal(c, 'q-2')).payload.state, 'final');
+    const firstOfQ2 = c.frames.findIndex((f) => f.event === 'chat' && f.payload?.runId === 'q-2');
+    const endOfQ1 = c.frames.findIndex((f) => f.event === 'chat' && f.payload?.runId === 'q-1' && f.payload.state === 'final');
+    assert.ok(endOfQ1 < firstOfQ2, 'the followup started only after the active run ended');
+    // One model call for the followup, which sees both user messages.
+    assert.equal(fake.requests.length, base + 1);
+    assert.deepEqual(userTexts(base - 1), ['one']);
+    assert.deepEqual(userTexts(base), ['one', 'two']);
+
+    fake.script({ kind: 'text', chunks: ['long ', 'story'], holdAfter: 1 }, { kind: 'text', chunks: ['queued answer'] }, { kind: 'text', chunks: ['urgent answer'] });
+    await c.call('chat.send', { sessionKey: key, message: 'three', idempotencyKey: 'q-3' });
+    await waitFor('q-3 streaming', () => chatEvents(c, 'q-3').some((f) => f.payload.state === 'delta'));
+    await c.call('chat.send', { sessionKey: key, message: 'four', idempotencyKey: 'q-4' });
+    const urgent = await c.call('chat.send', { sessionKey: key, message: 'five', idempotencyKey: 'q-5', queueMode: 'interrupt' });
+    assert.equal(urgent.payload.interruptedActiveRun, true);
+    const aborted = await waitTerminal(c, 'q-3');
+    assert.deepEqual([aborted.payload.state, aborted.payload.message?.content[0].text], ['aborted', 'long ']);
+    fake.release();
+    // The interrupting message is answered before the one queued earlier.
+    assert.equal((await waitTerminal(c, 'q-5')).payload.state, 'final');
+    assert.equal((await waitTerminal(c, 'q-4')).payload.state, 'final');
+    const startOf = (runId: string): number => c.frames.findIndex((f) => f.event === 'chat' && f.payload?.runId === runId);
+    assert.ok(startOf('q-5') < startOf('q-4'));
+    const hist = await c.call('chat.history', { sessionKey: key });
+    const users = hist.payload.messages.filter((m: { role: string }) => m.role === 'user').map((m: { content: unknown }) => m.content);
+    assert.deepEqual(users, ['one', 'two', 'three', 'four', 'five']);
+    const bad = await c.call('chat.send', { sessionKey: key, message: 'x', idempotencyKey: 'q-bad', queueMode: 'later' });
+    assert.equal(bad.ok, false);
+  });
+
   for (const [name, reply, kind] of [
     ['a 500 from the model (after retries)', { kind: 'error', status: 500 }, 'unknown'],
     ['a model that hangs past the run timeout', { kind: 'hang' }, 'timeout'],

@@ -26,6 +26,7 @@ export const handleChatSend = defineMethod('chat.send', ChatSendParamsSchema, (c
   const r = ctx.services.chat.send(key, p.message, {
     idempotencyKey: p.idempotencyKey,
     origin: { clientId: ctx.principal.client.id, clientMode: ctx.principal.client.mode, senderIsOwner: true },
+    ...(p.queueMode ? { queueMode: p.queueMode } : {}),
   });
   if ('replay' in r) {
     // A replay of a failed run answers like `agent`'s failed final response: ok:false with the
@@ -36,7 +37,10 @@ export const handleChatSend = defineMethod('chat.send', ChatSendParamsSchema, (c
     }
     return r.replay;
   }
-  return r.status === 'in_flight' ? { runId: r.runId, status: 'in_flight' } : { runId: r.runId, status: 'started', ...(r.messageSeq !== undefined ? { messageSeq: r.messageSeq } : {}) };
+  return r.status === 'in_flight' ? { runId: r.runId, status: 'in_flight' } : {
+    runId: r.runId, status: 'started', ...(r.messageSeq !== undefined ? { messageSeq: r.messageSeq } : {}),
+    ...(r.interruptedActiveRun ? { interruptedActiveRun: true } : {}),
+  };
 });
 
 /** `chat.history` (assistant.md 3.2, 7): a page, or the rows after a cursor, or `reset`. */
