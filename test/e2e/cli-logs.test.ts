@@ -5,14 +5,15 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { assertExit, show } from '../helpers/cli-output.js';
+import { useDisposers } from '../helpers/disposers.js';
 import { runFarclaw, startGateway, TEST_TOKEN } from '../helpers/gateway-process.js';
 import { FARCLAW_BIN } from '../helpers/paths.js';
-import { tmpHome } from '../helpers/tmp-home.js';
 import { withGateway } from '../helpers/with-gateway.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 describe('farclaw logs', () => {
   const shared = withGateway();
+  const { defer, home } = useDisposers();
 
   it('prints the local gateway log as human lines with no flags, and JSON lines with --json', async () => {
     const r = await runFarclaw(['logs'], shared.home.env);
@@ -27,13 +28,10 @@ describe('farclaw logs', () => {
 
   it('reads a gateway named by --url with its token', async () => {
     const other = await startGateway({ args: ['--token', TEST_TOKEN] });
-    try {
-      const r = await runFarclaw(['logs', '--url', other.url, '--token', TEST_TOKEN], tmpHome().env);
-      assertExit(r, 0);
-      assert.match(r.stdout, new RegExp(`listening on ws://127\\.0\\.0\\.1:${other.port}`), show(r));
-    } finally {
-      await other.stop();
-    }
+    defer(() => other.stop());
+    const r = await runFarclaw(['logs', '--url', other.url, '--token', TEST_TOKEN], home().env);
+    assertExit(r, 0);
+    assert.match(r.stdout, new RegExp(`listening on ws://127\\.0\\.0\\.1:${other.port}`), show(r));
   });
 
   it('--follow shows a new connection while it happens and exits 0 on Ctrl-C', async () => {

@@ -117,7 +117,7 @@ function renderHuman(probed: ProbedTarget[], warnings: ProbeWarning[], timeoutMs
     `Probe budget: ${timeoutMs}ms`,
   ];
   if (warnings.length > 0) lines.push('', 'Warning:', ...warnings.map((w) => `- ${w.message}`));
-  lines.push('', 'Discovery (this machine)', 'Bonjour discovery is not available in this farclaw version; only the targets below were probed.');
+  lines.push('', 'Discovery (this machine)', 'Not browsed by the probe; farclaw gateway discover lists gateways announced on this network.');
   lines.push('', 'Targets');
   for (const e of probed) {
     lines.push(targetHeader(e.target), `  ${probeSummaryLine(e.probe)}`);

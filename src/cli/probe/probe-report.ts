@@ -28,11 +28,14 @@ export const isPostConnectFailure = (p: ProbeResult): boolean => !p.ok && p.conn
 /** Connected, but the read RPCs were refused for a missing scope (scope-less probe socket). */
 export const isScopeLimited = (p: ProbeResult): boolean => isPostConnectFailure(p) && MISSING_SCOPE.test(p.error ?? '');
 
-/** The real CLI's diagnostic when nothing answered (its wording, our command name). */
+/**
+ * The diagnostic when nothing answered. The real CLI also claims a Bonjour browse and asks for a
+ * bug report; our probe browses nothing, and a gateway that is down is a setup to fix, not a bug.
+ */
 export const NO_GATEWAY_REACHABLE =
-  'No gateway answered any probe and Bonjour discovery returned no local gateways. ' +
-  'Run `farclaw gateway status --deep --require-rpc` to inspect service state, config paths, listener owners, and logs; ' +
-  'include `ss -ltnp` or `lsof -nP -iTCP:<port> -sTCP:LISTEN` for the configured port when filing a report.';
+  'No gateway answered any probe (the probe does not browse Bonjour: `farclaw gateway discover` lists gateways announced on this network). ' +
+  'Run `farclaw doctor` to find the first broken hop to the gateway commands use and the command that fixes it; ' +
+  'a local gateway starts with `farclaw gateway run`.';
 
 /** The first reachable target in the order explicit → sshTunnel → configRemote → localLoopback. */
 export function pickPrimary(probed: readonly ProbedTarget[]): ProbedTarget | null {
