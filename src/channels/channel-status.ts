@@ -1,4 +1,4 @@
-import type { ChannelAccountStatus } from './channel.js';
+import type { ChannelAccountStatus, ChannelsStatusResult } from '../protocol/schema/channels.js';
 import { CHANNEL_LABELS } from './channel-manager.js';
 
 /** One channel's summary: the default account's figures plus every account's snapshot. */
@@ -42,7 +42,7 @@ export function healthChannels(statuses: readonly ChannelAccountStatus[]): {
 }
 
 /** The `channels.status` answer: health's channel view plus per-account snapshots. */
-export function channelsStatusResult(statuses: readonly ChannelAccountStatus[], nowMs = Date.now()): Record<string, unknown> {
+export function channelsStatusResult(statuses: readonly ChannelAccountStatus[], nowMs = Date.now()): ChannelsStatusResult {
   const grouped = byChannel(statuses);
   return {
     ts: nowMs,

@@ -4,30 +4,10 @@
  * `start()` to `stop()`; the gateway owns the channels.
  */
 
-/** What a channel reports in `channels.status`, `health` and `status` (issue 16, "status that tells the truth"). */
-export interface ChannelAccountStatus {
-  channel: string;
-  accountId: string;
-  enabled: boolean;
-  configured: boolean;
-  /** `polling` | `webhook` | `stopped` | `conflict` | `backoff` | `locked` | `error` */
-  state: string;
-  running: boolean;
-  mode: 'polling' | 'webhook' | null;
-  /** The bot's @username once getMe succeeded. */
-  botUsername: string | null;
-  lastStartAt: number | null;
-  /** Last completed getUpdates (or webhook delivery) and last stored update, ms since epoch. */
-  lastPollAt: number | null;
-  lastInboundAt: number | null;
-  lastOutboundAt: number | null;
-  /** Stored updates not yet handled, and replies not yet accepted by the far side. */
-  backlog: { inbound: number; outbound: number };
-  lastError: string | null;
-  /** Human sentence when the channel is not doing its job (e.g. another poller owns the token). */
-  problem: string | null;
-  restarts: number;
-}
+import type { ChannelAccountStatus } from '../protocol/schema/channels.js';
+
+/** What a channel reports in `channels.status`, `health` and `status`: a wire shape, so it lives in the protocol. */
+export type { ChannelAccountStatus };
 
 /** One inbound chat message after access checks, handed to the assistant. */
 export interface ChannelTurn {

@@ -24,3 +24,38 @@ export const ChannelAccountParamsSchema = Type.Object(
   { channel: NonEmptyString, accountId: Type.Optional(NonEmptyString) },
   { additionalProperties: true },
 );
+
+/** What a channel reports in `channels.status`, `health` and `status` (issue 16, "status that tells the truth"). */
+export interface ChannelAccountStatus {
+  channel: string;
+  accountId: string;
+  enabled: boolean;
+  configured: boolean;
+  /** `polling` | `webhook` | `stopped` | `conflict` | `backoff` | `locked` | `error` */
+  state: string;
+  running: boolean;
+  mode: 'polling' | 'webhook' | null;
+  /** The bot's @username once getMe succeeded. */
+  botUsername: string | null;
+  lastStartAt: number | null;
+  /** Last completed getUpdates (or webhook delivery) and last stored update, ms since epoch. */
+  lastPollAt: number | null;
+  lastInboundAt: number | null;
+  lastOutboundAt: number | null;
+  /** Stored updates not yet handled, and replies not yet accepted by the far side. */
+  backlog: { inbound: number; outbound: number };
+  lastError: string | null;
+  /** Human sentence when the channel is not doing its job (e.g. another poller owns the token). */
+  problem: string | null;
+  restarts: number;
+}
+
+/** The `channels.status` answer (beside health's channel view): every account's status, by channel. */
+export interface ChannelsStatusResult {
+  ts: number;
+  channels: Record<string, unknown>;
+  channelOrder: string[];
+  channelLabels: Record<string, string>;
+  channelAccounts: Record<string, ChannelAccountStatus[]>;
+  channelDefaultAccountId: Record<string, string>;
+}

@@ -1,26 +1,7 @@
+import type { ChannelsStatusResult } from '../../protocol/schema/channels.js';
 import type { BrowserGatewayClient } from '../client/browser-gateway-client.js';
 import { ago } from '../ui/format.js';
 import { useAction, useGatewayQuery } from '../ui/hooks.js';
-
-interface AccountStatus {
-  channel: string;
-  accountId: string;
-  state: string;
-  mode: string | null;
-  botUsername: string | null;
-  lastPollAt: number | null;
-  lastInboundAt: number | null;
-  lastOutboundAt: number | null;
-  backlog: { inbound: number; outbound: number };
-  lastError: string | null;
-  problem: string | null;
-}
-
-interface ChannelsStatus {
-  channelOrder: string[];
-  channelLabels: Record<string, string>;
-  channelAccounts: Record<string, AccountStatus[]>;
-}
 
 interface SenderRequest {
   id: string;
@@ -79,7 +60,7 @@ function PairingRequests(props: { client: BrowserGatewayClient; channel: string;
 /** Channels: each account's live state (`channels.status`) and its sender pairing requests. */
 export function ChannelsPage(props: { client: BrowserGatewayClient }) {
   const { client } = props;
-  const status = useGatewayQuery<ChannelsStatus>(client, 'channels.status', {}, [], REFRESH_MS);
+  const status = useGatewayQuery<ChannelsStatusResult>(client, 'channels.status', {}, [], REFRESH_MS);
   const order = status.data?.channelOrder ?? [];
   return (
     <section data-testid="channels-page">
