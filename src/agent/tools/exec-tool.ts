@@ -1,4 +1,4 @@
-import { tool, type Tool } from 'ai';
+import { tool, zodSchema, type Tool } from 'ai';
 import { z } from 'zod';
 import { GatewayError } from '../../protocol/errors.js';
 import { resolveExecHost, type ExecHost } from './exec-host.js';
@@ -119,6 +119,11 @@ const ExecArgsSchema = z.object({
   elevated: z.boolean().optional(),
 });
 export type ExecArgs = z.infer<typeof ExecArgsSchema>;
+/**
+ * The input schema wrapped once: the AI SDK converts a bare zod schema to JSON Schema again at
+ * every model step (~3 ms each on a loaded box), a wrapped one only the first time.
+ */
+const ExecArgsInput = zodSchema(ExecArgsSchema);
 
 /** The error a tool result carries, in OpenClaw's JSON shape (assistant.md 8.4) so models recover alike. */
 export function toolErrorText(toolName: string, message: string): string {
@@ -158,7 +163,7 @@ function messageOf(err: unknown): string {
 export function createExecTool(deps: ExecToolDeps): Tool {
   return tool({
     description: 'Run a command (one program and its arguments, no shell syntax) on the gateway host or, with host "node", on a paired node host.',
-    inputSchema: ExecArgsSchema,
+    inputSchema: ExecArgsInput,
     execute: async (args, { toolCallId, abortSignal }) => {
       const audit: Partial<ExecAuditEntry> = { toolCallId, tool: 'exec', command: args.command };
       try {

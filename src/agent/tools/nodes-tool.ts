@@ -1,4 +1,4 @@
-import { tool, type Tool } from 'ai';
+import { tool, zodSchema, type Tool } from 'ai';
 import { z } from 'zod';
 import { GatewayError } from '../../protocol/errors.js';
 import { findNode, ToolRefusal, type ToolNode } from './node-target.js';
@@ -61,6 +61,11 @@ const NodesArgsSchema = z.object({
   invokeTimeoutMs: z.number().int().positive().optional(),
 });
 export type NodesArgs = z.infer<typeof NodesArgsSchema>;
+/**
+ * The input schema wrapped once: the AI SDK converts a bare zod schema to JSON Schema again at
+ * every model step (~3 ms each on a loaded box), a wrapped one only the first time.
+ */
+const NodesArgsInput = zodSchema(NodesArgsSchema);
 
 const json = (value: unknown): string => JSON.stringify(value, null, 2);
 
@@ -80,7 +85,7 @@ export function createNodesTool(deps: NodesToolDeps): Tool {
   return tool({
     description: 'Paired nodes: status lists them; describe one; which resolves executables on a node; notify shows a notification; '
       + 'invoke runs a declared node command (not system.run: use exec with host "node").',
-    inputSchema: NodesArgsSchema,
+    inputSchema: NodesArgsInput,
     execute: async (args, { toolCallId }) => {
       try {
         return json(await runAction(deps, args, toolCallId));
