@@ -1,9 +1,12 @@
 /**
- * `npm run bench:cli`: the whole process `gateway call health --url … --token …` against one
- * running farclaw gateway, for our CLI and (when the peer cache holds it) the real OpenClaw CLI,
- * in the same run. Prints median/p90 wall time, peak RSS (via /usr/bin/time) and the ratio.
+ * `npm run bench:cli`: one whole CLI process against one running farclaw gateway, for our CLI and
+ * (when the peer cache holds it) the real OpenClaw CLI, in the same run, beside a floor (a bare
+ * `node -e 0`: what any Node CLI pays before its first line). Prints median/p90 wall time, peak
+ * RSS (via /usr/bin/time) and the ratio.
  *
- * Flags: --runs=N (default 15), --json.
+ * Flags: --runs=N (default 15), --json, --command=call|probe (default call:
+ * `gateway call health --url … --token …`; probe: `gateway probe --url … --token … --json`,
+ * which also probes the local loopback port, closed here, as both CLIs do; exit 0 expected).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,6 +18,7 @@ import { tmpHome } from '../test/helpers/tmp-home.js';
 const TIME_BIN = '/usr/bin/time';
 const runsFlag = process.argv.find((a) => a.startsWith('--runs='));
 const RUNS = runsFlag ? Math.max(1, Number(runsFlag.slice(7)) || 15) : 15;
+const COMMAND = process.argv.find((a) => a.startsWith('--command='))?.slice(10) === 'probe' ? 'probe' : 'call';
 
 interface Sample {
   wallMs: number;
@@ -52,7 +56,10 @@ async function main(): Promise<void> {
   const gw = await startGateway({ args: ['--token', TEST_TOKEN] });
   const home = tmpHome('farclaw-bench-cli-');
   try {
-    const call = ['gateway', 'call', 'health', '--url', gw.url, '--token', TEST_TOKEN];
+    const call = COMMAND === 'probe'
+      ? ['gateway', 'probe', '--url', gw.url, '--token', TEST_TOKEN, '--json']
+      : ['gateway', 'call', 'health', '--url', gw.url, '--token', TEST_TOKEN];
+    const floor = await series('node -e 0', process.execPath, ['-e', '0'], home.env);
     const ours = await series('farclaw', process.execPath, [FARCLAW_BIN, ...call], home.env);
     let theirs: Awaited<ReturnType<typeof series>> | string;
     if (existsSync(`${peerCacheDir()}/install-complete.json`)) {
@@ -62,24 +69,24 @@ async function main(): Promise<void> {
       theirs = `peer cache ${peerCacheDir()} not installed (run the interop tests once)`;
     }
     if (process.argv.includes('--json')) {
-      process.stdout.write(JSON.stringify({ runs: RUNS, farclaw: ours, openclaw: theirs }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ runs: RUNS, command: call.slice(0, 2).join(' '), floor, farclaw: ours, openclaw: theirs }, null, 2) + '\n');
       return;
     }
     const fmt = (n: number | undefined, unit: string, d = 0) => (n === undefined ? 'n/a' : `${n.toFixed(d)} ${unit}`);
     const lines = [
-      `gateway call health --url … --token …, whole process, ${RUNS} runs each (node ${process.version}, ${gw.url})`,
+      `${call.slice(0, 2).join(' ')}${COMMAND === 'probe' ? '' : ' health'} --url … --token …, whole process, ${RUNS} runs each (node ${process.version}, ${gw.url})`,
       '',
-      '| metric        | farclaw | openclaw 2026.9.6 | ratio (× better) | target (farclaw) |',
-      '|---------------|---------|-------------------|------------------|------------------|',
+      '| metric        | floor (node -e 0) | farclaw | openclaw 2026.9.6 | ratio (× better) | target (farclaw) |',
+      '|---------------|-------------------|---------|-------------------|------------------|------------------|',
     ];
-    const row = (name: string, a: number | undefined, b: number | undefined, unit: string, target: string, d = 0) => {
+    const row = (name: string, f: number | undefined, a: number | undefined, b: number | undefined, unit: string, target: string, d = 0) => {
       const ratio = a !== undefined && b !== undefined ? `${(b / a).toFixed(1)}×` : '—';
-      lines.push(`| ${name} | ${fmt(a, unit, d)} | ${typeof theirs === 'string' ? 'n/a' : fmt(b, unit, d)} | ${ratio} | ${target} |`);
+      lines.push(`| ${name} | ${fmt(f, unit, d)} | ${fmt(a, unit, d)} | ${typeof theirs === 'string' ? 'n/a' : fmt(b, unit, d)} | ${ratio} | ${target} |`);
     };
     const other = typeof theirs === 'string' ? undefined : theirs;
-    row('wall median ', ours.medianMs, other?.medianMs, 'ms', '≤ 300 ms');
-    row('wall p90    ', ours.p90Ms, other?.p90Ms, 'ms', '—');
-    row('peak RSS    ', ours.peakRssMb, other?.peakRssMb, 'MB', '≤ 80 MB', 1);
+    row('wall median ', floor.medianMs, ours.medianMs, other?.medianMs, 'ms', COMMAND === 'probe' ? '—' : '≤ 300 ms');
+    row('wall p90    ', floor.p90Ms, ours.p90Ms, other?.p90Ms, 'ms', '—');
+    row('peak RSS    ', floor.peakRssMb, ours.peakRssMb, other?.peakRssMb, 'MB', '≤ 80 MB', 1);
     if (typeof theirs === 'string') lines.push('', `openclaw: ${theirs}`);
     process.stdout.write(lines.join('\n') + '\n');
   } finally {

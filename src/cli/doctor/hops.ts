@@ -195,7 +195,7 @@ const authHop: DoctorHop = {
 };
 
 /** The detail and fix of a refused connect that is not about pairing (auth, rate limit, transport). */
-export function authFailure(ctx: DoctorContext, f: ReachFailure): HopOutcome {
+function authFailure(ctx: DoctorContext, f: ReachFailure): HopOutcome {
   const remote = ctx.target?.mode === 'remote';
   const tokenKey = remote ? 'gateway.remote.token' : 'gateway.auth.token';
   const reason = reachReason(f);
