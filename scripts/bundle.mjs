@@ -1,12 +1,24 @@
 #!/usr/bin/env node
-// Bundles the compiled CLI (dist/src/cli/main.js) into one ES module, dist/farclaw.mjs.
-// Loading one file instead of ~400 (TypeBox alone is 266) roughly thirds the start-up time of
-// every `farclaw` command and of the gateway. better-sqlite3 stays external: it is native.
+// Bundles the compiled CLI (dist/src/cli/main.js) into one ES module, dist/farclaw.mjs, plus the
+// chunks it loads on demand (dist/chunks/): every dynamic import() is a split point, so what
+// only some runs need (the Telegram channel and grammY, the agent loop and the AI SDK, TLS
+// certificate generation, mDNS, QR codes) is neither read nor kept by a gateway that does not
+// use it (issue 13: idle RSS). Loading a few files instead of ~400 (TypeBox alone is 266)
+// roughly thirds the start-up time of every `farclaw` command and of the gateway.
+// better-sqlite3 stays external: it is native.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry a content hash: drop the previous build's so none goes stale.
+rmSync('dist/chunks', { recursive: true, force: true });
 
 await build({
   entryPoints: ['dist/src/cli/main.js'],
-  outfile: 'dist/farclaw.mjs',
+  outdir: 'dist',
+  entryNames: 'farclaw',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',

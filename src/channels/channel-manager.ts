@@ -4,8 +4,8 @@ import type { FarclawConfig } from '../infra/config-schema.js';
 import type { Logger } from '../infra/logger.js';
 import { ChannelPairingRepo, type SenderPairingRequest } from '../store/channel-pairing-repo.js';
 import type { ChannelAccountStatus, ChannelTurnRunner } from './channel.js';
-import { TelegramChannel } from './telegram/telegram-channel.js';
-import { resolveTelegramAccounts } from './telegram/telegram-config.js';
+import type { TelegramChannel } from './telegram/telegram-channel.js';
+import { resolveTelegramAccounts, type TelegramSettings } from './telegram/telegram-config.js';
 
 /** Channels farclaw knows, in display order, with their labels. */
 export const CHANNEL_LABELS: Readonly<Record<string, string>> = { telegram: 'Telegram' };
@@ -34,30 +34,38 @@ export interface ChannelManagerOptions {
 }
 
 /**
- * Owns the configured channels: builds them from config (throws ConfigError for a config that
- * cannot work), starts and stops them with the gateway, and answers status and sender-pairing
- * calls for the methods and the CLI.
+ * Owns the configured channels: reads their config at construction (throws ConfigError for a
+ * config that cannot work), builds and starts them with the gateway, stops them, and answers
+ * status and sender-pairing calls for the methods and the CLI.
+ *
+ * The Telegram channel (and grammY under it) is loaded at `start()` and only when an account is
+ * configured: a gateway without channels never reads that code (issue 13: idle RSS).
  */
 export class ChannelManager {
-  private readonly channels: TelegramChannel[] = [];
+  /** One entry per account, the default account first (assistant.md 10.1 `accounts.<id>`). */
+  private readonly accounts: TelegramSettings[];
+  /** Built at the first start, in `accounts` order. */
+  private channels: TelegramChannel[] = [];
   private readonly pairing: ChannelPairingRepo;
   private readonly turnRunner: ChannelTurnRunner | undefined;
 
   constructor(private readonly opts: ChannelManagerOptions) {
     this.pairing = new ChannelPairingRepo(opts.db);
     this.turnRunner = opts.runTurn;
-    // One channel per account, the default account first (assistant.md 10.1 `accounts.<id>`).
-    for (const telegram of resolveTelegramAccounts(opts.config.channels?.telegram, opts.env)) {
-      this.channels.push(new TelegramChannel({
-        settings: telegram, db: opts.db, logger: opts.logger, stateDir: opts.stateDir,
+    this.accounts = resolveTelegramAccounts(opts.config.channels?.telegram, opts.env);
+  }
+
+  async start(): Promise<void> {
+    if (this.accounts.length > 0 && this.channels.length === 0) {
+      const { TelegramChannel } = await import('./telegram/telegram-channel.js');
+      const { opts } = this;
+      this.channels = this.accounts.map((settings) => new TelegramChannel({
+        settings, db: opts.db, logger: opts.logger, stateDir: opts.stateDir,
         turnRunner: () => this.turnRunner,
         config: opts.config,
         ...(opts.lockDir !== undefined ? { lockDir: opts.lockDir } : {}),
       }));
     }
-  }
-
-  async start(): Promise<void> {
     for (const c of this.channels) await c.start();
   }
 
@@ -68,13 +76,19 @@ export class ChannelManager {
   /**
    * HTTP routes of the channels: the webhook path of each account in webhook mode. Telegram
    * authenticates with its secret header, so the route is served even behind an unlisted proxy.
+   * Until the channels are built, a delivery is answered 503 (Telegram retries it).
    */
   routes(): HttpRouteLike[] {
-    return this.channels.flatMap((c) => {
-      const path = c.webhookPath();
+    return this.accounts.flatMap((a) => {
+      const path = a.webhook?.path;
       return path === undefined ? [] : [{
         path, methods: ['POST'], allowUnattributed: true,
-        handle: (req: IncomingMessage, res: ServerResponse) => c.handleHttp(req, res, path),
+        handle: (req: IncomingMessage, res: ServerResponse) => {
+          const channel = this.channels.find((c) => c.webhookPath() === path);
+          if (channel) return channel.handleHttp(req, res, path);
+          res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' }).end('channel not receiving');
+          return true;
+        },
       }];
     });
   }

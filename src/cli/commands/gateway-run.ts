@@ -92,7 +92,7 @@ export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = proce
   try {
     if (plan.needsRuntimeToken) plan.auth.token = generateRuntimeToken();
     const tlsSettings = tlsSettingsOf(loaded.config, paths.stateDir);
-    const tls = tlsSettings ? { settings: tlsSettings, material: loadOrCreateTls(tlsSettings, logger, env) } : undefined;
+    const tls = tlsSettings ? { settings: tlsSettings, material: await loadOrCreateTls(tlsSettings, logger, env) } : undefined;
     gateway = await Gateway.start({
       version: farclawVersion(),
       port: plan.port,

@@ -9,7 +9,6 @@ import { displayPath } from '../../infra/paths.js';
 import { pinsOf } from '../../infra/tls-pin.js';
 import type { TlsSettings } from '../../infra/tls-settings.js';
 import { StartupError } from '../startup/startup-error.js';
-import { generateSelfSigned, isGeneratedCertificate, issueSelfSigned } from './certificate.js';
 
 /** What the HTTPS listeners are built from. */
 export interface TlsMaterial {
@@ -42,7 +41,9 @@ function checkMaterial(m: TlsMaterial): X509Certificate {
  * @throws StartupError (exit 78) when only one file exists, neither exists without autoGenerate,
  *   or the pair does not load.
  */
-export function loadOrCreateTls(s: TlsSettings, logger: Logger, env: NodeJS.ProcessEnv, now = Date.now()): TlsMaterial {
+export async function loadOrCreateTls(s: TlsSettings, logger: Logger, env: NodeJS.ProcessEnv, now = Date.now()): Promise<TlsMaterial> {
+  // node-forge (certificate.ts) is loaded only by a gateway that serves TLS (issue 13: idle RSS).
+  const { generateSelfSigned, isGeneratedCertificate, issueSelfSigned } = await import('./certificate.js');
   const hasCert = existsSync(s.certPath);
   const hasKey = existsSync(s.keyPath);
   if (!hasCert && !hasKey && s.autoGenerate) {
