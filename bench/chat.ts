@@ -7,9 +7,14 @@
  * - first delta: the model's first chunk written → the first `chat` delta at the client;
  * - per delta: each chunk written → the delta carrying its text at the client (median);
  * - chat.history: a 200-row page of a session with 10,000 injected rows after its turns (p50 of 30 calls);
+ * - memory per idle session: RSS growth of the gateway process over 1,000 sessions made by chat.inject
+ *   (one row each, no run), divided by 1,000 (RSS of the process listening on the port);
  * - floor: the same chunks read straight from the fake model's SSE by an HTTP client.
  *
- * Flags: --turns=N turns per gateway (default 20), --chunks=N chunks per turn (default 20).
+ * Chunks come 100 ms apart: both gateways pace live text at 75 ms, so each chunk is its own delta
+ * and the per-delta figure is the gateway's overhead, not the pacing wait.
+ *
+ * Flags: --turns=N turns per gateway (default 20), --chunks=N chunks per turn (default 10).
  */
 import type { GatewayClient } from '../src/client/gateway-client.js';
 import { benchOperator } from './lib/operator.js';
@@ -18,6 +23,8 @@ import { startFakeModel, type FakeModel } from '../test/helpers/fake-model.js';
 import { startGateway, TEST_TOKEN } from '../test/helpers/gateway-process.js';
 import { withOpenclawGateway } from './lib/openclaw-peer.js';
 import { percentile } from './lib/report.js';
+import { pidsListeningOn } from '../test/helpers/listening-pids.js';
+import { rssBytes } from '../test/helpers/proc-rss.js';
 
 const arg = (name: string, fallback: number): number => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -25,12 +32,13 @@ const arg = (name: string, fallback: number): number => {
   return Number.isInteger(n) && n > 0 ? n : fallback;
 };
 const TURNS = arg('turns', 20);
-const CHUNKS = arg('chunks', 20);
-const CHUNK_DELAY_MS = 20;
+const CHUNKS = arg('chunks', 10);
+const CHUNK_DELAY_MS = 100;
+const IDLE_SESSIONS = 1_000;
 const HISTORY_ROWS = 10_000;
 const HISTORY_CALLS = 30;
 
-interface Figures { firstDeltaMs: number; perDeltaUs: number; historyPageMs: number | string }
+interface Figures { firstDeltaMs: number; perDeltaUs: number; historyPageMs: number | string; idleSessionKb: number | string }
 
 const operator = (url: string): Promise<GatewayClient> => benchOperator(url);
 
@@ -100,6 +108,25 @@ async function seedHistory(client: GatewayClient, sessionKey: string): Promise<v
   }));
 }
 
+/** RSS growth per session over IDLE_SESSIONS sessions of one injected row each, in KB. */
+async function idleSessionKb(client: GatewayClient, port: number): Promise<number> {
+  const [pid] = pidsListeningOn(port);
+  if (pid === undefined) throw new Error(`no process listens on ${port}`);
+  const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 2_000));
+  await settle();
+  const before = rssBytes(pid);
+  const WINDOW = 25;
+  let next = 0;
+  await Promise.all(Array.from({ length: WINDOW }, async () => {
+    while (next < IDLE_SESSIONS) {
+      const i = next++;
+      await client.request('chat.inject', { sessionKey: `agent:main:idle-${i}`, message: `idle session ${i}` }, 60_000);
+    }
+  }));
+  await settle();
+  return (rssBytes(pid) - before) / IDLE_SESSIONS / 1024;
+}
+
 async function measure(name: string, fake: FakeModel, url: string): Promise<Figures> {
   const client = await operator(url);
   try {
@@ -112,9 +139,16 @@ async function measure(name: string, fake: FakeModel, url: string): Promise<Figu
     } catch (err) {
       historyPageMs = `n/a (${(err as Error).message.slice(0, 120)})`;
     }
-    const f = { firstDeltaMs: percentile(first, 50), perDeltaUs: percentile(perDelta, 50) * 1000, historyPageMs };
+    let idle: number | string;
+    try {
+      idle = await idleSessionKb(client, Number(new URL(url).port));
+    } catch (err) {
+      idle = `n/a (${(err as Error).message.slice(0, 120)})`;
+    }
+    const f = { firstDeltaMs: percentile(first, 50), perDeltaUs: percentile(perDelta, 50) * 1000, historyPageMs, idleSessionKb: idle };
     process.stdout.write(`${name}: first delta p50 ${f.firstDeltaMs.toFixed(2)} ms; chunk → delta p50 ${f.perDeltaUs.toFixed(0)} µs (${perDelta.length} deltas for ${first.length * CHUNKS} chunks); ` +
-      `chat.history 200 of ${HISTORY_ROWS} p50 ${typeof historyPageMs === 'number' ? `${historyPageMs.toFixed(2)} ms` : historyPageMs}\n`);
+      `chat.history 200 of ${HISTORY_ROWS} p50 ${typeof historyPageMs === 'number' ? `${historyPageMs.toFixed(2)} ms` : historyPageMs}; ` +
+      `RSS per idle session ${typeof idle === 'number' ? `${idle.toFixed(1)} KB` : idle}\n`);
     return f;
   } finally {
     await client.close();

@@ -255,10 +255,12 @@ export async function connectOpen(
   target: Target, configPath: string,
   client: Pick<ConnectParams['client'], 'id' | 'mode'> & { displayName?: string },
   env: NodeJS.ProcessEnv, timeoutMs: number, prefix: string, scopes: string[],
+  /** Connect caps: `approvals` makes the gateway count this client as an approver. */
+  caps: string[] = [],
 ): Promise<GatewayClient> {
   const gc = new GatewayClient();
   const connectParams = buildConnectParams({
-    clientId: client.id, mode: client.mode, version: farclawVersion(), scopes,
+    clientId: client.id, mode: client.mode, version: farclawVersion(), scopes, caps,
     token: target.token, password: target.password, ...(client.displayName ? { displayName: client.displayName } : {}),
   });
   let device: DeviceAuthPlan;

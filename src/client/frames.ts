@@ -13,6 +13,8 @@ export function buildConnectParams(opts: {
   token?: string | undefined;
   password?: string | undefined;
   minProtocol?: number;
+  /** Client capabilities (e.g. `approvals`: this client answers exec approvals). */
+  caps?: string[];
 }): ConnectParams {
   const auth: NonNullable<ConnectParams['auth']> = {};
   if (opts.token !== undefined) auth.token = opts.token;
@@ -29,7 +31,7 @@ export function buildConnectParams(opts: {
       instanceId: randomUUID(),
       ...(opts.displayName ? { displayName: opts.displayName } : {}),
     },
-    caps: [],
+    caps: opts.caps ?? [],
     role: opts.role ?? 'operator',
     scopes: opts.scopes,
     ...(Object.keys(auth).length > 0 ? { auth } : {}),

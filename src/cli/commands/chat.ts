@@ -110,8 +110,9 @@ class ChatSession {
 
   private async connect(): Promise<void> {
     const gc = await connectOpen(this.opened.target, this.configPath, { id: 'cli', mode: 'cli', displayName: 'farclaw chat' }, this.env,
-      // sessions.reset (/new) needs operator.admin (assistant.md 5); approvals need operator.approvals.
-      this.timeoutMs, '', [Scope.READ, Scope.WRITE, Scope.APPROVALS, Scope.ADMIN]);
+      // sessions.reset (/new) needs operator.admin (assistant.md 5); approvals need operator.approvals,
+      // and caps `approvals` so the gateway asks instead of refusing exec as headless.
+      this.timeoutMs, '', [Scope.READ, Scope.WRITE, Scope.APPROVALS, Scope.ADMIN], ['approvals']);
     this.gc = gc;
     gc.onEvent((e) => this.onEvent(e.event, obj(e.payload)));
     gc.onClose(() => {
