@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
 /** How one argv run ended: exit status and its (capped) output. */
 export interface ArgvRunResult {
@@ -32,6 +34,32 @@ export function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FARCLAW_') && !k.startsWith('OPENCLAW_')) env[k] = v;
   return env;
+}
+
+/**
+ * The file `program` would start as, the way spawn finds it: a name with a slash relative to
+ * `cwd`, a bare name on `pathEnv`. Undefined when nothing executable is there.
+ */
+export function resolveExecutable(program: string, cwd: string, pathEnv: string = process.env.PATH ?? ''): string | undefined {
+  const isFile = (p: string): boolean => {
+    try {
+      accessSync(p, constants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (program === '') return undefined;
+  if (program.includes('/')) {
+    const full = isAbsolute(program) ? program : resolve(cwd, program);
+    return isFile(full) ? full : undefined;
+  }
+  for (const dir of pathEnv.split(delimiter)) {
+    if (dir === '') continue;
+    const full = join(isAbsolute(dir) ? dir : resolve(cwd, dir), program);
+    if (isFile(full)) return full;
+  }
+  return undefined;
 }
 
 /** Keeps the first `max` bytes of a stream and notes whether more came. */

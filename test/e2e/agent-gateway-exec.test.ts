@@ -120,6 +120,9 @@ describe('exec host=gateway, mode ask', () => {
     assert.equal(payload.request.systemRunBinding, null);
     assert.deepEqual(payload.request.allowedDecisions, ['allow-once', 'deny']);
     assert.deepEqual(payload.request.unavailableDecisions, ['allow-always']);
+    // The operator sees which file would run (assistant.md 8.5 resolvedPath), found on the gateway's PATH.
+    assert.match(payload.request.resolvedPath, /^\/.*\/touch$/);
+    assert.ok(existsSync(payload.request.resolvedPath));
     assert.equal(existsSync(marker), false);
     const always = await approver.call('exec.approval.resolve', { id: payload.id, decision: 'allow-always' });
     assert.equal(always.ok, false);

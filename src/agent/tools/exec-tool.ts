@@ -45,6 +45,8 @@ export interface ExecApprovalAsk {
   /** The command as the model wrote it, or the node's `commandText` of a prepared run. */
   commandText: string;
   cwd?: string;
+  /** Gateway host: the file argv[0] starts as (assistant.md 8.5 `resolvedPath`), when found. */
+  resolvedPath?: string;
   /** A node-prepared run (assistant.md 8.3): the plan the node binds the approval to. */
   prepared?: { plan: Record<string, unknown>; commandPreview: string };
 }
@@ -85,6 +87,8 @@ export interface ExecToolDeps {
    * @throws ToolRefusal when the program cannot start.
    */
   runOnGateway?(req: { argv: string[]; cwd?: string; timeoutMs: number; signal?: AbortSignal }): Promise<SystemRunPayload>;
+  /** The file a gateway-host argv[0] would start as (for the approval's `resolvedPath`). */
+  resolveOnGateway?(program: string, cwd: string | undefined): string | undefined;
   /** Whether an operator granted this exact command on this node for good (allow-always). */
   isGranted?(nodeId: string, argv: readonly string[]): boolean;
   /**
@@ -205,9 +209,11 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
   }
   if (mode === 'ask' && !isAllowlisted) {
     if (!deps.requestApproval) throw new ToolRefusal(HEADLESS_APPROVAL_REASON);
-    const { id, decision } = await deps.requestApproval(
-      { toolCallId, host, ...(node ? { node } : {}), argv, commandText: args.command, ...(args.workdir ? { cwd: args.workdir } : {}) }, signal,
-    );
+    const resolvedPath = node ? undefined : deps.resolveOnGateway?.(program, args.workdir);
+    const { id, decision } = await deps.requestApproval({
+      toolCallId, host, ...(node ? { node } : {}), argv, commandText: args.command, ...(args.workdir ? { cwd: args.workdir } : {}),
+      ...(resolvedPath ? { resolvedPath } : {}),
+    }, signal);
     audit.approvalId = id;
     audit.decision = decision;
     if (decision === 'deny') {

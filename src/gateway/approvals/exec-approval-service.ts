@@ -235,7 +235,7 @@ function requestOf(ask: ExecApprovalAsk, run: ApprovalRunContext): Record<string
   const common = {
     command: ask.commandText, commandArgv: ask.argv, cwd, security: 'allowlist', ask: 'on-miss', warningText: null, scope: null,
     commandAnalysis: { commandCount: 1, nestedCommandCount: 0, riskKinds: [], warningLines: [] },
-    agentId: run.agentId, resolvedPath: null, sessionKey: run.sessionKey, sessionId: null,
+    agentId: run.agentId, resolvedPath: ask.resolvedPath ?? null, sessionKey: run.sessionKey, sessionId: null,
     runId: run.runId, toolCallId: ask.toolCallId, turnSourceChannel: 'webchat', turnSourceTo: run.sessionKey,
   };
   if (!ask.node) {

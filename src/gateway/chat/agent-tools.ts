@@ -1,6 +1,7 @@
 import type { ToolSet } from 'ai';
 import { createExecTool, type ExecSettings, type ExecToolDeps, type SystemRunPayload, INVOKE_GRACE_MS } from '../../agent/tools/exec-tool.js';
 import { runOnGatewayHost } from '../../agent/tools/gateway-run.js';
+import { resolveExecutable } from '../../infra/argv-run.js';
 import type { ToolNode } from '../../agent/tools/node-target.js';
 import { createNodesTool, type NodesToolDeps } from '../../agent/tools/nodes-tool.js';
 import type { ToolRunContext } from '../../chat/chat-run.js';
@@ -57,6 +58,7 @@ export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): Too
     invokeNode: async (req) => (await deps.nodeService.invoke(callerOf(run), req)).payload,
     readNodeApprovals: (nodeId) => deps.nodeService.readExecApprovals(callerOf(run), nodeId, NODE_APPROVALS_TIMEOUT_MS),
     runOnGateway: (req) => runOnGatewayHost(req, { defaultCwd: deps.workspaceDir }),
+    resolveOnGateway: (program, cwd) => resolveExecutable(program, cwd ?? deps.workspaceDir),
     isGranted: (nodeId, argv) => deps.approvals.isGranted(nodeId, argv),
     requestApproval: (ask, signal) => deps.approvals.request(ask, run, signal),
     audit: (e) => deps.approvals.audit({
