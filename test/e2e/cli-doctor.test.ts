@@ -3,6 +3,8 @@
 // gateway process, a real sshd, a TLS gateway, and a gateway on the far side of a veth pair.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -206,6 +208,25 @@ describe('farclaw doctor', () => {
     const missing = failedAt(await doctor(noKey.env), 'models');
     assert.match(missing.detail, /^fake has no API key: .*FARCLAW_TEST_MODEL_KEY, which is not set$/, missing.detail);
     assert.match(missing.fix ?? '', /^set FARCLAW_TEST_MODEL_KEY in the gateway's environment, then restart the gateway/, missing.fix);
+  });
+
+  it('model providers: a key the provider refuses (HTTP 401) fails with the key to set', async () => {
+    // A provider endpoint that refuses every key, as OpenAI's /v1/models does for a revoked one.
+    const refusing = createServer((_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end('{"error":{"message":"Incorrect API key provided"}}');
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    defer(() => new Promise((resolve) => refusing.close(resolve)));
+    const baseUrl = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}/v1`;
+    const h = home({ gateway: { mode: 'local' }, models: { providers: { acme: { baseUrl, apiKey: 'sk-revoked-0123456789' } } } });
+    const gw = await startGateway({ home: h, env: NO_ENV_PROVIDERS });
+    defer(() => gw.stop());
+    const r = await doctor(h.env);
+    const hop = failedAt(r, 'models');
+    assert.equal(hop.detail, `acme at ${baseUrl}: the provider refused the API key (HTTP 401)`, show(r));
+    assert.match(hop.fix ?? '', /^set models\.providers\.acme\.apiKey in the gateway's farclaw\.json/, hop.fix);
+    assert.doesNotMatch(r.stdout, /sk-revoked/, 'the key never leaves the gateway');
   });
 
   it('model providers: none configured passes with a warning that says what to set', async () => {
