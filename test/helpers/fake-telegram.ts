@@ -21,6 +21,8 @@ export interface FakeSentMessage {
   text: string;
   parseMode?: string;
   replyToMessageId?: number;
+  /** When the accepting answer was written (ms, `performance.timeOrigin + performance.now()`: comparable across processes). */
+  acceptedAtMs?: number;
 }
 
 /** What the fake does to the next matching requests instead of answering normally. */
@@ -203,13 +205,16 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     const waiting = sentWaiters.get(message.chatId);
     sentWaiters.delete(message.chatId);
     for (const w of waiting ?? []) w(message);
-    ok(res, rec, {
+    // Answered first, stamped right after: the moment Telegram has accepted the message.
+    const answered = ok(res, rec, {
       message_id: nextMessageId,
       from: { id: bot.id, is_bot: true, first_name: 'Farclaw Test Bot', username: bot.username },
       chat: { id: Number(chatId), type: Number(chatId) < 0 ? 'group' : 'private' },
       date: Math.floor(Date.now() / 1000),
       text: text.replace(/<[^>]*>/g, ''),
     });
+    message.acceptedAtMs = performance.timeOrigin + performance.now();
+    return answered;
   };
 
   // Telegram's answers to an edit: the same text is "not modified", a deleted message "not found".

@@ -131,7 +131,10 @@ export class TelegramChannel implements Channel {
     const { settings, logger } = this.opts;
     // Replies queued before a restart go out even while the lock or getMe still wait.
     const outbox = runOutboxLoop(
-      { api: this.api, queue: this.queue, status: this.stateOf, logger, retry: settings.retry, wakeup: this.outboxWake },
+      {
+        api: this.api, target: { apiRoot: settings.apiRoot, token: settings.token }, queue: this.queue, status: this.stateOf, logger,
+        retry: settings.retry, wakeup: this.outboxWake,
+      },
       signal,
     );
     const lock = await this.takeLock(signal);

@@ -3,6 +3,7 @@ import type { Logger } from '../../infra/logger.js';
 import type { ChannelQueueRepo, OutboxRecord } from '../../store/channel-queue-repo.js';
 import { sleep, Wakeup } from '../backoff.js';
 import type { ChannelAccountStatus } from '../channel.js';
+import { callBotApi } from './bot-api-call.js';
 import { classifyApiError, retryDelayMs } from './telegram-errors.js';
 
 /** Longest a sendMessage may take before it counts as a failed attempt (a hung Bot API). */
@@ -12,6 +13,8 @@ const IDLE_CHECK_MS = 1_000;
 
 export interface OutboxDeps {
   api: Api;
+  /** Where sends go (callBotApi records an accepted send before any other work runs). */
+  target: { apiRoot: string; token: string };
   queue: ChannelQueueRepo;
   status: ChannelAccountStatus;
   logger: Logger;
@@ -84,10 +87,12 @@ async function deliver(deps: OutboxDeps, row: OutboxRecord, signal: AbortSignal)
     } else if (row.op === 'edit' && row.targetMessageId !== null) {
       await call((s) => deps.api.editMessageText(chatId, row.targetMessageId as number, text, html ? { parse_mode: 'HTML' } : {}, s as never));
     } else {
-      await call((s) => deps.api.sendMessage(chatId, text, {
-        ...(html ? { parse_mode: 'HTML' as const } : {}),
+      await call((s) => callBotApi(deps.target, 'sendMessage', {
+        chat_id: chatId,
+        text,
+        ...(html ? { parse_mode: 'HTML' } : {}),
         ...(row.replyToMessageId !== null ? { reply_parameters: { message_id: row.replyToMessageId, allow_sending_without_reply: true } } : {}),
-      }, s as never));
+      }, { signal: s, onAccepted: () => queue.delivered(row.id) }));
     }
   };
   try {
@@ -98,7 +103,7 @@ async function deliver(deps: OutboxDeps, row: OutboxRecord, signal: AbortSignal)
       logger.warn({ channel: 'telegram', outboxId: row.id }, 'telegram refused the HTML of a reply; sending it as plain text');
       await send(false);
     }
-    // Recorded before anything else: a kill between Telegram's answer and this line repeats the send.
+    // A send was recorded in the callback that read Telegram's answer; edits and deletes are here.
     queue.delivered(row.id);
     status.lastOutboundAt = Date.now();
     return { kind: 'done' };
