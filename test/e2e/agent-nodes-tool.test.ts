@@ -97,4 +97,19 @@ describe('the nodes tool on a real farclaw node host', () => {
     assert.equal(empty.isError, true);
     assert.match(empty.text, /action=notify: title or body required/);
   });
+
+  test('pending lists waiting surfaces; approve and reject stay an operator’s; device actions the node lacks are named', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const pending = await nodesTurn('nodes-pending', { action: 'pending' });
+    assert.equal(pending.isError, false);
+    assert.deepEqual(JSON.parse(pending.text), { pending: [] });
+    const approve = await nodesTurn('nodes-approve', { action: 'approve', node: 'build-box' });
+    assert.equal(approve.isError, true);
+    assert.match(approve.text, /action=approve: approve needs an operator: run `farclaw nodes approve <requestId>` on the gateway host/);
+    const snap = await nodesTurn('nodes-camera', { action: 'camera_snap', node: 'build-box' });
+    assert.equal(snap.isError, true);
+    assert.match(snap.text, /action=camera_snap: camera_snap is not supported by node \\"build-box\\" \(it does not offer camera\.snap; it offers: system\.(run|which), system\.(run|which)\)/);
+    const location = await nodesTurn('nodes-location', { action: 'location_get', node: 'build-box' });
+    assert.equal(location.isError, true);
+    assert.match(location.text, /location_get is not supported by node \\"build-box\\" \(it does not offer location\.get;/);
+  });
 });

@@ -4,9 +4,25 @@ import { GatewayError } from '../../protocol/errors.js';
 import { findNode, ToolRefusal, type ToolNode } from './node-target.js';
 import { toolErrorText } from './exec-tool.js';
 
-/** The `nodes` actions this gateway offers (a subset of OpenClaw's, assistant.md 8.7). */
-export const NODES_TOOL_ACTIONS = ['status', 'describe', 'which', 'notify', 'invoke'] as const;
-export type NodesToolAction = (typeof NODES_TOOL_ACTIONS)[number];
+/**
+ * Device actions of OpenClaw's `nodes` tool that read JSON from a node command (assistant.md 8.7):
+ * a node that declares the command answers; any other node is reported as not supporting it.
+ */
+const DEVICE_READS: Readonly<Record<string, string>> = {
+  camera_list: 'camera.list', location_get: 'location.get', notifications_list: 'notifications.list',
+  device_status: 'device.status', device_info: 'device.info', device_permissions: 'device.permissions', device_health: 'device.health',
+};
+/** Media and device actions whose results are files or UI actions, which this gateway does not handle. */
+const MEDIA_ACTIONS: Readonly<Record<string, string>> = {
+  camera_snap: 'camera.snap', camera_clip: 'camera.clip', camera_ptz: 'camera.ptz.control', photos_latest: 'photos.latest',
+  screen_record: 'screen.record', screen_snapshot: 'screen.snapshot', notifications_action: 'notifications.actions',
+};
+
+/** The `nodes` actions this gateway offers (OpenClaw's list, assistant.md 8.7). */
+export const NODES_TOOL_ACTIONS = [
+  'status', 'describe', 'pending', 'approve', 'reject', 'which', 'notify', 'invoke',
+  ...Object.keys(DEVICE_READS), ...Object.keys(MEDIA_ACTIONS),
+] as [string, ...string[]];
 
 /** Commands the generic invoke refuses: shell runs go through `exec host=node` and its approvals. */
 const SHELL_COMMANDS = new Set(['system.run', 'system.run.prepare']);
@@ -39,6 +55,8 @@ export interface NodesToolDeps {
   list(): unknown;
   /** The `node.describe` result of a known node. */
   describe(nodeId: string): unknown;
+  /** Node surfaces waiting for an operator's approval (`node.pair.list` `pending`). */
+  pending(): unknown[];
   /**
    * Runs a node command through the gateway's node command policy (NodeService.invoke).
    * @throws GatewayError when the policy refuses or the node fails.
@@ -48,7 +66,7 @@ export interface NodesToolDeps {
 }
 
 const NodesArgsSchema = z.object({
-  action: z.enum(NODES_TOOL_ACTIONS).describe('status lists nodes; describe, which, notify and invoke need "node".'),
+  action: z.enum(NODES_TOOL_ACTIONS).describe('status lists nodes, pending the ones waiting for approval; the others need "node".'),
   node: z.string().optional().describe('Node id or display name. Use action "status" to discover nodes.'),
   title: z.string().optional().describe('notify: title.'),
   body: z.string().optional().describe('notify: body.'),
@@ -83,7 +101,7 @@ function messageOf(err: unknown): string {
  */
 export function createNodesTool(deps: NodesToolDeps): Tool {
   return tool({
-    description: 'Paired nodes: status lists them; describe one; which resolves executables on a node; notify shows a notification; '
+    description: 'Paired nodes: status lists them, pending the ones waiting for approval; describe one; which resolves executables on a node; notify shows a notification; device reads (location_get, device_info, …) where the node offers them; '
       + 'invoke runs a declared node command (not system.run: use exec with host "node").',
     inputSchema: NodesArgsInput,
     execute: async (args, { toolCallId }) => {
@@ -99,6 +117,11 @@ export function createNodesTool(deps: NodesToolDeps): Tool {
 
 async function runAction(deps: NodesToolDeps, args: NodesArgs, toolCallId: string): Promise<unknown> {
   if (args.action === 'status') return deps.list();
+  if (args.action === 'pending') return { pending: deps.pending() };
+  if (args.action === 'approve' || args.action === 'reject') {
+    // A model that could approve node surfaces could grant itself a shell: that stays an operator's call.
+    throw new ToolRefusal(`${args.action} needs an operator: run \`farclaw nodes ${args.action} <requestId>\` on the gateway host (see action="pending")`);
+  }
   if (args.action === 'describe') {
     if (!args.node?.trim()) throw new ToolRefusal('node required for describe; call nodes with action="status" to list nodes, then retry with node');
     return deps.describe(nodeIdOf(deps, args.node));
@@ -114,6 +137,15 @@ async function runAction(deps: NodesToolDeps, args: NodesArgs, toolCallId: strin
       throw err;
     }
   };
+  const deviceCommand = DEVICE_READS[args.action] ?? MEDIA_ACTIONS[args.action];
+  if (deviceCommand !== undefined) {
+    const node = deps.nodes().find((n) => n.nodeId === nodeId);
+    if (!node?.commands.includes(deviceCommand)) {
+      throw new ToolRefusal(`${args.action} is not supported by node "${node?.displayName ?? nodeId}" (it does not offer ${deviceCommand}; it offers: ${node?.commands.join(', ') || 'nothing'})`);
+    }
+    if (MEDIA_ACTIONS[args.action] !== undefined) throw new ToolRefusal(`${args.action} is not supported by this gateway's nodes tool (media results are not handled)`);
+    return (await send(deviceCommand, {})).payload ?? {};
+  }
   switch (args.action) {
     case 'which':
       if (!args.bins) throw new ToolRefusal('bins required');
@@ -134,6 +166,8 @@ async function runAction(deps: NodesToolDeps, args: NodesArgs, toolCallId: strin
       }
       return await send(command, paramsOf(args.invokeParamsJson), args.invokeTimeoutMs);
     }
+    default:
+      throw new ToolRefusal(`unknown action "${args.action}"`);
   }
 }
 

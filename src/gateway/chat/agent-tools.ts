@@ -73,6 +73,7 @@ export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): Too
     nodes: () => toolNodes(deps.nodes),
     list: () => deps.nodeService.list(),
     describe: (nodeId) => deps.nodeService.describe(nodeId),
+    pending: () => deps.nodes.listRequests().map(({ request, record }) => deps.nodes.pendingView(request, record)),
     invoke: (req) => deps.nodeService.invoke(callerOf(run), req),
     audit: (e) => deps.approvals.audit({
       kind: 'tool-call', runId: run.runId, sessionKey: run.sessionKey, toolCallId: e.toolCallId, tool: 'nodes', host: 'node', nodeId: e.nodeId,
