@@ -25,14 +25,10 @@ import { withOpenclawGateway } from './lib/openclaw-peer.js';
 import { percentile } from './lib/report.js';
 import { pidsListeningOn } from '../test/helpers/listening-pids.js';
 import { rssBytes } from '../test/helpers/proc-rss.js';
+import { intArg } from './lib/args.js';
 
-const arg = (name: string, fallback: number): number => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  const n = a ? Number(a.slice(name.length + 3)) : NaN;
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-};
-const TURNS = arg('turns', 20);
-const CHUNKS = arg('chunks', 10);
+const TURNS = intArg('turns', 20);
+const CHUNKS = intArg('chunks', 10);
 const CHUNK_DELAY_MS = 100;
 const IDLE_SESSIONS = 1_000;
 const HISTORY_ROWS = 10_000;

@@ -13,14 +13,10 @@ import { withOpenclawGateway } from './lib/openclaw-peer.js';
 import { newTestDevice, withDeviceProof, type TestDevice } from '../test/helpers/test-device.js';
 import { pidsListeningOn } from '../test/helpers/listening-pids.js';
 import { treeCpuMs } from './lib/procs.js';
+import { intArg } from './lib/args.js';
 
-const arg = (name: string, fallback: number): number => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  const n = a ? Number(a.slice(name.length + 3)) : NaN;
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-};
-const N = arg('n', 2000);
-const CONCURRENCY = arg('concurrency', 4);
+const N = intArg('n', 2000);
+const CONCURRENCY = intArg('concurrency', 4);
 
 const params = (auth: NonNullable<ConnectParams['auth']>): ConnectParams => ({
   minProtocol: 4, maxProtocol: 4, client: { id: 'cli', version: 'bench', platform: 'linux', mode: 'cli', deviceFamily: 'Linux' },

@@ -21,15 +21,11 @@ import { tmpHome } from '../test/helpers/tmp-home.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { sampleRss } from './lib/procs.js';
 import { percentile } from './lib/report.js';
+import { intArg } from './lib/args.js';
 
-const arg = (name: string, fallback: number): number => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  const n = a ? Number(a.slice(name.length + 3)) : NaN;
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-};
-const N = arg('n', 5000);
-const MAX_IDLE = arg('idle', 4000);
-const RSS_BUDGET_KB = arg('budget-mb', 100) * 1024;
+const N = intArg('n', 5000);
+const MAX_IDLE = intArg('idle', 4000);
+const RSS_BUDGET_KB = intArg('budget-mb', 100) * 1024;
 const PARALLEL = 16;
 
 /** A device-less local admin that may approve nodes. */

@@ -18,14 +18,10 @@ import { startFakeTelegram, type FakeTelegram } from '../test/helpers/fake-teleg
 import { startTelegramGateway } from '../test/helpers/telegram-gateway.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { percentile } from './lib/report.js';
+import { intArg } from './lib/args.js';
 
-const arg = (name: string, fallback: number): number => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  const n = a ? Number(a.slice(name.length + 3)) : NaN;
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-};
-const N = arg('n', 30);
-const BURST = arg('burst', 200);
+const N = intArg('n', 30);
+const BURST = intArg('burst', 200);
 let nextUser = 300_000;
 
 /** Sends from `users` (all at once when `together`), waits for every answer; their chat ids. */

@@ -17,14 +17,10 @@ import { startTelegramGateway } from '../test/helpers/telegram-gateway.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { withOpenclawGateway } from './lib/openclaw-peer.js';
 import { percentile } from './lib/report.js';
+import { intArg } from './lib/args.js';
 
-const arg = (name: string, fallback: number): number => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  const n = a ? Number(a.slice(name.length + 3)) : NaN;
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-};
-const N = arg('n', 40);
-const BURST = arg('burst', 100);
+const N = intArg('n', 40);
+const BURST = intArg('burst', 100);
 
 interface Result {
   p50Ms: number;

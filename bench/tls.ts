@@ -20,15 +20,11 @@ import { httpsReady } from '../test/helpers/tls-recorder.js';
 import { percentile } from './lib/report.js';
 import { pidsListeningOn } from '../test/helpers/listening-pids.js';
 import { treeCpuMs } from './lib/procs.js';
+import { intArg } from './lib/args.js';
 
-const arg = (name: string, fallback: number): number => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  const n = a ? Number(a.slice(name.length + 3)) : NaN;
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-};
-const N = arg('n', 1000);
-const CONCURRENCY = arg('concurrency', 4);
-const HEALTH = arg('health', 2000);
+const N = intArg('n', 1000);
+const CONCURRENCY = intArg('concurrency', 4);
+const HEALTH = intArg('health', 2000);
 
 const connectParams = {
   minProtocol: 4, maxProtocol: 4, client: { id: 'cli', version: 'bench', platform: 'linux', mode: 'cli' },

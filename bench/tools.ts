@@ -26,13 +26,9 @@ import { startGateway, TEST_TOKEN } from '../test/helpers/gateway-process.js';
 import { tmpHome } from '../test/helpers/tmp-home.js';
 import { withOpenclawGateway } from './lib/openclaw-peer.js';
 import { percentile } from './lib/report.js';
+import { intArg } from './lib/args.js';
 
-const arg = (name: string, fallback: number): number => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  const n = a ? Number(a.slice(name.length + 3)) : NaN;
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-};
-const CALLS = arg('calls', 30);
+const CALLS = intArg('calls', 30);
 const WARMUP = 3;
 const TARGET_OVERHEAD_MS = 2;
 

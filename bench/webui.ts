@@ -23,17 +23,13 @@ import { startGateway, TEST_TOKEN } from '../test/helpers/gateway-process.js';
 import { REPO_ROOT } from '../test/helpers/paths.js';
 import { peerCacheDir } from '../test/helpers/peer.js';
 import { bundleBytesOf, floorBytes, realBootBytes, type BundleBytes } from './lib/ui-bundle.js';
+import { intArg } from './lib/args.js';
 
 const JS_BUDGET_BYTES = 150 * 1024;
 const HISTORY_ROWS = 1_000;
-const arg = (name: string, fallback: number): number => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  const n = a ? Number(a.slice(name.length + 3)) : NaN;
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-};
 /** Streamed deltas of the heap figure (`--deltas=N`, default 10,000). */
-const DELTAS = arg('deltas', 10_000);
-const RUNS = arg('runs', 3);
+const DELTAS = intArg('deltas', 10_000);
+const RUNS = intArg('runs', 3);
 
 /** The few page globals the bench reads (it compiles without the DOM lib). */
 interface PageGlobals {

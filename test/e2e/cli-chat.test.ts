@@ -2,17 +2,13 @@
 // fake model: history on open, streaming, /abort, /new, and a gateway restart mid-conversation
 // with a line typed while the gateway was down (issue 14, "reconnects without losing a line").
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { fakeModelConfig, operator } from '../helpers/chat-gateway.js';
+import { spawnChatCli } from '../helpers/chat-cli.js';
 import { useDisposers } from '../helpers/disposers.js';
 import { startFakeModel } from '../helpers/fake-model.js';
-import { startGateway, TEST_TOKEN } from '../helpers/gateway-process.js';
+import { startGateway } from '../helpers/gateway-process.js';
 import { tmpHome } from '../helpers/tmp-home.js';
-import { killOnExit } from '../helpers/kill-on-exit.js';
-import { FARCLAW_BIN } from '../helpers/paths.js';
-import { waitFor } from '../helpers/wait-for.js';
 
 const count = (haystack: string, needle: string): number => haystack.split(needle).length - 1;
 
@@ -32,64 +28,48 @@ describe('farclaw chat in a pipe', () => {
     await seed.call('chat.inject', { sessionKey: 'agent:main:main', message: 'earlier note in the history' });
     seed.terminate();
 
-    const chat: ChildProcessWithoutNullStreams = spawn(process.execPath, [FARCLAW_BIN, 'chat', '--url', gw.url, '--token', TEST_TOKEN], {
-      env: gw.home.env, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    killOnExit(chat);
-    defer(() => void chat.kill('SIGKILL'));
-    let stdout = '';
-    let stderr = '';
-    chat.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    chat.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = once(chat, 'exit');
-    const type = (line: string): void => void chat.stdin.write(`${line}\n`);
-    const waitOut = async (what: string, needle: string): Promise<void> => {
-      await waitFor(what, () => stdout.includes(needle) || undefined, 60_000).catch((err: unknown) => {
-        throw new Error(`${String(err)}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
-      });
-    };
+    const chat = spawnChatCli(gw.url, gw.home.env, defer);
+    const waitOut = (what: string, needle: string): Promise<void> => chat.until(what, () => chat.stdout.includes(needle));
 
     // History on open.
     await waitOut('history on open', 'assistant: earlier note in the history');
 
     // A streamed answer; our own line is not echoed back.
     fake.script({ kind: 'text', chunks: ['Hello', ' from', ' the', ' model.'], delayMs: 50 });
-    type('first question');
+    chat.type('first question');
     await waitOut('first answer', 'assistant: Hello from the model.\n');
-    assert.equal(count(stdout, 'you: first question'), 0);
+    assert.equal(count(chat.stdout, 'you: first question'), 0);
 
     // /abort stops a held answer; the partial text stays with the [aborted] mark.
     fake.script({ kind: 'text', chunks: ['partial', ' never shown'], holdAfter: 1 });
-    type('a long one please');
+    chat.type('a long one please');
     await waitOut('first chunk of the held answer', 'assistant: partial');
-    type('/abort');
+    chat.type('/abort');
     await waitOut('abort mark', 'partial [aborted]\n');
     fake.release();
 
     // The gateway goes away; a line typed meanwhile is sent once it is back, exactly once.
     await gw.stop();
-    await waitFor('reconnect notice', () => stderr.includes('Connection lost') || undefined, 60_000);
+    await chat.until('reconnect notice', () => chat.stderr.includes('Connection lost'));
     const requestsBefore = fake.requests.length;
     fake.script({ kind: 'text', chunks: ['Back', ' again.'] });
-    type('typed while the gateway was down');
+    chat.type('typed while the gateway was down');
     gw = await startGateway({ config, home, port: gw.port });
     await waitOut('answer after the restart', 'assistant: Back again.\n');
     assert.equal(fake.requests.length, requestsBefore + 1, 'the line typed during the outage started exactly one run');
     assert.match(JSON.stringify(fake.requests.at(-1)?.body), /typed while the gateway was down/);
 
     // /new starts over; the next answer has no earlier context.
-    type('/new');
-    await waitFor('new conversation notice', () => stderr.includes('Started a new conversation.') || undefined, 60_000);
+    chat.type('/new');
+    await chat.until('new conversation notice', () => chat.stderr.includes('Started a new conversation.'));
     fake.script({ kind: 'text', chunks: ['Fresh', ' start.'] });
-    type('after new');
+    chat.type('after new');
     await waitOut('answer after /new', 'assistant: Fresh start.\n');
     assert.doesNotMatch(JSON.stringify(fake.requests.at(-1)?.body), /first question/);
 
     // End of input ends the command cleanly.
-    chat.stdin.end();
-    const [code] = (await exited) as [number | null];
-    assert.equal(code, 0, stderr);
-    for (const answer of ['Hello from the model.', 'Back again.', 'Fresh start.']) assert.equal(count(stdout, answer), 1, `"${answer}" printed once:\n${stdout}`);
-    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(await chat.end(), 0, chat.stderr);
+    for (const answer of ['Hello from the model.', 'Back again.', 'Fresh start.']) assert.equal(count(chat.stdout, answer), 1, `"${answer}" printed once:\n${chat.stdout}`);
+    assert.doesNotMatch(chat.stderr, /\n\s+at /, 'no stack trace');
   });
 });
