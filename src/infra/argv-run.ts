@@ -24,6 +24,8 @@ export interface ArgvRunRequest {
   /** Cap per stream, in bytes. */
   maxOutputBytes: number;
   signal: AbortSignal;
+  /** Variables set over `childEnv()` (already checked by `checkExecEnv`). */
+  env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -86,7 +88,7 @@ class CappedBuffer {
 
 /**
  * Runs one program without a shell, in its own process group so a timeout or an abort kills
- * everything it started, with the environment of `childEnv()`. Resolves with the exit status
+ * everything it started, with the environment of `childEnv()` plus `req.env`. Resolves with the exit status
  * and capped output.
  * @throws Error (the spawn error, e.g. code ENOENT) when the program cannot start.
  */
@@ -94,7 +96,7 @@ export async function runArgv(req: ArgvRunRequest): Promise<ArgvRunResult> {
   const stdout = new CappedBuffer(req.maxOutputBytes);
   const stderr = new CappedBuffer(req.maxOutputBytes);
   return await new Promise<ArgvRunResult>((resolve, reject) => {
-    const child = spawn(req.executable, req.args, { cwd: req.cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(req.executable, req.args, { cwd: req.cwd, env: req.env ? { ...childEnv(), ...req.env } : childEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let timedOut = false;
     const killGroup = (): void => {
       try {

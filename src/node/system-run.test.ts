@@ -24,6 +24,22 @@ describe('system.run on the node host', () => {
     }
   });
 
+  it('gives the program the caller’s env, and refuses a variable the gateway host would refuse, starting nothing', async () => {
+    const p = policy({ maxOutputBytes: 1 << 20 });
+    const signal = new AbortController().signal;
+    const r = await systemRun({ command: ['env'], env: { GREETING: 'hello node' } }, p, finder, '/cfg.json5', 10_000, signal);
+    assert.match(r.stdout, /^GREETING=hello node$/m);
+    assert.match(r.stdout, /^PATH=/m);
+    await assert.rejects(
+      systemRun({ command: ['env'], env: { GREETING: 'x', LD_PRELOAD: '/tmp/evil.so' } }, p, finder, '/cfg.json5', 10_000, signal),
+      (err: CommandError) => err.code === 'INVALID_PARAMS' && err.message === 'system.run: env variable "LD_PRELOAD" is refused: it changes how programs load or run on the host',
+    );
+    await assert.rejects(
+      systemRun({ command: ['env'], env: { N: 1 } }, p, finder, '/cfg.json5', 10_000, signal),
+      (err: CommandError) => err.code === 'INVALID_PARAMS' && /"N" must have a string value/.test(err.message),
+    );
+  });
+
   it('caps output per stream and flags it', async () => {
     const r = await run(['seq', '1', '1000']);
     assert.equal(Buffer.byteLength(r.stdout), 64);

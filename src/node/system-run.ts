@@ -1,3 +1,4 @@
+import { checkExecEnv, ExecEnvError } from '../infra/exec-env.js';
 import { runArgv, type ArgvRunResult } from '../infra/argv-run.js';
 import type { NodeHostPolicy } from './node-config.js';
 import { CommandError, type ExecutableFinder } from './system-which.js';
@@ -7,13 +8,15 @@ export interface RunParams {
   command: string[];
   cwd?: string;
   timeoutMs?: number;
+  /** Variables for the program, under the same rule as the gateway host's (`checkExecEnv`). */
+  env?: Record<string, string>;
 }
 
 /** What the operator gets back: exit status and the (capped) output. */
 export type RunResult = ArgvRunResult;
 
 function parseRunParams(params: unknown): RunParams {
-  const p = (params ?? {}) as { command?: unknown; cwd?: unknown; timeoutMs?: unknown };
+  const p = (params ?? {}) as { command?: unknown; cwd?: unknown; timeoutMs?: unknown; env?: unknown };
   if (!Array.isArray(p.command) || p.command.length === 0 || !p.command.every((a) => typeof a === 'string')) {
     throw new CommandError('INVALID_PARAMS', 'system.run needs {"command": ["program", "arg", …]}');
   }
@@ -21,7 +24,17 @@ function parseRunParams(params: unknown): RunParams {
   if (p.timeoutMs !== undefined && (typeof p.timeoutMs !== 'number' || !(p.timeoutMs > 0))) {
     throw new CommandError('INVALID_PARAMS', 'system.run: timeoutMs must be a positive number');
   }
-  return { command: p.command as string[], ...(p.cwd !== undefined ? { cwd: p.cwd } : {}), ...(p.timeoutMs !== undefined ? { timeoutMs: p.timeoutMs } : {}) };
+  let env: Record<string, string> | undefined;
+  try {
+    env = checkExecEnv(p.env);
+  } catch (err) {
+    if (err instanceof ExecEnvError) throw new CommandError('INVALID_PARAMS', `system.run: ${err.message}`);
+    throw err;
+  }
+  return {
+    command: p.command as string[], ...(p.cwd !== undefined ? { cwd: p.cwd } : {}), ...(p.timeoutMs !== undefined ? { timeoutMs: p.timeoutMs } : {}),
+    ...(env ? { env } : {}),
+  };
 }
 
 /**
@@ -54,7 +67,7 @@ export async function systemRun(
   const executable = allowedExecutable(program ?? '', policy, finder, configPath);
   const timeoutMs = Math.max(1, Math.min(p.timeoutMs ?? policy.runTimeoutMs, policy.runTimeoutMs, budgetMs));
   try {
-    return await runArgv({ executable, args, ...(p.cwd !== undefined ? { cwd: p.cwd } : {}), timeoutMs, maxOutputBytes: policy.maxOutputBytes, signal });
+    return await runArgv({ executable, args, ...(p.cwd !== undefined ? { cwd: p.cwd } : {}), timeoutMs, maxOutputBytes: policy.maxOutputBytes, signal, ...(p.env ? { env: p.env } : {}) });
   } catch (err) {
     throw new CommandError('SPAWN_FAILED', `system.run: could not start "${program ?? ''}" (${(err as Error).message})`);
   }

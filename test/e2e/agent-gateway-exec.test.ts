@@ -69,6 +69,15 @@ describe('exec host=gateway, mode full', () => {
     assert.ok(!text.includes(SECRET));
   });
 
+  test('the model’s env reaches the command; a variable that changes how programs load is refused and nothing runs', { timeout: TEST_TIMEOUT_MS }, async () => {
+    assert.equal(await turn(ctx, 'gw-env-pass', { command: 'printenv GREETING', env: { GREETING: 'hello from the model' } }), `${QUOTE}\nhello from the model\n`);
+    const marker = join(ctx.home.home, 'env-refused-ran');
+    const text = await turn(ctx, 'gw-env-refused', { command: `touch ${marker}`, env: { GREETING: 'x', LD_PRELOAD: '/tmp/evil.so' } });
+    assert.match(text, /"error": "INVALID_REQUEST: env variable \\"LD_PRELOAD\\" is refused: it changes how programs load or run on the host"/);
+    assert.equal(existsSync(marker), false);
+    assert.match(await turn(ctx, 'gw-env-own', { command: 'env', env: { FARCLAW_GATEWAY_TOKEN: 'stolen' } }), /env variable \\"FARCLAW_GATEWAY_TOKEN\\" is refused/);
+  });
+
   test('a timeout kills the command and the model is told; an unknown program is its error', { timeout: TEST_TIMEOUT_MS }, async () => {
     assert.match(await turn(ctx, 'gw-timeout', { command: 'sleep 30', timeoutSeconds: 1 }), /exec on the gateway host timed out; the command was killed/);
     assert.match(await turn(ctx, 'gw-missing', { command: 'no-such-program-farclaw' }), /exec: \\"no-such-program-farclaw\\" was not found on the gateway host/);
@@ -132,6 +141,16 @@ describe('exec host=gateway, mode ask', () => {
     const term = await waitTerminal(ctx.c, 'gw-ask', 60_000);
     assert.equal(finalText(term), `${QUOTE}\n`);
     assert.equal(existsSync(marker), true);
+  });
+
+  test('the approval shows the env the command gets', { timeout: TEST_TIMEOUT_MS }, async () => {
+    await send(ctx, 'gw-ask-env', { command: 'printenv GREETING', env: { GREETING: "it's approved" } });
+    const { payload } = await requestedFor('gw-ask-env');
+    assert.equal(payload.request.command, `GREETING='it'\\''s approved' printenv GREETING`);
+    assert.deepEqual(payload.request.env, { GREETING: "it's approved" });
+    assert.deepEqual(payload.request.commandArgv, ['printenv', 'GREETING']);
+    await approver.call('exec.approval.resolve', { id: payload.id, decision: 'allow-once' });
+    assert.equal(finalText(await waitTerminal(ctx.c, 'gw-ask-env', 60_000)), `${QUOTE}\nit's approved\n`);
   });
 
   test('deny: the command does not run', { timeout: TEST_TIMEOUT_MS }, async () => {

@@ -32,7 +32,7 @@ const toolResult = (c: RawClient, runId: string): Frame | undefined =>
   c.frames.find((e) => e.type === 'event' && e.event === 'agent' && e.payload?.runId === runId && e.payload.stream === 'tool' && e.payload.data?.phase === 'result');
 
 describe('exec host=node, mode full, on a real farclaw node host', () => {
-  const f = useExecNode({ allow: ['echo', 'sleep', 'seq', 'false'], mode: 'full', maxOutputBytes: MAX_OUTPUT_BYTES });
+  const f = useExecNode({ allow: ['echo', 'sleep', 'seq', 'false', 'printenv'], mode: 'full', maxOutputBytes: MAX_OUTPUT_BYTES });
 
   test('the model runs echo on the node and its answer quotes the output', { timeout: TEST_TIMEOUT_MS }, async () => {
     const term = await execTurn(f.c, f.fake, 'run-echo', { command: 'echo farclaw-node-exec-ok' });
@@ -48,6 +48,14 @@ describe('exec host=node, mode full, on a real farclaw node host', () => {
   test('a non-zero exit code reaches the model', { timeout: TEST_TIMEOUT_MS }, async () => {
     const term = await execTurn(f.c, f.fake, 'run-false', { command: 'false' });
     assert.equal(finalText(term), `Running it on the node. \n\n${QUOTE.join('')}Node: ${f.nodeId}\n\n\n(Command exited with code 1)`);
+  });
+
+  test('the model’s env reaches the command on the node; a refused variable is the tool’s error', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const term = await execTurn(f.c, f.fake, 'run-env', { command: 'printenv GREETING', env: { GREETING: 'hello node' } });
+    assert.equal(finalText(term), `Running it on the node. \n\n${QUOTE.join('')}Node: ${f.nodeId}\n\nhello node\n`);
+    const refused = await execTurn(f.c, f.fake, 'run-env-refused', { command: 'printenv NODE_OPTIONS', env: { NODE_OPTIONS: '--require /tmp/evil.js' } });
+    assert.match(finalText(refused), /"error": "INVALID_REQUEST: env variable \\"NODE_OPTIONS\\" is refused: it changes how programs load or run on the host"/);
+    assert.equal(toolResult(f.c, 'run-env-refused')?.payload.data.isError, true);
   });
 
   test('shell syntax is refused before anything reaches the node, as SYSTEM_RUN_DENIED', { timeout: TEST_TIMEOUT_MS }, async () => {

@@ -1,5 +1,6 @@
 import { tool, zodSchema, type Tool } from 'ai';
 import { z } from 'zod';
+import { checkExecEnv, ExecEnvError } from '../../infra/exec-env.js';
 import { GatewayError } from '../../protocol/errors.js';
 import { resolveExecHost, type ExecHost } from './exec-host.js';
 import { chooseExecNode, ToolRefusal, type ToolNode } from './node-target.js';
@@ -45,6 +46,8 @@ export interface ExecApprovalAsk {
   /** The command as the model wrote it, or the node's `commandText` of a prepared run. */
   commandText: string;
   cwd?: string;
+  /** The model's variables (checked) the command gets over the host's environment. */
+  env?: Record<string, string>;
   /** Gateway host: the file argv[0] starts as (assistant.md 8.5 `resolvedPath`), when found. */
   resolvedPath?: string;
   /** A node-prepared run (assistant.md 8.3): the plan the node binds the approval to. */
@@ -74,7 +77,7 @@ export interface ExecToolDeps {
    * the invoke itself gets `INVOKE_GRACE_MS` more so the node's own timeout answers first (8.3).
    * @throws GatewayError when the policy refuses or the node fails (gone, timed out, refused).
    */
-  runOnNode(req: { nodeId: string; argv: string[]; cwd?: string; timeoutMs: number; idempotencyKey: string; extraParams?: Record<string, unknown> }): Promise<SystemRunPayload>;
+  runOnNode(req: { nodeId: string; argv: string[]; cwd?: string; env?: Record<string, string>; timeoutMs: number; idempotencyKey: string; extraParams?: Record<string, unknown> }): Promise<SystemRunPayload>;
   /**
    * Any other node command through the same policy (`system.run.prepare`); resolves with its payload.
    * @throws GatewayError as `runOnNode` does.
@@ -86,7 +89,7 @@ export interface ExecToolDeps {
    * Runs an argv on the gateway host itself (no shell), killed after `timeoutMs`.
    * @throws ToolRefusal when the program cannot start.
    */
-  runOnGateway?(req: { argv: string[]; cwd?: string; timeoutMs: number; signal?: AbortSignal }): Promise<SystemRunPayload>;
+  runOnGateway?(req: { argv: string[]; cwd?: string; env?: Record<string, string>; timeoutMs: number; signal?: AbortSignal }): Promise<SystemRunPayload>;
   /** The file a gateway-host argv[0] would start as (for the approval's `resolvedPath`). */
   resolveOnGateway?(program: string, cwd: string | undefined): string | undefined;
   /** Whether an operator granted this exact command on this node for good (allow-always). */
@@ -112,7 +115,7 @@ export const HEADLESS_APPROVAL_REASON = 'exec denied: Headless runs cannot wait 
 const ExecArgsSchema = z.object({
   command: z.string().describe('The command line: one program and its arguments (no pipes, chains or redirections).'),
   workdir: z.string().optional().describe('Working directory on the host.'),
-  env: z.record(z.string(), z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional().describe('Variables for the command (names like FOO_BAR; loader, interpreter and shell hooks such as PATH, LD_*, NODE_OPTIONS are refused).'),
   yieldMs: z.number().optional(),
   background: z.boolean().optional(),
   timeoutSeconds: z.number().positive().optional().describe('Kill the command after this many seconds (default 1800).'),
@@ -155,6 +158,7 @@ function messageOf(err: unknown): string {
   if (err instanceof GatewayError) return `${err.code}: ${err.message}`;
   if (err instanceof ShellSyntaxError) return `INVALID_REQUEST: SYSTEM_RUN_DENIED: ${err.message}`;
   if (err instanceof ToolRefusal) return err.message;
+  if (err instanceof ExecEnvError) return `INVALID_REQUEST: ${err.message}`;
   return 'exec failed on the gateway';
 }
 
@@ -191,12 +195,13 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
     audit.outcome = 'denied';
     throw new ToolRefusal('exec denied: tools.exec.mode is "deny" on this gateway');
   }
+  const env = checkExecEnv(args.env);
   const node = host === 'node' ? chooseExecNode(deps.nodes(), args.node ?? settings.node) : undefined;
   if (node) audit.nodeId = node.nodeId;
   const timeoutMs = Math.round((args.timeoutSeconds ?? DEFAULT_EXEC_TIMEOUT_S) * 1000);
   // A node that prepares runs (OpenClaw's) decides what a command line may do and binds approvals to its plan.
   if (node && node.commands.includes('system.run.prepare') && deps.invokeNode) {
-    const result = await runPreparedOnNode(deps, { args, node, mode, timeoutMs, toolCallId, signal }, audit);
+    const result = await runPreparedOnNode(deps, { args, node, mode, timeoutMs, toolCallId, signal, ...(env ? { env } : {}) }, audit);
     return finishRun(deps, result, node, audit);
   }
   const argv = splitCommand(args.command);
@@ -212,7 +217,7 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
     const resolvedPath = node ? undefined : deps.resolveOnGateway?.(program, args.workdir);
     const { id, decision } = await deps.requestApproval({
       toolCallId, host, ...(node ? { node } : {}), argv, commandText: args.command, ...(args.workdir ? { cwd: args.workdir } : {}),
-      ...(resolvedPath ? { resolvedPath } : {}),
+      ...(env ? { env } : {}), ...(resolvedPath ? { resolvedPath } : {}),
     }, signal);
     audit.approvalId = id;
     audit.decision = decision;
@@ -221,7 +226,7 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
       throw new ToolRefusal('exec denied: the operator denied this command');
     }
   }
-  const cwd = args.workdir ? { cwd: args.workdir } : {};
+  const cwd = { ...(args.workdir ? { cwd: args.workdir } : {}), ...(env ? { env } : {}) };
   let result: SystemRunPayload;
   if (node) {
     result = await deps.runOnNode({ nodeId: node.nodeId, argv, ...cwd, timeoutMs, idempotencyKey: `${deps.runId}:${toolCallId}` });

@@ -9,11 +9,11 @@ export const GATEWAY_EXEC_MAX_OUTPUT_BYTES = 65_536;
 /**
  * Runs an argv on the gateway host (exec `host: "gateway"`): no shell, its own process group
  * (a timeout or the run's end kills all of it), the gateway's environment minus its
- * credentials, in `cwd` or else `defaultCwd` (the agent workspace, created when missing).
+ * credentials plus the checked `env`, in `cwd` or else `defaultCwd` (the agent workspace, created when missing).
  * @throws ToolRefusal when the program is not found or cannot start.
  */
 export async function runOnGatewayHost(
-  req: { argv: string[]; cwd?: string; timeoutMs: number; signal?: AbortSignal },
+  req: { argv: string[]; cwd?: string; env?: Record<string, string>; timeoutMs: number; signal?: AbortSignal },
   opts: { defaultCwd: string; maxOutputBytes?: number },
 ): Promise<SystemRunPayload> {
   const [program, ...args] = req.argv;
@@ -21,7 +21,7 @@ export async function runOnGatewayHost(
   try {
     const r = await runArgv({
       executable: program ?? '', args, cwd: req.cwd ?? opts.defaultCwd, timeoutMs: req.timeoutMs,
-      maxOutputBytes: opts.maxOutputBytes ?? GATEWAY_EXEC_MAX_OUTPUT_BYTES, signal: req.signal ?? new AbortController().signal,
+      maxOutputBytes: opts.maxOutputBytes ?? GATEWAY_EXEC_MAX_OUTPUT_BYTES, signal: req.signal ?? new AbortController().signal, ...(req.env ? { env: req.env } : {}),
     });
     return { exitCode: r.exitCode, timedOut: r.timedOut, success: r.success, stdout: r.stdout, stderr: r.stderr, ...(r.truncated ? { truncated: true } : {}) };
   } catch (err) {

@@ -13,6 +13,8 @@ export interface PreparedExecCall {
   timeoutMs: number;
   toolCallId: string;
   signal: AbortSignal | undefined;
+  /** The model's checked variables, sent with `system.run` (the node applies its own rule too). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -88,7 +90,7 @@ export async function runPreparedOnNode(deps: ExecToolDeps, call: PreparedExecCa
     if (!deps.requestApproval) throw new ToolRefusal(HEADLESS_APPROVAL_REASON);
     approval = await deps.requestApproval({
       toolCallId: call.toolCallId, host: 'node', node, argv: run.argv, commandText: run.commandText,
-      ...(run.cwd !== undefined ? { cwd: run.cwd } : {}), prepared: { plan: run.plan, commandPreview: run.commandPreview },
+      ...(call.env ? { env: call.env } : {}), ...(run.cwd !== undefined ? { cwd: run.cwd } : {}), prepared: { plan: run.plan, commandPreview: run.commandPreview },
     }, call.signal);
     audit.approvalId = approval.id;
     audit.decision = approval.decision;
@@ -99,7 +101,7 @@ export async function runPreparedOnNode(deps: ExecToolDeps, call: PreparedExecCa
   }
   try {
     return await deps.runOnNode({
-      nodeId: node.nodeId, argv: run.argv, ...(run.cwd !== undefined ? { cwd: run.cwd } : {}), timeoutMs: call.timeoutMs,
+      nodeId: node.nodeId, argv: run.argv, ...(run.cwd !== undefined ? { cwd: run.cwd } : {}), ...(call.env ? { env: call.env } : {}), timeoutMs: call.timeoutMs,
       idempotencyKey: `${deps.runId}:${call.toolCallId}`,
       extraParams: {
         rawCommand: args.command, systemRunPlan: run.plan, agentId: deps.agentId, sessionKey: deps.sessionKey,

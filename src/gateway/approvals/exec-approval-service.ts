@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { ExecApprovalAsk, ExecDecision } from '../../agent/tools/exec-tool.js';
 import { ToolRefusal } from '../../agent/tools/node-target.js';
+import { describeExecEnv } from '../../infra/exec-env.js';
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
 import { Scope } from '../../protocol/scopes.js';
 import { ExecApprovalRepo, type ApprovalRecord, type AuditRecord } from '../../store/exec-approval-repo.js';
@@ -233,7 +234,8 @@ const GATEWAY_DECISIONS: readonly ExecDecision[] = ['allow-once', 'deny'];
 function requestOf(ask: ExecApprovalAsk, run: ApprovalRunContext): Record<string, unknown> {
   const cwd = ask.cwd ?? null;
   const common = {
-    command: ask.commandText, commandArgv: ask.argv, cwd, security: 'allowlist', ask: 'on-miss', warningText: null, scope: null,
+    // The operator sees the variables the command gets, as shell assignments before it.
+    command: `${describeExecEnv(ask.env)}${ask.commandText}`, commandArgv: ask.argv, cwd, env: ask.env ?? null, security: 'allowlist', ask: 'on-miss', warningText: null, scope: null,
     commandAnalysis: { commandCount: 1, nestedCommandCount: 0, riskKinds: [], warningLines: [] },
     agentId: run.agentId, resolvedPath: ask.resolvedPath ?? null, sessionKey: run.sessionKey, sessionId: null,
     runId: run.runId, toolCallId: ask.toolCallId, turnSourceChannel: 'webchat', turnSourceTo: run.sessionKey,

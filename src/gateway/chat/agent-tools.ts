@@ -48,9 +48,9 @@ export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): Too
     sessionKey: run.sessionKey,
     settings: () => execSettingsOf(deps.config()),
     nodes: () => toolNodes(deps.nodes),
-    runOnNode: async ({ nodeId, argv, cwd, timeoutMs, idempotencyKey, extraParams }) => {
+    runOnNode: async ({ nodeId, argv, cwd, env, timeoutMs, idempotencyKey, extraParams }) => {
       const res = await deps.nodeService.invoke(callerOf(run), {
-        nodeId, command: 'system.run', params: { command: argv, ...(cwd ? { cwd } : {}), timeoutMs, ...extraParams },
+        nodeId, command: 'system.run', params: { command: argv, ...(cwd ? { cwd } : {}), ...(env ? { env } : {}), timeoutMs, ...extraParams },
         timeoutMs: timeoutMs + INVOKE_GRACE_MS, idempotencyKey,
       });
       return systemRunPayloadOf(res.payload);
