@@ -45,12 +45,16 @@ export const ALWAYS_ALLOWED_METHODS: ReadonlySet<string> = new Set([
 
 export const isNodeOnlyMethod = (method: string): boolean => METHOD_SCOPES.get(method) === 'node';
 
-/** Events a gateway may push; advertised in hello-ok `features.events`. */
+/**
+ * Events this gateway pushes, advertised in hello-ok `features.events`: the real gateway's names,
+ * in its order (handshake-operator.json), limited to those we emit.
+ */
 export const GATEWAY_EVENTS = [
-  'connect.challenge', 'agent', 'chat', 'presence', 'tick', 'shutdown', 'health', 'heartbeat',
-  'node.pair.requested', 'node.pair.resolved', 'node.invoke.request', 'device.pair.requested',
-  'device.pair.resolved', 'node.invoke.cancel', 'node.hostStats', 'node.runnerInventory.changed', 'voicewake.changed',
-  'voicewake.routing.changed', 'models.snapshot',
+  'connect.challenge', 'agent', 'chat', 'chat.metadata.changed', 'models.snapshot', 'session.approval',
+  'session.message', 'sessions.changed', 'presence', 'tick', 'shutdown', 'health', 'heartbeat', 'task',
+  'node.pair.requested', 'node.pair.resolved', 'node.hostStats', 'node.runnerInventory.changed',
+  'node.invoke.cancel', 'node.invoke.request', 'device.pair.requested', 'device.pair.resolved',
+  'voicewake.changed', 'voicewake.routing.changed', 'exec.approval.requested', 'exec.approval.resolved',
 ] as const;
 
 /**

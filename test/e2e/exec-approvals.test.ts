@@ -4,7 +4,7 @@
 // resolve refused, and a gateway restart while an approval is pending.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { operator, waitTerminal } from '../helpers/chat-gateway.js';
+import { operator, unadvertisedEvents, waitTerminal } from '../helpers/chat-gateway.js';
 import { useExecNode } from '../helpers/exec-node.js';
 import type { Frame, RawClient } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -80,6 +80,8 @@ describe('exec approvals (mode ask) with a real farclaw node host', () => {
     assert.ok(events(lab.c, 'agent').some((f) => f.payload.runId === 'run-once' && f.payload.data?.phase === 'approval-resolved'));
     const got = await approver.call('exec.approval.get', { id });
     assert.deepEqual([got.payload.status, got.payload.decision, got.payload.resolvedBy], ['allowed', 'allow-once', 'cli']);
+    // Every event either connection got (chat, agent, task, session.*, exec.approval.*) was advertised in its hello-ok.
+    assert.deepEqual([unadvertisedEvents(approver), unadvertisedEvents(lab.c)], [[], []]);
   });
 
   test('a denied command does not run and the model is told', { timeout: TEST_TIMEOUT_MS }, async () => {

@@ -29,6 +29,13 @@ export async function operator(url: string, caps: string[] = []): Promise<RawCli
   return c;
 }
 
+/** Event names `c` received that its hello-ok did not advertise in `features.events` (should be none). */
+export function unadvertisedEvents(c: RawClient): string[] {
+  const hello = c.frames.find((f) => f.type === 'res' && f.payload?.type === 'hello-ok');
+  const advertised = new Set<string>(hello?.payload?.features?.events ?? []);
+  return [...new Set(c.frames.filter((f) => f.type === 'event' && !advertised.has(String(f.event))).map((f) => String(f.event)))];
+}
+
 /** Chat events of one run, in arrival order. */
 export function chatEvents(c: RawClient, runId: string): Frame[] {
   return c.frames.filter((f) => f.type === 'event' && f.event === 'chat' && f.payload?.runId === runId);
