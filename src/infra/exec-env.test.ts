@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkExecEnv, describeExecEnv, EXEC_ENV_MAX_VALUE_BYTES, EXEC_ENV_MAX_VARS, ExecEnvError, isRefusedExecEnvName } from './exec-env.js';
+import { createHash } from 'node:crypto';
+import { checkExecEnv, describeExecEnv, execEnvHash, EXEC_ENV_MAX_VALUE_BYTES, EXEC_ENV_MAX_VARS, ExecEnvError, isRefusedExecEnvName } from './exec-env.js';
 
 const refusedWith = (env: unknown, re: RegExp) => assert.throws(() => checkExecEnv(env), (err: unknown) => err instanceof ExecEnvError && re.test(err.message));
 
@@ -17,7 +18,8 @@ describe('the env a model may hand a command', () => {
       'PATH', 'path', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'ld_audit', 'DYLD_INSERT_LIBRARIES', 'NODE_OPTIONS', 'NODE_PATH', 'PYTHONPATH', 'PYTHONSTARTUP',
       'PYTHONHOME', 'PERL5LIB', 'PERLLIB', 'PERL5OPT', 'RUBYOPT', 'RUBYLIB', 'BASH_ENV', 'ENV', 'PS4', 'SHELLOPTS', 'IFS', 'BASH_FUNC_ls%%',
       'GIT_SSH', 'GIT_SSH_COMMAND', 'GIT_EXEC_PATH', 'GIT_CONFIG', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_COUNT', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS',
-      'GCONV_PATH', 'SSLKEYLOGFILE', 'FARCLAW_GATEWAY_TOKEN', 'OPENCLAW_GATEWAY_TOKEN', 'farclaw_x',
+      'GCONV_PATH', 'SSLKEYLOGFILE', 'HOME', 'SHELL', 'EDITOR', 'PAGER', 'HTTPS_PROXY', 'NODE_EXTRA_CA_CERTS', 'GITHUB_TOKEN', 'TF_VAR_x',
+      'NPM_CONFIG_REGISTRY', 'GLIBC_TUNABLES', 'XDG_CONFIG_HOME', 'FARCLAW_GATEWAY_TOKEN', 'OPENCLAW_GATEWAY_TOKEN', 'farclaw_x',
     ];
     for (const name of refused) {
       if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
@@ -55,6 +57,13 @@ describe('the env a model may hand a command', () => {
     const env = checkExecEnv(JSON.parse('{"__proto__": "x", "A": "1"}'));
     assert.deepEqual(Object.entries(env ?? {}), [['__proto__', 'x'], ['A', '1']]);
     assert.equal(({} as Record<string, unknown>).A, undefined);
+  });
+
+  it('binds an approval to the env as OpenClaw does: sha256 of the name-sorted pairs, null without any', () => {
+    const expected = createHash('sha256').update('[["A","1"],["b","2"]]').digest('hex');
+    assert.equal(execEnvHash({ b: '2', A: '1' }), expected);
+    assert.equal(execEnvHash(undefined), null);
+    assert.equal(execEnvHash({}), null);
   });
 
   it('shows an operator the variables as shell assignments', () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { ExecApprovalAsk, ExecDecision } from '../../agent/tools/exec-tool.js';
 import { ToolRefusal } from '../../agent/tools/node-target.js';
-import { describeExecEnv } from '../../infra/exec-env.js';
+import { describeExecEnv, execEnvHash } from '../../infra/exec-env.js';
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
 import { Scope } from '../../protocol/scopes.js';
 import { ExecApprovalRepo, type ApprovalRecord, type AuditRecord } from '../../store/exec-approval-repo.js';
@@ -245,7 +245,7 @@ function requestOf(ask: ExecApprovalAsk, run: ApprovalRunContext): Record<string
   }
   return {
     ...common, host: 'node', nodeId: ask.node.nodeId, nodeName: ask.node.displayName, allowedDecisions: EXEC_DECISIONS,
-    systemRunBinding: { argv: ask.argv, cwd, agentId: run.agentId, sessionKey: run.sessionKey, envHash: null },
+    systemRunBinding: { argv: ask.argv, cwd, agentId: run.agentId, sessionKey: run.sessionKey, envHash: execEnvHash(ask.env) },
     // A prepared run is approved as the node planned it (assistant.md 8.3 step 5).
     systemRunPlan: ask.prepared?.plan
       ?? { argv: ask.argv, cwd, commandText: ask.commandText, commandPreview: ask.commandText, agentId: run.agentId, sessionKey: run.sessionKey },
