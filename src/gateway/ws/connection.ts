@@ -368,8 +368,7 @@ export class Connection {
     const { frame } = inbound;
     if (frame.method !== 'connect') {
       const message = 'invalid handshake: first request must be connect';
-      this.reply(frame.id, false, { code: 'INVALID_REQUEST', message });
-      this.close(CloseCode.POLICY, message);
+      this.refuseHandshake(frame.id, { code: 'INVALID_REQUEST', message }, CloseCode.POLICY, message);
       return;
     }
     this.state = 'connecting';
@@ -419,14 +418,18 @@ export class Connection {
       if (this.state !== 'connecting') return;
       if (!(err instanceof HandshakeRefusal)) {
         this.log('error', { err }, 'handshake failed unexpectedly');
-        this.reply(id, false, toErrorShape(err));
-        this.close(CloseCode.POLICY, 'internal error');
+        this.refuseHandshake(id, toErrorShape(err), CloseCode.POLICY, 'internal error');
         return;
       }
       this.log('info', { reason: err.error.message }, 'handshake refused');
-      this.reply(id, false, err.error.toShape());
-      this.close(err.closeCode, err.closeReason);
+      this.refuseHandshake(id, err.error.toShape(), err.closeCode, err.closeReason);
     }
+  }
+
+  /** The one way a connect is refused on the wire: its error response, then the close frame. */
+  private refuseHandshake(id: string, error: ErrorShape, code: number, reason: string): void {
+    this.reply(id, false, error);
+    this.close(code, reason);
   }
 
   /** Drops what only the handshake needed, so an idle connection does not keep it. */
