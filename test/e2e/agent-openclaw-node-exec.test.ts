@@ -61,6 +61,18 @@ describe('exec host=node on the real OpenClaw node host, mode full', () => {
     const term = await waitTerminal(f.c, 'oc-node', STEP_TIMEOUT_MS);
     assert.equal(finalText(term), `${QUOTE}Node: ${f.nodeId}\n\nfarclaw-openclaw-node-ok\n`, `${finalText(term)}\n--- node host\n${f.host?.output() ?? ''}`);
   });
+
+  test('the model’s env reaches the command on the OpenClaw node, which keeps only locale and terminal variables in a shell run', { timeout: 2 * STEP_TIMEOUT_MS }, async () => {
+    // OpenClaw's node runs a command line in its shell and then passes only TERM, LANG, LC_*,
+    // COLORTERM, NO_COLOR and FORCE_COLOR of the caller's env (its sanitizeSystemRunEnvOverrides).
+    f.fake.script(
+      { kind: 'tools', calls: [{ id: 'call_oc_env', name: 'exec', args: { command: 'printenv LC_FARCLAW_CHECK', host: 'node', env: { LC_FARCLAW_CHECK: 'hello openclaw node' } } }] },
+      { kind: 'quote-tool', prefix: [QUOTE] },
+    );
+    await f.c.call('chat.send', { sessionKey: 'agent:main:oc-env', message: 'NODE_EXEC: please run `printenv LC_FARCLAW_CHECK`', idempotencyKey: 'oc-env' });
+    const term = await waitTerminal(f.c, 'oc-env', STEP_TIMEOUT_MS);
+    assert.equal(finalText(term), `${QUOTE}Node: ${f.nodeId}\n\nhello openclaw node\n`, `${finalText(term)}\n--- node host\n${f.host?.output() ?? ''}`);
+  });
 });
 
 describe('exec host=node on the real OpenClaw node host, mode ask', () => {

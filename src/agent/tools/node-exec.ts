@@ -13,7 +13,7 @@ export interface PreparedExecCall {
   timeoutMs: number;
   toolCallId: string;
   signal: AbortSignal | undefined;
-  /** The model's checked variables, sent with `system.run` (the node applies its own rule too). */
+  /** The model's checked variables, sent with `system.run.prepare` and `system.run` as OpenClaw does (the node applies its own rule too). */
   env?: Record<string, string>;
 }
 
@@ -73,7 +73,7 @@ export async function runPreparedOnNode(deps: ExecToolDeps, call: PreparedExecCa
       nodeId: node.nodeId, command: 'system.run.prepare', idempotencyKey: randomUUID(),
       params: {
         command: nodeShellArgv(args.command), security: policy.security, ask: policy.ask, rawCommand: args.command,
-        ...(args.workdir ? { cwd: args.workdir } : {}), agentId: deps.agentId, sessionKey: deps.sessionKey,
+        ...(args.workdir ? { cwd: args.workdir } : {}), ...(call.env ? { env: call.env } : {}), agentId: deps.agentId, sessionKey: deps.sessionKey,
       },
     });
   } catch (err) {
