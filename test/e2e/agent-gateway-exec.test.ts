@@ -151,6 +151,10 @@ describe('exec host=gateway, mode ask', () => {
     assert.deepEqual(payload.request.commandArgv, ['printenv', 'GREETING']);
     await approver.call('exec.approval.resolve', { id: payload.id, decision: 'allow-once' });
     assert.equal(finalText(await waitTerminal(ctx.c, 'gw-ask-env', 60_000)), `${QUOTE}\nit's approved\n`);
+    // A refused variable is the tool's error at once: nobody is asked about it.
+    const asked = events(approver, 'exec.approval.requested').length;
+    assert.match(await turn(ctx, 'gw-ask-env-refused', { command: 'printenv PATH', env: { PATH: '/tmp/evil' } }), /env variable \\"PATH\\" is refused/);
+    assert.equal(events(approver, 'exec.approval.requested').length, asked);
   });
 
   test('deny: the command does not run', { timeout: TEST_TIMEOUT_MS }, async () => {
