@@ -3,6 +3,7 @@
 // answers. Headless refusal, allow-once, deny, allow-always with its stored grant, a second
 // resolve refused, and a gateway restart while an approval is pending.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { operator, unadvertisedEvents, waitTerminal } from '../helpers/chat-gateway.js';
 import { useExecNode } from '../helpers/exec-node.js';
@@ -16,13 +17,13 @@ const finalText = (f: Frame): string => f.payload?.message?.content?.[0]?.text ?
 const events = (c: RawClient, event: string): Frame[] => c.frames.filter((f) => f.type === 'event' && f.event === event);
 
 describe('exec approvals (mode ask) with a real farclaw node host', () => {
-  const lab = useExecNode({ allow: ['echo'], mode: 'ask' });
+  const lab = useExecNode({ allow: ['echo', 'printenv'], mode: 'ask' });
   let approver: RawClient | undefined;
 
   /** Scripts an exec call plus a quoting answer and sends the message; returns at once. */
-  async function send(runId: string, command: string): Promise<void> {
+  async function send(runId: string, command: string, env?: Record<string, string>): Promise<void> {
     lab.fake.script(
-      { kind: 'tools', calls: [{ id: `call_${runId}`, name: 'exec', args: { host: 'node', command } }] },
+      { kind: 'tools', calls: [{ id: `call_${runId}`, name: 'exec', args: { host: 'node', command, ...(env ? { env } : {}) } }] },
       { kind: 'quote-tool', prefix: QUOTE },
     );
     await lab.c.call('chat.send', { sessionKey: `agent:main:${runId}`, message: `run ${command}`, idempotencyKey: runId });
@@ -91,6 +92,15 @@ describe('exec approvals (mode ask) with a real farclaw node host', () => {
     const term = await waitTerminal(lab.c, 'run-deny', 60_000);
     assert.match(finalText(term), /"error": "exec denied: the operator denied this command"/);
     assert.ok(!finalText(term).includes('denied-output\n'));
+  });
+
+  test('the approval shows and binds the env the node command gets (OpenClaw’s envHash), and the command gets it', { timeout: TEST_TIMEOUT_MS }, async () => {
+    await send('run-env', 'printenv GREETING', { GREETING: 'bound value' });
+    const { payload } = await requestedFor(approver as RawClient, 'run-env');
+    assert.equal(payload.request.command, `GREETING='bound value' printenv GREETING`);
+    assert.equal(payload.request.systemRunBinding.envHash, createHash('sha256').update('[["GREETING","bound value"]]').digest('hex'));
+    await (approver as RawClient).call('exec.approval.resolve', { id: payload.id, decision: 'allow-once' });
+    assert.equal(finalText(await waitTerminal(lab.c, 'run-env', 60_000)), `Output was: Node: ${lab.nodeId}\n\nbound value\n`);
   });
 
   test('allow-always stores a grant: the same command runs again without asking', { timeout: TEST_TIMEOUT_MS }, async () => {
