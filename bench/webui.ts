@@ -9,6 +9,9 @@
  * 3. The page's JS heap (after a forced GC) before and after one answer streamed as --deltas
  *    (default 10,000) chunks by the fake model provider; the gateway paces them (75 ms), so the
  *    page gets fewer chat deltas: the bench prints how many.
+ * 4. Side by side, measured the same way on both: navigation → the newest history row visible
+ *    (Playwright), on our UI and on the real OpenClaw 2026.9.6 gateway serving its own Control UI
+ *    (same 1,000 rows, same fake model), and that page's heap after the same streamed answer.
  *
  * Gateway and browser share the machine's cores: times are upper bounds.
  */
@@ -18,12 +21,16 @@ import { GatewayClient } from '../src/client/gateway-client.js';
 import { buildConnectParams } from '../src/client/frames.js';
 import { freshPage, launchChromium } from '../test/helpers/browser.js';
 import { waitForApp } from '../test/helpers/control-ui-page.js';
-import { startFakeModel } from '../test/helpers/fake-model.js';
+import { startFakeModel, type FakeModel } from '../test/helpers/fake-model.js';
+import { fakeModelConfig } from '../test/helpers/chat-gateway.js';
 import { startGateway, TEST_TOKEN } from '../test/helpers/gateway-process.js';
 import { REPO_ROOT } from '../test/helpers/paths.js';
 import { peerCacheDir } from '../test/helpers/peer.js';
 import { bundleBytesOf, floorBytes, realBootBytes, type BundleBytes } from './lib/ui-bundle.js';
 import { intArg } from './lib/args.js';
+import { benchOperator } from './lib/operator.js';
+import { withOpenclawGateway } from './lib/openclaw-peer.js';
+import type { Browser } from 'playwright-core';
 
 const JS_BUDGET_BYTES = 150 * 1024;
 const HISTORY_ROWS = 1_000;
@@ -125,14 +132,85 @@ async function browserFigures(): Promise<void> {
     }, assistantRows, { timeout: 300_000 });
     const after = await heap();
     process.stdout.write(`JS heap (after GC): ${(before / 1048576).toFixed(1)} MB loaded with history → ${(after / 1048576).toFixed(1)} MB after one answer of ${DELTAS} model chunks (${pageDeltas} chat deltas reached the page)\n`);
-    process.stdout.write('OpenClaw side by side for these two: n/a (needs the real gateway holding a 1,000-row transcript; not measured in this run)\n');
     await context.close();
+
+    // The method OpenClaw's page allows too (see openclawFigures), for a like-for-like row.
+    const seen: number[] = [];
+    for (let r = 0; r < RUNS; r += 1) {
+      const fresh = await freshPage(browser);
+      const started = performance.now();
+      await fresh.page.goto(`http://127.0.0.1:${gw.port}/#token=${TEST_TOKEN}`);
+      await fresh.page.getByText(`History message ${HISTORY_ROWS - 1}:`).first().waitFor({ timeout: 60_000 });
+      seen.push(performance.now() - started);
+      await fresh.context.close();
+    }
+    process.stdout.write(`farclaw UI: newest of ${HISTORY_ROWS} history rows visible (navigation → visible, median of ${RUNS}): ${median(seen).toFixed(0)} ms  [${seen.map((t) => t.toFixed(0)).join(', ')}]\n`);
+    await openclawFigures(browser, model);
   } finally {
     await browser.close();
     await client.close();
     await gw.stop();
     await model.close();
   }
+}
+
+/**
+ * The same page figures for the real OpenClaw 2026.9.6 gateway and its own Control UI, measured
+ * the one way that works on both pages (its UI renders inside shadow roots, which a
+ * MutationObserver on the document does not see): Playwright's wall time from navigation until
+ * the newest history row is visible, and the heap after one streamed answer.
+ */
+async function openclawFigures(browser: Browser, model: FakeModel): Promise<void> {
+  const cfg = fakeModelConfig(model) as { models: unknown; agents: { defaults: Record<string, unknown> } };
+  const outcome = await withOpenclawGateway(TEST_TOKEN, async (oc) => {
+    const client = await benchOperator(oc.url);
+    try {
+      // Its chat.inject needs an existing session: one real turn creates it.
+      model.script({ kind: 'text', chunks: ['first answer'] });
+      await client.request('chat.send', { sessionKey: 'agent:main:main', message: 'hello', idempotencyKey: `bench-${Date.now()}` }, 60_000);
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const h = (await client.request('chat.history', { sessionKey: 'agent:main:main', limit: 10 })) as { messages: { role: string }[] };
+        if (h.messages.some((m) => m.role === 'assistant')) break;
+        if (Date.now() > deadline) throw new Error('the first turn did not finish within 120 s');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      for (let i = 0; i < HISTORY_ROWS; i += 1) {
+        await client.request('chat.inject', { sessionKey: 'agent:main:main', message: `History message ${i}: **some** text with \`code\` and a [link](https://example.com/${i}).` }, 60_000);
+      }
+    } finally {
+      await client.close();
+    }
+    const last = `History message ${HISTORY_ROWS - 1}:`;
+    const times: number[] = [];
+    for (let r = 0; r < RUNS; r += 1) {
+      const { context, page } = await freshPage(browser);
+      const started = performance.now();
+      await page.goto(`http://127.0.0.1:${oc.port}/#token=${TEST_TOKEN}`);
+      await page.getByText(last).first().waitFor({ timeout: 120_000 });
+      times.push(performance.now() - started);
+      if (r < RUNS - 1) await context.close();
+      else {
+        const cdp = await context.newCDPSession(page);
+        const heap = async (): Promise<number> => {
+          await cdp.send('HeapProfiler.collectGarbage');
+          return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+        };
+        const before = await heap();
+        model.script({ kind: 'text', chunks: Array.from({ length: DELTAS }, (_, i) => `d${i} `) });
+        const composer = page.getByRole('textbox').last();
+        await composer.fill('stream please');
+        await composer.press('Enter');
+        await page.getByText(`d${DELTAS - 1}`).first().waitFor({ timeout: 300_000 });
+        const after = await heap();
+        process.stdout.write(`OpenClaw 2026.9.6 UI on its gateway: JS heap (after GC) ${(before / 1048576).toFixed(1)} MB with history → ${(after / 1048576).toFixed(1)} MB after one answer of ${DELTAS} model chunks\n`);
+        await context.close();
+      }
+    }
+    process.stdout.write(`OpenClaw 2026.9.6 UI on its gateway: newest of ${HISTORY_ROWS} history rows visible (navigation → visible, median of ${RUNS}): ${median(times).toFixed(0)} ms  [${times.map((t) => t.toFixed(0)).join(', ')}]\n`);
+  }, { config: { models: cfg.models, agents: { defaults: { ...cfg.agents.defaults, utilityModel: '' } } } })
+    .catch((err: unknown) => ({ na: (err as Error).message.split('\n')[0]?.slice(0, 200) ?? 'failed' }));
+  if (outcome !== undefined) process.stdout.write(`OpenClaw 2026.9.6 UI figures: n/a (${outcome.na})\n`);
 }
 
 await sizes();
