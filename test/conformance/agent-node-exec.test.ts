@@ -114,6 +114,12 @@ describe('vector agent-node-exec', () => {
     assert.equal(payload.command, (expected.frame.payload as JsonObject).command, `invoke #${n + 1} asks the node for the captured command`);
     return payload;
   };
+  /** Answers the gateway's invoke `request` with the node's recorded result (`nodeOut[result]`) and checks the ack (`nodeIn[ack]`). */
+  const answerInvoke = async (request: JsonObject, result: number, ack: number, out: ReturnType<typeof emptyFindings>): Promise<void> => {
+    const answer = at(nodeOut, result);
+    send(answer, { ...(answer.frame.params as JsonObject), id: request.id as string });
+    await ackOf(answer, at(nodeIn, ack), 'node.invoke.result', out);
+  };
 
   test('the node connects, waits for its surface approval, then reports its inventory', { timeout: 120_000 }, async () => {
     assert.ok(gw);
@@ -156,9 +162,7 @@ describe('vector agent-node-exec', () => {
     const nodeSide = async (): Promise<void> => {
       const prepare = await invokeRequest(0, at(nodeIn, 43), out);
       assert.deepEqual(JSON.parse(String(prepare.paramsJSON)), JSON.parse(String((at(nodeIn, 43).frame.payload as JsonObject).paramsJSON)));
-      const refusal = at(nodeOut, 44);
-      send(refusal, { ...(refusal.frame.params as JsonObject), id: prepare.id as string });
-      await ackOf(refusal, at(nodeIn, 45), 'node.invoke.result', out);
+      await answerInvoke(prepare, 44, 45, out);
     };
     await bothSides(replayClient(t, 'approvals-client#1', gw.url), nodeSide());
     assertNoMismatch('agent-node-exec / node (attempt 1)', out);
@@ -173,15 +177,11 @@ describe('vector agent-node-exec', () => {
     const nodeSide = async (): Promise<void> => {
       const prepare = await invokeRequest(1, at(nodeIn, 91), out);
       assert.deepEqual(JSON.parse(String(prepare.paramsJSON)), JSON.parse(String((at(nodeIn, 91).frame.payload as JsonObject).paramsJSON)));
-      const planned = at(nodeOut, 92);
-      send(planned, { ...(planned.frame.params as JsonObject), id: prepare.id as string });
-      await ackOf(planned, at(nodeIn, 93), 'node.invoke.result', out);
+      await answerInvoke(prepare, 92, 93, out);
 
       const approvalsGet = await invokeRequest(2, at(nodeIn, 94), out);
       assert.equal(approvalsGet.paramsJSON, '{}');
-      const approvals = at(nodeOut, 95);
-      send(approvals, { ...(approvals.frame.params as JsonObject), id: approvalsGet.id as string });
-      await ackOf(approvals, at(nodeIn, 96), 'node.invoke.result', out);
+      await answerInvoke(approvalsGet, 95, 96, out);
 
       const run = await invokeRequest(3, at(nodeIn, 104), out);
       const params = JSON.parse(String(run.paramsJSON)) as JsonObject;
@@ -194,9 +194,7 @@ describe('vector agent-node-exec', () => {
       const finishedPayload = JSON.parse(String((finished.frame.params as JsonObject).payloadJSON)) as JsonObject;
       send(finished, { ...(finished.frame.params as JsonObject), payloadJSON: JSON.stringify({ ...finishedPayload, runId: params.runId }) });
       await ackOf(finished, at(nodeIn, 107), 'node.event', out);
-      const result = at(nodeOut, 108);
-      send(result, { ...(result.frame.params as JsonObject), id: run.id as string });
-      await ackOf(result, at(nodeIn, 109), 'node.invoke.result', out);
+      await answerInvoke(run, 108, 109, out);
     };
     await bothSides(replayClient(t, 'approvals-client#2', gw.url), nodeSide());
     assertNoMismatch('agent-node-exec / node (attempt 3)', out);
