@@ -51,7 +51,8 @@ export async function openSshRoute(
   const supervisor = new TunnelSupervisor({
     target: route.target, remotePort: route.remotePort, preferredLocalPort: route.preferredLocalPort, identity: route.identity,
     hostKeyPolicy: route.hostKeyPolicy, configFile: route.configFile, credentials: opts.credentials, stateDir: opts.stateDir, env: opts.env,
-    readyTimeoutMs: budgetMs,
+    // One command waits for one ssh: a refused or unreachable host answers now, not after the budget.
+    readyTimeoutMs: budgetMs, isSingleAttempt: true,
   });
   let timer: NodeJS.Timeout | undefined;
   try {

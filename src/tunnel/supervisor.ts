@@ -51,7 +51,7 @@ export interface TunnelOptions {
   backoffCapMs?: number;
   /** Probe timeouts in a row that mean the path is dead [2]. */
   maxProbeTimeouts?: number;
-  /** Give up when the first ssh exits before it carried a call (a probe's one try) [false]. */
+  /** Give up when the first ssh exits before it carried a call (a probe's or one command's try; a local port race is retried) [false]. */
   isSingleAttempt?: boolean;
   /** Called after every state change. */
   onChange?: (snapshot: TunnelSnapshot) => void;
@@ -176,7 +176,8 @@ export class TunnelSupervisor {
         let delayMs: number;
         if (end.kind === 'exit') {
           if (end.failure.isFatal) throw new FatalTunnelError(end.failure.message, end.failure.kind);
-          if (this.o.isSingleAttempt && !end.wasUp) throw new Error(end.failure.message);
+          // A port race is ours to retry; any other end before the first `up` is the answer.
+          if (this.o.isSingleAttempt && !end.wasUp && end.failure.kind !== 'forward') throw new Error(end.failure.message);
           this.update({ lastError: end.failure.message });
           // The port was taken between our check and ssh's bind: take any free one next time.
           if (end.failure.kind === 'forward') portHint = undefined;

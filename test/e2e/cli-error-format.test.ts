@@ -116,6 +116,9 @@ describe('one failure format for every CLI command (issue 19.4)', () => {
       assertExit(r, 1);
       assertOneFormat(r, /^SSH tunnel to me@127\.0\.0\.1:\d+ failed: /);
       assert.match(r.stderr, /^Fix: farclaw doctor /m, show(r));
+      // OpenSSH's own reason, at once: a refused host is not retried for the command's whole budget.
+      assert.match(r.stderr, /Connection refused/, show(r));
+      assert.doesNotMatch(r.stderr, /not ready within/, show(r));
     } finally {
       ssh.dispose();
     }
