@@ -37,6 +37,27 @@ describe('channel queues and sender pairing (SQLite)', () => {
     assert.equal(again.nextOffset(), 9);
   });
 
+  it('lists the chats with pending updates, oldest first, and gives each chat its own oldest update', () => {
+    const { db } = fresh();
+    const q = new ChannelQueueRepo(db, KEY);
+    q.storeBatch([
+      { updateId: 10, chatId: 'b', payload: '{"n":10}' }, { updateId: 11, chatId: 'a', payload: '{"n":11}' },
+      { updateId: 12, chatId: 'b', payload: '{"n":12}' }, { updateId: 13, chatId: 'c', payload: '{"n":13}' },
+    ], 1);
+    assert.deepEqual(q.pendingChats(), ['b', 'a', 'c']);
+    assert.equal(q.nextPending('b')?.payload, '{"n":10}');
+    assert.ok(q.complete(10, [], 2));
+    assert.equal(q.nextPending('b')?.updateId, 12);
+    assert.deepEqual(q.pendingChats(), ['a', 'b', 'c']);
+    assert.ok(q.complete(12, [], 3));
+    assert.equal(q.nextPending('b'), undefined);
+    assert.deepEqual(q.pendingChats(), ['a', 'c']);
+    // Another bot account on the same database sees none of them.
+    const other = new ChannelQueueRepo(db, { channel: 'telegram', accountId: 'other' });
+    assert.deepEqual(other.pendingChats(), []);
+    assert.equal(other.nextPending('a'), undefined);
+  });
+
   it('records drafts, hands them over when their update completes, and retires the ones left as delete rows', () => {
     const q = new ChannelQueueRepo(fresh().db, KEY);
     q.storeBatch([{ updateId: 1, chatId: '5', payload: '{}' }, { updateId: 2, chatId: '6', payload: '{}' }], 1);

@@ -137,6 +137,22 @@ export class ChannelQueueRepo {
     return rows.map((r) => ({ updateId: r.update_id, chatId: r.chat_id, payload: r.payload, receivedAtMs: r.received_at_ms }));
   }
 
+  /** The chats with pending updates, the chat of the oldest update first (no payload is read). */
+  pendingChats(): string[] {
+    const rows = this.sql.get(`SELECT chat_id, min(update_id) AS first FROM channel_inbound
+      WHERE channel = ? AND account_id = ? AND state = 'pending' GROUP BY chat_id ORDER BY first`)
+      .all(this.key.channel, this.key.accountId) as { chat_id: string }[];
+    return rows.map((r) => r.chat_id);
+  }
+
+  /** One chat's oldest pending update, or undefined when the chat has none. */
+  nextPending(chatId: string): InboundRecord | undefined {
+    const r = this.sql.get(`SELECT update_id, chat_id, payload, received_at_ms FROM channel_inbound
+      WHERE channel = ? AND account_id = ? AND state = 'pending' AND chat_id = ? ORDER BY update_id LIMIT 1`)
+      .get(this.key.channel, this.key.accountId, chatId) as { update_id: number; chat_id: string; payload: string; received_at_ms: number } | undefined;
+    return r && { updateId: r.update_id, chatId: r.chat_id, payload: r.payload, receivedAtMs: r.received_at_ms };
+  }
+
   /** Pending updates count (status "backlog"). */
   pendingCount(): number {
     return (this.sql.get(`SELECT count(*) AS n FROM channel_inbound WHERE channel = ? AND account_id = ? AND state = 'pending'`)

@@ -45,16 +45,15 @@ export async function runInboundLoop(deps: InboundDeps, signal: AbortSignal): Pr
   const busy = new Map<string, Promise<void>>();
   const attempts = new Map<number, number>();
   while (!signal.aborted) {
-    const pending = deps.queue.pending();
-    deps.status.backlog.inbound = pending.length;
-    for (const row of pending) {
-      if (busy.has(row.chatId)) continue;
-      const work = handleChat(deps, row.chatId, attempts, signal).then((drained) => {
-        busy.delete(row.chatId);
+    deps.status.backlog.inbound = deps.queue.pendingCount();
+    for (const chatId of deps.queue.pendingChats()) {
+      if (busy.has(chatId)) continue;
+      const work = handleChat(deps, chatId, attempts, signal).then((drained) => {
+        busy.delete(chatId);
         // A chat left waiting (no assistant, a failed turn) is looked at again on the next tick.
         if (drained) deps.wakeup.notify();
       });
-      busy.set(row.chatId, work);
+      busy.set(chatId, work);
     }
     await deps.wakeup.wait(1_000, signal);
   }
@@ -65,7 +64,7 @@ export async function runInboundLoop(deps: InboundDeps, signal: AbortSignal): Pr
 async function handleChat(deps: InboundDeps, chatId: string, attempts: Map<number, number>, signal: AbortSignal): Promise<boolean> {
   for (;;) {
     if (signal.aborted) return false;
-    const next = deps.queue.pending().find((r) => r.chatId === chatId);
+    const next = deps.queue.nextPending(chatId);
     if (!next) return true;
     try {
       if (!(await handleUpdate(deps, next, attempts, signal))) return false;
