@@ -1,0 +1,73 @@
+/**
+ * The relay floor of bench:chat: what a model → gateway → client hop costs with no gateway work.
+ * A bare process with a `ws` server speaking just enough protocol for the bench client
+ * (challenge, any `connect` accepted); on `chat.send` it answers at once, reads the fake model's
+ * OpenAI SSE over plain `node:http`, and forwards each text piece to the client as an `agent`
+ * frame and a `chat` delta frame padded to the sizes farclaw sent in the same run, then a
+ * `final`. No validation, store, pacing or SDK: a gateway's relay cannot go below it.
+ *
+ * Usage: RELAY_FLOOR_HELLO_OK=<hello-ok JSON> node dist/bench/lib/relay-floor.js <port> <modelBaseUrl> <agentFrameBytes> <chatFrameBytes>
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, request } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+const port = Number(process.argv[2]);
+const modelBaseUrl = process.argv[3] ?? '';
+const agentBytes = Number(process.argv[4] ?? 0);
+const chatBytes = Number(process.argv[5] ?? 0);
+/** The hello-ok farclaw sent the same client in this run, so the client accepts the handshake. */
+const helloOk = process.env.RELAY_FLOOR_HELLO_OK ?? '{}';
+
+/** An event frame padded (with a `pad` string in its payload) to at least `size` bytes. */
+function padded(event: string, payload: Record<string, unknown>, size: number): string {
+  const bare = JSON.stringify({ type: 'event', event, payload: { ...payload, pad: '' } });
+  const missing = Math.max(0, size - Buffer.byteLength(bare));
+  return JSON.stringify({ type: 'event', event, payload: { ...payload, pad: 'x'.repeat(missing) } });
+}
+
+/** Streams one model reply to `ws`: each `content` piece of the SSE becomes one delta. */
+function relay(ws: WebSocket, runId: string): void {
+  const url = new URL(`${modelBaseUrl}/chat/completions`);
+  let text = '';
+  let buffered = '';
+  const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buffered += chunk;
+      let end: number;
+      while ((end = buffered.indexOf('\n\n')) >= 0) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        if (!line.startsWith('data: {')) continue;
+        const piece = (JSON.parse(line.slice(6)) as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content;
+        if (!piece) continue;
+        text += piece;
+        ws.send(padded('agent', { runId, stream: 'assistant', data: { text, delta: piece } }, agentBytes));
+        ws.send(padded('chat', { runId, state: 'delta', message: { role: 'assistant', content: [{ type: 'text', text }] } }, chatBytes));
+      }
+    });
+    res.on('end', () => ws.send(JSON.stringify({ type: 'event', event: 'chat', payload: { runId, state: 'final', message: { role: 'assistant', content: [{ type: 'text', text }] } } })));
+  });
+  req.on('error', () => ws.send(JSON.stringify({ type: 'event', event: 'chat', payload: { runId, state: 'error' } })));
+  req.end(JSON.stringify({ model: 'fake-model', stream: true, messages: [] }));
+}
+
+const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+const server = createServer((req, res) => {
+  res.writeHead(req.url === '/readyz' ? 200 : 404, { 'content-type': 'application/json' });
+  res.end('{"ready":true}');
+});
+server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws)));
+wss.on('connection', (ws: WebSocket) => {
+  ws.send(JSON.stringify({ type: 'event', event: 'connect.challenge', payload: { nonce: randomUUID(), ts: Date.now() } }));
+  ws.on('message', (data) => {
+    const f = JSON.parse(String(data)) as { id?: string; method?: string; params?: { idempotencyKey?: string } };
+    if (f.method === 'connect') return ws.send(`{"type":"res","id":${JSON.stringify(f.id)},"ok":true,"payload":${helloOk}}`);
+    const runId = f.params?.idempotencyKey ?? randomUUID();
+    ws.send(JSON.stringify({ type: 'res', id: f.id, ok: true, payload: { runId, status: 'started' } }));
+    if (f.method === 'chat.send') relay(ws, runId);
+  });
+});
+server.listen(port, '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));
