@@ -2,6 +2,7 @@ import type { createAnthropic } from '@ai-sdk/anthropic';
 import type { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
 import { resolveSecret } from '../infra/config.js';
+import { providerFetch } from './provider-fetch.js';
 import type { FarclawConfig, ProviderConfig } from '../infra/config-schema.js';
 
 /** The provider APIs the agent loop can speak (assistant.md 9). */
@@ -83,9 +84,9 @@ function build(api: ProviderApi, provider: string, baseUrl: string, apiKey: stri
     // resolveModel loads the SDK before it hands out a model, so only a misuse gets here.
     if (!sdk) throw new Error('the AI SDK providers are not loaded yet: get models from resolveModel()');
     if (api === 'anthropic-messages') {
-      return sdk.createAnthropic({ baseURL: baseUrl, apiKey: apiKey ?? '' })(modelId);
+      return sdk.createAnthropic({ baseURL: baseUrl, apiKey: apiKey ?? '', fetch: providerFetch })(modelId);
     }
-    return sdk.createOpenAICompatible({ name: provider, baseURL: baseUrl, ...(apiKey ? { apiKey } : {}), includeUsage: true })(modelId);
+    return sdk.createOpenAICompatible({ name: provider, baseURL: baseUrl, ...(apiKey ? { apiKey } : {}), includeUsage: true, fetch: providerFetch })(modelId);
   }
 }
 
