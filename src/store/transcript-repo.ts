@@ -60,8 +60,12 @@ function toRecord(r: Row): TranscriptRecord {
 export class TranscriptRepo {
   private readonly stmts: StatementCache;
 
+  /** Built once: better-sqlite3 builds a transaction's wrappers (begin/commit/rollback) at each `transaction()`. */
+  private readonly appendTx: (sessionKey: string, row: NewTranscriptRow) => TranscriptRecord;
+
   constructor(private readonly db: Database, private readonly now: () => number = Date.now) {
     this.stmts = new StatementCache(db);
+    this.appendTx = db.transaction((sessionKey: string, row: NewTranscriptRow) => this.insertRow(sessionKey, row));
   }
 
   /**
@@ -69,22 +73,25 @@ export class TranscriptRepo {
    * carries an idempotency key already stored for this session, returns the stored row instead.
    */
   append(sessionKey: string, row: NewTranscriptRow): TranscriptRecord {
-    return this.db.transaction(() => {
-      if (row.idempotencyKey !== undefined) {
-        const existing = this.byIdempotencyKey(sessionKey, row.idempotencyKey);
-        if (existing) return existing;
-      }
-      const { last_seq: last } = this.stmts.get('SELECT last_seq FROM chat_session WHERE key = ?').get(sessionKey) as { last_seq: number };
-      const seq = last + 1;
-      const id = randomUUID();
-      const now = this.now();
-      this.stmts.get(`INSERT INTO transcript_row (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        id, sessionKey, seq, row.role, row.kind, row.runId ?? null, row.idempotencyKey ?? null, row.inContext ? 1 : 0,
-        JSON.stringify(row.message), now,
-      );
-      this.stmts.get('UPDATE chat_session SET last_seq = ?, updated_at_ms = ? WHERE key = ?').run(seq, now, sessionKey);
-      return this.get(id) as TranscriptRecord;
-    })();
+    return this.appendTx(sessionKey, row);
+  }
+
+  private insertRow(sessionKey: string, row: NewTranscriptRow): TranscriptRecord {
+    if (row.idempotencyKey !== undefined) {
+      const existing = this.byIdempotencyKey(sessionKey, row.idempotencyKey);
+      if (existing) return existing;
+    }
+    const { last_seq: last } = this.stmts.get('SELECT last_seq FROM chat_session WHERE key = ?').get(sessionKey) as { last_seq: number };
+    const stored: Row = {
+      id: randomUUID(), session_key: sessionKey, seq: last + 1, role: row.role, kind: row.kind, run_id: row.runId ?? null,
+      idempotency_key: row.idempotencyKey ?? null, in_context: row.inContext ? 1 : 0, message: JSON.stringify(row.message), created_at_ms: this.now(),
+    };
+    this.stmts.get(`INSERT INTO transcript_row (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      stored.id, stored.session_key, stored.seq, stored.role, stored.kind, stored.run_id, stored.idempotency_key, stored.in_context, stored.message, stored.created_at_ms,
+    );
+    this.stmts.get('UPDATE chat_session SET last_seq = ?, updated_at_ms = ? WHERE key = ?').run(stored.seq, stored.created_at_ms, sessionKey);
+    // The record as a read would return it, without reading the row back.
+    return toRecord(stored);
   }
 
   get(id: string): TranscriptRecord | undefined {
