@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import type { FarclawConfig } from '../../infra/config-schema.js';
-import { listProviders } from './models-auth-status.js';
+import { listProviders, PROBE_BURST, PROBE_WINDOW_MS, probeOnce } from './models-auth-status.js';
 
 const statuses = (config: FarclawConfig, env: NodeJS.ProcessEnv = {}) => listProviders(config, env).map((p) => p.status);
 
@@ -40,5 +42,36 @@ describe('models.authStatus providers', () => {
     const shadowed = statuses({ models: { providers: { openai: { baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'x' } } } }, env);
     assert.deepEqual(shadowed.map((s) => [s.provider, s.apiKey?.source]), [['openai', 'config'], ['anthropic', 'env']]);
     assert.deepEqual(statuses({}, {}), []);
+  });
+
+  it('shares one probe between overlapping callers and starts at most PROBE_BURST per window', async () => {
+    let hits = 0;
+    const server = createServer((req, res) => {
+      hits += 1;
+      res.writeHead(req.headers.authorization === 'Bearer right' ? 200 : 401).end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      const [right] = listProviders({ models: { providers: { p: { baseUrl, apiKey: 'right' } } } }, {});
+      const [wrong] = listProviders({ models: { providers: { p: { baseUrl, apiKey: 'wrong' } } } }, {});
+      assert.ok(right && wrong);
+      const t0 = Date.now();
+      const answers = await Promise.all(Array.from({ length: 20 }, () => probeOnce(right, t0)));
+      assert.equal(hits, 1, 'overlapping callers did not share one probe');
+      assert.ok(answers.every((a) => a.ok && a.httpStatus === 200));
+      for (let i = 1; i < PROBE_BURST; i++) await probeOnce(right, t0 + i);
+      assert.equal(hits, PROBE_BURST, 'a person re-running the check gets fresh probes');
+      for (let i = 0; i < 10; i++) assert.equal((await probeOnce(right, t0 + 100 + i)).ok, true);
+      assert.equal(hits, PROBE_BURST, 'probes past the burst went out');
+      // Another key is another provider: asked, and its refusal is not hidden by the first answer.
+      assert.equal((await probeOnce(wrong, t0 + 200)).httpStatus, 401);
+      assert.equal(hits, PROBE_BURST + 1);
+      await probeOnce(right, t0 + PROBE_WINDOW_MS);
+      assert.equal(hits, PROBE_BURST + 2, 'after the window the provider is asked again');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

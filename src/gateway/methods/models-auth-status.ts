@@ -1,9 +1,17 @@
+import { createHash } from 'node:crypto';
 import { ConfigError, resolveSecret } from '../../infra/config.js';
 import type { FarclawConfig, ProviderConfig } from '../../infra/config-schema.js';
 import { ModelsAuthStatusParamsSchema, type ModelsAuthStatus, type ProviderAuthStatus, type ProviderProbe } from '../../protocol/schema/models.js';
 import { defineMethod } from '../rpc/dispatcher.js';
 
 const PROBE_TIMEOUT_MS = 3000;
+/**
+ * At most this many probes of one provider (API, URL and key) start per window; past that,
+ * callers get the latest answer, so a read-scoped client cannot make the gateway hammer a
+ * provider with its key, while a person re-running the doctor after a fix still gets fresh ones.
+ */
+export const PROBE_BURST = 6;
+export const PROBE_WINDOW_MS = 60_000;
 const ANTHROPIC_URL = 'https://api.anthropic.com/v1';
 const OPENAI_URL = 'https://api.openai.com/v1';
 
@@ -95,15 +103,38 @@ async function probeProvider(p: ProviderView): Promise<ProviderProbe> {
   }
 }
 
+interface ProbeRecord {
+  startsMs: number[];
+  latest: Promise<ProviderProbe>;
+  inFlight: boolean;
+}
+const probes = new Map<string, ProbeRecord>();
+
+/** Probes a provider within PROBE_BURST per PROBE_WINDOW_MS; callers that overlap share one request. */
+export function probeOnce(p: ProviderView, nowMs = Date.now()): Promise<ProviderProbe> {
+  const keyHash = p.key === undefined ? '' : createHash('sha256').update(p.key).digest('hex');
+  const id = `${p.api}\0${p.url ?? ''}\0${keyHash}`;
+  for (const [other, rec] of probes) {
+    rec.startsMs = rec.startsMs.filter((t) => nowMs - t < PROBE_WINDOW_MS);
+    if (other !== id && rec.startsMs.length === 0 && !rec.inFlight) probes.delete(other);
+  }
+  const rec = probes.get(id);
+  if (rec && (rec.inFlight || rec.startsMs.length >= PROBE_BURST)) return rec.latest;
+  const next: ProbeRecord = { startsMs: [...(rec?.startsMs ?? []), nowMs], latest: probeProvider(p), inFlight: true };
+  void next.latest.finally(() => (next.inFlight = false));
+  probes.set(id, next);
+  return next.latest;
+}
+
 /**
  * `models.authStatus` (operator.read): per provider a run could use, whether its credential is
  * there (and where it comes from), never the credential itself. With `probe: true` each provider
- * is also asked over HTTP, in parallel, bounded by a 3 s timeout each.
+ * is also asked over HTTP, in parallel, bounded by a 3 s timeout each, at most PROBE_BURST times per provider and minute.
  */
 export const handleModelsAuthStatus = defineMethod('models.authStatus', ModelsAuthStatusParamsSchema, async ({ services }, params) => {
   const providers = listProviders(services.chat.config, process.env);
   const statuses = await Promise.all(
-    providers.map(async (p) => (params.probe === true && p.status.status !== 'missing' ? { ...p.status, probe: await probeProvider(p) } : p.status)),
+    providers.map(async (p) => (params.probe === true && p.status.status !== 'missing' ? { ...p.status, probe: await probeOnce(p) } : p.status)),
   );
   const result: ModelsAuthStatus = { ts: Date.now(), providers: statuses, providerCapabilities: [] };
   return result;
