@@ -1,14 +1,22 @@
 import { streamText, stepCountIs, type ModelMessage, type ToolSet } from 'ai';
 import { classifyError, isRetryable, retryAfterMs, type RunError } from './errors.js';
 import type { ResolvedModel } from './providers.js';
+import { isStepEnd, ToolGate, withStepEnds } from './step-end.js';
 
 /** What the loop reports while a run streams; the chat service turns these into wire events. */
 export type LoopEvent =
+  /** A model step starts (once per step, assistant.md 4.3 lifecycle `model`). */
   | { type: 'model'; provider: string; model: string }
   | { type: 'retry'; attempt: number; maxAttempts: number; reason: RunError['kind']; delayMs: number }
   /** A text chunk of assistant block `block` (0-based, a new block starts after tool calls). */
   | { type: 'text'; block: number; delta: string }
+  /** A tool call of the current step; it runs only after the step's `step-end`. */
   | { type: 'tool-call'; toolCallId: string; name: string; args: unknown; precedingText: string }
+  /**
+   * The model's answer of this step is complete (before its tools run): `outputTokens` counts the
+   * whole run so far, `toolCalls` the calls the step made.
+   */
+  | { type: 'step-end'; outputTokens: number; toolCalls: number }
   | { type: 'tool-result'; toolCallId: string; name: string; output: unknown; isError: boolean };
 
 /** Token counts of a run (all steps). */
@@ -122,20 +130,36 @@ async function attemptOnce(opts: LoopOptions, signal: AbortSignal, blocks: strin
   let sawTool = false;
   // A new block starts with the first text after a tool call (assistant.md 3.5).
   let blockOpen = false;
+  let steps = 0;
+  let stepCalls: string[] = [];
+  const gate = new ToolGate();
+  // The first step's model event goes out before the request, so a request that fails at once
+  // still shows which model it went to (agent-run.json); later steps announce theirs at start-step.
   opts.onEvent({ type: 'model', provider: opts.model.provider, model: opts.model.modelId });
   const stream = streamText({
-    model: opts.model.create(),
+    model: withStepEnds(opts.model.create()),
     system: opts.system,
     messages: opts.messages,
-    ...(opts.tools ? { tools: opts.tools } : {}),
+    ...(opts.tools ? { tools: gate.guard(opts.tools) } : {}),
     stopWhen: stepCountIs(opts.maxSteps),
     maxRetries: 0,
     abortSignal: signal,
+    includeRawChunks: true,
     onError: () => undefined,
   });
   try {
     for await (const part of stream.fullStream) {
       switch (part.type) {
+        case 'start-step':
+          steps += 1;
+          if (steps > 1) opts.onEvent({ type: 'model', provider: opts.model.provider, model: opts.model.modelId });
+          break;
+        case 'raw':
+          if (!isStepEnd(part.rawValue)) break;
+          opts.onEvent({ type: 'step-end', outputTokens: usage.output + part.rawValue.outputTokens, toolCalls: stepCalls.length });
+          for (const id of stepCalls) gate.open(id);
+          stepCalls = [];
+          break;
         case 'text-delta':
           if (part.text === '') break;
           if (!blockOpen) {
@@ -147,6 +171,7 @@ async function attemptOnce(opts: LoopOptions, signal: AbortSignal, blocks: strin
           break;
         case 'tool-call':
           sawTool = true;
+          stepCalls.push(part.toolCallId);
           opts.onEvent({ type: 'tool-call', toolCallId: part.toolCallId, name: part.toolName, args: part.input,
             precedingText: blockOpen ? (blocks[blocks.length - 1] ?? '') : '' });
           blockOpen = false;

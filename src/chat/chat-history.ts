@@ -1,6 +1,7 @@
 import type { TranscriptRecord } from '../store/transcript-repo.js';
 import type { ChatService } from './chat-service.js';
 import { toWireRow, type WireRow } from './rows.js';
+import { activitySummary } from './tool-activity.js';
 
 export const DEFAULT_HISTORY_LIMIT = 200;
 /** A catch-up longer than this answers `reset` (the client reloads the page instead). */
@@ -88,8 +89,9 @@ export function history(svc: ChatService, sessionKey: string, params: HistoryPar
   const messages = page(rows, params.maxBytes);
   const total = rec ? svc.transcript.count(sessionKey) : 0;
   const deltaCursor = withCursor ? cursorOf(rec?.lastSeq ?? 0) : undefined;
+  const activity = activitySummary(messages);
   return {
-    sessionKey, ...(rec ? { sessionId: rec.sessionId } : {}), messages, pendingInputs: pendingInputs(svc, sessionKey),
+    sessionKey, ...(rec ? { sessionId: rec.sessionId } : {}), messages, ...(activity.length > 0 ? { activity } : {}), pendingInputs: pendingInputs(svc, sessionKey),
     ...(deltaCursor ? { deltaCursor } : {}),
     // nextOffset is the `offset` of the next older page, present while there is one (chat-abort.json).
     ...(offset + messages.length < total ? { nextOffset: offset + messages.length } : {}),

@@ -8,6 +8,7 @@ import { toModelMessages } from './rows.js';
 import type { Audience } from './events.js';
 import { RunTask } from './run-task.js';
 import { DeltaPacer } from './delta-pacer.js';
+import { flattenedRow, ToolActivity, type ExecRunDetails } from './tool-activity.js';
 
 /** Live text waiting for its turn: the agent `assistant` delta and the chat `deltaText` since the last send. */
 interface PendingText {
@@ -19,8 +20,10 @@ interface PendingText {
 /** What a run needs from its service: storage, event delivery and settings. */
 export interface RunHost {
   emit(event: string, payload: Record<string, unknown>, audience: Audience): void;
-  /** Stores a row and broadcasts it as `session.message`. */
-  appendRow(sessionKey: string, row: Parameters<import('../store/transcript-repo.js').TranscriptRepo['append']>[1]): TranscriptRecord;
+  /** Stores a row and (unless `broadcast` is false) sends it as `session.message`. */
+  appendRow(sessionKey: string, row: Parameters<import('../store/transcript-repo.js').TranscriptRepo['append']>[1], broadcast?: boolean): TranscriptRecord;
+  /** The session row (assistant.md 1.2) as events carry it. */
+  sessionRow(sessionKey: string): Record<string, unknown>;
   sessionsChanged(sessionKey: string, fields: Record<string, unknown>): void;
   contextRows(sessionKey: string): TranscriptRecord[];
   resolveModel(): Promise<ResolvedModel>;
@@ -39,6 +42,8 @@ export interface ToolRunContext {
   sessionId: string;
   /** Emits an `agent` event of this run (e.g. lifecycle `waiting-approval`, assistant.md 4.3). */
   agentEvent(stream: string, data: Record<string, unknown>): void;
+  /** What an exec call ran (exit code, duration, output), for its result and `command_output` events. */
+  toolDetails(toolCallId: string, details: ExecRunDetails): void;
 }
 
 /** The terminal state of a run, kept for replays and `agent.wait` (assistant.md 4.2, 6). */
@@ -94,15 +99,18 @@ export class ChatRun {
     this.host.emit('chat', { ...this.base(), seq, ...fields }, { kind: 'run', sessionKey: this.sessionKey });
   }
 
-  private agent(stream: string, data: Record<string, unknown>, opts: { seq?: number; toolEvents?: boolean; sessionId?: boolean; lane?: boolean } = {}): number {
+  private agent(stream: string, data: Record<string, unknown>, opts: { seq?: number; toolEvents?: boolean; sessionId?: boolean; lane?: boolean; sessionRow?: boolean } = {}): number {
     this.pacer.flush();
     const seq = opts.seq ?? ++this.seq;
     // chat.send runs carry isHeartbeat (and `lane` on the closing model event); `agent` runs
     // carry neither (chat-stream.json vs agent-run.json).
     const isChat = this.kind === 'chat';
+    // `tool` events carry the session row, flattened and as `session` (agent-node-exec.json).
+    const row = opts.sessionRow ? this.host.sessionRow(this.sessionKey) : undefined;
     this.host.emit('agent', {
       ...this.base(), ...(opts.sessionId ? { sessionId: this.sessionId } : {}), ...(opts.lane && isChat ? { lane: 'main' } : {}),
       stream, data, seq, ts: this.host.now(), ...(isChat ? { isHeartbeat: false } : {}),
+      ...(row ? { ...flattenedRow(row), session: row } : {}),
     }, { kind: 'run', sessionKey: this.sessionKey, ...(opts.toolEvents ? { toolEvents: true } : {}) });
     return seq;
   }
@@ -145,6 +153,7 @@ export class ChatRun {
     const tools = await this.host.tools({
       runId: this.runId, sessionKey: this.sessionKey, agentId: this.agentId, sessionId: this.sessionId,
       agentEvent: (stream, data) => void this.agent(stream, data, { sessionId: true }),
+      toolDetails: (toolCallId, details) => void this.toolDetails.set(toolCallId, details),
     });
     // The loop (and the AI SDK under it) loads with the first run, so an idle gateway never holds it.
     const { runAgentLoop } = await import('../agent/agent-loop.js');
@@ -161,8 +170,6 @@ export class ChatRun {
       onEvent: (e) => this.onLoopEvent(e, model),
     });
     this.pacer.flush();
-    // Only a completed model step reports usage (aborted and failed runs show none: chat-abort, agent-run).
-    if (outcome.status === 'ok') this.agent('usage', { outputTokens: outcome.usage.output });
     if (outcome.status === 'ok') return this.finishOk(outcome, model);
     if (outcome.status === 'aborted') return this.finishAborted(outcome, model);
     return this.finishError(outcome, model);
@@ -195,29 +202,76 @@ export class ChatRun {
         this.pacer.push({ block: e.block, delta: e.delta, deltaText });
         break;
       }
-      case 'tool-call': {
-        this.pacer.flush();
-        const content = [
-          ...(e.precedingText ? [{ type: 'text', text: e.precedingText }] : []),
-          { type: 'toolCall', id: e.toolCallId, name: e.name, arguments: e.args },
-        ];
-        this.host.appendRow(this.sessionKey, {
-          role: 'assistant', kind: 'message', runId: this.runId, inContext: true,
-          message: { role: 'assistant', content, ...this.modelFields(model), stopReason: 'toolUse', timestamp: this.host.now() },
-        });
-        this.agent('tool', { phase: 'start', name: e.name, toolCallId: e.toolCallId, args: e.args }, { toolEvents: true });
+      case 'tool-call':
+        this.toolCall(e);
         break;
-      }
-      case 'tool-result': {
-        const text = typeof e.output === 'string' ? e.output : JSON.stringify(e.output);
-        this.host.appendRow(this.sessionKey, {
-          role: 'toolResult', kind: 'message', runId: this.runId, inContext: true,
-          message: { role: 'toolResult', toolCallId: e.toolCallId, toolName: e.name, content: [{ type: 'text', text }], isError: e.isError, timestamp: this.host.now() },
-        });
-        this.agent('tool', { phase: 'result', name: e.name, toolCallId: e.toolCallId, isError: e.isError, result: { content: [{ type: 'text', text }] } }, { toolEvents: true });
+      case 'step-end':
+        this.stepEnd(e.outputTokens, model);
         break;
-      }
+      case 'tool-result':
+        this.toolResult(e);
+        break;
     }
+  }
+
+  /** The current step's tool calls, reported when the model's answer is complete. */
+  private stepCalls: { activity: ToolActivity; args: unknown }[] = [];
+  private stepPreamble: { itemId: string; text: string; precedingText: string } | undefined;
+  private readonly activities = new Map<string, ToolActivity>();
+  private readonly toolDetails = new Map<string, ExecRunDetails>();
+  private preambles = 0;
+
+  /** A tool call as the model streams it: text before it is a preamble (agent-node-exec.json). */
+  private toolCall(e: Extract<LoopEvent, { type: 'tool-call' }>): void {
+    this.pacer.flush();
+    if (this.stepCalls.length === 0 && e.precedingText !== '') {
+      const itemId = `commentary-${this.preambles++}-${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+      this.stepPreamble = { itemId, text: e.precedingText.trim(), precedingText: e.precedingText };
+      this.agent('item', { kind: 'preamble', title: 'Preamble', phase: 'update', progressText: this.stepPreamble.text, itemId }, { toolEvents: true });
+    }
+    this.stepCalls.push({ activity: new ToolActivity(e.toolCallId, e.name, e.args, this.host.now()), args: e.args });
+  }
+
+  /**
+   * The model's answer of a step is complete: its usage (the run's output tokens so far), then,
+   * before any tool runs, the preamble's end, the tool-call row and each call's start (4.3).
+   */
+  private stepEnd(outputTokens: number, model: ResolvedModel): void {
+    this.agent('usage', { outputTokens });
+    const calls = this.stepCalls;
+    const preamble = this.stepPreamble;
+    this.stepCalls = [];
+    this.stepPreamble = undefined;
+    if (calls.length === 0) return;
+    if (preamble) this.agent('item', { kind: 'preamble', title: 'Preamble', phase: 'end', progressText: preamble.text, itemId: preamble.itemId }, { toolEvents: true });
+    const content = [
+      ...(preamble ? [{ type: 'text', text: preamble.precedingText }] : []),
+      ...calls.map((c) => ({ type: 'toolCall', id: c.activity.toolCallId, name: c.activity.name, arguments: c.args })),
+    ];
+    this.host.appendRow(this.sessionKey, {
+      role: 'assistant', kind: 'message', runId: this.runId, inContext: true,
+      message: { role: 'assistant', content, ...this.modelFields(model), stopReason: 'toolUse', timestamp: this.host.now() },
+    });
+    for (const { activity, args } of calls) {
+      this.activities.set(activity.toolCallId, activity);
+      this.agent('item', activity.startItem(), { toolEvents: true });
+      this.agent('tool', { phase: 'start', name: activity.name, toolCallId: activity.toolCallId, args }, { toolEvents: true, sessionRow: true });
+    }
+  }
+
+  /** A tool's result: stored (not broadcast, assistant.md 3.7), then result, item end and command output. */
+  private toolResult(e: Extract<LoopEvent, { type: 'tool-result' }>): void {
+    const text = typeof e.output === 'string' ? e.output : JSON.stringify(e.output);
+    this.host.appendRow(this.sessionKey, {
+      role: 'toolResult', kind: 'message', runId: this.runId, inContext: true,
+      message: { role: 'toolResult', toolCallId: e.toolCallId, toolName: e.name, content: [{ type: 'text', text }], isError: e.isError, timestamp: this.host.now() },
+    }, false);
+    const activity = this.activities.get(e.toolCallId) ?? new ToolActivity(e.toolCallId, e.name, undefined, this.host.now());
+    const details = this.toolDetails.get(e.toolCallId);
+    this.agent('tool', activity.result(text, e.isError, details), { toolEvents: true, sessionRow: true });
+    this.agent('item', activity.endItem(text, e.isError, this.host.now()), { toolEvents: true });
+    const output = activity.commandOutput(text, e.isError, details);
+    if (output) this.agent('command_output', output, { toolEvents: true });
   }
 
   private cumulative = '';
@@ -265,11 +319,14 @@ export class ChatRun {
     });
     const result = this.result(o, model, 'ok');
     this.task?.flushActivity();
-    this.agent('lifecycle', { phase: 'finishing', stopReason: 'stop', aborted: false, livenessState: 'working', endedAt: result.endedAt }, { sessionId: true });
+    // A run that called tools cannot be replayed from its text alone: finishing says so only then,
+    // the end always (agent-node-exec.json vs chat-stream.json).
+    const replayInvalid = this.activities.size > 0;
+    this.agent('lifecycle', { phase: 'finishing', stopReason: 'stop', aborted: false, livenessState: 'working', ...(replayInvalid ? { replayInvalid } : {}), endedAt: result.endedAt }, { sessionId: true });
     this.modelStepEnded();
     const seq = this.agent('lifecycle', {
       phase: 'end', startedAt: this.startedAt, endedAt: result.endedAt, aborted: false, stopReason: 'stop', livenessState: 'working',
-      replayInvalid: false, terminalReply: { disposition: 'visible', text: o.text },
+      replayInvalid, terminalReply: { disposition: 'visible', text: o.text },
       terminalReceipt: this.receipt(model, 'visible'), executionSettled: true,
     }, { sessionId: true });
     this.task?.ended('completed', 'completed');

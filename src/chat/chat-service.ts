@@ -151,10 +151,10 @@ export class ChatService {
     return { ...row, key: undefined, sessionKey: r.sessionKey, agentId: agentIdOf(r.sessionKey), message: toWireRow(r), messageId: r.id, messageSeq: r.seq, session: row };
   }
 
-  /** Stores a row and broadcasts it to the session's subscribers. */
-  appendRow(sessionKey: string, row: NewTranscriptRow): TranscriptRecord {
+  /** Stores a row and (unless `broadcast` is false) sends it to the session's subscribers. */
+  appendRow(sessionKey: string, row: NewTranscriptRow, broadcast = true): TranscriptRecord {
     const stored = this.transcript.append(sessionKey, row);
-    this.emit('session.message', this.messageEvent(stored), { kind: 'session', sessionKey });
+    if (broadcast) this.emit('session.message', this.messageEvent(stored), { kind: 'session', sessionKey });
     return stored;
   }
 
@@ -241,7 +241,8 @@ export class ChatService {
   private host(): RunHost {
     return {
       emit: (e, p, a) => this.emit(e, p, a),
-      appendRow: (k, r) => this.appendRow(k, r),
+      appendRow: (k, r, broadcast) => this.appendRow(k, r, broadcast),
+      sessionRow: (k) => this.row(k),
       sessionsChanged: (k, f) => this.sessionsChanged(k, f),
       contextRows: (k) => this.transcript.context(k, CONTEXT_ROWS),
       resolveModel: () => resolveModel(this.opts.config, this.opts.env ?? process.env),

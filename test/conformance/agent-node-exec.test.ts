@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { fakeModelConfig } from '../helpers/chat-gateway.js';
 import { startFakeModel, type FakeReply } from '../helpers/fake-model.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway-process.js';
@@ -29,35 +29,55 @@ function execTurn(command: string): FakeReply[] {
   ];
 }
 
-/**
- * Where our frames to the approvals clients still differ from the capture, each with the reason.
- * Everything else is compared strictly (responses, chat, session.approval, exec.approval.*), and
- * the node connection has no allowance at all. A gap that no longer shows fails the test, so
- * this list only shrinks.
- */
-const KNOWN_GAPS: readonly { pattern: RegExp; why: string }[] = [
-  {
-    pattern: /^frame #\d+ \(event agent\)/,
-    why: 'the agent stream of a tool run: no item (preamble/tool) or command_output events, no session row on tool events, one usage and one lifecycle model per run instead of per model step, and lifecycle waiting-approval/approval-resolved, which the capture has for gateway-host approvals only (assistant.md 4.3)',
-  },
-  { pattern: /^frame #\d+ \(res \d+ chat\.history\) payload: missing keys \[activity\]$/, why: 'chat.history carries no activity summary' },
-  { pattern: /^unexpected frame \(received #\d+\): event session\.message$/, why: 'the toolResult row is broadcast as session.message; the capture does not (assistant.md 3.7)' },
-];
+/** The `data` fields whose values say what an agent event is (the rest are compared by key). */
+const DATA_VALUES = ['phase', 'kind', 'status', 'title', 'name', 'toolCallId', 'itemId', 'isError', 'commandBearing', 'outputTokens', 'exitCode'] as const;
 
-/** Replays an approvals client; fails on any mismatch that is not a known gap, and on a gap that is gone. */
-async function replayClient(t: TestContext, conn: string, url: string): Promise<void> {
+/**
+ * The agent stream beyond the envelope shape: the n-th agent event we sent against the n-th
+ * captured one, by stream, the keys of `data` (and of a tool result's `details`), and the values
+ * that name the event. Run-specific ids (item uuids, preamble ids) are compared by their form.
+ */
+function agentStreamMismatches(conn: string, received: { json: unknown }[]): string[] {
+  const captured = serverFrames(file, conn).filter((e) => e.frame.event === 'agent');
+  const ours = received.map((f) => f.json).filter((j): j is JsonObject => isObject(j) && j.event === 'agent');
+  const out: string[] = [];
+  const form = (v: unknown): unknown => (typeof v === 'string'
+    ? v.replace(/^commentary-\d+-[0-9a-f]{24}$/, 'commentary-<n>-<id>').replace(/^[0-9a-f-]{36}:(\d+)$/, '<uuid>:$1') : v);
+  captured.forEach((entry, i) => {
+    const exp = entry.frame.payload as JsonObject;
+    const got = ours[i]?.payload as JsonObject | undefined;
+    const label = `agent event #${i + 1} (frame #${entry.index}, ${String(exp.stream)})`;
+    if (!got) return void out.push(`${label}: never arrived`);
+    if (got.stream !== exp.stream) return void out.push(`${label}: stream ${String(got.stream)}`);
+    const expData = exp.data as JsonObject;
+    const gotData = got.data as JsonObject;
+    const keysOf = (o: JsonObject): string => Object.keys(o).sort().join(',');
+    if (keysOf(expData) !== keysOf(gotData)) out.push(`${label}: data keys [${keysOf(gotData)}], captured [${keysOf(expData)}]`);
+    for (const k of DATA_VALUES) {
+      if (k in expData && JSON.stringify(form(gotData[k])) !== JSON.stringify(form(expData[k]))) {
+        out.push(`${label}: data.${k} ${JSON.stringify(gotData[k])}, captured ${JSON.stringify(expData[k])}`);
+      }
+    }
+    const details = (d: JsonObject): JsonObject | undefined => ((d.result as JsonObject | undefined)?.details as JsonObject | undefined);
+    const expDetails = details(expData);
+    const gotDetails = details(gotData);
+    if (expDetails && keysOf(expDetails) !== keysOf(gotDetails ?? {})) out.push(`${label}: result.details keys [${keysOf(gotDetails ?? {})}], captured [${keysOf(expDetails)}]`);
+  });
+  if (ours.length > captured.length) out.push(`${ours.length - captured.length} agent event(s) beyond the capture`);
+  return out;
+}
+
+/**
+ * Replays an approvals client; fails on any mismatch: responses, chat, session.*, exec.approval.*
+ * and the agent stream (envelopes by shape, `data` by agentStreamMismatches).
+ */
+async function replayClient(conn: string, url: string): Promise<void> {
   const entries = connections(file).get(conn) ?? [];
   const result = await replayConnection({ url, entries, session, signedPayloads: file.signedPayloads.filter((p) => p.conn === conn) });
   assert.deepEqual(result.skipped, [], `${conn}: client frames skipped`);
-  const unknown = result.mismatches.filter((m) => !KNOWN_GAPS.some((g) => g.pattern.test(m)));
-  for (const gap of KNOWN_GAPS) {
-    const hits = result.mismatches.filter((m) => gap.pattern.test(m));
-    if (hits.length > 0) t.diagnostic(`${conn}: known gap (${gap.why}): ${hits.length} mismatch(es)`);
-  }
-  if (unknown.length > 0) assert.fail(formatMismatches(`agent-node-exec / ${conn}`, unknown));
-  gapsSeen.push(...KNOWN_GAPS.filter((g) => result.mismatches.some((m) => g.pattern.test(m))));
+  const mismatches = [...result.mismatches, ...agentStreamMismatches(conn, result.received)];
+  if (mismatches.length > 0) assert.fail(formatMismatches(`agent-node-exec / ${conn}`, mismatches));
 }
-const gapsSeen: { pattern: RegExp; why: string }[] = [];
 
 /** Waits for the client replay and the node side; fails with both failures when both failed. */
 async function bothSides(client: Promise<unknown>, node: Promise<void>): Promise<void> {
@@ -156,7 +176,7 @@ describe('vector agent-node-exec', () => {
     assertNoMismatch('agent-node-exec / node (setup)', out);
   });
 
-  test('attempt 1: a shell chain the node cannot bind is refused at prepare, no approval is asked', { timeout: 120_000 }, async (t) => {
+  test('attempt 1: a shell chain the node cannot bind is refused at prepare, no approval is asked', { timeout: 120_000 }, async () => {
     assert.ok(gw && node);
     const out = emptyFindings();
     const nodeSide = async (): Promise<void> => {
@@ -164,11 +184,11 @@ describe('vector agent-node-exec', () => {
       assert.deepEqual(JSON.parse(String(prepare.paramsJSON)), JSON.parse(String((at(nodeIn, 43).frame.payload as JsonObject).paramsJSON)));
       await answerInvoke(prepare, 44, 45, out);
     };
-    await bothSides(replayClient(t, 'approvals-client#1', gw.url), nodeSide());
+    await bothSides(replayClient('approvals-client#1', gw.url), nodeSide());
     assertNoMismatch('agent-node-exec / node (attempt 1)', out);
   });
 
-  test('attempt 3: prepare, the node approvals, allow-once, system.run with the plan, the quoted answer', { timeout: 120_000 }, async (t) => {
+  test('attempt 3: prepare, the node approvals, allow-once, system.run with the plan, the quoted answer', { timeout: 120_000 }, async () => {
     assert.ok(gw && node);
     // `sessions.reset` of agent:main:main via the CLI (not recorded).
     const reset = await callAsAdmin(gw.url, 'sessions.reset', { key: 'agent:main:main' });
@@ -196,12 +216,7 @@ describe('vector agent-node-exec', () => {
       await ackOf(finished, at(nodeIn, 107), 'node.event', out);
       await answerInvoke(run, 108, 109, out);
     };
-    await bothSides(replayClient(t, 'approvals-client#2', gw.url), nodeSide());
+    await bothSides(replayClient('approvals-client#2', gw.url), nodeSide());
     assertNoMismatch('agent-node-exec / node (attempt 3)', out);
-  });
-
-  test('every known gap still shows (a fixed one must leave KNOWN_GAPS)', () => {
-    const gone = KNOWN_GAPS.filter((g) => !gapsSeen.includes(g)).map((g) => g.why);
-    assert.deepEqual(gone, []);
   });
 });

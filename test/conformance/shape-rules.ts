@@ -184,6 +184,15 @@ export const ASSISTANT_EVENT_RULES: Readonly<Record<string, ShapeRule>> = {
     requiredOnly: keys('sessionKey', 'agentId', 'message', 'messageId', 'messageSeq', 'session'),
     children: { session: SESSION_ROW_RULE },
   },
+  // 4.3: the envelope is exact (nothing beyond the capture); `tool` events also carry the session
+  // row flattened and as `session`, whose fields beyond the envelope are optional as in every
+  // other row-carrying event (1.2: "Only `key` and `kind` are required").
+  agent: {
+    kind: 'object',
+    allowedExtra: keys(),
+    requiredOnly: keys('runId', 'stream', 'data', 'sessionKey', 'agentId', 'seq', 'ts', 'isHeartbeat', 'sessionId', 'lane', 'session'),
+    children: { session: SESSION_ROW_RULE },
+  },
 };
 
 /**

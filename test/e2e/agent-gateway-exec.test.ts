@@ -130,6 +130,10 @@ describe('exec host=gateway, mode ask', () => {
     assert.deepEqual(payload.request.allowedDecisions, ['allow-once', 'deny']);
     assert.deepEqual(payload.request.unavailableDecisions, ['allow-always']);
     // The operator sees which file would run (assistant.md 8.5 resolvedPath), found on the gateway's PATH.
+    // A gateway-host approval shows in the run's own stream (assistant.md 4.3), unlike a node's.
+    const lifecycle = (phase: string) => events(ctx.c, 'agent').find((f) => f.payload.runId === 'gw-ask' && f.payload.stream === 'lifecycle' && f.payload.data?.phase === phase);
+    const waiting = await waitFor('lifecycle waiting-approval of gw-ask', () => lifecycle('waiting-approval'), 30_000);
+    assert.deepEqual([waiting.payload.data.approvalId, waiting.payload.data.host], [payload.id, 'gateway']);
     assert.match(payload.request.resolvedPath, /^\/.*\/touch$/);
     assert.ok(existsSync(payload.request.resolvedPath));
     assert.equal(existsSync(marker), false);
@@ -140,6 +144,7 @@ describe('exec host=gateway, mode ask', () => {
     assert.deepEqual((await approver.call('exec.approval.resolve', { id: payload.id, decision: 'allow-once' })).payload, { ok: true });
     const term = await waitTerminal(ctx.c, 'gw-ask', 60_000);
     assert.equal(finalText(term), `${QUOTE}\n`);
+    assert.deepEqual([lifecycle('approval-resolved')?.payload.data.decision, lifecycle('approval-resolved')?.payload.data.status], ['allow-once', 'allowed']);
     assert.equal(existsSync(marker), true);
   });
 

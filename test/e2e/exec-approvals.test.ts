@@ -58,8 +58,8 @@ describe('exec approvals (mode ask) with a real farclaw node host', () => {
     const pending = events(approver, 'session.approval').find((f) => f.payload.approval.id === id);
     assert.equal(pending?.payload.phase, 'pending');
     assert.equal(pending?.payload.approval.presentation.commandText, 'echo approved-once');
-    // The asker has no approvals cap: it sees the run wait, not the approval events.
-    await waitFor('waiting-approval lifecycle', () => events(lab.c, 'agent').find((f) => f.payload.runId === 'run-once' && f.payload.data?.phase === 'waiting-approval'));
+    // The asker has no approvals cap: it gets no approval events, and (a node approval, as
+    // agent-node-exec.json shows) no lifecycle waiting-approval either: its run just waits.
     assert.equal(events(lab.c, 'exec.approval.requested').length, 0);
 
     const list = await approver.call('exec.approval.list', {});
@@ -74,11 +74,12 @@ describe('exec approvals (mode ask) with a real farclaw node host', () => {
 
     const term = await waitTerminal(lab.c, 'run-once', 60_000);
     assert.equal(finalText(term), `Output was: Node: ${lab.nodeId}\n\napproved-once\n`);
+    const phases = events(lab.c, 'agent').filter((f) => f.payload.runId === 'run-once' && f.payload.stream === 'lifecycle').map((f) => f.payload.data?.phase);
+    assert.deepEqual([phases.includes('end'), phases.includes('waiting-approval'), phases.includes('approval-resolved')], [true, false, false], JSON.stringify(phases));
     const resolved = events(approver, 'exec.approval.resolved').find((f) => f.payload.id === id);
     assert.deepEqual([resolved?.payload.decision, resolved?.payload.resolvedBy], ['allow-once', 'cli']);
     const terminal = events(approver, 'session.approval').find((f) => f.payload.approval.id === id && f.payload.phase === 'terminal');
     assert.deepEqual([terminal?.payload.approval.status, terminal?.payload.approval.decision, terminal?.payload.approval.reason], ['allowed', 'allow-once', 'user']);
-    assert.ok(events(lab.c, 'agent').some((f) => f.payload.runId === 'run-once' && f.payload.data?.phase === 'approval-resolved'));
     const got = await approver.call('exec.approval.get', { id });
     assert.deepEqual([got.payload.status, got.payload.decision, got.payload.resolvedBy], ['allowed', 'allow-once', 'cli']);
     // Every event either connection got (chat, agent, task, session.*, exec.approval.*) was advertised in its hello-ok.

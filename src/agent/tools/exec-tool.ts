@@ -100,6 +100,8 @@ export interface ExecToolDeps {
    */
   requestApproval?(ask: ExecApprovalAsk, signal: AbortSignal | undefined): Promise<{ id: string; decision: ExecDecision }>;
   audit?(entry: ExecAuditEntry): void;
+  /** What a finished run did: its exit code, how long the command ran, its output, and where. */
+  runDetails?(toolCallId: string, details: { exitCode: number | null; durationMs: number; aggregated: string; nodeId?: string }): void;
   runId: string;
   agentId: string;
   sessionKey: string;
@@ -175,7 +177,7 @@ export function createExecTool(deps: ExecToolDeps): Tool {
     execute: async (args, { toolCallId, abortSignal }) => {
       const audit: Partial<ExecAuditEntry> = { toolCallId, tool: 'exec', command: args.command };
       try {
-        const text = await runExec(deps, args, toolCallId, abortSignal, audit);
+        const text = await runExec(timed(deps), args, toolCallId, abortSignal, audit);
         return text;
       } catch (err) {
         const message = messageOf(err);
@@ -184,6 +186,26 @@ export function createExecTool(deps: ExecToolDeps): Tool {
       }
     },
   });
+}
+
+/** How long the last command of these deps ran (`durationMs` of its details). */
+const runMs = new WeakMap<ExecToolDeps, number>();
+
+/** `deps` whose node and gateway runs record how long the command itself took (not its approval). */
+function timed(deps: ExecToolDeps): ExecToolDeps {
+  const out: ExecToolDeps = { ...deps };
+  const clock = async <T>(run: () => Promise<T>): Promise<T> => {
+    const startedAt = performance.now();
+    try {
+      return await run();
+    } finally {
+      runMs.set(out, Math.round(performance.now() - startedAt));
+    }
+  };
+  out.runOnNode = (req) => clock(() => deps.runOnNode(req));
+  const onGateway = deps.runOnGateway;
+  if (onGateway) out.runOnGateway = (req) => clock(() => onGateway(req));
+  return out;
 }
 
 async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, signal: AbortSignal | undefined, audit: Partial<ExecAuditEntry>): Promise<string> {
@@ -247,5 +269,8 @@ function finishRun(deps: ExecToolDeps, result: SystemRunPayload, node: ToolNode 
   }
   audit.outcome = result.exitCode === 0 ? 'completed' : 'failed';
   deps.audit?.(audit as ExecAuditEntry);
+  if (audit.toolCallId) {
+    deps.runDetails?.(audit.toolCallId, { exitCode: result.exitCode, durationMs: runMs.get(deps) ?? 0, aggregated: result.stdout + result.stderr, ...(node ? { nodeId: node.nodeId } : {}) });
+  }
   return node ? formatNodeRunResult(node.nodeId, result) : formatGatewayRunResult(result);
 }

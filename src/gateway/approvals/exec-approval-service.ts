@@ -115,7 +115,9 @@ export class ExecApprovalService {
     const onAbort = (): void => this.end(id, 'expired', 'run-ended');
     signal?.addEventListener('abort', onAbort, { once: true });
     this.publishPending(this.repo.get(id) as ApprovalRecord, run.sessionKey);
-    run.agentEvent('lifecycle', { phase: 'waiting-approval', approvalId: id, toolCallId: ask.toolCallId, host: ask.host, ...(ask.node ? { nodeId: ask.node.nodeId } : {}), expiresAtMs });
+    // The run's own stream shows the wait for gateway-host approvals only: a node approval's run
+    // sends no lifecycle event while it waits (agent-node-exec.json; assistant.md 4.3).
+    if (ask.host === 'gateway') run.agentEvent('lifecycle', { phase: 'waiting-approval', approvalId: id, toolCallId: ask.toolCallId, host: ask.host, expiresAtMs });
     try {
       return { id, decision: await decision };
     } finally {
@@ -197,7 +199,7 @@ export class ExecApprovalService {
       this.opts.bus.publish('exec.approval.resolved', { id: rec.id, decision: resolved.decision, resolvedBy: resolved.resolvedBy, ts: rec.resolvedAtMs, request: rec.request },
         { audience: canAnswerExecApprovals });
     }
-    this.waiters.get(rec.id)?.run.agentEvent('lifecycle', {
+    if (rec.request.host === 'gateway') this.waiters.get(rec.id)?.run.agentEvent('lifecycle', {
       phase: 'approval-resolved', approvalId: rec.id, status: rec.status, ...(resolved.decision ? { decision: resolved.decision } : {}), reason: rec.reason,
     });
   }

@@ -61,6 +61,7 @@ export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): Too
     resolveOnGateway: (program, cwd) => resolveExecutable(program, cwd ?? deps.workspaceDir),
     isGranted: (nodeId, argv) => deps.approvals.isGranted(nodeId, argv),
     requestApproval: (ask, signal) => deps.approvals.request(ask, run, signal),
+    runDetails: (toolCallId, details) => run.toolDetails(toolCallId, details),
     audit: (e) => deps.approvals.audit({
       kind: 'tool-call', runId: run.runId, sessionKey: run.sessionKey, toolCallId: e.toolCallId, tool: e.tool, host: e.host, command: e.command,
       outcome: e.outcome, ...(e.nodeId ? { nodeId: e.nodeId } : {}), ...(typeof e.exitCode === 'number' ? { exitCode: e.exitCode } : {}),
