@@ -1,12 +1,15 @@
 import { channelSummaryLines } from '../../channels/channel-status.js';
 import { HealthParamsSchema, StatusParamsSchema } from '../../protocol/schema/methods.js';
-import { defineMethod } from '../rpc/dispatcher.js';
+import { defineMethod, SerialisedPayload } from '../rpc/dispatcher.js';
 import { DEFAULT_AGENT_ID } from '../health/health-service.js';
 import { SHUTDOWN_DRAIN_MS } from '../../protocol/version.js';
 
-/** `health` (protocol.md 11.2): cached snapshot, `probe:true` forces a fresh one. */
+/**
+ * `health` (protocol.md 11.2): the cached snapshot, serialised once for every caller;
+ * `probe:true` forces a fresh one.
+ */
 export const handleHealth = defineMethod('health', HealthParamsSchema, ({ services }, params) =>
-  services.health.get(params.probe === true),
+  params.probe === true ? services.health.get(true) : new SerialisedPayload(services.health.getJson()),
 );
 
 /** `status` (protocol.md 11.3): the shape the real CLI needs, filled with this process's figures. */

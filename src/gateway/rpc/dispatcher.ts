@@ -72,6 +72,45 @@ export interface Handled {
   isRoleViolation: boolean;
 }
 
+/** Where a request's response frames go: its connection, or `invoke`'s collector. */
+export interface ReplySink {
+  /** Takes one serialised response frame. */
+  sendReply(text: string): void;
+}
+
+/**
+ * A result already serialised as JSON, spliced into the response as is: a handler answering from
+ * a cached snapshot (`health`) returns the snapshot's text instead of having it serialised again
+ * for every call.
+ */
+export class SerialisedPayload {
+  constructor(readonly json: string) {}
+}
+
+const HANDLED: Handled = { isRoleViolation: false };
+const ROLE_VIOLATION: Handled = { isRoleViolation: true };
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+
+/** One request being handled: the handler's context, and where its responses go. */
+class Call implements MethodContext {
+  /** The final response was written: a late `accept` is dropped. */
+  isFinal = false;
+
+  constructor(
+    readonly services: GatewayServices,
+    readonly principal: Principal,
+    readonly frame: RequestFrame,
+    readonly sink: ReplySink,
+    private readonly dispatcher: Dispatcher,
+  ) {}
+
+  accept(payload: unknown): void {
+    if (!this.isFinal) this.dispatcher.respond(this, true, payload);
+  }
+}
+
 /**
  * The one request path: authorize (protocol.md 7.3) → validate params → run → response
  * frame(s). Every error becomes a wire `error` here and nowhere else; anything that is not a
@@ -105,35 +144,35 @@ export class Dispatcher {
   }
 
   /**
-   * Handles one request frame from `principal`, writing each response frame's text to `write`
-   * (an early `accepted` one, if the handler sends it, then the final one). Never throws.
+   * Handles one request frame from `principal`, giving each response frame's text to `sink` (an
+   * early `accepted` one, if the handler sends it, then the final one). Never throws. A handler
+   * that answers synchronously is answered before this returns (no promise, no microtask: the
+   * common case, and most of a pipelined call's cost); an asynchronous one returns a promise.
    */
-  async handle(principal: Principal, frame: RequestFrame, write: (text: string) => void): Promise<Handled> {
-    const { id, method, params } = frame;
-    const out = (res: ResponseFrameOut): void => write(this.serialise(res, method));
-    const refusal = this.authorize(principal, method, params);
+  handle(principal: Principal, frame: RequestFrame, sink: ReplySink): Handled | Promise<Handled> {
+    const refusal = this.authorize(principal, frame.method, frame.params);
     if (refusal) {
-      out({ type: 'res', id, ok: false, error: refusal.error.toShape() });
-      return { isRoleViolation: refusal.isRoleViolation };
+      sink.sendReply(this.serialise({ type: 'res', id: frame.id, ok: false, error: refusal.error.toShape() }, frame.method));
+      return refusal.isRoleViolation ? ROLE_VIOLATION : HANDLED;
     }
-    let isFinal = false;
-    const ctx: MethodContext = {
-      services: this.requireServices(),
-      principal,
-      accept: (payload) => {
-        if (!isFinal) out({ type: 'res', id, ok: true, payload });
-      },
-    };
+    let call: Call | undefined;
+    let result: unknown;
     try {
-      const payload = await this.run(ctx, method, params);
-      isFinal = true;
-      out({ type: 'res', id, ok: true, payload });
+      call = new Call(this.requireServices(), principal, frame, sink, this);
+      result = this.run(call, frame.method, frame.params);
     } catch (err) {
-      isFinal = true;
-      const payload = err instanceof GatewayError ? err.payload : undefined;
-      out({ type: 'res', id, ok: false, error: this.toWire(err, method), ...(payload !== undefined ? { payload } : {}) });
+      this.fail(call ?? frame, sink, err);
+      return HANDLED;
     }
-    return { isRoleViolation: false };
+    if (!isThenable(result)) {
+      this.respond(call, true, result);
+      return HANDLED;
+    }
+    const settled = call;
+    return Promise.resolve(result).then(
+      (payload) => (this.respond(settled, true, payload), HANDLED),
+      (err: unknown) => (this.fail(settled, sink, err), HANDLED),
+    );
   }
 
   /**
@@ -143,10 +182,30 @@ export class Dispatcher {
   async invoke(method: string, params: unknown, principal: Principal): Promise<CallResult> {
     const frames: ResponseFrameOut[] = [];
     const frame: RequestFrame = { type: 'req', id: `invoke-${method}`, method, ...(params === undefined ? {} : { params }) };
-    await this.handle(principal, frame, (text) => frames.push(JSON.parse(text) as ResponseFrameOut));
+    await this.handle(principal, frame, { sendReply: (text) => frames.push(JSON.parse(text) as ResponseFrameOut) });
     const last = frames.pop();
     if (!last) throw new Error(`${method} sent no response`);
     return { ...last, earlier: frames };
+  }
+
+  /** Writes an `ok:true` response of `call`: an early `accepted` one, or (`isFinal`) the last. */
+  respond(call: Call, isFinal: boolean, payload: unknown): void {
+    call.isFinal ||= isFinal;
+    const { id, method } = call.frame;
+    if (payload instanceof SerialisedPayload) {
+      call.sink.sendReply(`{"type":"res","id":${JSON.stringify(id)},"ok":true,"payload":${payload.json}}`);
+      return;
+    }
+    call.sink.sendReply(this.serialise({ type: 'res', id, ok: true, payload }, method));
+  }
+
+  /** Writes the final error response of a call whose handler threw (or could not start). */
+  private fail(call: Call | RequestFrame, sink: ReplySink, err: unknown): void {
+    const frame = call instanceof Call ? call.frame : call;
+    if (call instanceof Call) call.isFinal = true;
+    const payload = err instanceof GatewayError ? err.payload : undefined;
+    const res: ResponseFrameOut = { type: 'res', id: frame.id, ok: false, error: this.toWire(err, frame.method), ...(payload !== undefined ? { payload } : {}) };
+    sink.sendReply(this.serialise(res, frame.method));
   }
 
   /** Wire error of anything a handler threw (the one conversion point). */
@@ -172,8 +231,11 @@ export class Dispatcher {
     return this.services;
   }
 
-  /** Runs an authorized call; throws GatewayError for every expected failure. */
-  private async run(ctx: MethodContext, method: string, params: unknown): Promise<unknown> {
+  /**
+   * Runs an authorized call: the handler's result, or its promise when it is asynchronous.
+   * Throws GatewayError for every expected failure found before the handler runs.
+   */
+  private run(ctx: MethodContext, method: string, params: unknown): unknown {
     if (method === 'connect') {
       throw new GatewayError(ErrorCode.INVALID_REQUEST, 'connect is only valid as the first request');
     }
@@ -188,6 +250,6 @@ export class Dispatcher {
     if (!def.params(value)) {
       throw new GatewayError(ErrorCode.INVALID_REQUEST, `invalid ${method} params: ${def.params.explain(value)}`);
     }
-    return await def.handler(ctx, value);
+    return def.handler(ctx, value);
   }
 }
