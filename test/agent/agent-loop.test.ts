@@ -64,6 +64,32 @@ describe('agent loop on the AI SDK against the fake model', () => {
       assert.equal(fake.requests.length, 2);
       assert.match(JSON.stringify(fake.requests[1]?.body), /12:00 UTC/);
     });
+
+    test(`announces each model step and ends it, with the run's output tokens, before its tools run (${api})`, async () => {
+      const fake = await start();
+      fake.script(
+        { kind: 'tools', text: 'Checking.', calls: [{ id: 'call_1', name: 'clock', args: { tz: 'UTC' } }] },
+        { kind: 'text', chunks: ['It is', ' noon.'] },
+      );
+      const order: string[] = [];
+      const ends: number[] = [];
+      const clock = tool({ description: 'time', inputSchema: z.object({ tz: z.string() }), execute: async () => {
+        order.push('execute');
+        return 'noon';
+      } });
+      const onEvent = (e: LoopEvent): void => {
+        if (e.type === 'step-end') ends.push(e.outputTokens);
+        if (e.type !== 'text') order.push(e.type === 'step-end' ? `step-end:${e.toolCalls}` : e.type);
+      };
+      const out = await runAgentLoop({ ...options({ model: await modelFor(fake, api), tools: { clock } }, []), onEvent });
+      assert.equal(out.status, 'ok');
+      // OpenClaw reports a step's usage as soon as the model's answer is complete, then runs its tools.
+      assert.deepEqual(order, ['model', 'tool-call', 'step-end:1', 'execute', 'tool-result', 'model', 'step-end:0']);
+      assert.equal(ends.length, 2);
+      assert.ok((ends[0] ?? 0) > 0 && (ends[1] ?? 0) > (ends[0] ?? 0), `cumulative output tokens: ${ends.join(', ')}`);
+      if (api === 'openai-completions') assert.deepEqual(ends, [5, 7]);
+      assert.equal(out.usage.output, ends[1]);
+    });
   }
 
   test('stops at the step limit even when the model keeps calling tools', async () => {

@@ -63,6 +63,32 @@ describe('exec host=gateway, mode full', () => {
     assert.equal(await turn(ctx, 'gw-false', { command: 'false', host: 'auto' }), `${QUOTE}\n\n(Command exited with code 1)`);
   });
 
+  test('the tool run streams items, tool events and command output to tool-events clients only (assistant.md 4.3, 8.6)', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const plain = await operator(ctx.gw.url, []);
+    try {
+      ctx.fake.script({ kind: 'tools', text: 'Looking. ', calls: [{ id: 'call_gw-stream', name: 'exec', args: { command: 'echo streamed' } }] }, { kind: 'quote-tool', prefix: [QUOTE] });
+      await ctx.c.call('chat.send', { sessionKey: 'agent:main:gw-stream', message: 'run echo streamed', idempotencyKey: 'gw-stream' });
+      await waitTerminal(ctx.c, 'gw-stream', 90_000);
+      await waitTerminal(plain, 'gw-stream', 90_000);
+      const streamOf = (c: RawClient) => events(c, 'agent').filter((f) => f.payload.runId === 'gw-stream')
+        .map((f) => [f.payload.stream, f.payload.data.kind ?? '', f.payload.data.phase ?? ''].join(':'));
+      const toolish = ['item:preamble:update', 'item:preamble:end', 'item:tool:start', 'tool::start', 'tool::result', 'item:tool:end', 'command_output::end'];
+      const got = streamOf(ctx.c);
+      // In the captured order, with usage right after the first model step, before the tools run.
+      assert.deepEqual(got.filter((s) => toolish.includes(s) || s.startsWith('usage') || s === 'lifecycle::model'),
+        ['lifecycle::model', 'item:preamble:update', 'usage::', 'item:preamble:end', 'item:tool:start', 'tool::start', 'tool::result', 'item:tool:end', 'command_output::end', 'lifecycle::model', 'usage::', 'lifecycle::model'], JSON.stringify(got));
+      assert.deepEqual(streamOf(plain).filter((s) => toolish.includes(s)), []);
+      const output = events(ctx.c, 'agent').find((f) => f.payload.runId === 'gw-stream' && f.payload.stream === 'command_output')?.payload.data;
+      assert.deepEqual([output?.output, output?.status, output?.exitCode, typeof output?.durationMs], ['streamed\n', 'completed', 0, 'number']);
+      const start = events(ctx.c, 'agent').find((f) => f.payload.runId === 'gw-stream' && f.payload.stream === 'tool' && f.payload.data.phase === 'start')?.payload;
+      assert.deepEqual([start?.session?.key, start?.kind, start?.sessionKey], ['agent:main:gw-stream', 'direct', 'agent:main:gw-stream']);
+      const history = await ctx.c.call('chat.history', { sessionKey: 'agent:main:gw-stream' });
+      assert.deepEqual(history.payload.activity.map((a: { items: { status: string; title: string }[] }) => a.items.map((i) => `${i.title}:${i.status}`)), [['Exec:completed'], ['Exec:completed']]);
+    } finally {
+      plain.terminate();
+    }
+  });
+
   test('the program does not see the gateway’s own FARCLAW_ variables', { timeout: TEST_TIMEOUT_MS }, async () => {
     const text = await turn(ctx, 'gw-env', { command: 'env' });
     assert.match(text, /\nHOME=/);
