@@ -15,8 +15,9 @@
  *   the node (one node hop, no spawn), against the floor without spawn;
  * - the real OpenClaw 2026.9.6 gateway, exec host=gateway (when the peer cache holds it).
  *
- * Gateway overhead per tool call = round trip − its floor (medians). The target (≤ 2 ms on
- * loopback) is read from the `nodes status` line: the gateway's own cost with nothing else in it.
+ * Gateway overhead per tool call = round trip − its floor (medians), the floor taken once after
+ * each of the target's runs, so both see the same machine load. The target (≤ 2 ms on loopback)
+ * is read from the `nodes status` line: the gateway's own cost with nothing else in it.
  * Flags: --calls=N tool calls per target (default 30).
  */
 import { providerFetch } from '../src/agent/provider-fetch.js';
@@ -59,10 +60,20 @@ const whichCall = (node: string): Call => (i) => ({ name: 'nodes', args: { actio
 /** `nodes status`: a tool answered inside the gateway (no node hop, no spawn): the agent loop's own cost. */
 const statusCall: Call = () => ({ name: 'nodes', args: { action: 'status' } });
 
-/** CALLS runs of one tool call each (after WARMUP); returns the round trips in ms. */
-async function measure(fake: FakeModel, url: string, host: string, call: Call): Promise<number[]> {
+/** One target's round trips and the floor taken between them (same moments, same machine load). */
+interface Measured {
+  sample: number[];
+  floor: number[];
+}
+
+/**
+ * CALLS runs of one tool call each (after WARMUP); after each run, one floor round trip (with
+ * or without spawn), so a target and its floor share the machine's load of the moment.
+ */
+async function measure(fake: FakeModel, url: string, host: string, call: Call, spawnInFloor: boolean): Promise<Measured> {
   const client = await operator(url);
   const sample: number[] = [];
+  const floorSample: number[] = [];
   try {
     for (let i = 0; i < WARMUP + CALLS; i++) {
       const runId = `bench-tools-${host}-${i}-${Date.now()}`;
@@ -86,79 +97,83 @@ async function measure(fake: FakeModel, url: string, host: string, call: Call): 
       const toolText = JSON.stringify(fake.requests.at(-1)?.body.messages ?? []);
       const expected = call(i).name === 'exec' ? `bench-${i}` : call(i).args.action === 'which' ? '/sh' : 'nodes';
       if (!toolText.includes(expected)) throw new Error(`the tool result lacks the command's output: ${toolText.slice(-300)}`);
-      if (i >= WARMUP) sample.push(rt);
+      const floorRt = await floorOnce(fake, i, spawnInFloor, providerFetch);
+      if (i >= WARMUP) sample.push(rt), floorSample.push(floorRt);
     }
   } finally {
     await client.close();
   }
-  return sample;
+  return { sample, floor: floorSample };
 }
 
 /**
- * Floor: the same SSE read, the same spawn (unless `spawn` is false) and the next POST by a bare
- * client (no gateway), over `client` (the gateway's providerFetch, or Node's fetch for reference).
+ * One floor round trip: the same SSE read, the same spawn (unless `spawn` is false) and the next
+ * POST by a bare client (no gateway), over `client` (the gateway's providerFetch, or Node's fetch).
  */
+async function floorOnce(fake: FakeModel, i: number, spawn: boolean, client: typeof fetch): Promise<number> {
+  fake.script({ kind: 'tools', calls: [{ id: `call_${i}`, name: 'exec', args: { command: `echo bench-${i}` } }] }, { kind: 'text', chunks: ['done'] });
+  const from = fake.requests.length;
+  const res = await client(`${fake.baseUrl}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'fake-model', stream: true, messages: [] }) });
+  const sse = await res.text();
+  // The arguments arrive as string deltas across chunks, as a real provider streams them.
+  const parts = [...sse.matchAll(/"arguments":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1] ?? ''}"`) as string);
+  const args = JSON.parse(parts.join('')) as { command: string };
+  const [program, ...rest] = args.command.split(' ');
+  const out = spawn
+    ? await runArgv({ executable: program ?? '', args: rest, timeoutMs: 10_000, maxOutputBytes: 65_536, signal: new AbortController().signal })
+    : { stdout: `{"bins":{"sh":"/usr/bin/sh"}}` };
+  const next = await client(`${fake.baseUrl}/chat/completions`, {
+    method: 'POST', body: JSON.stringify({ model: 'fake-model', stream: true, messages: [{ role: 'tool', tool_call_id: `call_${i}`, content: out.stdout }] }),
+  });
+  await next.text();
+  const rt = roundTripSince(fake, from);
+  if (rt === undefined) throw new Error('the floor never saw its second request');
+  return rt;
+}
+
+/** CALLS floor round trips in a row (after WARMUP). */
 async function floor(fake: FakeModel, spawn: boolean, client: typeof fetch): Promise<number[]> {
   const sample: number[] = [];
   for (let i = 0; i < WARMUP + CALLS; i++) {
-    fake.script({ kind: 'tools', calls: [{ id: `call_${i}`, name: 'exec', args: { command: `echo bench-${i}` } }] }, { kind: 'text', chunks: ['done'] });
-    const from = fake.requests.length;
-    const res = await client(`${fake.baseUrl}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'fake-model', stream: true, messages: [] }) });
-    const sse = await res.text();
-    // The arguments arrive as string deltas across chunks, as a real provider streams them.
-    const parts = [...sse.matchAll(/"arguments":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1] ?? ''}"`) as string);
-    const args = JSON.parse(parts.join('')) as { command: string };
-    const [program, ...rest] = args.command.split(' ');
-    const out = spawn
-      ? await runArgv({ executable: program ?? '', args: rest, timeoutMs: 10_000, maxOutputBytes: 65_536, signal: new AbortController().signal })
-      : { stdout: `{"bins":{"sh":"/usr/bin/sh"}}` };
-    const next = await client(`${fake.baseUrl}/chat/completions`, {
-      method: 'POST', body: JSON.stringify({ model: 'fake-model', stream: true, messages: [{ role: 'tool', tool_call_id: `call_${i}`, content: out.stdout }] }),
-    });
-    await next.text();
-    const rt = roundTripSince(fake, from);
-    if (rt !== undefined && i >= WARMUP) sample.push(rt);
+    const rt = await floorOnce(fake, i, spawn, client);
+    if (i >= WARMUP) sample.push(rt);
   }
   return sample;
 }
 
-/** A measured floor: its label (printed in the overhead) and median. */
-interface Floor {
-  label: string;
-  p50: number;
-}
-
-/** Prints one target's round trip; with a floor, its overhead against it. Returns the median. */
-function line(name: string, sample: number[], against?: Floor): number {
+/** Prints one line: the round trip, and with a floor its overhead (medians). Returns the overhead. */
+function line(name: string, m: Measured | number[], floorName?: string): number {
+  const sample = Array.isArray(m) ? m : m.sample;
   const p50 = percentile(sample, 50);
-  const over = against === undefined ? '' : `; overhead ${fmt(p50 - against.p50)} ms vs ${against.label}`;
+  let over = '';
+  let overhead = Number.NaN;
+  if (!Array.isArray(m) && floorName) {
+    const floorP50 = percentile(m.floor, 50);
+    overhead = p50 - floorP50;
+    over = `; overhead ${fmt(overhead)} ms vs ${floorName} taken between its runs (p50 ${fmt(floorP50)} ms)`;
+  }
   process.stdout.write(`${name}: tool round trip p50 ${fmt(p50)} ms, p90 ${fmt(percentile(sample, 90))} ms (${sample.length} calls)${over}\n`);
-  return p50;
-}
-
-/** Measures a floor and prints it; `label` names it in the overhead of the lines read against it. */
-function measuredFloor(name: string, label: string, sample: number[]): Floor {
-  return { label, p50: line(name, sample) };
+  return overhead;
 }
 
 const fake = await startFakeModel();
 const nodeHome = tmpHome();
 try {
   process.stdout.write(`bench:tools: ${CALLS} tool calls per target (after ${WARMUP} warm-up), one tool call per run\n`);
-  const spawnFloor = measuredFloor('floor (bare client: SSE read, spawn echo, POST)', 'the floor with spawn', await floor(fake, true, providerFetch));
-  const bareFloor = measuredFloor('floor without spawn (bare client: SSE read, POST)', 'the floor without spawn', await floor(fake, false, providerFetch));
+  line('floor (bare client: SSE read, spawn echo, POST)', await floor(fake, true, providerFetch));
+  line('floor without spawn (bare client: SSE read, POST)', await floor(fake, false, providerFetch));
   line('  (reference) the same floor over Node\'s fetch', await floor(fake, true, fetch));
   line('  (reference) the same floor without spawn over Node\'s fetch', await floor(fake, false, fetch));
-  let statusP50 = Number.NaN;
+  let statusOverhead = Number.NaN;
   const ours = await startGateway({ config: { ...fakeModelConfig(fake), tools: { exec: { host: 'auto', mode: 'full' } } } });
   try {
-    line('farclaw exec host=gateway', await measure(fake, ours.url, 'gateway', execCall('gateway')), spawnFloor);
+    line('farclaw exec host=gateway', await measure(fake, ours.url, 'gateway', execCall('gateway'), true), 'the floor with spawn');
     nodeHome.writeConfig({ nodeHost: { systemRun: { allow: ['echo'] } } });
     const { node } = await startApprovedNode(ours, nodeHome, 'bench-node');
     try {
-      line('farclaw exec host=node (farclaw node run)', await measure(fake, ours.url, 'node', execCall('node')), spawnFloor);
-      statusP50 = line('farclaw nodes status (in the gateway: no node hop, no spawn)', await measure(fake, ours.url, 'status', statusCall), bareFloor);
-      line('farclaw nodes which on the node (one node hop, no spawn)', await measure(fake, ours.url, 'which', whichCall('bench-node')), bareFloor);
+      line('farclaw exec host=node (farclaw node run)', await measure(fake, ours.url, 'node', execCall('node'), true), 'the floor with spawn');
+      statusOverhead = line('farclaw nodes status (in the gateway: no node hop, no spawn)', await measure(fake, ours.url, 'status', statusCall, false), 'the floor without spawn');
+      line('farclaw nodes which on the node (one node hop, no spawn)', await measure(fake, ours.url, 'which', whichCall('bench-node'), false), 'the floor without spawn');
     } finally {
       await node.stop();
     }
@@ -168,16 +183,16 @@ try {
   const cfg = fakeModelConfig(fake) as { models: unknown; agents: { defaults: Record<string, unknown> } };
   const peer = await withOpenclawGateway(TEST_TOKEN, async (oc) => {
     try {
-      line('openclaw 2026.9.6 exec host=gateway', await measure(fake, oc.url, 'gateway', execCall('gateway')), spawnFloor);
+      line('openclaw 2026.9.6 exec host=gateway', await measure(fake, oc.url, 'gateway', execCall('gateway'), true), 'the floor with spawn');
     } catch (err) {
       process.stdout.write(`openclaw 2026.9.6: n/a (${(err as Error).message.slice(0, 300)})\n`);
     }
   }, { config: { models: cfg.models, agents: { defaults: { ...cfg.agents.defaults, utilityModel: '' } }, tools: { exec: { host: 'gateway', mode: 'full' } } } })
     .catch((err: unknown) => ({ na: `the real gateway did not start: ${(err as Error).message.split('\n')[0]?.slice(0, 200)}` }));
   if (peer !== undefined) process.stdout.write(`openclaw: n/a (${peer.na})\n`);
-  const overhead = statusP50 - bareFloor.p50;
+  const overhead = statusOverhead;
   process.stdout.write(`target (farclaw): ≤ ${TARGET_OVERHEAD_MS} ms gateway overhead per tool call, read from the nodes status line `
-    + `(round trip − the floor without spawn, medians): ${fmt(overhead)} ms, ${overhead <= TARGET_OVERHEAD_MS ? 'met' : 'not met'}. `
+    + `(round trip − the floor without spawn taken between its runs, medians): ${fmt(overhead)} ms, ${overhead <= TARGET_OVERHEAD_MS ? 'met' : 'not met'}. `
     + 'The exec lines add a spawn (noisy on a loaded machine), nodes which and host=node a WebSocket hop to the node.\n');
 } finally {
   nodeHome.dispose();
