@@ -264,7 +264,7 @@ describe('chat over the gateway with the fake model (assistant.md 3, 4, 6, 7)', 
     assert.ok(!list.payload.sessions.some((s: { key: string }) => s.key === created.payload.key));
   });
 
-  test('tool events reach only connections that declared caps tool-events; bad params are refused', async () => {
+  test('bad chat.send params are refused; chat.inject appends a labelled row and its final event', async () => {
     const c = await open();
     const bad = await c.call('chat.send', { sessionKey: 'main', message: 'x', idempotencyKey: 'k', bogus: 1 });
     assert.equal(bad.error?.code, 'INVALID_REQUEST');
