@@ -6,7 +6,7 @@ import { tmpHome, type TmpHome } from '../../../test/helpers/tmp-home.js';
 import type { ClientInfo } from '../../protocol/schema/connect.js';
 import type { Gateway } from '../gateway.js';
 import type { Principal } from './context.js';
-import { defineMethod, Dispatcher } from './dispatcher.js';
+import { defineMethod, Dispatcher, SerialisedPayload } from './dispatcher.js';
 
 const client: ClientInfo = { id: 'cli', version: '1', platform: 'linux', mode: 'cli' };
 const operator = (scopes: string[]): Principal => ({
@@ -84,5 +84,29 @@ describe('Dispatcher.invoke (socket-free request path)', () => {
     });
     const res = await new Dispatcher([failing], gateway.services).invoke('health', {}, operator([]));
     assert.deepEqual(res.ok ? undefined : res.error, { code: 'UNAVAILABLE', message: 'internal error', retryable: true });
+  });
+
+  it('answers a synchronous handler before handle returns, and an async one through its promise', async () => {
+    const sync = defineMethod('health', Type.Object({}), () => ({ answer: 1 }));
+    const later = defineMethod('status', Type.Object({}), async () => ({ answer: 2 }));
+    const d = new Dispatcher([sync, later], gateway.services);
+    const got: string[] = [];
+    const sink = { sendReply: (text: string) => void got.push(text) };
+    const handled = d.handle(operator(['operator.read']), { type: 'req', id: 'a', method: 'health' }, sink);
+    assert.equal(handled instanceof Promise, false);
+    assert.deepEqual(got.map((t) => JSON.parse(t) as unknown), [{ type: 'res', id: 'a', ok: true, payload: { answer: 1 } }]);
+    const pending = d.handle(operator(['operator.read']), { type: 'req', id: 'b', method: 'status' }, sink);
+    assert.ok(pending instanceof Promise);
+    assert.equal(got.length, 1, 'the async answer is not written before its promise settles');
+    assert.deepEqual(await pending, { isRoleViolation: false });
+    assert.deepEqual(JSON.parse(got[1] ?? 'null'), { type: 'res', id: 'b', ok: true, payload: { answer: 2 } });
+  });
+
+  it('splices a SerialisedPayload into the response as the same value the snapshot holds', async () => {
+    const res = await gateway.dispatcher.invoke('health', {}, operator([]));
+    assert.deepEqual(res.ok ? res.payload : undefined, JSON.parse(JSON.stringify(gateway.services.health.get())));
+    const raw = defineMethod('health', Type.Object({}), () => new SerialisedPayload('{"pre":"serialised"}'));
+    const spliced = await new Dispatcher([raw], gateway.services).invoke('health', {}, operator([]));
+    assert.deepEqual(spliced.ok ? spliced.payload : undefined, { pre: 'serialised' });
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_CLOSE_REASON_BYTES } from '../../protocol/version.js';
-import { closeReason } from './connection.js';
+import { closeReason } from './close-reason.js';
 
 describe('closeReason (issue 12.4)', () => {
   it('keeps short reasons and cuts long ones to the 123-byte limit', () => {

@@ -6,7 +6,7 @@ import { toErrorShape, type ErrorShape } from '../../protocol/errors.js';
 import type { RequestFrame, StateVersion } from '../../protocol/schema/frames.js';
 import { GATEWAY_CAPABILITIES } from '../../protocol/methods.js';
 import {
-  CloseCode, MAX_CLOSE_REASON_BYTES, MAX_PAYLOAD_BYTES, MAX_PENDING_HANDSHAKE_BYTES, MAX_PENDING_HANDSHAKE_FRAMES,
+  CloseCode, MAX_PAYLOAD_BYTES, MAX_PENDING_HANDSHAKE_BYTES, MAX_PENDING_HANDSHAKE_FRAMES,
   MAX_UNAUTHORIZED_IN_A_ROW, SUPERSEDABLE_SKIP_BUFFERED_BYTES,
 } from '../../protocol/version.js';
 import type { BusEvent } from '../events/event-bus.js';
@@ -14,28 +14,12 @@ import type { GatewayServices, Principal } from '../rpc/context.js';
 import type { Dispatcher, Handled, ReplySink } from '../rpc/dispatcher.js';
 import { serialiseBounded } from '../rpc/frame-limits.js';
 import { readRequestFrame } from '../rpc/request-frame.js';
+import { closeReason } from './close-reason.js';
 import { HandshakeRefusal, processConnect, type SocketFacts } from './handshake.js';
 import type { SendBudget } from './send-budget.js';
 
 /** What admission learnt about the peer before the upgrade. */
 export type ConnectionFacts = Omit<SocketFacts, 'connId' | 'nonce' | 'signal' | 'onRefusalHeld'>;
-
-/**
- * Cuts a close reason to the 123-byte WebSocket limit without splitting a character. Walks code
- * points from the start and stops at the limit, so the cost is bounded by the limit, not by the
- * text (a refusal may quote 60 KB of an attacker's input: issue 12.4).
- */
-export function closeReason(text: string): string {
-  let bytes = 0;
-  let end = 0;
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) ?? 0;
-    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    if (bytes > MAX_CLOSE_REASON_BYTES) break;
-    end += ch.length;
-  }
-  return text.slice(0, end);
-}
 
 /** Bytes of a received message, whatever shape ws delivered it in. */
 function rawSize(data: WebSocket.RawData): number {
