@@ -7,13 +7,18 @@ import type { GatewayEvent } from '../client/gateway-client.js';
 import { ReconnectingClient } from '../client/reconnecting-client.js';
 import type { TlsPin } from '../infra/tls-pin.js';
 import type { ConnectChallenge, ConnectParams } from '../protocol/schema/connect.js';
+import { ExecApprovalsStore } from './exec-approvals.js';
 import { hostStats } from './host-stats.js';
 import type { NodeHostPolicy } from './node-config.js';
 import { systemRun } from './system-run.js';
+import { systemRunPrepare } from './system-run-prepare.js';
 import { CommandError, ExecutableFinder, systemWhich } from './system-which.js';
 
-/** Commands this node host declares (protocol.md 9.1) and runs. */
-export const NODE_HOST_COMMANDS = ['system.run', 'system.which'] as const;
+/**
+ * Commands this node host declares (protocol.md 9.1) and runs. OpenClaw's gateway prepares every
+ * node exec (`system.run.prepare`) and reads the node's approvals (assistant.md 8.3).
+ */
+export const NODE_HOST_COMMANDS = ['system.execApprovals.get', 'system.execApprovals.set', 'system.run', 'system.run.prepare', 'system.which'] as const;
 export const NODE_HOST_CAPS = ['system'];
 /** `node.host.stats` cadence of the real node host (protocol.md 9.1). */
 export const HOST_STATS_INTERVAL_MS = 60_000;
@@ -47,7 +52,7 @@ interface InvokeRequest {
 
 /**
  * A headless node: connects with its own device identity (always, also on loopback), declares
- * `system.run` and `system.which`, answers `node.invoke.request`, reports host stats every
+ * `system.run` (with its prepare step and exec approvals) and `system.which`, answers `node.invoke.request`, reports host stats every
  * 60 s, and reconnects with backoff after any drop. A pairing that still waits for an operator
  * is retried as well, so an approved node comes up without a restart.
  */
@@ -56,12 +61,14 @@ export class NodeHost {
   private readonly finder = new ExecutableFinder(process.env.PATH ?? '');
   private readonly client: ReconnectingClient;
   private readonly running = new Map<string, AbortController>();
+  private readonly approvals: ExecApprovalsStore;
   private statsTimer: NodeJS.Timeout | undefined;
   private usedStoredToken = false;
   private lastWaitingFor: string | undefined;
 
   constructor(private readonly opts: NodeHostOptions) {
     this.identity = loadOrCreateDeviceIdentity(opts.stateDir);
+    this.approvals = new ExecApprovalsStore(opts.stateDir);
     this.client = new ReconnectingClient({
       url: opts.url,
       params: () => this.connectParams(),
@@ -172,7 +179,21 @@ export class NodeHost {
 
   private async runCommand(command: string, params: unknown, budgetMs: number, signal: AbortSignal): Promise<unknown> {
     if (command === 'system.which') return systemWhich(this.finder, params);
-    if (command === 'system.run') return await systemRun(params, this.opts.policy, this.finder, this.opts.configPath, budgetMs, signal);
+    if (command === 'system.run.prepare') return systemRunPrepare(params, this.opts.policy, this.finder, this.opts.configPath, this.approvals);
+    if (command === 'system.execApprovals.get') return this.approvals.get();
+    if (command === 'system.execApprovals.set') return this.approvals.set(params);
+    if (command === 'system.run') {
+      this.checkApprovalsPolicy(params);
+      return await systemRun(params, this.opts.policy, this.finder, this.opts.configPath, budgetMs, signal);
+    }
     throw new CommandError('UNSUPPORTED', `this node does not run "${command}"`);
+  }
+
+  /** What the node's approvals document says beyond the owner's allowlist: deny all, or ask always. */
+  private checkApprovalsPolicy(params: unknown): void {
+    const p = (params ?? {}) as { agentId?: unknown; approved?: unknown };
+    const policy = this.approvals.policyFor(typeof p.agentId === 'string' ? p.agentId : undefined);
+    if (policy.security === 'deny') throw new CommandError('INVALID_REQUEST', 'SYSTEM_RUN_DENIED: security=deny on this node');
+    if (policy.ask === 'always' && p.approved !== true) throw new CommandError('INVALID_REQUEST', 'SYSTEM_RUN_DENIED: approval required (ask=always on this node)');
   }
 }

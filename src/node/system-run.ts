@@ -1,10 +1,13 @@
 import { checkExecEnv, ExecEnvError } from '../infra/exec-env.js';
 import { runArgv, type ArgvRunResult } from '../infra/argv-run.js';
+import { ShellSyntaxError, splitCommand } from '../infra/shell-words.js';
 import type { NodeHostPolicy } from './node-config.js';
+import { shellWrapperPayload } from './shell-wrapper.js';
 import { CommandError, type ExecutableFinder } from './system-which.js';
 
 /** `system.run` params: an argv (no shell), optional working directory and time limit. */
 export interface RunParams {
+  /** The program and its arguments, or a shell wrapper (`/bin/sh -lc "<cmd>"`) around one command line. */
   command: string[];
   cwd?: string;
   timeoutMs?: number;
@@ -32,9 +35,26 @@ function parseRunParams(params: unknown): RunParams {
     throw err;
   }
   return {
-    command: p.command as string[], ...(p.cwd !== undefined ? { cwd: p.cwd } : {}), ...(p.timeoutMs !== undefined ? { timeoutMs: p.timeoutMs } : {}),
+    command: programArgv(p.command as string[]), ...(p.cwd !== undefined ? { cwd: p.cwd } : {}), ...(p.timeoutMs !== undefined ? { timeoutMs: p.timeoutMs } : {}),
     ...(env ? { env } : {}),
   };
+}
+
+/**
+ * The argv this node runs for `command`: itself, or the command line inside a shell wrapper
+ * (`/bin/sh -lc "df -h"` → `["df", "-h"]`), split without a shell.
+ * @throws CommandError `INVALID_REQUEST` (`SYSTEM_RUN_DENIED: …`, assistant.md 8.4) when the line
+ *   has shell syntax (chains, pipes, redirections, expansions) this node cannot honour.
+ */
+export function programArgv(command: readonly string[]): string[] {
+  const line = shellWrapperPayload(command);
+  if (line === null) return [...command];
+  try {
+    return splitCommand(line);
+  } catch (err) {
+    if (err instanceof ShellSyntaxError) throw new CommandError('INVALID_REQUEST', `SYSTEM_RUN_DENIED: ${err.message}`);
+    throw err;
+  }
 }
 
 /**

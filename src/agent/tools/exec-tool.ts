@@ -5,7 +5,7 @@ import { GatewayError } from '../../protocol/errors.js';
 import { resolveExecHost, type ExecHost } from './exec-host.js';
 import { chooseExecNode, ToolRefusal, type ToolNode } from './node-target.js';
 import { runPreparedOnNode } from './node-exec.js';
-import { ShellSyntaxError, splitCommand } from './shell-words.js';
+import { ShellSyntaxError, splitCommand } from '../../infra/shell-words.js';
 
 /** `tools.exec.mode` (assistant.md 8.2). */
 export type ExecMode = 'deny' | 'allowlist' | 'ask' | 'full';

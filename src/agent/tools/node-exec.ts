@@ -3,7 +3,7 @@ import { GatewayError } from '../../protocol/errors.js';
 import { HEADLESS_APPROVAL_REASON, type ExecArgs, type ExecAuditEntry, type ExecDecision, type ExecMode, type ExecToolDeps, type SystemRunPayload } from './exec-tool.js';
 import { nodeAllowlistCovers, nodeShellArgv, parsePreparedRun, policyOfMode, type PreparedRun } from './node-prepare.js';
 import { ToolRefusal, type ToolNode } from './node-target.js';
-import { ShellSyntaxError, splitCommand } from './shell-words.js';
+import { ShellSyntaxError, splitCommand } from '../../infra/shell-words.js';
 
 /** One `exec host=node` call on a node that prepares runs. */
 export interface PreparedExecCall {

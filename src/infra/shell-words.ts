@@ -3,8 +3,9 @@
  *
  * OpenClaw wraps a node command in `/bin/sh -lc "<cmd>"` and lets the node host bind an approval
  * to it (assistant.md 8.3, 8.4). Our node host runs one allowlisted program without a shell
- * (src/node/system-run.ts), so allowlisting `/bin/sh` would allow everything. The gateway
- * therefore splits the command itself, with shell quoting rules, and refuses shell syntax the
+ * (src/node/system-run.ts), so allowlisting `/bin/sh` would allow everything. The gateway (for a
+ * node that does not prepare runs) and our node host (for the `sh -lc "<cmd>"` a gateway sends)
+ * therefore split the command themselves, with shell quoting rules, and refuse shell syntax the
  * node could not honour (chains, pipes, redirections, expansions, globs) instead of running
  * something different from what the model asked for.
  */
