@@ -58,17 +58,17 @@ describe('exec host=node, mode full, on a real farclaw node host', () => {
     assert.equal(toolResult(f.c, 'run-env-refused')?.payload.data.isError, true);
   });
 
-  test('shell syntax is refused before anything reaches the node, as SYSTEM_RUN_DENIED', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('shell syntax inside the gateway’s sh -lc is refused by the node at prepare, as SYSTEM_RUN_DENIED', { timeout: TEST_TIMEOUT_MS }, async () => {
     const term = await execTurn(f.c, f.fake, 'run-chain', { command: 'echo farclaw-node-exec-ok && uname -s' });
     assert.equal(term.payload.state, 'final');
     assert.match(finalText(term), /"status": "error",\n {2}"tool": "exec",\n {2}"error": "INVALID_REQUEST: SYSTEM_RUN_DENIED: shell syntax \(\\"&\\"\) cannot run here/);
     assert.equal(toolResult(f.c, 'run-chain')?.payload.data.isError, true);
   });
 
-  test('a program outside the node owner’s allowlist is refused by the node, and nothing runs', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('a program outside the node owner’s allowlist is refused by the node at prepare (its own code), and nothing runs', { timeout: TEST_TIMEOUT_MS }, async () => {
     const marker = join(f.nodeHome.home, 'should-not-exist');
     const term = await execTurn(f.c, f.fake, 'run-touch', { command: `touch ${marker}` });
-    assert.match(finalText(term), /UNAVAILABLE: NOT_ALLOWED: system\.run refused: \\"touch\\" is not in nodeHost\.systemRun\.allow of this node/);
+    assert.match(finalText(term), /"error": "NOT_ALLOWED: system\.run refused: \\"touch\\" is not in nodeHost\.systemRun\.allow of this node/);
     assert.equal(existsSync(marker), false);
   });
 

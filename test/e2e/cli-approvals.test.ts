@@ -42,7 +42,8 @@ describe('farclaw approvals against a real gateway and node', () => {
     const human = await cli(['list']);
     assertExit(human, 0);
     assert.match(human.stdout, /Pending approvals \(1\)/);
-    assert.match(human.stdout, new RegExp(`│ ${id} │ echo from-node │ node build-box │ agent:main:cli-always │ allow-once, allow-always, deny │`));
+    // The node prepared the run: the command is its plan's line, the gateway's shell wrapper around it.
+    assert.match(human.stdout, new RegExp(`│ ${id} │ /bin/sh -lc "echo from-node" │ node build-box │ agent:main:cli-always │ allow-once, allow-always, deny │`));
     const approved = await cli(['approve', id, '--always']);
     assertExit(approved, 0);
     assert.equal(approved.stdout, `Approved always (grant stored): ${id}\n`);
@@ -96,7 +97,9 @@ describe('farclaw approvals against a real gateway and node', () => {
     const of = (session: string) => entries.filter((e) => e.sessionKey === `agent:main:${session}` || (e.kind === 'approval-resolved' && entries.some((q) => q.approvalId === e.approvalId && q.sessionKey === `agent:main:${session}`)));
     const always = of('cli-always');
     assert.deepEqual(always.map((e) => e.kind), ['approval-requested', 'approval-resolved', 'tool-call'], show(r));
-    assert.equal(always[0]?.command, 'echo from-node');
+    // The operator was asked about the node's plan; the tool call is the model's command line.
+    assert.equal(always[0]?.command, '/bin/sh -lc "echo from-node"');
+    assert.equal(always[2]?.command, 'echo from-node');
     assert.deepEqual([always[1]?.decision, always[1]?.host], ['allow-always', 'node']);
     assert.match(always[1]?.actor ?? '', /^cli \(/);
     assert.deepEqual([always[2]?.host, always[2]?.nodeId, always[2]?.outcome, always[2]?.exitCode], ['node', lab.nodeId, 'completed', 0]);

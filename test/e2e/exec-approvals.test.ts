@@ -51,13 +51,15 @@ describe('exec approvals (mode ask) with a real farclaw node host', () => {
     const requested = await requestedFor(approver, 'run-once');
     const id = requested.payload.id as string;
     assert.equal(requested.payload.approvalKind, 'exec');
-    assert.deepEqual(requested.payload.request.systemRunBinding.argv, ['echo', 'approved-once']);
+    // Our node prepares runs as OpenClaw's does: the binding is the gateway's shell wrapper around the line.
+    assert.deepEqual(requested.payload.request.systemRunBinding.argv, ['/bin/sh', '-lc', 'echo approved-once']);
     assert.equal(requested.payload.request.nodeId, lab.nodeId);
     assert.deepEqual(requested.payload.request.allowedDecisions, ['allow-once', 'allow-always', 'deny']);
     assert.equal(requested.payload.expiresAtMs - requested.payload.createdAtMs, 30 * 60_000);
     const pending = events(approver, 'session.approval').find((f) => f.payload.approval.id === id);
     assert.equal(pending?.payload.phase, 'pending');
-    assert.equal(pending?.payload.approval.presentation.commandText, 'echo approved-once');
+    assert.equal(pending?.payload.approval.presentation.commandText, '/bin/sh -lc "echo approved-once"');
+    assert.equal(pending?.payload.approval.presentation.commandPreview, 'echo approved-once');
     // The asker has no approvals cap: it gets no approval events, and (a node approval, as
     // agent-node-exec.json shows) no lifecycle waiting-approval either: its run just waits.
     assert.equal(events(lab.c, 'exec.approval.requested').length, 0);
@@ -98,7 +100,7 @@ describe('exec approvals (mode ask) with a real farclaw node host', () => {
   test('the approval shows and binds the env the node command gets (OpenClaw’s envHash), and the command gets it', { timeout: TEST_TIMEOUT_MS }, async () => {
     await send('run-env', 'printenv GREETING', { GREETING: 'bound value' });
     const { payload } = await requestedFor(approver as RawClient, 'run-env');
-    assert.equal(payload.request.command, `GREETING='bound value' printenv GREETING`);
+    assert.equal(payload.request.command, `GREETING='bound value' /bin/sh -lc "printenv GREETING"`);
     assert.equal(payload.request.systemRunBinding.envHash, createHash('sha256').update('[["GREETING","bound value"]]').digest('hex'));
     await (approver as RawClient).call('exec.approval.resolve', { id: payload.id, decision: 'allow-once' });
     assert.equal(finalText(await waitTerminal(lab.c, 'run-env', 60_000)), `Output was: Node: ${lab.nodeId}\n\nbound value\n`);

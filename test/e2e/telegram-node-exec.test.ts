@@ -104,7 +104,7 @@ describe('Telegram → agent → exec approved by a second operator → Telegram
   test('allow-once: the node runs the command and the chat gets its output', { timeout: TEST_TIMEOUT_MS }, async () => {
     const before = askForExec(s.tg, s.model, 'echo approved-from-telegram', 'SEED run it once I approve');
     const req = await requested('approved-from-telegram');
-    assert.deepEqual(req.payload.request.systemRunBinding.argv, ['echo', 'approved-from-telegram']);
+    assert.deepEqual(req.payload.request.systemRunBinding.argv, ['/bin/sh', '-lc', 'echo approved-from-telegram']);
     assert.equal(req.payload.request.nodeId, s.nodeId);
     assert.equal(answerSince(s.tg, before), undefined, 'no answer before the decision');
     const res = await approver.call('exec.approval.resolve', { id: req.payload.id, decision: 'allow-once' });
