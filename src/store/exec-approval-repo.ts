@@ -66,13 +66,15 @@ export class ExecApprovalRepo {
       .run(status, orNull(fields.decision), orNull(fields.resolvedBy), fields.reason, fields.atMs, id).changes === 1;
   }
 
-  addGrant(nodeId: string, argv: readonly string[], approvalId: string, grantedBy: string | undefined, atMs: number): void {
-    this.stmts.get('INSERT OR REPLACE INTO exec_grant (node_id, argv, approval_id, granted_by, created_at_ms) VALUES (?, ?, ?, ?, ?)')
-      .run(nodeId, JSON.stringify(argv), approvalId, orNull(grantedBy), atMs);
+  /** Stores an allow-always grant: this argv with this env (`envHash`, null without any) on this node. */
+  addGrant(nodeId: string, argv: readonly string[], envHash: string | null, approvalId: string, grantedBy: string | undefined, atMs: number): void {
+    this.stmts.get('INSERT OR REPLACE INTO exec_grant (node_id, argv, env_hash, approval_id, granted_by, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(nodeId, JSON.stringify(argv), envHash ?? '', approvalId, orNull(grantedBy), atMs);
   }
 
-  hasGrant(nodeId: string, argv: readonly string[]): boolean {
-    return this.stmts.get('SELECT 1 FROM exec_grant WHERE node_id = ? AND argv = ?').get(nodeId, JSON.stringify(argv)) !== undefined;
+  /** Whether a grant covers exactly this argv with exactly this env (`envHash`, null without any). */
+  hasGrant(nodeId: string, argv: readonly string[], envHash: string | null): boolean {
+    return this.stmts.get('SELECT 1 FROM exec_grant WHERE node_id = ? AND argv = ? AND env_hash = ?').get(nodeId, JSON.stringify(argv), envHash ?? '') !== undefined;
   }
 
   audit(entry: Omit<AuditRecord, 'seq'>): void {

@@ -335,4 +335,26 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 10,
+    name: 'allow-always grants bound to the env',
+    // A grant is one exact argv with one exact env (the approval's envHash, '' without any) on
+    // one node: allowing `X=1 cmd` must not allow `X=2 cmd`. Older grants were all made without
+    // knowing the env and keep '' (they now cover the command without variables only).
+    sql: `
+      ALTER TABLE exec_grant RENAME TO exec_grant_v8;
+      CREATE TABLE exec_grant (
+        node_id TEXT NOT NULL,
+        argv TEXT NOT NULL,
+        env_hash TEXT NOT NULL DEFAULT '',
+        approval_id TEXT NOT NULL,
+        granted_by TEXT,
+        created_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (node_id, argv, env_hash)
+      );
+      INSERT INTO exec_grant (node_id, argv, env_hash, approval_id, granted_by, created_at_ms)
+        SELECT node_id, argv, '', approval_id, granted_by, created_at_ms FROM exec_grant_v8;
+      DROP TABLE exec_grant_v8;
+    `,
+  },
 ];

@@ -102,6 +102,10 @@ describe('exec host=gateway, mode full', () => {
     assert.match(text, /"error": "INVALID_REQUEST: env variable \\"LD_PRELOAD\\" is refused: it changes how programs load or run on the host"/);
     assert.equal(existsSync(marker), false);
     assert.match(await turn(ctx, 'gw-env-own', { command: 'env', env: { FARCLAW_GATEWAY_TOKEN: 'stolen' } }), /env variable \\"FARCLAW_GATEWAY_TOKEN\\" is refused/);
+    // A value of the wrong type is the tool's own error the model can read, not a schema dump.
+    const typed = await turn(ctx, 'gw-env-number', { command: `touch ${marker}`, env: { RETRIES: 3 } });
+    assert.match(typed, /"error": "INVALID_REQUEST: env variable \\"RETRIES\\" must have a string value"/);
+    assert.equal(existsSync(marker), false);
   });
 
   test('a timeout kills the command and the model is told; an unknown program is its error', { timeout: TEST_TIMEOUT_MS }, async () => {

@@ -92,8 +92,8 @@ export interface ExecToolDeps {
   runOnGateway?(req: { argv: string[]; cwd?: string; env?: Record<string, string>; timeoutMs: number; signal?: AbortSignal }): Promise<SystemRunPayload>;
   /** The file a gateway-host argv[0] would start as (for the approval's `resolvedPath`). */
   resolveOnGateway?(program: string, cwd: string | undefined): string | undefined;
-  /** Whether an operator granted this exact command on this node for good (allow-always). */
-  isGranted?(nodeId: string, argv: readonly string[]): boolean;
+  /** Whether an operator granted this exact command with this exact env on this node for good (allow-always). */
+  isGranted?(nodeId: string, argv: readonly string[], env: Record<string, string> | undefined): boolean;
   /**
    * Asks the operators and waits for their decision.
    * @throws ToolRefusal when nobody can answer (headless) or the request expired.
@@ -117,7 +117,9 @@ export const HEADLESS_APPROVAL_REASON = 'exec denied: Headless runs cannot wait 
 const ExecArgsSchema = z.object({
   command: z.string().describe('The command line: one program and its arguments (no pipes, chains or redirections).'),
   workdir: z.string().optional().describe('Working directory on the host.'),
-  env: z.record(z.string(), z.string()).optional().describe('Variables for the command (names like FOO_BAR; loader, interpreter and shell hooks such as PATH, LD_*, NODE_OPTIONS are refused).'),
+  // Values are checked by checkExecEnv, not by the schema: a number or null there must reach the
+  // model as the tool's own readable error, not as the AI SDK's schema dump.
+  env: z.record(z.string(), z.unknown()).optional().describe('Variables for the command, string values (names like FOO_BAR; loader, interpreter and shell hooks such as PATH, LD_*, NODE_OPTIONS are refused).'),
   yieldMs: z.number().optional(),
   background: z.boolean().optional(),
   timeoutSeconds: z.number().positive().optional().describe('Kill the command after this many seconds (default 1800).'),
@@ -229,7 +231,7 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
   const argv = splitCommand(args.command);
   const program = argv[0] as string;
   // Allow-always grants are per node: the gateway host offers allow-once and deny only (8.5).
-  const isAllowlisted = settings.allow.includes(program) || (node !== undefined && (deps.isGranted?.(node.nodeId, argv) ?? false));
+  const isAllowlisted = settings.allow.includes(program) || (node !== undefined && (deps.isGranted?.(node.nodeId, argv, env) ?? false));
   if (mode === 'allowlist' && !isAllowlisted) {
     audit.outcome = 'denied';
     throw new ToolRefusal(`exec denied: "${program}" is not in tools.exec.allow (mode allowlist)`);

@@ -44,7 +44,7 @@ function programOf(commandLine: string): string | undefined {
 async function isCovered(deps: ExecToolDeps, call: PreparedExecCall, run: PreparedRun, security: string): Promise<boolean> {
   const program = programOf(run.commandPreview);
   if (program !== undefined && deps.settings().allow.includes(program)) return true;
-  if (deps.isGranted?.(call.node.nodeId, run.argv)) return true;
+  if (deps.isGranted?.(call.node.nodeId, run.argv, call.env)) return true;
   const askAlways = run.execPolicy?.ask === 'always';
   if ((security !== 'allowlist' && run.execPolicy?.security !== 'allowlist' && !askAlways) || !deps.readNodeApprovals) return false;
   try {

@@ -79,8 +79,9 @@ export class ExecApprovalService {
     return rec;
   }
 
-  isGranted(nodeId: string, argv: readonly string[]): boolean {
-    return this.repo.hasGrant(nodeId, argv);
+  /** Whether an allow-always grant covers this argv with this env on this node (the env is part of what was approved). */
+  isGranted(nodeId: string, argv: readonly string[], env: Record<string, string> | undefined): boolean {
+    return this.repo.hasGrant(nodeId, argv, execEnvHash(env));
   }
 
   audit(entry: Omit<AuditRecord, 'seq' | 'tsMs'>): void {
@@ -146,9 +147,11 @@ export class ExecApprovalService {
         details: { reason: 'APPROVAL_ALREADY_RESOLVED', id, status: rec.status, ...(rec.decision ? { decision: rec.decision } : {}) },
       });
     }
-    const binding = rec.request.systemRunBinding as { argv?: string[] } | undefined;
+    const binding = rec.request.systemRunBinding as { argv?: string[]; envHash?: unknown } | undefined;
     const nodeId = typeof rec.request.nodeId === 'string' ? rec.request.nodeId : undefined;
-    if (decision === 'allow-always' && nodeId && binding?.argv) this.repo.addGrant(nodeId, binding.argv, id, resolvedBy, atMs);
+    if (decision === 'allow-always' && nodeId && binding?.argv) {
+      this.repo.addGrant(nodeId, binding.argv, typeof binding.envHash === 'string' ? binding.envHash : null, id, resolvedBy, atMs);
+    }
     this.audit({ kind: 'approval-resolved', approvalId: id, decision, actor: actorOf(by), ...(nodeId ? { nodeId } : {}),
       ...(typeof rec.request.host === 'string' ? { host: rec.request.host } : {}), ...(typeof rec.request.sessionKey === 'string' ? { sessionKey: rec.request.sessionKey } : {}),
       command: String(rec.request.command ?? ''), ...(typeof rec.request.runId === 'string' ? { runId: rec.request.runId } : {}) });

@@ -59,7 +59,7 @@ export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): Too
     readNodeApprovals: (nodeId) => deps.nodeService.readExecApprovals(callerOf(run), nodeId, NODE_APPROVALS_TIMEOUT_MS),
     runOnGateway: (req) => runOnGatewayHost(req, { defaultCwd: deps.workspaceDir }),
     resolveOnGateway: (program, cwd) => resolveExecutable(program, cwd ?? deps.workspaceDir),
-    isGranted: (nodeId, argv) => deps.approvals.isGranted(nodeId, argv),
+    isGranted: (nodeId, argv, env) => deps.approvals.isGranted(nodeId, argv, env),
     requestApproval: (ask, signal) => deps.approvals.request(ask, run, signal),
     runDetails: (toolCallId, details) => run.toolDetails(toolCallId, details),
     audit: (e) => deps.approvals.audit({
