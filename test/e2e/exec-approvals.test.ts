@@ -116,7 +116,11 @@ describe('exec approvals (mode ask) with a real farclaw node host', () => {
     await send('run-always-2', 'echo always');
     assert.equal(finalText(await waitTerminal(lab.c, 'run-always-2', 60_000)), `Output was: Node: ${lab.nodeId}\n\nalways\n`);
     assert.equal(events(a, 'exec.approval.requested').length, before);
-
+    // The grant is for the command without variables: the same command with an env asks again.
+    await send('run-always-env', 'echo always', { ALWAYS_X: '1' });
+    const again = await requestedFor(a, 'run-always-env');
+    await a.call('exec.approval.resolve', { id: again.payload.id, decision: 'deny' });
+    assert.match(finalText(await waitTerminal(lab.c, 'run-always-env', 60_000)), /"error": "exec denied: the operator denied this command"/);
   });
 
   test('a gateway restart while an approval is pending ends the run and closes the approval as expired', { timeout: TEST_TIMEOUT_MS }, async () => {
