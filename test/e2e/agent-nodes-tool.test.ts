@@ -37,7 +37,7 @@ describe('the nodes tool on a real farclaw node host', () => {
     const entry = listed.nodes.find((n) => n.nodeId === f.nodeId);
     assert.equal(entry?.displayName, 'build-box');
     assert.equal(entry?.connected, true);
-    assert.deepEqual([...(entry?.commands ?? [])].sort(), ['system.run', 'system.which']);
+    assert.deepEqual([...(entry?.commands ?? [])].sort(), ['system.execApprovals.get', 'system.execApprovals.set', 'system.run', 'system.run.prepare', 'system.which']);
     // The model's second request carried the same text as the tool message.
     const toolMsg = (f.fake.requests.at(-1)?.body.messages as { role: string; content: unknown }[]).find((m) => m.role === 'tool');
     assert.equal(toolMsg?.content, text);

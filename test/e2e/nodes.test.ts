@@ -55,7 +55,7 @@ describe('farclaw node host with the farclaw gateway', () => {
       const list = jsonOut(await nodes(['pending', '--json'])).pending as { requestId: string; commands: string[]; requiredApproveScopes: string[] }[];
       return list.length === 1 ? list : undefined;
     }, 20_000);
-    assert.deepEqual(pending[0]?.commands, ['system.run', 'system.which']);
+    assert.deepEqual(pending[0]?.commands, ['system.execApprovals.get', 'system.execApprovals.set', 'system.run', 'system.run.prepare', 'system.which']);
     assert.deepEqual(pending[0]?.requiredApproveScopes, ['operator.pairing', 'operator.admin']);
 
     const early = await which();
