@@ -107,7 +107,7 @@ describe('the nodes tool on a real farclaw node host', () => {
     assert.match(approve.text, /action=approve: approve needs an operator: run `farclaw nodes approve <requestId>` on the gateway host/);
     const snap = await nodesTurn('nodes-camera', { action: 'camera_snap', node: 'build-box' });
     assert.equal(snap.isError, true);
-    assert.match(snap.text, /action=camera_snap: camera_snap is not supported by node \\"build-box\\" \(it does not offer camera\.snap; it offers: system\.(run|which), system\.(run|which)\)/);
+    assert.match(snap.text, /action=camera_snap: camera_snap is not supported by node \\"build-box\\" \(it does not offer camera\.snap; it offers: system\.execApprovals\.get, system\.execApprovals\.set, system\.run, system\.run\.prepare, system\.which\)/);
     const location = await nodesTurn('nodes-location', { action: 'location_get', node: 'build-box' });
     assert.equal(location.isError, true);
     assert.match(location.text, /location_get is not supported by node \\"build-box\\" \(it does not offer location\.get;/);

@@ -78,7 +78,7 @@ describe('farclaw node host with the farclaw gateway', () => {
     // Host stats refused before the approval are sent again once it arrives.
     await waitFor('host stats', async () => (await listed())[0]?.hostStats !== undefined, 10_000);
     const human = await nodes(['list']);
-    assert.match(human.stdout, /│ e2e-node +│ linux +│ connected +│ approved +│ system\.run, system\.which/);
+    assert.match(human.stdout, /│ e2e-node +│ linux +│ connected +│ approved +│ system\.execApprovals\.get, system\.execApprovals\.set, system\.run, system\.run\.prepare, system\.which/);
   });
 
   it('refuses a command outside the node owner’s allowlist with the reason, and nothing runs', { timeout: TEST_TIMEOUT_MS }, async () => {
