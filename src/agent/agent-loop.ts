@@ -1,7 +1,7 @@
 import { streamText, stepCountIs, type ModelMessage, type ToolSet } from 'ai';
 import { classifyError, isRetryable, retryAfterMs, type RunError } from './errors.js';
 import type { ResolvedModel } from './providers.js';
-import { isStepEnd, isStepStart, ToolGate, withStepEnds } from './step-end.js';
+import { isStepEnd, ToolGate, withStepEnds } from './step-end.js';
 
 /** What the loop reports while a run streams; the chat service turns these into wire events. */
 export type LoopEvent =
@@ -133,36 +133,9 @@ async function attemptOnce(opts: LoopOptions, signal: AbortSignal, blocks: strin
   let steps = 0;
   let stepCalls: string[] = [];
   const gate = new ToolGate();
-  // Stops the stream when our own handler fails, as leaving the loop with a throw used to.
-  const handlerFailed = new AbortController();
   // The first step's model event goes out before the request, so a request that fails at once
-  // still shows which model it went to (agent-run.json); later steps announce theirs at their start.
+  // still shows which model it went to (agent-run.json); later steps announce theirs at start-step.
   opts.onEvent({ type: 'model', provider: opts.model.provider, model: opts.model.modelId });
-  const onText = (text: string): void => {
-    if (text === '') return;
-    if (!blockOpen) {
-      blocks.push('');
-      blockOpen = true;
-    }
-    blocks[blocks.length - 1] += text;
-    opts.onEvent({ type: 'text', block: blocks.length - 1, delta: text });
-  };
-  const onToolCall = (toolCallId: string, name: string, args: unknown): void => {
-    sawTool = true;
-    stepCalls.push(toolCallId);
-    opts.onEvent({ type: 'tool-call', toolCallId, name, args, precedingText: blockOpen ? (blocks[blocks.length - 1] ?? '') : '' });
-    blockOpen = false;
-  };
-  const onMarker = (rawValue: unknown): void => {
-    if (isStepStart(rawValue)) {
-      steps += 1;
-      if (steps > 1) opts.onEvent({ type: 'model', provider: opts.model.provider, model: opts.model.modelId });
-    } else if (isStepEnd(rawValue)) {
-      opts.onEvent({ type: 'step-end', outputTokens: usage.output + rawValue.outputTokens, toolCalls: stepCalls.length });
-      for (const id of stepCalls) gate.open(id);
-      stepCalls = [];
-    }
-  };
   const stream = streamText({
     model: withStepEnds(opts.model.create()),
     system: opts.system,
@@ -170,31 +143,39 @@ async function attemptOnce(opts: LoopOptions, signal: AbortSignal, blocks: strin
     ...(opts.tools ? { tools: gate.guard(opts.tools) } : {}),
     stopWhen: stepCountIs(opts.maxSteps),
     maxRetries: 0,
-    abortSignal: AbortSignal.any([signal, handlerFailed.signal]),
+    abortSignal: signal,
     includeRawChunks: true,
-    // Text, tool calls and step markers are taken from `onChunk`, which sees each part as the
-    // SDK's event processor does, a tee and a transform ahead of `fullStream` (bench:chat, about
-    // 0.1 ms per delta on a loaded machine), in the same order. Tool outcomes, usage and errors
-    // (which `onChunk` never sees) still come from `fullStream`: an outcome follows its call, and
-    // a step's usage arrives before the next step's first chunk, which needs a network read.
-    onChunk: ({ chunk }) => {
-      if (handlerFailed.signal.aborted) return;
-      try {
-        if (chunk.type === 'text-delta') onText(chunk.text);
-        else if (chunk.type === 'tool-call') onToolCall(chunk.toolCallId, chunk.toolName, chunk.input);
-        else if (chunk.type === 'raw') onMarker(chunk.rawValue);
-      } catch (err) {
-        // The SDK ignores what a callback throws: end the attempt with it ourselves.
-        error ??= err;
-        handlerFailed.abort(err);
-      }
-    },
     onError: () => undefined,
   });
   try {
     for await (const part of stream.fullStream) {
-      if (handlerFailed.signal.aborted) break;
       switch (part.type) {
+        case 'start-step':
+          steps += 1;
+          if (steps > 1) opts.onEvent({ type: 'model', provider: opts.model.provider, model: opts.model.modelId });
+          break;
+        case 'raw':
+          if (!isStepEnd(part.rawValue)) break;
+          opts.onEvent({ type: 'step-end', outputTokens: usage.output + part.rawValue.outputTokens, toolCalls: stepCalls.length });
+          for (const id of stepCalls) gate.open(id);
+          stepCalls = [];
+          break;
+        case 'text-delta':
+          if (part.text === '') break;
+          if (!blockOpen) {
+            blocks.push('');
+            blockOpen = true;
+          }
+          blocks[blocks.length - 1] += part.text;
+          opts.onEvent({ type: 'text', block: blocks.length - 1, delta: part.text });
+          break;
+        case 'tool-call':
+          sawTool = true;
+          stepCalls.push(part.toolCallId);
+          opts.onEvent({ type: 'tool-call', toolCallId: part.toolCallId, name: part.toolName, args: part.input,
+            precedingText: blockOpen ? (blocks[blocks.length - 1] ?? '') : '' });
+          blockOpen = false;
+          break;
         case 'tool-result':
           opts.onEvent({ type: 'tool-result', toolCallId: part.toolCallId, name: part.toolName, output: part.output, isError: false });
           break;

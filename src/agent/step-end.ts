@@ -16,23 +16,6 @@ export interface StepEnd {
   outputTokens: number;
 }
 
-/**
- * Where a model step's response starts: the marker goes in with the step's first chunk, where the
- * SDK puts its `start-step`, so a loop reading `onChunk` (which never sees `start-step`) still
- * announces the step before its text.
- */
-const STEP_START = Symbol('farclaw.step-start');
-
-/** The step-start marker. */
-export interface StepStart {
-  [STEP_START]: true;
-}
-
-/** Whether a `raw` stream part's value is our step-start marker. */
-export function isStepStart(rawValue: unknown): rawValue is StepStart {
-  return typeof rawValue === 'object' && rawValue !== null && (rawValue as Partial<StepStart>)[STEP_START] === true;
-}
-
 /** Whether a `raw` stream part's value is our step-end marker. */
 export function isStepEnd(rawValue: unknown): rawValue is StepEnd {
   return typeof rawValue === 'object' && rawValue !== null && (rawValue as Partial<StepEnd>)[STEP_END] === true;
@@ -44,15 +27,9 @@ const stepEndMiddleware: LanguageModelMiddleware = {
   transformParams: async ({ params }) => ({ ...params, includeRawChunks: false }),
   wrapStream: async ({ doStream }) => {
     const result = await doStream();
-    let hasStarted = false;
     const stream = result.stream.pipeThrough(new TransformStream({
       transform(chunk, controller) {
         if (chunk.type === 'raw') return;
-        if (!hasStarted && chunk.type !== 'stream-start') {
-          hasStarted = true;
-          const marker: StepStart = { [STEP_START]: true };
-          controller.enqueue({ type: 'raw', rawValue: marker });
-        }
         if (chunk.type === 'finish') {
           const marker: StepEnd = { [STEP_END]: true, outputTokens: chunk.usage.outputTokens.total ?? 0 };
           controller.enqueue({ type: 'raw', rawValue: marker });
