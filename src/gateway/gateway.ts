@@ -8,7 +8,6 @@ import type { LoadedConfig } from '../infra/config.js';
 import { controlUiSettingsOf } from '../infra/control-ui-settings.js';
 import type { Logger } from '../infra/logger.js';
 import type { FarclawPaths } from '../infra/paths.js';
-import { UNADVERTISED_METHODS } from '../protocol/methods.js';
 import { CloseCode, SHUTDOWN_DRAIN_MS } from '../protocol/version.js';
 import { lockStateDir, openStateDb, type Database } from '../store/db.js';
 import { loadOrCreateGatewayIdentity } from '../store/gateway-identity-repo.js';
@@ -211,7 +210,6 @@ export class Gateway {
         logger: opts.logger,
         logFile: opts.logFile,
         tickIntervalMs: opts.tickIntervalMs,
-        methodNames: [],
         devices,
         nodes,
         chat,
@@ -238,9 +236,7 @@ export class Gateway {
         ...edgeComponents(opts, () => gateway?.managedPort ?? 0),
         ...(opts.components?.(services, bus) ?? []),
       ]);
-      const methods = kernel.methods();
-      services.methodNames = methods.map((d) => d.name).filter((m) => !UNADVERTISED_METHODS.has(m));
-      const dispatcher = new Dispatcher(methods, services, opts.logger);
+      const dispatcher = new Dispatcher(kernel.methods(), services, opts.logger);
       const openDb = db;
       gateway = new Gateway(
         services, createWsServer(), bus, fanout, readiness, dispatcher, { lock: () => lock.release(), db: () => openDb.close() },

@@ -63,8 +63,6 @@ export interface GatewayServices {
   logger: Logger;
   logFile: string;
   tickIntervalMs: number;
-  /** Methods this gateway answers (hello-ok `features.methods`). */
-  methodNames: readonly string[];
   /** Paired devices, pending pairing requests and device tokens. */
   devices: DeviceRegistry;
   /** Known nodes, their live sessions and approved surfaces (protocol.md 6.4, 9). */

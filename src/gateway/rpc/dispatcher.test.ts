@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import table from '../../protocol/method-scopes.json' with { type: 'json' };
-import { FARCLAW_METHOD_SCOPES } from '../../protocol/methods.js';
+import { FARCLAW_METHOD_SCOPES, UNADVERTISED_METHODS } from '../../protocol/methods.js';
 import type { ClientInfo } from '../../protocol/schema/connect.js';
 import type { Principal } from './context.js';
 import { Dispatcher } from './dispatcher.js';
@@ -76,5 +76,12 @@ describe('method authorization (protocol.md 7.3)', () => {
   it('advertises only the methods it implements, all of them known to the table', () => {
     const known = new Set([...rows.map((r) => r.method), ...FARCLAW_METHOD_SCOPES.keys()]);
     for (const name of dispatcher.names()) assert.ok(known.has(name), name);
+  });
+
+  it('advertises every registered method but the unadvertised ones, in registration order', () => {
+    const hidden = ALL_METHODS.filter((d) => UNADVERTISED_METHODS.has(d.name)).map((d) => d.name);
+    assert.ok(hidden.includes('farclaw.audit.log'), 'farclaw methods are answered but not advertised');
+    assert.deepEqual(dispatcher.advertisedMethods, ALL_METHODS.map((d) => d.name).filter((m) => !hidden.includes(m)));
+    assert.ok(Object.isFrozen(dispatcher.advertisedMethods));
   });
 });

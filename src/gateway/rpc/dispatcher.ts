@@ -3,7 +3,7 @@ import type { Logger } from '../../infra/logger.js';
 import { DetailCode } from '../../protocol/error-details.js';
 import { ErrorCode, GatewayError, missingScopeError, toErrorShape, type ErrorShape } from '../../protocol/errors.js';
 import type { RequestFrame } from '../../protocol/schema/frames.js';
-import { ALWAYS_ALLOWED_METHODS, METHOD_SCOPES, isNodeOnlyMethod } from '../../protocol/methods.js';
+import { ALWAYS_ALLOWED_METHODS, METHOD_SCOPES, UNADVERTISED_METHODS, isNodeOnlyMethod } from '../../protocol/methods.js';
 import { Scope, hasScope } from '../../protocol/scopes.js';
 import { lazyValidator, type Validator } from '../../protocol/validate.js';
 import { serialiseBounded } from './frame-limits.js';
@@ -119,9 +119,15 @@ class Call implements MethodContext {
  */
 export class Dispatcher {
   private readonly defs = new Map<string, MethodDef>();
+  /**
+   * The methods hello-ok advertises (`features.methods`), in registration order: every
+   * registered method except the unadvertised ones. Fixed once the dispatcher is built.
+   */
+  readonly advertisedMethods: readonly string[];
 
   constructor(defs: readonly MethodDef[], private readonly services?: GatewayServices, private readonly logger?: Logger) {
     for (const d of defs) this.defs.set(d.name, d);
+    this.advertisedMethods = Object.freeze([...this.defs.keys()].filter((m) => !UNADVERTISED_METHODS.has(m)));
   }
 
   names(): string[] {

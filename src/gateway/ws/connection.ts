@@ -403,7 +403,7 @@ export class Connection implements ReplySink {
         this.host.presenting?.(this, false);
       };
       const socket = { ...facts, connId: this.connId, nonce, signal: lifetime.signal, onRefusalHeld };
-      const { principal, hello } = await processConnect(this.host.services, socket, params);
+      const { principal, hello } = await processConnect(this.host.services, this.host.dispatcher.advertisedMethods, socket, params);
       if (this.state !== 'connecting') return;
       this.forgetHandshake();
       this.principal = principal;

@@ -87,9 +87,11 @@ function checkDevicelessNodeId(services: GatewayServices, instanceId: string | u
  * Runs the server side of `connect` (protocol.md 3.3) and returns the principal and hello-ok.
  * Throws HandshakeRefusal with the exact wire error and close code on any refusal. Async: a
  * failed credential may be answered late (loopback rate limiting, remote-access.md 6.3).
+ * `methods` is what hello-ok advertises: the dispatcher's `advertisedMethods`.
  */
 export async function processConnect(
   services: GatewayServices,
+  methods: readonly string[],
   socket: SocketFacts,
   rawParams: unknown,
 ): Promise<{ principal: Principal; hello: HelloOk }> {
@@ -127,7 +129,7 @@ export async function processConnect(
       ? { declared: { caps: params.caps ?? [], commands: params.commands ?? [], ...(params.pathEnv !== undefined ? { pathEnv: params.pathEnv } : {}) } }
       : { caps: params.caps ?? [], ...modelCatalogScope(params.modelCatalog) }),
   };
-  return { principal, hello: buildHelloOk(services, principal, protocol, now, auth) };
+  return { principal, hello: buildHelloOk(services, methods, principal, protocol, now, auth) };
 }
 
 /** The connect's `modelCatalog` request, kept only when it names a session or an agent as strings. */
@@ -143,7 +145,7 @@ function modelCatalogScope(value: unknown): { modelCatalog?: { sessionKey?: stri
 
 const ATTACHMENT_LIMITS = { maxBytes: 19_464_192, maxImageBytes: 6_291_456 };
 
-function buildHelloOk(services: GatewayServices, principal: Principal, protocol: number, now: number, auth: ConnectAuth): HelloOk {
+function buildHelloOk(services: GatewayServices, methods: readonly string[], principal: Principal, protocol: number, now: number, auth: ConnectAuth): HelloOk {
   // A connection without read access (e.g. a device-less probe) learns nothing about who else
   // is connected or how the gateway is set up, as with the real gateway (vector gateway-probe).
   const canRead = principal.role === 'operator' && hasScope(principal.scopes, Scope.READ);
@@ -159,7 +161,7 @@ function buildHelloOk(services: GatewayServices, principal: Principal, protocol:
       // otherwise make its bundle reload itself against a gateway of another build.
       controlUiBuildSource: 'configured',
     },
-    features: { methods: [...services.methodNames], events: [...GATEWAY_EVENTS], capabilities: [...GATEWAY_CAPABILITIES] },
+    features: { methods: [...methods], events: [...GATEWAY_EVENTS], capabilities: [...GATEWAY_CAPABILITIES] },
     snapshot: {
       presence: canRead ? services.presence.list() : [],
       health: services.health.get(false, now),
