@@ -45,7 +45,7 @@ import { Connection, type ConnectionHost } from './ws/connection.js';
 import { SendBudget, type SendBudgetLimits } from './ws/send-budget.js';
 import { ControlUi } from './control-ui/control-ui.js';
 import type { TailscaleMode } from './tailscale/tailscale-exposure.js';
-import { tailscaleComponent } from './tailscale/tailscale-component.js';
+import { tailscaleComponent, type TailscaleComponent } from './tailscale/tailscale-component.js';
 import type { MdnsMode } from './discovery/mdns-advertiser.js';
 import { mdnsComponent } from './discovery/mdns-component.js';
 import { colonHex, leafSha256 } from '../infra/tls-pin.js';
@@ -88,25 +88,29 @@ export interface GatewayOptions {
   components?: (services: GatewayServices, bus: EventBus) => Component[];
 }
 
+/** The managed Tailscale claim when configured; built before the services, which hold its read-only view. */
+function tailscaleOf(opts: GatewayOptions, managedPort: () => number): TailscaleComponent | undefined {
+  if (!opts.tailscale) return undefined;
+  return tailscaleComponent({
+    mode: opts.tailscale.mode, allowTailscale: opts.tailscale.allowTailscale, grants: opts.config.config.gateway?.auth?.tailscale,
+    gatewayPort: opts.port, managedPort, stateDir: opts.paths.stateDir, env: opts.tailscale.env,
+  });
+}
+
 /**
  * The components at the gateway's edge: the Tailscale claim and LAN advertising, when configured.
  * They stop (kernel, reverse order) before connections drain, so no new traffic arrives then.
  */
-function edgeComponents(opts: GatewayOptions, managedPort: () => number): Component[] {
+function edgeComponents(opts: GatewayOptions, tailscale: TailscaleComponent | undefined): Component[] {
   const out: Component[] = [];
   const controlUi = ControlUi.load(opts.config.config.gateway, opts.logger);
   // Its route is a fallback: whatever order components come in, every other route is tried first.
   if (controlUi) out.push({ name: 'control-ui', routes: [controlUiRoute(controlUi)] });
-  if (opts.tailscale) {
-    out.push(tailscaleComponent({
-      mode: opts.tailscale.mode, allowTailscale: opts.tailscale.allowTailscale, grants: opts.config.config.gateway?.auth?.tailscale,
-      gatewayPort: opts.port, managedPort, stateDir: opts.paths.stateDir, env: opts.tailscale.env,
-    }));
-  }
+  if (tailscale) out.push(tailscale);
   if (opts.mdns) {
     const bindHost = opts.bind?.resolvedHost ?? '127.0.0.1';
     out.push(mdnsComponent({
-      mode: opts.mdns.mode, env: opts.mdns.env, needsTailscale: opts.tailscale !== undefined,
+      mode: opts.mdns.mode, env: opts.mdns.env, ...(tailscale ? { tailnet: tailscale } : {}),
       gateway: {
         port: opts.port,
         isDirectlyReachable: !(bindHost.startsWith('127.') || bindHost === '::1'),
@@ -192,6 +196,9 @@ export class Gateway {
       const health = new HealthService({
         eventLoop, sessionsPath: opts.paths.dbPath, maxAgeMs: opts.healthIntervalMs, channels: () => channels.statuses(),
       });
+      // The tailscale component claims the listener openManagedListener() opens before components start.
+      let gateway: Gateway | undefined;
+      const tailscale = tailscaleOf(opts, () => gateway?.managedPort ?? 0);
       const services: GatewayServices = {
         version: opts.version,
         bootId: instanceId,
@@ -225,15 +232,14 @@ export class Gateway {
         closeSessions: (match, code, reason) => fanout.closeSessions(match, code, reason),
         inflightRequests: () => fanout.inflightRequests(),
         isReady: () => readiness.isReady,
+        ...(tailscale ? { tailscale } : {}),
       };
-      // The tailscale component claims the listener openManagedListener() opens before components start.
-      let gateway: Gateway | undefined;
       const kernel = new Kernel([
         ...builtInComponents({
           services, bus, tickIntervalMs: opts.tickIntervalMs, healthIntervalMs: opts.healthIntervalMs,
           stateVersion: () => ({ presence: presence.version, health: health.version }),
         }),
-        ...edgeComponents(opts, () => gateway?.managedPort ?? 0),
+        ...edgeComponents(opts, tailscale),
         ...(opts.components?.(services, bus) ?? []),
       ]);
       const dispatcher = new Dispatcher(kernel.methods(), services, opts.logger);

@@ -1,13 +1,14 @@
 import type { Component } from '../kernel/component.js';
+import type { TailscaleView } from '../tailscale/tailscale-component.js';
 import { MdnsAdvertiser, type AdvertisedGateway, type MdnsMode } from './mdns-advertiser.js';
 
-/** What the `mdns` component is built from; the tailnet name is read from services at start. */
+/** What the `mdns` component is built from; the tailnet name is read from `tailnet` at start. */
 export interface MdnsComponentDeps {
   mode: Exclude<MdnsMode, 'off'>;
   gateway: Omit<AdvertisedGateway, 'tailnetDns'>;
   env: NodeJS.ProcessEnv;
-  /** Start after the `tailscale` component, so full mode can name the tailnet. */
-  needsTailscale: boolean;
+  /** The `tailscale` component's view, when one is configured: mdns then starts after it, so full mode can name the tailnet. */
+  tailnet?: TailscaleView;
 }
 
 /**
@@ -19,9 +20,9 @@ export function mdnsComponent(deps: MdnsComponentDeps): Component {
   let advertiser: MdnsAdvertiser | undefined;
   return {
     name: 'mdns',
-    ...(deps.needsTailscale ? { needs: ['tailscale'] } : {}),
-    async start({ services, logger }) {
-      const tailnetDns = services.tailscale?.info.dnsName;
+    ...(deps.tailnet ? { needs: ['tailscale'] } : {}),
+    async start({ logger }) {
+      const tailnetDns = deps.tailnet?.info()?.dnsName;
       try {
         advertiser = await MdnsAdvertiser.start(deps.mode, { ...deps.gateway, ...(tailnetDns ? { tailnetDns } : {}) }, deps.env, logger);
       } catch (err) {

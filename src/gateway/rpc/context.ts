@@ -18,8 +18,7 @@ import type { NodeService } from '../nodes/node-service.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
 import type { PresenceRegistry } from '../presence/presence-registry.js';
 import type { BindMode } from '../startup/bind.js';
-import type { TailnetAuth } from '../tailscale/tailnet-auth.js';
-import type { ExposureInfo } from '../tailscale/tailscale-exposure.js';
+import type { TailscaleView } from '../tailscale/tailscale-component.js';
 
 /** What an authenticated connection is allowed to be. */
 export interface Principal {
@@ -96,8 +95,8 @@ export interface GatewayServices {
   inflightRequests(): number;
   isReady(): boolean;
   /**
-   * The managed Tailscale exposure once it is up (assistant.md 12): where the tailnet reaches
-   * the gateway, and the identity check when `gateway.auth.allowTailscale` is on.
+   * The managed Tailscale exposure (assistant.md 12), present when one is configured: the
+   * `tailscale` component's read-only view, which answers undefined until it has started.
    */
-  tailscale?: { info: ExposureInfo; auth?: TailnetAuth };
+  tailscale?: TailscaleView;
 }

@@ -2,7 +2,7 @@ import type { Component } from '../kernel/component.js';
 import { removeExposureRecord, writeExposureRecord } from './exposure-state.js';
 import type { TailnetGrantConfig } from './tailnet-grants.js';
 import { TailnetAuth } from './tailnet-auth.js';
-import { TailscaleExposure, type TailscaleMode } from './tailscale-exposure.js';
+import { TailscaleExposure, type ExposureInfo, type TailscaleMode } from './tailscale-exposure.js';
 import { WhoisCache } from './whois-cache.js';
 
 /** What the `tailscale` component is built from. */
@@ -21,24 +21,41 @@ export interface TailscaleComponentDeps {
 }
 
 /**
- * Managed Tailscale Serve/Funnel as a kernel component (assistant.md 12): `start` runs the CLI
- * sequence and claims the managed listener, turns on tailnet identity (`services.tailscale`)
- * and records the claim for the CLI; `stop` sends the claim SIGTERM and removes the record. A
- * start failure is the StartupError of TailscaleExposure (the gateway does not start).
+ * The managed exposure as the rest of the gateway reads it, at the time it reads it: both
+ * accessors answer undefined until the component has started, and again once it has stopped.
  */
-export function tailscaleComponent(deps: TailscaleComponentDeps): Component {
+export interface TailscaleView {
+  /** Where the tailnet reaches the gateway (assistant.md 12). */
+  info(): ExposureInfo | undefined;
+  /** The tailnet identity check, when `gateway.auth.allowTailscale` is on. */
+  auth(): TailnetAuth | undefined;
+}
+
+/** The `tailscale` component, which is also the read-only view of its exposure. */
+export type TailscaleComponent = Component & TailscaleView;
+
+/**
+ * Managed Tailscale Serve/Funnel as a kernel component (assistant.md 12): `start` runs the CLI
+ * sequence and claims the managed listener, turns on tailnet identity (`auth()`) and records the
+ * claim for the CLI; `stop` sends the claim SIGTERM and removes the record. A start failure is
+ * the StartupError of TailscaleExposure (the gateway does not start).
+ */
+export function tailscaleComponent(deps: TailscaleComponentDeps): TailscaleComponent {
   let exposure: TailscaleExposure | undefined;
+  let identity: TailnetAuth | undefined;
   return {
     name: 'tailscale',
-    async start({ services, logger }) {
+    info: () => exposure?.info,
+    auth: () => (exposure ? identity : undefined),
+    async start({ logger }) {
       exposure = await TailscaleExposure.start({ mode: deps.mode, gatewayPort: deps.gatewayPort, managedPort: deps.managedPort(), env: deps.env, logger });
-      const auth = deps.allowTailscale ? new TailnetAuth(new WhoisCache(exposure.cli), deps.grants, logger) : undefined;
-      services.tailscale = { info: exposure.info, ...(auth ? { auth } : {}) };
+      identity = deps.allowTailscale ? new TailnetAuth(new WhoisCache(exposure.cli), deps.grants, logger) : undefined;
       writeExposureRecord(deps.stateDir, exposure.info);
     },
     async stop() {
       const running = exposure;
       exposure = undefined;
+      identity = undefined;
       if (!running) return;
       await running.stop();
       removeExposureRecord(deps.stateDir);

@@ -75,7 +75,7 @@ async function refusing<T>(step: () => T | Promise<T>): Promise<T> {
  * Like the real gateway it issues no device token and files no pairing record.
  */
 async function tailnetAuth(services: GatewayServices, socket: AuthSocket, params: ConnectParams, role: string) {
-  const auth = services.tailscale?.auth;
+  const auth = services.tailscale?.auth();
   // The identity surface is the browser (Control UI) WebSocket only (remote-access.md 11.2 item 5).
   if (!auth || !socket.tailnet || role !== 'operator' || socket.origin === undefined) return undefined;
   const a = params.auth ?? {};

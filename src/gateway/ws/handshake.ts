@@ -57,8 +57,8 @@ function negotiateProtocol(p: ConnectParams, role: string): number {
 function checkOrigin(services: GatewayServices, socket: SocketFacts): void {
   if (socket.origin === undefined) return;
   // The page Tailscale Serve delivers is served from the tailnet name (assistant.md 11.9: `.ts.net` same-host).
-  const tailnetOrigin = services.tailscale ? `https://${services.tailscale.info.dnsName}` : undefined;
-  if (tailnetOrigin !== undefined && socket.origin === tailnetOrigin && socket.host?.toLowerCase() === services.tailscale?.info.dnsName.toLowerCase()) return;
+  const tailnetName = services.tailscale?.info()?.dnsName;
+  if (tailnetName !== undefined && socket.origin === `https://${tailnetName}` && socket.host?.toLowerCase() === tailnetName.toLowerCase()) return;
   if (isOriginAllowed(socket.origin, socket.host, originPolicyOf(services.config.config.gateway))) return;
   throw new HandshakeRefusal(
     new GatewayError(ErrorCode.INVALID_REQUEST, `origin not allowed (open the Control UI from the gateway host or add ${socket.origin} to gateway.controlUi.allowedOrigins)`, {
