@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { colonHex, leafSha256 } from '../../src/infra/tls-pin.js';
+import { fakeTailscale, type FakeTailscale } from '../helpers/fake-tailscale.js';
 import { runFarclaw, startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
 import { createNetnsPair, type NetnsPair } from '../helpers/netns.js';
 import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
@@ -74,5 +75,46 @@ describe('mDNS advertising and discovery between two hosts', () => {
   test('a stopped gateway says goodbye: it is no longer found', async () => {
     assert.equal(await gw.stop(), 0);
     await waitFor('the gateway to disappear', async () => (await discover()).count === 0, 60_000, 200);
+  });
+});
+
+describe('mDNS full mode names the tailnet of the managed Tailscale exposure', () => {
+  let pair: NetnsPair;
+  let gw: RunningGateway;
+  let fake: FakeTailscale;
+  let clientHome: TmpHome;
+  let gwHome: TmpHome;
+
+  before(async () => {
+    pair = await createNetnsPair();
+    clientHome = tmpHome();
+    gwHome = tmpHome();
+    fake = fakeTailscale({ dnsName: 'mdns-host.tail1234.ts.net.' });
+    const logFile = join(gwHome.stateDir, 'logs', 'gateway.log');
+    gw = await startGateway({
+      home: gwHome,
+      config: { gateway: { mode: 'local', auth: { token: TEST_TOKEN }, tailscale: { mode: 'serve' } }, discovery: { mdns: { mode: 'full' } } },
+      env: fake.env({ PATH: process.env.PATH, FARCLAW_MDNS_HOSTNAME: `${HOST_LABEL}-ts` }),
+      spawnPrefix: pair.gateway.prefix,
+      // mdns needs the tailscale component: its advertising line comes once the claim is up.
+      isReady: async () => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('mDNS: advertising'),
+    });
+  });
+  after(async () => {
+    await gw?.stop();
+    await pair?.dispose();
+    fake?.dispose();
+    clientHome?.dispose();
+    gwHome?.dispose();
+  });
+
+  test('the beacon carries tailnetDns, read from the tailscale component once it has started', async () => {
+    const found = await waitFor('the gateway to be discovered', async () => {
+      const r = await runFarclaw(['gateway', 'discover', '--json', '--timeout', '1500'], clientHome.env, 30_000, pair.client.prefix);
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { beacons: Array<Record<string, any>> };
+      return out.beacons.find((x) => x.instanceName === `${HOST_LABEL}-ts (farclaw)`);
+    }, 60_000, 200);
+    assert.equal(found.txt.tailnetDns, 'mdns-host.tail1234.ts.net');
   });
 });
