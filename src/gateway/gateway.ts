@@ -26,6 +26,7 @@ import { EventLoopMonitor } from './health/event-loop-monitor.js';
 import { HealthService } from './health/health-service.js';
 import { controlUiRoute } from './server/http-endpoints.js';
 import { HttpRouter } from './server/http-router.js';
+import { ManagedListener } from './server/managed-listener.js';
 import { builtInComponents } from './kernel/built-in-components.js';
 import type { Component } from './kernel/component.js';
 import { Kernel } from './kernel/kernel.js';
@@ -128,10 +129,6 @@ export class Gateway {
   private tlsReloader: TlsReloader | undefined;
   private admission: Admission | undefined;
   private wsPaths: ReadonlySet<string> = new Set(['/']);
-  /** The dedicated listener Tailscale Serve proxies to, and the claim itself. */
-  private managedServers: Server[] = [];
-  /** Port of the managed listener once open (0 before). */
-  private managedPort = 0;
   private readonly pending = new Set<Connection>();
   private stopping: Promise<void> | undefined;
   private readonly sendBudget: SendBudget;
@@ -151,6 +148,8 @@ export class Gateway {
     /** The components, started in dependency order after the listeners are up. */
     readonly kernel: Kernel,
     private readonly router: HttpRouter,
+    /** The listener Tailscale Serve proxies to; opened only when the tailscale component is configured. */
+    private readonly managed: ManagedListener,
   ) {
     this.sendBudget = new SendBudget(sendBufferLimits);
     this.presenceFeed = new PresenceFeed(() => this.publishPresence());
@@ -197,8 +196,8 @@ export class Gateway {
         eventLoop, sessionsPath: opts.paths.dbPath, maxAgeMs: opts.healthIntervalMs, channels: () => channels.statuses(),
       });
       // The tailscale component claims the listener openManagedListener() opens before components start.
-      let gateway: Gateway | undefined;
-      const tailscale = tailscaleOf(opts, () => gateway?.managedPort ?? 0);
+      const managed = new ManagedListener();
+      const tailscale = tailscaleOf(opts, () => managed.port());
       const services: GatewayServices = {
         version: opts.version,
         bootId: instanceId,
@@ -244,9 +243,9 @@ export class Gateway {
       ]);
       const dispatcher = new Dispatcher(kernel.methods(), services, opts.logger);
       const openDb = db;
-      gateway = new Gateway(
+      const gateway = new Gateway(
         services, createWsServer(), bus, fanout, readiness, dispatcher, { lock: () => lock.release(), db: () => openDb.close() },
-        opts.sendBufferLimits, kernel, new HttpRouter(kernel.routes()),
+        opts.sendBufferLimits, kernel, new HttpRouter(kernel.routes()), managed,
       );
       try {
         await gateway.listen(opts);
@@ -292,22 +291,15 @@ export class Gateway {
   private async openManagedListener(opts: GatewayOptions): Promise<void> {
     const admission = this.admission;
     if (!opts.tailscale || !admission) return;
-    this.managedServers = await listenAll(
-      ['127.0.0.1'],
-      0,
-      {
-        onHttp: (req, res) => this.router.handle(req, res, admission.managedIngressOf(req)),
-        onUpgrade: (req, socket, head) => this.onUpgrade(req, socket, head, opts.handshakeTimeoutMs, true),
-      },
-      new Set(),
-    );
-    const address = this.managedServers[0]?.address();
-    this.managedPort = address && typeof address === 'object' ? address.port : 0;
+    await this.managed.open({
+      onHttp: (req, res) => this.router.handle(req, res, admission.managedIngressOf(req)),
+      onUpgrade: (req, socket, head) => this.onUpgrade(req, socket, head, opts.handshakeTimeoutMs, true),
+    });
   }
 
   private async closeListeners(): Promise<void> {
     this.tlsReloader?.close();
-    await closeAll([...this.servers, ...this.managedServers]);
+    await closeAll([...this.servers, ...this.managed.servers]);
   }
 
   /** `wss` when serving TLS, else `ws`. */
@@ -419,7 +411,7 @@ export class Gateway {
     this.stopping ??= (async () => {
       this.readiness.isReady = false;
       this.tlsReloader?.close();
-      for (const s of [...this.servers, ...this.managedServers]) s.close();
+      for (const s of [...this.servers, ...this.managed.servers]) s.close();
       this.presenceFeed.stop();
       this.fanout.stop();
       await this.kernel.stop(this.services.logger);
@@ -434,7 +426,7 @@ export class Gateway {
       // Give each peer a moment to answer the close frame, then cut whatever is left.
       await Promise.race([Promise.all(all.map((c) => c.whenClosed())), new Promise((r) => setTimeout(r, 2000).unref())]);
       for (const c of all) c.ws.terminate();
-      await closeAll([...this.servers, ...this.managedServers]);
+      await closeAll([...this.servers, ...this.managed.servers]);
       // Runs waiting for an approval end now (their records close as expired), then the runs stop.
       this.services.approvals.stop();
       await this.services.chat.stop();
