@@ -134,9 +134,12 @@ describe('resource bounds under load (issue 12, real gateway process)', () => {
       assert.equal(r.error?.details?.code, 'NODE_INVOKE_BUSY', JSON.stringify(r.error));
       assert.match(r.error?.message ?? '', /^node\.invoke refused: .* retry when earlier calls have finished$/);
     }
-    const grown = rssBytes(gw.proc.pid ?? 0) - rssBefore;
-    // Unbounded, 300 × 1 MB held +341 MB (the issue); the caps hold about 64 MB of params.
-    assert.ok(grown < 200 * MB, `gateway RSS grew by ${Math.round(grown / MB)} MB`);
+    // Unbounded, 300 × 1 MB held +341 MB (the issue); the caps hold about 64 MB of params. The
+    // refused frames are garbage that V8 returns when it next collects (its memory reducer runs
+    // ~8 s after the burst), so the bound is on what stays, not on when the collector ran.
+    let grown = 0;
+    await waitFor('gateway RSS growth to settle under 200 MB', () => (grown = rssBytes(gw.proc.pid ?? 0) - rssBefore) < 200 * MB, 30_000, 250)
+      .catch(() => assert.fail(`gateway RSS grew by ${Math.round(grown / MB)} MB and stayed there`));
     assert.equal((await watcher.call('health', {})).ok, true);
 
     // A caller's close frees all of its slots: the next call reaches the node and is answered.
