@@ -15,6 +15,25 @@ import { waitFor } from '../helpers/wait-for.js';
 
 const HOST_LABEL = 'fcgw-mdns';
 
+/**
+ * Starts a gateway in the pair's gateway namespace, ready once it logs that mDNS advertises: its
+ * /readyz may be HTTPS with a self-signed certificate, and with Tailscale mdns waits for the claim.
+ */
+function startAdvertising(pair: NetnsPair, home: TmpHome, config: unknown, env: NodeJS.ProcessEnv): Promise<RunningGateway> {
+  const logFile = join(home.stateDir, 'logs', 'gateway.log');
+  return startGateway({
+    home, config, env, spawnPrefix: pair.gateway.prefix,
+    isReady: async () => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('mDNS: advertising'),
+  });
+}
+
+/** `farclaw gateway discover --json` run from the pair's client namespace. */
+async function discoverFrom(pair: NetnsPair, home: TmpHome): Promise<{ count: number; domains: string[]; beacons: Array<Record<string, any>> }> {
+  const r = await runFarclaw(['gateway', 'discover', '--json', '--timeout', '1500'], home.env, 30_000, pair.client.prefix);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as { count: number; domains: string[]; beacons: Array<Record<string, any>> };
+}
+
 describe('mDNS advertising and discovery between two hosts', () => {
   let pair: NetnsPair;
   let gw: RunningGateway;
@@ -25,15 +44,9 @@ describe('mDNS advertising and discovery between two hosts', () => {
     pair = await createNetnsPair();
     clientHome = tmpHome();
     gwHome = tmpHome();
-    const logFile = join(gwHome.stateDir, 'logs', 'gateway.log');
-    gw = await startGateway({
-      home: gwHome,
-      config: { gateway: { mode: 'local', bind: 'lan', auth: { token: TEST_TOKEN }, tls: { enabled: true } }, discovery: { mdns: { mode: 'full' } } },
-      env: { FARCLAW_MDNS_HOSTNAME: HOST_LABEL },
-      spawnPrefix: pair.gateway.prefix,
-      // /readyz is HTTPS with a self-signed certificate here: wait for the advertising log line instead.
-      isReady: async () => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('mDNS: advertising'),
-    });
+    gw = await startAdvertising(pair, gwHome,
+      { gateway: { mode: 'local', bind: 'lan', auth: { token: TEST_TOKEN }, tls: { enabled: true } }, discovery: { mdns: { mode: 'full' } } },
+      { FARCLAW_MDNS_HOSTNAME: HOST_LABEL });
   });
   after(async () => {
     await gw?.stop();
@@ -42,11 +55,7 @@ describe('mDNS advertising and discovery between two hosts', () => {
     gwHome?.dispose();
   });
 
-  const discover = async () => {
-    const r = await runFarclaw(['gateway', 'discover', '--json', '--timeout', '1500'], clientHome.env, 30_000, pair.client.prefix);
-    assert.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout) as { count: number; domains: string[]; beacons: Array<Record<string, any>> };
-  };
+  const discover = () => discoverFrom(pair, clientHome);
 
   test('the other host finds the gateway with its address, port, TXT keys and TLS fingerprint', async () => {
     const found = await waitFor('the gateway to be discovered', async () => {
@@ -90,15 +99,9 @@ describe('mDNS full mode names the tailnet of the managed Tailscale exposure', (
     clientHome = tmpHome();
     gwHome = tmpHome();
     fake = fakeTailscale({ dnsName: 'mdns-host.tail1234.ts.net.' });
-    const logFile = join(gwHome.stateDir, 'logs', 'gateway.log');
-    gw = await startGateway({
-      home: gwHome,
-      config: { gateway: { mode: 'local', auth: { token: TEST_TOKEN }, tailscale: { mode: 'serve' } }, discovery: { mdns: { mode: 'full' } } },
-      env: fake.env({ PATH: process.env.PATH, FARCLAW_MDNS_HOSTNAME: `${HOST_LABEL}-ts` }),
-      spawnPrefix: pair.gateway.prefix,
-      // mdns needs the tailscale component: its advertising line comes once the claim is up.
-      isReady: async () => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('mDNS: advertising'),
-    });
+    gw = await startAdvertising(pair, gwHome,
+      { gateway: { mode: 'local', auth: { token: TEST_TOKEN }, tailscale: { mode: 'serve' } }, discovery: { mdns: { mode: 'full' } } },
+      fake.env({ PATH: process.env.PATH, FARCLAW_MDNS_HOSTNAME: `${HOST_LABEL}-ts` }));
   });
   after(async () => {
     await gw?.stop();
@@ -109,12 +112,8 @@ describe('mDNS full mode names the tailnet of the managed Tailscale exposure', (
   });
 
   test('the beacon carries tailnetDns, read from the tailscale component once it has started', async () => {
-    const found = await waitFor('the gateway to be discovered', async () => {
-      const r = await runFarclaw(['gateway', 'discover', '--json', '--timeout', '1500'], clientHome.env, 30_000, pair.client.prefix);
-      assert.equal(r.code, 0, r.stderr);
-      const out = JSON.parse(r.stdout) as { beacons: Array<Record<string, any>> };
-      return out.beacons.find((x) => x.instanceName === `${HOST_LABEL}-ts (farclaw)`);
-    }, 60_000, 200);
+    const found = await waitFor('the gateway to be discovered', async () =>
+      (await discoverFrom(pair, clientHome)).beacons.find((x) => x.instanceName === `${HOST_LABEL}-ts (farclaw)`), 60_000, 200);
     assert.equal(found.txt.tailnetDns, 'mdns-host.tail1234.ts.net');
   });
 });
