@@ -15,6 +15,9 @@ import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const STEP_TIMEOUT_MS = 90_000;
+// The real node host starts on Node 24 and loads its whole CLI first: on a loaded 2-core machine
+// its first connect has taken longer than a step's budget.
+const NODE_START_TIMEOUT_MS = 240_000;
 const QUOTE = 'Output was: ';
 
 /** A gateway in exec `mode` with the real OpenClaw node host approved on it, and an operator with `caps`. */
@@ -28,7 +31,7 @@ function useOpenclawNode(mode: 'full' | 'ask', caps: string[]) {
     await waitFor('the node surface request', async () => {
       const r = await nodesCli(f.gw, ['pending', '--json']);
       return r.code === 0 && (jsonOut(r).pending as unknown[]).length > 0 ? true : undefined;
-    }, STEP_TIMEOUT_MS, 500).catch((err: Error) => assert.fail(`${err.message}\n--- node host\n${f.host?.output() ?? ''}`));
+    }, NODE_START_TIMEOUT_MS, 500).catch((err: Error) => assert.fail(`${err.message}\n--- node host\n${f.host?.output() ?? ''}`));
     const approved = await nodesCli(f.gw, ['approve', '--latest']);
     assert.equal(approved.code, 0, show(approved));
     f.nodeId = await waitFor('the node to offer system.run', async () => {
