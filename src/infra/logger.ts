@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 
@@ -11,27 +10,41 @@ const REDACT_PATHS = [
   'auth.deviceToken', '*.token', '*.password', '*.deviceToken', 'params.auth', 'setupCode', '*.setupCode', '*.bootstrapToken',
 ];
 
+/** pino's metadata protocol: a destination with this flag gets each record's parts besides its JSON. */
+const kPinoMetadata = Symbol.for('pino.metadata');
+
 /**
- * Renders pino's JSON lines as short human lines on stderr. Per-connection records (they carry
+ * The console side of the gateway log: a pino destination that prints a short human line per
+ * record on `out`. It reads the record's level, message, time and merge object from pino's
+ * metadata fields (`lastLevel`, `lastMsg`, `lastTime`, `lastObj`), which pino sets just before
+ * each `write`, so the JSON text is never parsed back. Per-connection records (their fields carry
  * `conn`) below warn stay in the file log only: a busy gateway's console would otherwise scroll
  * with every CLI call, and each line is a synchronous write on the connect path.
  */
-export class HumanLines extends Writable {
-  constructor(private readonly out: NodeJS.WritableStream) {
-    super();
+export class HumanLines {
+  readonly [kPinoMetadata] = true;
+  lastLevel = 30;
+  lastMsg: unknown;
+  lastTime = '';
+  lastObj: Record<string, unknown> | undefined;
+
+  constructor(private readonly out: NodeJS.WritableStream) {}
+
+  /** Takes one record (its JSON text is not needed: pino set the fields above for it). */
+  write(_json: string): void {
+    const level = this.lastLevel;
+    const fields = this.lastObj;
+    if (level < 40 && fields?.conn !== undefined) return;
+    const ms = Number(this.lastTime);
+    const time = new Date(Number.isFinite(ms) && this.lastTime !== '' ? ms : Date.now()).toISOString().slice(11, 19);
+    const label = level >= 50 ? 'error' : level >= 40 ? 'warn' : 'info';
+    // A message given only as the merge object's `msg` field is the record's message too.
+    const msg = this.lastMsg ?? fields?.msg ?? '';
+    this.out.write(`${time} ${label} ${String(msg)}\n`);
   }
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
-    try {
-      const rec = JSON.parse(chunk.toString()) as { time?: number; level?: number; msg?: string; conn?: string };
-      if (rec.conn !== undefined && (rec.level ?? 30) < 40) return done();
-      const time = new Date(rec.time ?? Date.now()).toISOString().slice(11, 19);
-      const level = (rec.level ?? 30) >= 50 ? 'error' : (rec.level ?? 30) >= 40 ? 'warn' : 'info';
-      this.out.write(`${time} ${level} ${rec.msg ?? ''}\n`);
-    } catch {
-      this.out.write(chunk);
-    }
-    done();
-  }
+
+  /** The console outlives the logger: nothing to close. */
+  end(): void {}
 }
 
 export interface GatewayLogger {
@@ -43,9 +56,12 @@ export interface GatewayLogger {
 
 /**
  * The gateway's logger: structured JSON lines in `<logDir>/gateway.log` (what `logs.tail`
- * serves) and a human line per record on stderr.
+ * serves) and a human line per record on stderr (or `opts.console`).
  */
-export function createGatewayLogger(logDir: string, opts: { quiet?: boolean; level?: pino.Level } = {}): GatewayLogger {
+export function createGatewayLogger(
+  logDir: string,
+  opts: { quiet?: boolean; level?: pino.Level; console?: NodeJS.WritableStream } = {},
+): GatewayLogger {
   mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const file = join(logDir, 'gateway.log');
   // Synchronous, unbuffered appends: every line is in the file when the log call returns, so
@@ -54,7 +70,7 @@ export function createGatewayLogger(logDir: string, opts: { quiet?: boolean; lev
   const fileDest = pino.destination({ dest: file, sync: true, mode: 0o600 });
   const level = opts.level ?? 'info';
   const streams: pino.StreamEntry[] = [{ stream: fileDest, level }];
-  if (!opts.quiet) streams.push({ stream: new HumanLines(process.stderr), level: 'info' });
+  if (!opts.quiet) streams.push({ stream: new HumanLines(opts.console ?? process.stderr), level: 'info' });
   const logger = pino(
     { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } },
     pino.multistream(streams),

@@ -83,8 +83,6 @@ export class Connection implements ReplySink {
   private seq = 0;
   /** The challenge nonce; cleared once the handshake is decided. */
   private nonce: string | undefined = randomUUID();
-  /** What admission learnt about the peer; cleared once the handshake is decided. */
-  private facts: ConnectionFacts | undefined;
   /** Frames that arrived while connect was being decided (created on the first one). */
   private pending: WebSocket.RawData[] | undefined;
   private pendingCount = 0;
@@ -111,10 +109,10 @@ export class Connection implements ReplySink {
     readonly ws: WebSocket,
     /** The TCP (or TLS) socket under `ws`, for corking writes that belong together. */
     readonly socket: Socket,
-    facts: ConnectionFacts,
+    /** What admission learnt about the peer; cleared once the handshake is decided. */
+    private facts: ConnectionFacts | undefined,
     private readonly host: ConnectionHost,
   ) {
-    this.facts = facts;
     (ws as OwnedSocket)[kConnection] = this;
     ws.on('message', Connection.onSocketMessage);
     ws.on('pong', Connection.onSocketPong);
@@ -324,10 +322,8 @@ export class Connection implements ReplySink {
     this.markClosed();
   }
 
-  private reply(id: string, ok: true, payload: unknown): void;
-  private reply(id: string, ok: false, error: ErrorShape): void;
-  private reply(id: string, ok: boolean, body: unknown): void {
-    this.send(ok ? { type: 'res', id, ok, payload: body } : { type: 'res', id, ok, error: body });
+  private replyError(id: string, error: ErrorShape): void {
+    this.send({ type: 'res', id, ok: false, error });
   }
 
   private onMessage(data: WebSocket.RawData): void {
@@ -405,7 +401,7 @@ export class Connection implements ReplySink {
         this.host.presenting?.(this, false);
       };
       const socket = { ...facts, connId: this.connId, nonce, signal: lifetime.signal, onRefusalHeld };
-      const { principal, hello } = await processConnect(this.host.services, this.host.dispatcher.advertisedMethods, socket, params);
+      const { principal, helloJson } = await processConnect(this.host.services, this.host.dispatcher.advertisedMethods, socket, params);
       if (this.state !== 'connecting') return;
       this.forgetHandshake();
       this.principal = principal;
@@ -413,9 +409,8 @@ export class Connection implements ReplySink {
       this.raisePayloadLimit();
       // hello-ok and the events that follow it (health, presence) leave in one write.
       this.socket.cork();
-      process.nextTick(() => this.socket.uncork());
-      this.reply(id, true, hello);
-      this.log('info', { clientId: principal.client.id, mode: principal.client.mode, role: principal.role }, 'client connected');
+      process.nextTick(Connection.afterHelloOk, this);
+      this.sendText(`{"type":"res","id":${JSON.stringify(id)},"ok":true,"payload":${helloJson}}`);
       this.host.onAuthenticated(this);
       const queued = this.pending;
       this.pending = undefined;
@@ -434,8 +429,15 @@ export class Connection implements ReplySink {
 
   /** The one way a connect is refused on the wire: its error response, then the close frame. */
   private refuseHandshake(id: string, error: ErrorShape, code: number, reason: string): void {
-    this.reply(id, false, error);
+    this.replyError(id, error);
     this.close(code, reason);
+  }
+
+  /** hello-ok and what followed leave in one write, then the connect is logged (a sync file append: logger.ts). */
+  private static afterHelloOk(conn: Connection): void {
+    conn.socket.uncork();
+    const p = conn.principal;
+    if (p) conn.log('info', { clientId: p.client.id, mode: p.client.mode, role: p.role }, 'client connected');
   }
 
   /** Drops what only the handshake needed, so an idle connection does not keep it. */
@@ -461,7 +463,7 @@ export class Connection implements ReplySink {
     const inbound = readRequestFrame(data);
     if (inbound.kind === 'not-json') return; // ignored after the handshake (protocol.md 2.4)
     if (inbound.kind === 'invalid') {
-      this.reply(inbound.id, false, {
+      this.replyError(inbound.id, {
         code: 'INVALID_REQUEST', message: inbound.message, ...(inbound.isTooDeep ? { details: { code: DetailCode.FRAME_TOO_DEEP } } : {}),
       });
       return;

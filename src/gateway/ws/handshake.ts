@@ -1,18 +1,15 @@
 import { DetailCode } from '../../protocol/error-details.js';
-import { randomUUID } from 'node:crypto';
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
-import { GATEWAY_CAPABILITIES, GATEWAY_EVENTS } from '../../protocol/methods.js';
 import { ConnectParamsSchema, type ConnectParams } from '../../protocol/schema/connect.js';
-import type { HelloOk } from '../../protocol/schema/snapshot.js';
 import { lazyValidator } from '../../protocol/validate.js';
-import { CloseCode, MAX_BUFFERED_BYTES, MAX_PAYLOAD_BYTES, MIN_PROBE_PROTOCOL, PROTOCOL_VERSION } from '../../protocol/version.js';
-import { Scope, hasScope, isKnownScope } from '../../protocol/scopes.js';
+import { CloseCode, MIN_PROBE_PROTOCOL, PROTOCOL_VERSION } from '../../protocol/version.js';
+import { isKnownScope } from '../../protocol/scopes.js';
 import type { GatewayServices, Principal } from '../rpc/context.js';
-import { sessionDefaults } from '../../sessions/session-key.js';
 import { isOriginAllowed, originPolicyOf } from '../ingress/browser-origin.js';
 import type { TailnetCandidate } from '../ingress/admission.js';
 import { authorizeConnect, type ConnectAuth } from './connect-auth.js';
 import { HandshakeRefusal } from './handshake-refusal.js';
+import { helloOkJson } from './hello-ok.js';
 
 const validateConnectParams = lazyValidator(ConnectParamsSchema);
 
@@ -84,7 +81,8 @@ function checkDevicelessNodeId(services: GatewayServices, instanceId: string | u
 }
 
 /**
- * Runs the server side of `connect` (protocol.md 3.3) and returns the principal and hello-ok.
+ * Runs the server side of `connect` (protocol.md 3.3) and returns the principal and hello-ok's
+ * payload as JSON text.
  * Throws HandshakeRefusal with the exact wire error and close code on any refusal. Async: a
  * failed credential may be answered late (loopback rate limiting, remote-access.md 6.3).
  * `methods` is what hello-ok advertises: the dispatcher's `advertisedMethods`.
@@ -94,7 +92,7 @@ export async function processConnect(
   methods: readonly string[],
   socket: SocketFacts,
   rawParams: unknown,
-): Promise<{ principal: Principal; hello: HelloOk }> {
+): Promise<{ principal: Principal; helloJson: string }> {
   const params = rawParams ?? {};
   if (!validateConnectParams(params)) {
     throw new HandshakeRefusal(new GatewayError(ErrorCode.INVALID_REQUEST, `invalid connect params: ${validateConnectParams.explain(params)}`));
@@ -129,7 +127,7 @@ export async function processConnect(
       ? { declared: { caps: params.caps ?? [], commands: params.commands ?? [], ...(params.pathEnv !== undefined ? { pathEnv: params.pathEnv } : {}) } }
       : { caps: params.caps ?? [], ...modelCatalogScope(params.modelCatalog) }),
   };
-  return { principal, hello: buildHelloOk(services, methods, principal, protocol, now, auth) };
+  return { principal, helloJson: helloOkJson(services, methods, principal, protocol, now, auth) };
 }
 
 /** The connect's `modelCatalog` request, kept only when it names a session or an agent as strings. */
@@ -142,57 +140,3 @@ function modelCatalogScope(value: unknown): { modelCatalog?: { sessionKey?: stri
   };
   return Object.keys(scope).length > 0 ? { modelCatalog: scope } : {};
 }
-
-const ATTACHMENT_LIMITS = { maxBytes: 19_464_192, maxImageBytes: 6_291_456 };
-
-function buildHelloOk(services: GatewayServices, methods: readonly string[], principal: Principal, protocol: number, now: number, auth: ConnectAuth): HelloOk {
-  // A connection without read access (e.g. a device-less probe) learns nothing about who else
-  // is connected or how the gateway is set up, as with the real gateway (vector gateway-probe).
-  const canRead = principal.role === 'operator' && hasScope(principal.scopes, Scope.READ);
-  // Where config and state live and how the gateway authenticates are for admins only, as with
-  // the real gateway (vectors: only operator.admin hello-oks carry them; issue 12.11).
-  const isAdmin = principal.role === 'operator' && hasScope(principal.scopes, Scope.ADMIN);
-  return {
-    type: 'hello-ok',
-    protocol,
-    server: {
-      version: services.version, connId: principal.connId, buildId: `farclaw-${services.version}`, bootId: services.bootId,
-      // assistant.md 11.6: "configured" turns off OpenClaw's Control UI build check, which would
-      // otherwise make its bundle reload itself against a gateway of another build.
-      controlUiBuildSource: 'configured',
-    },
-    features: { methods: [...methods], events: [...GATEWAY_EVENTS], capabilities: [...GATEWAY_CAPABILITIES] },
-    snapshot: {
-      presence: canRead ? services.presence.list() : [],
-      health: services.health.get(false, now),
-      stateVersion: { presence: services.presence.version, health: services.health.version },
-      uptimeMs: now - services.startedAtMs,
-      appliedConfigHash: services.configHash,
-      ...(isAdmin ? { configPath: services.paths.configPath, stateDir: services.paths.stateDir } : {}),
-      sessionDefaults: sessionDefaults(services.config.config),
-      ...(isAdmin ? { authMode: services.auth.mode } : {}),
-      suspension: { phase: 'accepting' },
-      ...(canRead ? { updateSchedule: { channel: 'stable', autoEnabled: false, install: { kind: 'package' } } } : {}),
-    },
-    controlUiWidgetKinds: [],
-    controlUiLinkReaders: [],
-    pluginSurfaceUrls: {},
-    auth: {
-      method: principal.authMethod, role: principal.role, scopes: principal.scopes,
-      // The token goes to its device in this answer only: it is never logged or stored.
-      ...(auth.deviceToken !== undefined ? { deviceToken: auth.deviceToken } : {}),
-      ...(auth.issuedAtMs !== undefined ? { issuedAtMs: auth.issuedAtMs } : {}),
-      ...(auth.deviceTokens !== undefined ? { deviceTokens: auth.deviceTokens } : {}),
-    },
-    policy: {
-      maxPayload: MAX_PAYLOAD_BYTES,
-      maxBufferedBytes: MAX_BUFFERED_BYTES,
-      tickIntervalMs: services.tickIntervalMs,
-      attachments: ATTACHMENT_LIMITS,
-      allowedSessionVisibilities: ['shared', 'read-only', 'suggest', 'draft'],
-      hasMultipleSessionSharingIdentities: false,
-    },
-  };
-}
-
-export const newConnId = (): string => randomUUID();
