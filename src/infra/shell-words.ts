@@ -2,12 +2,11 @@
  * The exec tool's command string as an argv, without a shell.
  *
  * OpenClaw wraps a node command in `/bin/sh -lc "<cmd>"` and lets the node host bind an approval
- * to it (assistant.md 8.3, 8.4). Our node host runs one allowlisted program without a shell
- * (src/node/system-run.ts), so allowlisting `/bin/sh` would allow everything. The gateway (for a
- * node that does not prepare runs) and our node host (for the `sh -lc "<cmd>"` a gateway sends)
- * therefore split the command themselves, with shell quoting rules, and refuse shell syntax the
- * node could not honour (chains, pipes, redirections, expansions, globs) instead of running
- * something different from what the model asked for.
+ * to it (assistant.md 8.3, 8.4). Our node host runs that wrapper as sent (src/node/system-run.ts),
+ * but only when its line is one program its owner allowlisted, so allowlisting a program never
+ * allows a chain behind it. The gateway (for a node that does not prepare runs) and our node host
+ * therefore split the command themselves, with shell quoting rules, and refuse shell syntax
+ * (chains, pipes, redirections, expansions, globs) instead of guessing what a shell would start.
  */
 
 /** Why a command string cannot become an argv; `message` is what the model is told. */
@@ -18,7 +17,7 @@ const OPERATORS = new Set([';', '&', '|', '<', '>', '(', ')', '`', '$', '*', '?'
 
 function refuse(what: string): never {
   throw new ShellSyntaxError(
-    `shell syntax (${what}) cannot run here: the node runs one program without a shell. ` +
+    `shell syntax (${what}) cannot run here: the node runs one allowlisted program per command. ` +
       'Run one command with its arguments (for example "df -h"), one tool call per command.',
   );
 }

@@ -10,7 +10,7 @@ import type { ConnectChallenge, ConnectParams } from '../protocol/schema/connect
 import { ExecApprovalsStore } from './exec-approvals.js';
 import { hostStats } from './host-stats.js';
 import type { NodeHostPolicy } from './node-config.js';
-import { systemRun } from './system-run.js';
+import { handleSystemRun, type SystemRunHost } from './system-run-invoke.js';
 import { systemRunPrepare } from './system-run-prepare.js';
 import { CommandError, ExecutableFinder, systemWhich } from './system-which.js';
 
@@ -182,18 +182,18 @@ export class NodeHost {
     if (command === 'system.run.prepare') return systemRunPrepare(params, this.opts.policy, this.finder, this.opts.configPath, this.approvals);
     if (command === 'system.execApprovals.get') return this.approvals.get();
     if (command === 'system.execApprovals.set') return this.approvals.set(params);
-    if (command === 'system.run') {
-      this.checkApprovalsPolicy(params);
-      return await systemRun(params, this.opts.policy, this.finder, this.opts.configPath, budgetMs, signal);
-    }
+    if (command === 'system.run') return await handleSystemRun(params, this.runHost, budgetMs, signal);
     throw new CommandError('UNSUPPORTED', `this node does not run "${command}"`);
   }
 
-  /** What the node's approvals document says beyond the owner's allowlist: deny all, or ask always. */
-  private checkApprovalsPolicy(params: unknown): void {
-    const p = (params ?? {}) as { agentId?: unknown; approved?: unknown };
-    const policy = this.approvals.policyFor(typeof p.agentId === 'string' ? p.agentId : undefined);
-    if (policy.security === 'deny') throw new CommandError('INVALID_REQUEST', 'SYSTEM_RUN_DENIED: security=deny on this node');
-    if (policy.ask === 'always' && p.approved !== true) throw new CommandError('INVALID_REQUEST', 'SYSTEM_RUN_DENIED: approval required (ask=always on this node)');
+  /** What `system.run` uses of this host; its exec notes go out before the result, like OpenClaw's (assistant.md 8.3 step 8). */
+  private get runHost(): SystemRunHost {
+    const { policy, configPath } = this.opts;
+    return {
+      policy, configPath, finder: this.finder, approvals: this.approvals,
+      sendEvent: async (event, payload) => {
+        await this.client.request('node.event', { event, payloadJSON: JSON.stringify(payload) }, 10_000).catch(() => undefined);
+      },
+    };
   }
 }

@@ -2,8 +2,9 @@ import { basename } from 'node:path';
 
 /**
  * The shells whose `-c` command line a gateway may hand a node (`/bin/sh -lc "<cmd>"` from
- * OpenClaw on Linux, `/bin/sh -c` on macOS). Our node runs no shell: it unwraps the line and runs
- * it as one program (src/infra/shell-words.ts), so only the inline-command form is understood.
+ * OpenClaw on Linux, `/bin/sh -c` on macOS). Our node unwraps the line to judge it (one
+ * allowlisted program, no shell syntax: src/infra/shell-words.ts), then runs the wrapper as sent,
+ * so only the inline-command form is understood.
  */
 const POSIX_SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh']);
 /** Options allowed before the inline command: login (`-l`, `--login`) and `-c` itself. */

@@ -48,9 +48,10 @@ function boundCwd(cwd: unknown): string {
  * `system.run.prepare {command, rawCommand?, cwd?, env?, agentId?, sessionKey?}`: checks what the
  * run would do before anyone is asked about it, and answers the plan the approval binds to.
  * A shell wrapper (`/bin/sh -lc "<cmd>"`) is unwrapped for the preview and for the checks, as
- * OpenClaw's node host does; unlike it, this node never runs a shell, so a line with shell syntax
- * is refused here, and so is a program outside the owner's allowlist (nobody is asked about a
- * command that would be refused anyway).
+ * OpenClaw's node host does, and the plan keeps the wrapper: that argv is what `system.run` runs.
+ * Unlike OpenClaw's, this node runs one allowlisted program per command, so a line with shell
+ * syntax is refused here, and so is a program outside the owner's allowlist (nobody is asked
+ * about a command that would be refused anyway).
  * @throws CommandError `INVALID_REQUEST` (bad params, shell syntax, mismatching rawCommand,
  *   refused env, missing cwd), `NOT_FOUND` / `NOT_ALLOWED` (the program).
  */

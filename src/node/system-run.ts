@@ -5,9 +5,9 @@ import type { NodeHostPolicy } from './node-config.js';
 import { shellWrapperPayload } from './shell-wrapper.js';
 import { CommandError, type ExecutableFinder } from './system-which.js';
 
-/** `system.run` params: an argv (no shell), optional working directory and time limit. */
+/** `system.run` params: an argv, optional working directory and time limit. */
 export interface RunParams {
-  /** The program and its arguments, or a shell wrapper (`/bin/sh -lc "<cmd>"`) around one command line. */
+  /** The program and its arguments, or a shell wrapper (`/bin/sh -lc "<cmd>"`) around one command line; runs as given. */
   command: string[];
   cwd?: string;
   timeoutMs?: number;
@@ -35,14 +35,15 @@ function parseRunParams(params: unknown): RunParams {
     throw err;
   }
   return {
-    command: programArgv(p.command as string[]), ...(p.cwd !== undefined ? { cwd: p.cwd } : {}), ...(p.timeoutMs !== undefined ? { timeoutMs: p.timeoutMs } : {}),
+    command: p.command as string[], ...(p.cwd !== undefined ? { cwd: p.cwd } : {}), ...(p.timeoutMs !== undefined ? { timeoutMs: p.timeoutMs } : {}),
     ...(env ? { env } : {}),
   };
 }
 
 /**
- * The argv this node runs for `command`: itself, or the command line inside a shell wrapper
- * (`/bin/sh -lc "df -h"` → `["df", "-h"]`), split without a shell.
+ * The program and arguments `command` asks for: itself, or the command line inside a shell
+ * wrapper (`/bin/sh -lc "df -h"` → `["df", "-h"]`), split without a shell, for the owner's
+ * allowlist to judge.
  * @throws CommandError `INVALID_REQUEST` (`SYSTEM_RUN_DENIED: …`, assistant.md 8.4) when the line
  *   has shell syntax (chains, pipes, redirections, expansions) this node cannot honour.
  */
@@ -76,19 +77,31 @@ export function allowedExecutable(program: string, policy: NodeHostPolicy, finde
 }
 
 /**
- * Runs one allowlisted program without a shell, in its own process group so a timeout or a
- * cancel kills everything it started. Resolves with the exit status and capped output.
+ * Runs `command` exactly as sent (the argv a plan and an approval show), in its own process
+ * group so a timeout or a cancel kills everything it started. A shell wrapper runs through its
+ * shell, as OpenClaw's node host runs it (assistant.md 8.3 step 7); its line must still be one
+ * allowlisted program without shell syntax, which its shell then finds on its login PATH.
+ * Resolves with the exit status and capped output.
+ * @throws CommandError `INVALID_PARAMS`, `INVALID_REQUEST` (shell syntax), `NOT_FOUND`,
+ *   `NOT_ALLOWED` (before anything starts) or `SPAWN_FAILED`.
  */
 export async function systemRun(
   params: unknown, policy: NodeHostPolicy, finder: ExecutableFinder, configPath: string, budgetMs: number, signal: AbortSignal,
 ): Promise<RunResult> {
   const p = parseRunParams(params);
-  const [program, ...args] = p.command;
-  const executable = allowedExecutable(program ?? '', policy, finder, configPath);
+  const [program] = programArgv(p.command);
+  const allowed = allowedExecutable(program ?? '', policy, finder, configPath);
+  const [first, ...args] = p.command;
+  let executable = allowed;
+  if (shellWrapperPayload(p.command) !== null) {
+    const shell = finder.find(first ?? '');
+    if (shell === null) throw new CommandError('NOT_FOUND', `system.run: the shell "${first ?? ''}" was not found on this node`);
+    executable = shell;
+  }
   const timeoutMs = Math.max(1, Math.min(p.timeoutMs ?? policy.runTimeoutMs, policy.runTimeoutMs, budgetMs));
   try {
     return await runArgv({ executable, args, ...(p.cwd !== undefined ? { cwd: p.cwd } : {}), timeoutMs, maxOutputBytes: policy.maxOutputBytes, signal, ...(p.env ? { env: p.env } : {}) });
   } catch (err) {
-    throw new CommandError('SPAWN_FAILED', `system.run: could not start "${program ?? ''}" (${(err as Error).message})`);
+    throw new CommandError('SPAWN_FAILED', `system.run: could not start "${first ?? ''}" (${(err as Error).message})`);
   }
 }

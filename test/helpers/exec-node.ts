@@ -8,6 +8,7 @@ import { startFarclawNode, type NodeHostProcess } from './node-host-process.js';
 import type { RawClient } from './raw-client.js';
 import { tmpHome, type TmpHome } from './tmp-home.js';
 import { waitFor } from './wait-for.js';
+import { startWsRecorder, type WsRecorder } from './ws-recorder.js';
 
 /** `farclaw nodes <args>` against a test gateway, as its operator. */
 export async function nodesCli(gw: RunningGateway, args: string[], timeoutMs = 60_000) {
@@ -15,11 +16,12 @@ export async function nodesCli(gw: RunningGateway, args: string[], timeoutMs = 6
 }
 
 /**
- * Starts `farclaw node run` (display name `name`) against `gw` and approves its command surface
- * with our CLI, as an owner would; resolves with the process and its node id once it is usable.
+ * Starts `farclaw node run` (display name `name`) against `gw` (dialling `port`, e.g. a recording
+ * proxy in front of it) and approves its command surface with our CLI, as an owner would;
+ * resolves with the process and its node id once it is usable.
  */
-export async function startApprovedNode(gw: RunningGateway, nodeHome: TmpHome, name: string, withToken = true): Promise<{ node: NodeHostProcess; nodeId: string }> {
-  const node = startFarclawNode(['--host', '127.0.0.1', '--port', String(gw.port), '--display-name', name, ...(withToken ? ['--token', TEST_TOKEN] : [])], nodeHome.env);
+export async function startApprovedNode(gw: RunningGateway, nodeHome: TmpHome, name: string, withToken = true, port = gw.port): Promise<{ node: NodeHostProcess; nodeId: string }> {
+  const node = startFarclawNode(['--host', '127.0.0.1', '--port', String(port), '--display-name', name, ...(withToken ? ['--token', TEST_TOKEN] : [])], nodeHome.env);
   const listed = async () => jsonOut(await nodesCli(gw, ['list', '--json'])).nodes as { nodeId: string; displayName: string; connected: boolean; commands: string[] }[];
   await waitFor(`node ${name} to ask for approval`, async () => {
     const pending = jsonOut(await nodesCli(gw, ['pending', '--json'])).pending as unknown[];
@@ -38,14 +40,25 @@ export async function startApprovedNode(gw: RunningGateway, nodeHome: TmpHome, n
   return { node, nodeId: entry.nodeId };
 }
 
-/** The pid of a `<program> …` child of `parentPid` whose command line matches `args`, if running. */
+/**
+ * The pid of a `<program> …` process below `parentPid` (its child, or further down, e.g. under
+ * the shell a node runs a wrapped command line in) whose command line matches `args`, if running.
+ */
 export function childProcess(parentPid: number, args: RegExp): number | undefined {
   const ps = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' });
-  for (const line of ps.split('\n')) {
-    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
-    if (m && Number(m[2]) === parentPid && args.test(m[3]?.trim() ?? '')) return Number(m[1]);
+  const procs = ps.split('\n').map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line)).filter((m) => m !== null)
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3]?.trim() ?? '' }));
+  const below = new Set([parentPid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of procs) {
+      if (below.has(p.ppid) && !below.has(p.pid)) {
+        below.add(p.pid);
+        grew = true;
+      }
+    }
   }
-  return undefined;
+  return procs.find((p) => p.pid !== parentPid && below.has(p.pid) && args.test(p.args))?.pid;
 }
 
 /** What `useExecNode` sets up for a test file; the fields are filled in its `before` hook. */
@@ -59,6 +72,8 @@ export interface ExecNodeFixture {
   c: RawClient;
   /** Stops the gateway and starts it again on the same home, port and config; `gw` is the new one. */
   restartGateway(): Promise<void>;
+  /** With `record`: the proxy between the node and the gateway, holding every frame they exchanged. */
+  recorder: WsRecorder | undefined;
 }
 
 /**
@@ -73,6 +88,8 @@ export function useExecNode(opts: {
   host?: 'node' | 'auto' | 'gateway';
   maxOutputBytes?: number;
   caps?: string[];
+  /** Put a recording proxy (`recorder`) between the node and the gateway. */
+  record?: boolean;
 }): ExecNodeFixture {
   let gwHome: TmpHome | undefined;
   const config = () => ({ ...fakeModelConfig(f.fake), tools: { exec: { host: opts.host ?? 'node', mode: opts.mode } } });
@@ -88,12 +105,14 @@ export function useExecNode(opts: {
     f.nodeHome.writeConfig({ nodeHost: { systemRun: { allow: opts.allow, ...(opts.maxOutputBytes ? { maxOutputBytes: opts.maxOutputBytes } : {}) } } });
     gwHome = tmpHome();
     f.gw = await startGateway({ home: gwHome, config: config() });
-    ({ node: f.node, nodeId: f.nodeId } = await startApprovedNode(f.gw, f.nodeHome, 'build-box'));
+    if (opts.record) f.recorder = await startWsRecorder(f.gw.url);
+    ({ node: f.node, nodeId: f.nodeId } = await startApprovedNode(f.gw, f.nodeHome, 'build-box', true, f.recorder?.port ?? f.gw.port));
     f.c = await operator(f.gw.url, ['tool-events', ...(opts.caps ?? [])]);
   });
   after(async () => {
     f.c?.terminate();
     await f.node?.stop();
+    await f.recorder?.close();
     await f.gw?.stop();
     await f.fake?.close();
     f.nodeHome?.dispose();
