@@ -85,8 +85,28 @@ describe('system.run requests on the node host', () => {
     await assert.rejects(run({ command: ['echo', 'a'], rawCommand: 'echo b' }), isError('INVALID_REQUEST', 'INVALID_REQUEST: rawCommand does not match command'));
     assert.equal(existsSync(marker), false);
     assert.deepEqual(events, [], 'a malformed request is no run: no exec event');
+    const { policySnapshot: _snapshot, ...planWithoutSnapshot } = plan;
+    await assert.rejects(run({ ...approvedRun, systemRunPlan: planWithoutSnapshot }), isError('INVALID_REQUEST', 'delayed approval requires a prepared policy snapshot'));
     const r = await run(approvedRun);
     assert.equal(r.stdout, 'approved\n');
+  });
+
+  it('refuses an approved run when the node’s policy changed since the plan was prepared, with exec.denied first', async () => {
+    host.approvals.set({ file: { version: 1, agents: { main: { allowlist: [{ pattern: '/usr/bin/echo' }] } } } });
+    const plan = planFor('echo approved');
+    assert.deepEqual(plan.policySnapshot.allowlistRules, [{ pattern: '/usr/bin/echo' }]);
+    const approvedRun = { command: plan.argv, systemRunPlan: plan, cwd: dir, agentId: 'main', sessionKey: 'agent:main:main', runId: 'r2', approved: true };
+    // A rule the approval was given under is gone (a rule added since would not matter).
+    host.approvals.set({ file: { version: 1, agents: { main: { allowlist: [{ pattern: '/usr/bin/printf' }] } } }, baseHash: host.approvals.get().hash });
+    await assert.rejects(run(approvedRun), isError('SYSTEM_RUN_DENIED', 'SYSTEM_RUN_DENIED: exec approval policy changed; request approval again'));
+    assert.deepEqual(events, [{
+      event: 'exec.denied',
+      payload: { sessionKey: 'agent:main:main', runId: 'r2', host: 'node', command: '/bin/sh -lc "echo approved"', reason: 'approval-required', suppressNotifyOnExit: false },
+    }]);
+    // Prepared again under the new policy, the same approval holds.
+    const again = planFor('echo approved');
+    assert.deepEqual(again.policySnapshot.allowlistRules, [{ pattern: '/usr/bin/printf' }]);
+    assert.equal((await run({ ...approvedRun, systemRunPlan: again })).stdout, 'approved\n');
   });
 
   it('refuses by this node’s policy with exec.denied first: security deny, ask always without approval, a program outside the owner’s allowlist', async () => {

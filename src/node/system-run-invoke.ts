@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ExecApprovalsStore } from './exec-approvals.js';
 import type { NodeHostPolicy } from './node-config.js';
+import { isSnapshotCurrent, parsePolicySnapshot, policySnapshotOf, type PolicySnapshot } from './policy-snapshot.js';
 import { formatExecCommand, shellWrapperPayload } from './shell-wrapper.js';
 import { systemRun, type RunResult } from './system-run.js';
 import { CommandError, type ExecutableFinder } from './system-which.js';
@@ -30,6 +31,7 @@ interface BoundPlan {
   commandText: string;
   agentId: string | undefined;
   sessionKey: string | undefined;
+  policySnapshot: PolicySnapshot | undefined;
 }
 
 /** The real node host keeps this much of the output's tail in `exec.finished`. */
@@ -51,7 +53,9 @@ function boundPlanOf(value: unknown): BoundPlan | null {
   if (!isStringList(v.argv) || v.argv.length === 0) return null;
   const commandText = optionalText(v.commandText) ?? optionalText(v.rawCommand);
   if (commandText === undefined) return null;
-  return { argv: v.argv, cwd: optionalText(v.cwd), commandText, agentId: optionalText(v.agentId), sessionKey: optionalText(v.sessionKey) };
+  const policySnapshot = v.policySnapshot === undefined ? undefined : parsePolicySnapshot(v.policySnapshot);
+  if (policySnapshot === null) return null;
+  return { argv: v.argv, cwd: optionalText(v.cwd), commandText, agentId: optionalText(v.agentId), sessionKey: optionalText(v.sessionKey), policySnapshot };
 }
 
 /**
@@ -71,10 +75,10 @@ export function eventOutput(output: string): string {
  * The checks OpenClaw's node host makes before anything else: the shown command text matches the
  * argv, and a run that claims an operator's approval carries the plan that approval was for,
  * with the same argv, command text, cwd, agent and session (a gateway cannot get approval for
- * one command and run another).
+ * one command and run another) and the node policy it was prepared under (`approvedUnder`).
  * @throws CommandError `INVALID_REQUEST` with the real node's message.
  */
-function checkRequest(p: Record<string, unknown>, argv: string[]): { commandText: string; approved: boolean } {
+function checkRequest(p: Record<string, unknown>, argv: string[]): { commandText: string; approved: boolean; approvedUnder: PolicySnapshot | undefined } {
   const commandText = formatExecCommand(argv);
   const raw = optionalText(p.rawCommand);
   if (raw !== undefined && raw !== commandText && raw !== shellWrapperPayload(argv)?.trim()) invalid('INVALID_REQUEST: rawCommand does not match command');
@@ -91,8 +95,9 @@ function checkRequest(p: Record<string, unknown>, argv: string[]): { commandText
       plan.commandText === commandText && plan.cwd === optionalText(p.cwd) && plan.agentId === optionalText(p.agentId) &&
       plan.sessionKey === optionalText(p.sessionKey);
     if (!matches) invalid(hasSource ? 'approvalSource requires matching systemRunPlan' : 'explicit approval requires matching systemRunPlan');
+    if (plan.policySnapshot === undefined) invalid('delayed approval requires a prepared policy snapshot');
   }
-  return { commandText, approved: isExplicit };
+  return { commandText, approved: isExplicit, approvedUnder: hasSource || isExplicit ? plan?.policySnapshot : undefined };
 }
 
 /**
@@ -105,7 +110,7 @@ function checkRequest(p: Record<string, unknown>, argv: string[]): { commandText
 export async function handleSystemRun(params: unknown, host: SystemRunHost, budgetMs: number, signal: AbortSignal): Promise<RunResult> {
   const p = (typeof params === 'object' && params !== null ? params : {}) as Record<string, unknown>;
   if (!isStringList(p.command) || p.command.length === 0) throw new CommandError('INVALID_PARAMS', 'system.run needs {"command": ["program", "arg", …]}');
-  const { commandText, approved } = checkRequest(p, p.command);
+  const { commandText, approved, approvedUnder } = checkRequest(p, p.command);
   const execution: Execution = {
     sessionKey: optionalText(p.sessionKey) ?? 'node', runId: optionalText(p.runId) ?? randomUUID(), commandText,
     suppressNotifyOnExit: p.suppressNotifyOnExit === true,
@@ -118,7 +123,11 @@ export async function handleSystemRun(params: unknown, host: SystemRunHost, budg
     }
     throw err;
   };
-  const nodePolicy = host.approvals.policyFor(optionalText(p.agentId));
+  const agentId = optionalText(p.agentId);
+  if (approvedUnder !== undefined && !isSnapshotCurrent(approvedUnder, policySnapshotOf(host.approvals, agentId))) {
+    await deny('approval-required', new CommandError('SYSTEM_RUN_DENIED', 'SYSTEM_RUN_DENIED: exec approval policy changed; request approval again'));
+  }
+  const nodePolicy = host.approvals.policyFor(agentId);
   if (nodePolicy.security === 'deny') await deny('security=deny', new CommandError('SYSTEM_RUN_DENIED', 'SYSTEM_RUN_DISABLED: security=deny'));
   if (nodePolicy.ask === 'always' && !approved) await deny('approval-required', new CommandError('SYSTEM_RUN_DENIED', 'SYSTEM_RUN_DENIED: approval required'));
   let result: RunResult;

@@ -30,7 +30,7 @@ describe('shell wrappers on the node host', () => {
     assert.equal(formatExecCommand(['echo', '']), 'echo ""');
   });
 
-  it('runs the line inside a wrapper as one program, and refuses shell syntax in it', async () => {
+  it('judges the line inside a wrapper as one program, refuses shell syntax in it, and runs the wrapper', async () => {
     assert.deepEqual(programArgv(['/bin/sh', '-lc', "echo 'a b' c"]), ['echo', 'a b', 'c']);
     assert.throws(() => programArgv(['/bin/sh', '-lc', 'echo a && uname -s']), isDenied('INVALID_REQUEST', /^SYSTEM_RUN_DENIED: shell syntax \("&"\)/));
     const r = await systemRun({ command: ['/bin/sh', '-lc', 'echo wrapped-ok'] }, policy, finder, '/cfg.json5', 10_000, new AbortController().signal);
@@ -53,6 +53,8 @@ describe('system.run.prepare on the node host', () => {
     assert.deepEqual(r.plan, {
       argv: ['/bin/sh', '-lc', 'echo prepared'], cwd: realpathSync(dir), commandText: '/bin/sh -lc "echo prepared"', commandPreview: 'echo prepared',
       agentId: 'main', sessionKey: 'agent:main:main',
+      // OpenClaw's node host's snapshot of its default policy (agent-node-exec.json).
+      policySnapshot: { security: 'full', ask: 'off', askFallback: 'deny', autoAllowSkills: false, allowlistRules: [] },
     });
     assert.deepEqual(r.execPolicy, { security: 'full', ask: 'off' });
     assert.deepEqual(r.allowAlwaysCoverage, { complete: true, patterns: [{ pattern: finder.find('echo') }] });

@@ -2,6 +2,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { checkExecEnv, ExecEnvError } from '../infra/exec-env.js';
 import type { ExecApprovalsStore, ExecAsk, ExecSecurity } from './exec-approvals.js';
 import type { NodeHostPolicy } from './node-config.js';
+import { policySnapshotOf, type PolicySnapshot } from './policy-snapshot.js';
 import { formatExecCommand, shellWrapperPayload } from './shell-wrapper.js';
 import { allowedExecutable, programArgv } from './system-run.js';
 import { CommandError, type ExecutableFinder } from './system-which.js';
@@ -16,6 +17,8 @@ export interface SystemRunPlan {
   commandPreview: string | null;
   agentId: string | null;
   sessionKey: string | null;
+  /** The node's policy for the agent now; an approval of this plan holds only while it is unchanged. */
+  policySnapshot: PolicySnapshot;
 }
 
 /** `system.run.prepare`'s answer, in OpenClaw's shape. */
@@ -78,7 +81,10 @@ export function systemRunPrepare(
   const agentId = optionalText(p.agentId);
   const nodePolicy = approvals.policyFor(agentId ?? undefined);
   return {
-    plan: { argv: argv as string[], cwd: boundCwd(p.cwd), commandText, commandPreview, agentId, sessionKey: optionalText(p.sessionKey) },
+    plan: {
+      argv: argv as string[], cwd: boundCwd(p.cwd), commandText, commandPreview, agentId, sessionKey: optionalText(p.sessionKey),
+      policySnapshot: policySnapshotOf(approvals, agentId ?? undefined),
+    },
     execPolicy: { security: nodePolicy.security, ask: nodePolicy.ask },
     allowAlwaysCoverage: { complete: true, patterns: [{ pattern: executable }] },
   };

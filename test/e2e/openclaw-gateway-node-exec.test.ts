@@ -1,8 +1,9 @@
 // Our node host and the real OpenClaw 2026.9.6 gateway (issue 15): the real gateway's agent, on
 // the fake model, runs `exec host=node` on `farclaw node run`. The real gateway prepares every
 // node run (`system.run.prepare`), reads the node's approvals (`system.execApprovals.get`), asks
-// an operator in mode ask, then sends `system.run` with the node's plan (assistant.md 8.3); our
-// node refuses what its owner's allowlist does not allow, before anyone is asked.
+// an operator in mode ask, then sends `system.run` with the node's plan (assistant.md 8.3) and
+// takes the node's `exec.finished` note; our node refuses what its owner's allowlist does not
+// allow, before anyone is asked.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { show } from '../helpers/cli-output.js';
@@ -109,6 +110,15 @@ describe('exec host=node from the real OpenClaw gateway on farclaw node run', ()
     assert.equal(final.payload.state, 'final', JSON.stringify(final.payload));
     assert.ok(textOf(final).startsWith(QUOTE), textOf(final));
     assert.match(textOf(final), /^farclaw-node-under-openclaw$/m, `${textOf(final)}${debug()}`);
+
+    // Our node told the real gateway how the run ended (node.event exec.finished, assistant.md 8.3
+    // step 8): the gateway takes it for the run it sent and wakes the session with it, so the
+    // model is called once more and reads the note with the output.
+    const note = `Exec finished (node=${String(requested.payload.request.nodeId)} id=${String(requested.payload.id)}, code 0)`;
+    const woken = await waitFor('the real gateway’s exec-event wake of the session', () =>
+      fake.requests.find((r) => JSON.stringify(r.body.messages ?? []).includes(note)), STEP_TIMEOUT_MS)
+      .catch((err: Error) => assert.fail(`${err.message}\nlast model request: ${JSON.stringify(fake.requests.at(-1)?.body.messages).slice(-2000)}${debug()}`));
+    assert.match(JSON.stringify(woken.body.messages), /farclaw-node-under-openclaw/);
   });
 
   test('a program outside the node owner’s allowlist is refused at prepare: nobody is asked and the model reads the denial', { timeout: TEST_TIMEOUT_MS }, async () => {

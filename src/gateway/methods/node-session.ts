@@ -62,6 +62,26 @@ function hostStatsOf(payload: unknown): Record<string, unknown> | undefined {
   return typeof stats.cpuCount === 'number' ? stats : undefined;
 }
 
+const EXEC_EVENTS = new Set(['exec.started', 'exec.finished', 'exec.denied']);
+
+/**
+ * A node's note on a `system.run` (assistant.md 8.3 step 8), taken as OpenClaw's gateway takes it:
+ * only for a run this gateway sent to that node connection (same run id and session), else
+ * `handled:false, reason:"unmatched_exec_event"`; a taken one is acknowledged bare (agent-node-exec.json).
+ * OpenClaw's gateway then also queues a one-line system event ("Exec finished (node=… id=…, code
+ * N)" and the output's tail) into the session for the model's next turn unless the run asked
+ * `suppressNotifyOnExit`; this gateway has no system-event queue yet (issue 15, left open), so
+ * the exec tool's own result is all the model gets.
+ */
+function execEvent(ctx: MethodContext, nodeId: string, event: string, payload: unknown): Record<string, unknown> {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return { ok: true };
+  const p = payload as { sessionKey?: unknown; runId?: unknown };
+  const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+  const isTerminal = event !== 'exec.started';
+  const isTaken = ctx.services.invoker.runEvents.authorize(nodeId, ctx.principal.connId, text(p.runId), text(p.sessionKey) ?? `node-${nodeId}`, isTerminal);
+  return isTaken ? { ok: true } : { ok: true, event, handled: false, reason: 'unmatched_exec_event' };
+}
+
 /** `node.event` (9.3): `node.host.stats` is kept and broadcast; presence and exec events are acknowledged. */
 export const handleNodeEvent = defineMethod('node.event', NodeEventParamsSchema, (ctx, params) => {
   const nodeId = requireApproved(ctx);
@@ -81,8 +101,7 @@ export const handleNodeEvent = defineMethod('node.event', NodeEventParamsSchema,
     ctx.services.broadcast('node.hostStats', { nodeId, hostStats: { ...stats, updatedAtMs } });
     return { ok: true, event, handled: true, reason: 'updated' };
   }
-  // The node's exec lifecycle notes are acknowledged bare (agent-node-exec.json frame #107).
-  if (['exec.started', 'exec.finished', 'exec.denied'].includes(event)) return { ok: true };
+  if (EXEC_EVENTS.has(event)) return execEvent(ctx, nodeId, event, payload);
   const known = ['node.presence.alive', 'node.presence.activity'];
   return known.includes(event) ? { ok: true, event, handled: true } : { ok: true, event, handled: false };
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
 import type { NodeRegistry, NodeSession } from './node-registry.js';
+import { SystemRunEvents } from './system-run-events.js';
 
 /** What a node answered (`node.invoke.result`), or the gateway's stand-in for it. */
 export interface NodeOutcome {
@@ -49,9 +50,14 @@ const monotonicNow = (): number => performance.now();
 export class NodeInvoker {
   private readonly inflight = new Map<string, InFlight>();
   private readonly dedupe = new Map<string, { outcome: Promise<NodeOutcome>; expiresAt: number }>();
+  /** The `system.run` invocations sent, whose `exec.*` events a node may report. */
+  readonly runEvents = new SystemRunEvents();
 
   constructor(private readonly registry: NodeRegistry) {
-    registry.onDisconnect((s) => this.failNode(s));
+    registry.onDisconnect((s) => {
+      this.failNode(s);
+      this.runEvents.forgetConnection(s.link.connId);
+    });
   }
 
   /** Runs (or joins) an invocation; resolves with the node's outcome, never rejects. */
@@ -92,17 +98,22 @@ export class NodeInvoker {
     if (remaining === 0) return Promise.resolve(timedOut());
     const { paramsJSON } = req;
     const invokeId = randomUUID();
+    const runKey = req.command === 'system.run' ? this.runEvents.remember(req.nodeId, session.link.connId, paramsJSON) : undefined;
     return new Promise<NodeOutcome>((resolve) => {
+      const settle = (o: NodeOutcome): void => {
+        if (!o.ok && runKey !== undefined) this.runEvents.forget(runKey);
+        resolve(o);
+      };
       const timer = setTimeout(() => {
         this.cancel(invokeId, 'timeout');
-        resolve(timedOut());
+        settle(timedOut());
       }, remaining);
       this.inflight.set(invokeId, {
         invokeId, nodeId: req.nodeId, nodeConnId: session.link.connId, callerConnId: req.callerConnId, command: req.command,
         resolve: (o) => {
           clearTimeout(timer);
           this.inflight.delete(invokeId);
-          resolve(o);
+          settle(o);
         },
       });
       session.link.sendDirect('node.invoke.request', {
