@@ -89,6 +89,18 @@ describe('exec events and run plans of a real farclaw node host', () => {
     await waitFor('exec.finished of the matching run', () => nodeEvent('exec.finished', (p) => p.runId === 'matching'), 30_000);
   });
 
+  test('a system.run sent without a run id gets one from the gateway, and the node’s exec.finished under it is taken', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const plain = await invoke('system.run', { command: ['echo', 'no-run-id'] });
+    assert.equal(plain.ok, true, JSON.stringify(plain));
+    const sent = recorded().find((r) => r.dir === 's2c' && r.frame.event === 'node.invoke.request' && r.frame.payload?.paramsJSON?.includes('no-run-id'));
+    const runId = JSON.parse(sent?.frame.payload.paramsJSON).runId as string;
+    assert.match(runId, /^[0-9a-f-]{36}$/);
+    const finished = await waitFor('exec.finished of the run', () => nodeEvent('exec.finished', (p) => p.runId === runId), 30_000);
+    assert.equal(finished.payload.sessionKey, 'node');
+    const ack = await waitFor('the gateway’s answer', () => recorded().find((r) => r.dir === 's2c' && r.frame.type === 'res' && r.frame.id === recorded()[finished.at]?.frame.id), 30_000);
+    assert.deepEqual(ack.frame.payload, { ok: true });
+  });
+
   test('a program outside the owner’s allowlist: exec.denied first, then the refusal', { timeout: TEST_TIMEOUT_MS }, async () => {
     const refused = await invoke('system.run', { command: ['uname', '-s'], runId: 'denied-run', sessionKey: 'agent:main:denied' });
     assert.equal(refused.ok, false);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DetailCode } from '../../protocol/error-details.js';
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
 import type { Principal } from '../rpc/context.js';
@@ -113,7 +114,7 @@ export class NodeService {
       throw new GatewayError(ErrorCode.INVALID_REQUEST, `timeoutMs must be at most ${MAX_INVOKE_TIMEOUT_MS} (2 h)`, { details: { maxTimeoutMs: MAX_INVOKE_TIMEOUT_MS } });
     }
     const timeoutMs = request.timeoutMs !== undefined && request.timeoutMs > 0 ? request.timeoutMs : DEFAULT_INVOKE_TIMEOUT_MS;
-    const paramsJSON = paramsJsonOf(request.params);
+    const paramsJSON = paramsJsonOf(command === 'system.run' ? withRunId(request.params) : request.params);
     const release = this.budget.reserve(caller.connId, paramsJSON === undefined ? 0 : Buffer.byteLength(paramsJSON));
     let outcome;
     try {
@@ -127,6 +128,17 @@ export class NodeService {
     const payload = outcome.payloadJSON !== undefined ? parsePayload(outcome.payloadJSON) : outcome.payload;
     return { ok: true, nodeId, command, payload, payloadJSON: outcome.payloadJSON ?? null };
   }
+}
+
+/**
+ * `system.run` params with a run id, as OpenClaw's gateway sends every one (its own, trimmed, or
+ * a new one): the node names its `exec.*` notes by it, and the gateway takes only those of runs it
+ * sent (system-run-events.ts).
+ */
+function withRunId(params: unknown): unknown {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return params;
+  const runId = (params as { runId?: unknown }).runId;
+  return { ...params, runId: typeof runId === 'string' && runId.trim() !== '' ? runId.trim() : randomUUID() };
 }
 
 /** The params as the JSON text sent to the node, once (its size is what the budget counts). */
