@@ -68,10 +68,13 @@ const EXEC_EVENTS = new Set(['exec.started', 'exec.finished', 'exec.denied']);
  * A node's note on a `system.run` (assistant.md 8.3 step 8), taken as OpenClaw's gateway takes it:
  * only for a run this gateway sent to that node connection (same run id and session), else
  * `handled:false, reason:"unmatched_exec_event"`; a taken one is acknowledged bare (agent-node-exec.json).
- * OpenClaw's gateway then also queues a one-line system event ("Exec finished (node=… id=…, code
- * N)" and the output's tail) into the session for the model's next turn unless the run asked
- * `suppressNotifyOnExit`; this gateway has no system-event queue yet (issue 15, left open), so
- * the exec tool's own result is all the model gets.
+ * OpenClaw's gateway then also (unless `tools.exec.notifyOnExit` is false or the run asked
+ * `suppressNotifyOnExit`, and only for output, a non-zero code or a timeout) queues a system event
+ * "Exec finished (node=… id=…, code N)" plus the output into the session and wakes it at once for
+ * an exec-completion turn ("An async command you ran earlier has completed…"), whose reply is
+ * delivered to the chat (seen in test/e2e/openclaw-gateway-node-exec.test.ts). This gateway has
+ * no system events or wakes yet (issue 15, left open): the exec tool's own result is all the
+ * model gets.
  */
 function execEvent(ctx: MethodContext, nodeId: string, event: string, payload: unknown): Record<string, unknown> {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return { ok: true };
