@@ -6,13 +6,14 @@
 // use it (issue 13: idle RSS). Loading a few files instead of ~400 (TypeBox alone is 266)
 // roughly thirds the start-up time of every `farclaw` command and of the gateway.
 // better-sqlite3 stays external: it is native.
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { build } from 'esbuild';
 
 // Chunk names carry a content hash: drop the previous build's so none goes stale.
 rmSync('dist/chunks', { recursive: true, force: true });
 
-await build({
+const { metafile } = await build({
   entryPoints: ['dist/src/cli/main.js'],
   outdir: 'dist',
   entryNames: 'farclaw',
@@ -32,4 +33,11 @@ await build({
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: { js: "import { createRequire as __farclawCreateRequire } from 'node:module'; const require = __farclawCreateRequire(import.meta.url);" },
   logLevel: 'warning',
+  metafile: true,
 });
+
+// Which modules each output file holds (dist/bundle-contents.json, not shipped): the footprint
+// test checks with it that an idle gateway reads none of the code only other commands need.
+const contents = {};
+for (const [out, { inputs }] of Object.entries(metafile.outputs)) contents[relative('dist', out)] = Object.keys(inputs).sort();
+writeFileSync('dist/bundle-contents.json', `${JSON.stringify(contents, null, 1)}\n`);

@@ -3,12 +3,15 @@
 // only one socket has), and nothing of admission or of the handshake stays attached to it.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { Gateway } from '../../src/gateway/gateway.js';
 import type { Connection } from '../../src/gateway/ws/connection.js';
+import { startGateway, type RunningGateway } from '../helpers/gateway-process.js';
 import { startInProcessGateway } from '../helpers/in-process-gateway.js';
+import { moduleRecorder, type LoadedModules } from '../helpers/loaded-modules.js';
 import { connectParams, RawClient } from '../helpers/raw-client.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
@@ -91,5 +94,52 @@ describe('keepYoungGenerationSmall (issue 13 items 1 and 2)', () => {
     assert.ok(untuned.after >= 16 * MIB, `V8 defaults grow new space under this load (${JSON.stringify(untuned)}), or the check below proves nothing`);
     const tuned = run('tuned');
     assert.ok(tuned.after <= 2 * MIB, `new space grew from ${tuned.before} to ${tuned.after} bytes`);
+  });
+});
+
+/** Bundled modules an idle gateway must not read, each with the reason it could. */
+const NOT_AT_IDLE: ReadonlyArray<[what: string, module: RegExp]> = [
+  // Only the entry, the `gateway run` command and what both print errors with.
+  ['the rest of the CLI', /^dist\/src\/cli\/(?!(main|program-root|gateway-run-command|cli-error|commands\/gateway-run)\.js$)/],
+  ['QR codes', /^node_modules\/qrcode\//],
+  ['mDNS (ciao)', /^node_modules\/@homebridge\/ciao\//],
+  ['TLS certificate generation (node-forge)', /^node_modules\/node-forge\//],
+  ['the Telegram channel (grammY)', /^node_modules\/grammy\//],
+  ['the agent loop (AI SDK)', /^node_modules\/(ai|@ai-sdk\/[^/]+)\//],
+];
+
+describe('what an idle `farclaw gateway run` process loads (issue 13: idle RSS)', () => {
+  const recorder = moduleRecorder();
+  const dist = join(REPO_ROOT, 'dist');
+  // Which modules each bundle file holds, written by scripts/bundle.mjs.
+  const contents = JSON.parse(readFileSync(join(dist, 'bundle-contents.json'), 'utf8')) as Record<string, string[]>;
+  let gw: RunningGateway | undefined;
+  let loaded: LoadedModules;
+
+  before(async () => {
+    gw = await startGateway({ nodeArgs: recorder.nodeArgs, env: recorder.env, args: ['--token', TOKEN] });
+    loaded = await recorder.read(gw);
+  });
+
+  after(async () => {
+    await gw?.stop();
+    recorder.dispose();
+  });
+
+  it('reads the bundle files holding the gateway and none of the code only other commands or options need', () => {
+    const files = loaded.files.filter((f) => f.startsWith(dist + sep)).map((f) => relative(dist, f).split(sep).join('/'));
+    assert.ok(files.includes('farclaw.mjs'), `the gateway ran from the bundle (${files.join(', ')})`);
+    const modules = files.flatMap((f) => contents[f] ?? assert.fail(`${f} is not in dist/bundle-contents.json`));
+    assert.ok(modules.includes('dist/src/gateway/gateway.js'), 'the loaded files hold the gateway');
+    const bundled = Object.values(contents).flat();
+    for (const [what, module] of NOT_AT_IDLE) {
+      assert.ok(bundled.some((m) => module.test(m)), `${what}: no bundled module matches ${String(module)}, so this check proves nothing`);
+      assert.deepEqual(modules.filter((m) => module.test(m)), [], `${what} loaded by an idle gateway`);
+    }
+  });
+
+  it('loads none of the built-in modules only the interactive commands use', () => {
+    assert.ok(loaded.builtins.includes('NativeModule net'), 'process.moduleLoadList was read');
+    assert.deepEqual(loaded.builtins.filter((b) => /^NativeModule (readline|dns\/promises)$/.test(b)), []);
   });
 });
