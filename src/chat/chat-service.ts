@@ -115,9 +115,15 @@ export class ChatService {
     return canonicalSessionKey(key, this.opts.config);
   }
 
-  /** Model defaults as hello-ok, chat.history and sessions.list report them. */
+  private defaults: { provider: string; model: string; contextTokens: number } | undefined;
+
+  /**
+   * Model defaults as hello-ok, chat.history and sessions.list report them. Worked out once: the
+   * config and environment are fixed for the service's life, and every session row carries them.
+   */
   modelDefaults(): { provider: string; model: string; contextTokens: number } {
-    return describeDefaultModel(this.opts.config, this.opts.env ?? process.env) ?? { provider: 'unknown', model: 'unknown', contextTokens: DEFAULT_CONTEXT_TOKENS };
+    this.defaults ??= describeDefaultModel(this.opts.config, this.opts.env ?? process.env) ?? { provider: 'unknown', model: 'unknown', contextTokens: DEFAULT_CONTEXT_TOKENS };
+    return { ...this.defaults };
   }
 
   activeRunIds(sessionKey: string): string[] {
@@ -126,7 +132,7 @@ export class ChatService {
   }
 
   /** The session row as clients see it (assistant.md 1.2). */
-  row(key: string, rec: SessionRecord | undefined = this.sessions.get(key)): Record<string, unknown> {
+  row(key: string, rec: Readonly<SessionRecord> | undefined = this.sessions.get(key)): Record<string, unknown> {
     return sessionRow(key, rec, this.opts.config, { activeRunIds: this.activeRunIds(key), model: this.modelDefaults() });
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { optional } from './row-values.js';
-import { StatementCache } from './statement-cache.js';
+import { ReadCache, StatementCache } from './statement-cache.js';
 
 /** Run state of a session (assistant.md 1.2 `status`). */
 export type SessionStatus = 'queued' | 'running' | 'done' | 'failed' | 'killed' | 'timeout';
@@ -61,14 +61,23 @@ function toRecord(r: SessionRow): SessionRecord {
 /** Session rows in the state database. A session exists from its first row on (assistant.md 1.2). */
 export class SessionRepo {
   private readonly stmts: StatementCache;
+  /**
+   * A run reads its session row for many events (every `sessions.changed`, `session.message` and
+   * tool event carries it) between writes; a read costs more than building the event around it.
+   */
+  private readonly cache: ReadCache<SessionRecord>;
 
   constructor(private readonly db: Database, private readonly now: () => number = Date.now) {
     this.stmts = new StatementCache(db);
+    this.cache = new ReadCache(this.stmts);
   }
 
-  get(key: string): SessionRecord | undefined {
-    const row = this.stmts.get(`SELECT ${COLUMNS} FROM chat_session WHERE key = ?`).get(key) as SessionRow | undefined;
-    return row ? toRecord(row) : undefined;
+  /** The stored session (frozen: it may be shared with the next reader until the next write). */
+  get(key: string): Readonly<SessionRecord> | undefined {
+    return this.cache.get(key, () => {
+      const row = this.stmts.get(`SELECT ${COLUMNS} FROM chat_session WHERE key = ?`).get(key) as SessionRow | undefined;
+      return row ? toRecord(row) : undefined;
+    });
   }
 
   /** Every session, most recently updated first. */
@@ -77,17 +86,17 @@ export class SessionRepo {
   }
 
   /** Creates the session row; returns the existing one when the key is taken. */
-  ensure(key: string, agentId: string, createdVia: string, patch: SessionPatch = {}): { record: SessionRecord; created: boolean } {
+  ensure(key: string, agentId: string, createdVia: string, patch: SessionPatch = {}): { record: Readonly<SessionRecord>; created: boolean } {
     const existing = this.get(key);
     if (existing) return { record: existing, created: false };
     const now = this.now();
     this.stmts.get(`INSERT INTO chat_session (key, session_id, agent_id, created_via, created_at_ms, updated_at_ms, patch) VALUES (?, ?, ?, ?, ?, ?, ?)`)
       .run(key, randomUUID(), agentId, createdVia, now, now, JSON.stringify(patch));
-    return { record: this.get(key) as SessionRecord, created: true };
+    return { record: this.get(key) as Readonly<SessionRecord>, created: true };
   }
 
   /** Merges `fields` into the operator-set fields (`null` removes one). */
-  patch(key: string, fields: Record<string, unknown>): SessionRecord | undefined {
+  patch(key: string, fields: Record<string, unknown>): Readonly<SessionRecord> | undefined {
     const current = this.get(key);
     if (!current) return undefined;
     const next: SessionPatch = { ...current.patch };

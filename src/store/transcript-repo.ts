@@ -49,9 +49,13 @@ interface Row {
 const COLUMNS = 'id, session_key, seq, role, kind, run_id, idempotency_key, in_context, message, created_at_ms';
 
 function toRecord(r: Row): TranscriptRecord {
+  return recordOf(r, JSON.parse(r.message) as Record<string, unknown>);
+}
+
+function recordOf(r: Row, message: Record<string, unknown>): TranscriptRecord {
   return {
     id: r.id, sessionKey: r.session_key, seq: r.seq, role: r.role, kind: r.kind, ...optional('runId', r.run_id),
-    ...optional('idempotencyKey', r.idempotency_key), inContext: r.in_context === 1, message: JSON.parse(r.message) as Record<string, unknown>,
+    ...optional('idempotencyKey', r.idempotency_key), inContext: r.in_context === 1, message,
     bytes: Buffer.byteLength(r.message), createdAtMs: r.created_at_ms,
   };
 }
@@ -81,17 +85,22 @@ export class TranscriptRepo {
       const existing = this.byIdempotencyKey(sessionKey, row.idempotencyKey);
       if (existing) return existing;
     }
-    const { last_seq: last } = this.stmts.get('SELECT last_seq FROM chat_session WHERE key = ?').get(sessionKey) as { last_seq: number };
+    const createdAtMs = this.now();
+    // Takes the next seq and stamps the session in one statement (no read before the write).
+    const next = this.stmts.get('UPDATE chat_session SET last_seq = last_seq + 1, updated_at_ms = ? WHERE key = ? RETURNING last_seq')
+      .get(createdAtMs, sessionKey) as { last_seq: number } | undefined;
+    if (!next) throw new Error(`no session ${sessionKey} to append a transcript row to`);
+    const message = JSON.stringify(row.message);
     const stored: Row = {
-      id: randomUUID(), session_key: sessionKey, seq: last + 1, role: row.role, kind: row.kind, run_id: row.runId ?? null,
-      idempotency_key: row.idempotencyKey ?? null, in_context: row.inContext ? 1 : 0, message: JSON.stringify(row.message), created_at_ms: this.now(),
+      id: randomUUID(), session_key: sessionKey, seq: next.last_seq, role: row.role, kind: row.kind, run_id: row.runId ?? null,
+      idempotency_key: row.idempotencyKey ?? null, in_context: row.inContext ? 1 : 0, message, created_at_ms: createdAtMs,
     };
     this.stmts.get(`INSERT INTO transcript_row (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       stored.id, stored.session_key, stored.seq, stored.role, stored.kind, stored.run_id, stored.idempotency_key, stored.in_context, stored.message, stored.created_at_ms,
     );
-    this.stmts.get('UPDATE chat_session SET last_seq = ?, updated_at_ms = ? WHERE key = ?').run(stored.seq, stored.created_at_ms, sessionKey);
-    // The record as a read would return it, without reading the row back.
-    return toRecord(stored);
+    // The record as a read would return it, without reading the row back nor parsing the JSON
+    // just written: the caller's message is a fresh object it does not touch again.
+    return recordOf(stored, row.message);
   }
 
   get(id: string): TranscriptRecord | undefined {
