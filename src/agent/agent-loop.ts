@@ -1,7 +1,7 @@
-import { streamText, stepCountIs, type ModelMessage, type ToolSet } from 'ai';
+import type { ModelMessage, ToolSet } from 'ai';
 import { classifyError, isRetryable, retryAfterMs, type RunError } from './errors.js';
+import { runSteps } from './model-steps.js';
 import type { ResolvedModel } from './providers.js';
-import { isStepEnd, ToolGate, withStepEnds } from './step-end.js';
 
 /** What the loop reports while a run streams; the chat service turns these into wire events. */
 export type LoopEvent =
@@ -75,9 +75,9 @@ function backoff(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Runs one agent turn on the AI SDK: streams text, executes tool calls for up to `maxSteps`
- * model calls, stops on abort or timeout, and retries 429/5xx with backoff while nothing has
- * been streamed yet (a retry after output would show the user duplicate text).
+ * Runs one agent turn over the AI SDK's provider models: streams text, executes tool calls for
+ * up to `maxSteps` model calls, stops on abort or timeout, and retries 429/5xx with backoff while
+ * nothing has been streamed yet (a retry after output would show the user duplicate text).
  */
 export async function runAgentLoop(opts: LoopOptions): Promise<LoopOutcome> {
   const run = new AbortController();
@@ -92,7 +92,7 @@ export async function runAgentLoop(opts: LoopOptions): Promise<LoopOutcome> {
   const usage = zeroUsage();
   try {
     for (let attempt = 1; ; attempt += 1) {
-      const result = await attemptOnce(opts, run.signal, blocks, usage);
+      const result = await runSteps(opts, run.signal, blocks, usage);
       if (run.signal.aborted) {
         const status = timedOut ? 'timeout' : 'aborted';
         const error: RunError | undefined = timedOut
@@ -116,95 +116,4 @@ export async function runAgentLoop(opts: LoopOptions): Promise<LoopOutcome> {
     clearTimeout(timer);
     opts.signal.removeEventListener('abort', onAbort);
   }
-}
-
-interface AttemptResult {
-  error?: unknown;
-  stopReason: string;
-  sawTool: boolean;
-}
-
-async function attemptOnce(opts: LoopOptions, signal: AbortSignal, blocks: string[], usage: RunUsage): Promise<AttemptResult> {
-  let error: unknown;
-  let stopReason = 'stop';
-  let sawTool = false;
-  // A new block starts with the first text after a tool call (assistant.md 3.5).
-  let blockOpen = false;
-  let steps = 0;
-  let stepCalls: string[] = [];
-  const gate = new ToolGate();
-  // The first step's model event goes out before the request, so a request that fails at once
-  // still shows which model it went to (agent-run.json); later steps announce theirs at start-step.
-  opts.onEvent({ type: 'model', provider: opts.model.provider, model: opts.model.modelId });
-  const stream = streamText({
-    model: withStepEnds(opts.model.create()),
-    system: opts.system,
-    messages: opts.messages,
-    ...(opts.tools ? { tools: gate.guard(opts.tools) } : {}),
-    stopWhen: stepCountIs(opts.maxSteps),
-    maxRetries: 0,
-    abortSignal: signal,
-    includeRawChunks: true,
-    onError: () => undefined,
-  });
-  try {
-    for await (const part of stream.fullStream) {
-      switch (part.type) {
-        case 'start-step':
-          steps += 1;
-          if (steps > 1) opts.onEvent({ type: 'model', provider: opts.model.provider, model: opts.model.modelId });
-          break;
-        case 'raw':
-          if (!isStepEnd(part.rawValue)) break;
-          opts.onEvent({ type: 'step-end', outputTokens: usage.output + part.rawValue.outputTokens, toolCalls: stepCalls.length });
-          for (const id of stepCalls) gate.open(id);
-          stepCalls = [];
-          break;
-        case 'text-delta':
-          if (part.text === '') break;
-          if (!blockOpen) {
-            blocks.push('');
-            blockOpen = true;
-          }
-          blocks[blocks.length - 1] += part.text;
-          opts.onEvent({ type: 'text', block: blocks.length - 1, delta: part.text });
-          break;
-        case 'tool-call':
-          sawTool = true;
-          stepCalls.push(part.toolCallId);
-          opts.onEvent({ type: 'tool-call', toolCallId: part.toolCallId, name: part.toolName, args: part.input,
-            precedingText: blockOpen ? (blocks[blocks.length - 1] ?? '') : '' });
-          blockOpen = false;
-          break;
-        case 'tool-result':
-          opts.onEvent({ type: 'tool-result', toolCallId: part.toolCallId, name: part.toolName, output: part.output, isError: false });
-          break;
-        case 'tool-error':
-          opts.onEvent({ type: 'tool-result', toolCallId: part.toolCallId, name: part.toolName,
-            output: part.error instanceof Error ? part.error.message : String(part.error), isError: true });
-          break;
-        case 'finish-step':
-          addUsage(usage, part.usage);
-          stopReason = part.finishReason === 'tool-calls' ? 'toolUse' : part.finishReason === 'length' ? 'length' : 'stop';
-          break;
-        case 'error':
-          error ??= part.error;
-          break;
-        default:
-          break;
-      }
-    }
-  } catch (err) {
-    error ??= err;
-  }
-  if (!error && stopReason === 'toolUse') stopReason = 'stop';
-  return { ...(error !== undefined ? { error } : {}), stopReason, sawTool };
-}
-
-function addUsage(into: RunUsage, u: { inputTokens?: number | undefined; outputTokens?: number | undefined; inputTokenDetails?: { cacheReadTokens?: number | undefined; cacheWriteTokens?: number | undefined } }): void {
-  into.input += u.inputTokens ?? 0;
-  into.output += u.outputTokens ?? 0;
-  into.cacheRead += u.inputTokenDetails?.cacheReadTokens ?? 0;
-  into.cacheWrite += u.inputTokenDetails?.cacheWriteTokens ?? 0;
-  into.totalTokens = into.input + into.output;
 }

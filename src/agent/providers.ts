@@ -1,6 +1,6 @@
 import type { createAnthropic } from '@ai-sdk/anthropic';
 import type { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import type { LanguageModel } from 'ai';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { resolveSecret } from '../infra/config.js';
 import { providerFetch } from './provider-fetch.js';
 import type { FarclawConfig, ProviderConfig } from '../infra/config-schema.js';
@@ -18,7 +18,7 @@ export interface ResolvedModel {
   /** Where it came from, for diagnostics. */
   source: 'config' | 'env' | 'ollama';
   /** Builds the AI SDK model (holds the API key; never logged). */
-  create(): LanguageModel;
+  create(): LanguageModelV3;
 }
 
 /** Why no model could be resolved; the message names exactly what to set. */
@@ -52,7 +52,7 @@ function apiOf(provider: ProviderConfig, id: string): ProviderApi {
 }
 
 /** Built models by provider settings: building one costs more than a short request (schemas, clients). */
-const built = new Map<string, LanguageModel>();
+const built = new Map<string, LanguageModelV3>();
 
 /** The AI SDK provider factories, loaded with the first run: a gateway nobody chats with never pays their memory. */
 interface ProviderSdk {
@@ -70,7 +70,7 @@ async function loadSdk(): Promise<ProviderSdk> {
   return await loadingSdk;
 }
 
-function build(api: ProviderApi, provider: string, baseUrl: string, apiKey: string | undefined, modelId: string): () => LanguageModel {
+function build(api: ProviderApi, provider: string, baseUrl: string, apiKey: string | undefined, modelId: string): () => LanguageModelV3 {
   const key = JSON.stringify([api, provider, baseUrl, apiKey ?? '', modelId]);
   return () => {
     const cached = built.get(key);
@@ -80,7 +80,7 @@ function build(api: ProviderApi, provider: string, baseUrl: string, apiKey: stri
     built.set(key, model);
     return model;
   };
-  function create(): LanguageModel {
+  function create(): LanguageModelV3 {
     // resolveModel loads the SDK before it hands out a model, so only a misuse gets here.
     if (!sdk) throw new Error('the AI SDK providers are not loaded yet: get models from resolveModel()');
     if (api === 'anthropic-messages') {

@@ -23,7 +23,7 @@ function options(over: Partial<LoopOptions> & Pick<LoopOptions, 'model'>, events
   };
 }
 
-describe('agent loop on the AI SDK against the fake model', () => {
+describe('agent loop over the AI SDK provider models against the fake model', () => {
   const { defer } = useDisposers();
   const start = async () => {
     const fake = await startFakeModel();
@@ -91,6 +91,112 @@ describe('agent loop on the AI SDK against the fake model', () => {
       assert.equal(out.usage.output, ends[1]);
     });
   }
+
+  test('runs a step\'s tool calls side by side and sends every result in the next request', async () => {
+    const fake = await start();
+    fake.script(
+      { kind: 'tools', text: 'Both.', calls: [{ id: 'call_a', name: 'first', args: {} }, { id: 'call_b', name: 'second', args: {} }] },
+      { kind: 'text', chunks: ['Done.'] },
+    );
+    // `first` answers only once `second` has started: run one after the other, it never would.
+    let secondStarted!: () => void;
+    const started = new Promise<void>((resolve) => (secondStarted = resolve));
+    const first = tool({ description: 'a', inputSchema: z.object({}), execute: async () => {
+      await started;
+      return 'A after B started';
+    } });
+    const second = tool({ description: 'b', inputSchema: z.object({}), execute: async () => {
+      secondStarted();
+      return { b: 2 };
+    } });
+    const events: LoopEvent[] = [];
+    const out = await runAgentLoop(options({ model: await modelFor(fake), tools: { first, second } }, events));
+    assert.equal(out.status, 'ok');
+    assert.deepEqual(events.filter((e) => e.type !== 'text').map((e) => e.type === 'tool-result' ? `result:${e.toolCallId}` : e.type),
+      ['model', 'tool-call', 'tool-call', 'step-end', 'result:call_b', 'result:call_a', 'model', 'step-end']);
+    const messages = fake.requests[1]?.body.messages as Record<string, unknown>[];
+    assert.deepEqual(messages.slice(2), [
+      { role: 'assistant', content: 'Both.', tool_calls: [
+        { id: 'call_a', type: 'function', function: { name: 'first', arguments: '{}' } },
+        { id: 'call_b', type: 'function', function: { name: 'second', arguments: '{}' } },
+      ] },
+      { role: 'tool', tool_call_id: 'call_b', content: '{"b":2}' },
+      { role: 'tool', tool_call_id: 'call_a', content: 'A after B started' },
+    ]);
+  });
+
+  test('input the tool\'s schema refuses is the tool\'s error the model reads; the tool never runs', async () => {
+    const fake = await start();
+    fake.script({ kind: 'tools', calls: [{ id: 'call_1', name: 'clock', args: { tz: 5 } }] }, { kind: 'text', chunks: ['Sorry.'] });
+    let runs = 0;
+    const clock = tool({ description: 'time', inputSchema: z.object({ tz: z.string() }), execute: async () => `${++runs}` });
+    const events: LoopEvent[] = [];
+    const out = await runAgentLoop(options({ model: await modelFor(fake), tools: { clock } }, events));
+    assert.equal(out.status, 'ok');
+    assert.equal(runs, 0);
+    assert.deepEqual(events.map((e) => e.type).slice(0, 4), ['model', 'tool-call', 'step-end', 'tool-result']);
+    assert.deepEqual(events.find((e) => e.type === 'tool-call'), { type: 'tool-call', toolCallId: 'call_1', name: 'clock', args: { tz: 5 }, precedingText: '' });
+    const result = events.find((e) => e.type === 'tool-result');
+    assert.equal(result?.type === 'tool-result' && result.isError, true);
+    const output = result?.type === 'tool-result' ? String(result.output) : '';
+    assert.match(output, /^Invalid input for tool clock: Type validation failed: Value: \{"tz":5\}\./);
+    const toolMessage = (fake.requests[1]?.body.messages as Record<string, unknown>[]).find((m) => m.role === 'tool');
+    assert.deepEqual(toolMessage, { role: 'tool', tool_call_id: 'call_1', content: output });
+  });
+
+  test('an unknown tool and a tool that throws are errors the model reads, and the run goes on', async () => {
+    const fake = await start();
+    fake.script(
+      { kind: 'tools', calls: [{ id: 'call_x', name: 'nope', args: { a: 1 } }, { id: 'call_y', name: 'boom', args: {} }] },
+      { kind: 'text', chunks: ['Recovered.'] },
+    );
+    const boom = tool({ description: 'boom', inputSchema: z.object({}), execute: async (): Promise<string> => {
+      throw new Error('it broke');
+    } });
+    const events: LoopEvent[] = [];
+    const out = await runAgentLoop(options({ model: await modelFor(fake, 'anthropic-messages'), tools: { boom } }, events));
+    assert.equal(out.status, 'ok');
+    assert.equal(out.text, 'Recovered.');
+    const results = events.filter((e) => e.type === 'tool-result');
+    assert.deepEqual(results, [
+      { type: 'tool-result', toolCallId: 'call_x', name: 'nope', output: 'Model tried to call unavailable tool \'nope\'. Available tools: boom.', isError: true },
+      { type: 'tool-result', toolCallId: 'call_y', name: 'boom', output: 'it broke', isError: true },
+    ]);
+    const sent = JSON.stringify(fake.requests[1]?.body);
+    assert.ok(sent.includes('"tool_use_id":"call_x"') && sent.includes('it broke'), sent);
+  });
+
+  test('usage sums input, output and cache tokens over the steps', async () => {
+    const fake = await start();
+    fake.script(
+      { kind: 'tools', calls: [{ id: 'call_1', name: 'noop', args: {} }], usage: { input: 10, output: 5, cacheRead: 100, cacheWrite: 20 } },
+      { kind: 'text', chunks: ['ok'], usage: { input: 10, output: 3, cacheRead: 130 } },
+    );
+    const noop = tool({ description: 'noop', inputSchema: z.object({}), execute: async () => 'done' });
+    const out = await runAgentLoop(options({ model: await modelFor(fake, 'anthropic-messages'), tools: { noop } }, []));
+    // Anthropic's input total counts the cache reads and writes too.
+    assert.deepEqual(out.usage, { input: 130 + 140, output: 8, cacheRead: 230, cacheWrite: 20, totalTokens: 278 });
+  });
+
+  test('an abort while a tool runs ends the run as aborted: no result is reported and no further request goes out', async () => {
+    const fake = await start();
+    fake.script({ kind: 'tools', calls: [{ id: 'call_1', name: 'wait', args: {} }] }, { kind: 'text', chunks: ['never'] });
+    let isRunning = false;
+    const wait = tool({ description: 'wait', inputSchema: z.object({}), execute: async (_input, { abortSignal }): Promise<string> => {
+      isRunning = true;
+      await new Promise((resolve) => abortSignal?.addEventListener('abort', resolve, { once: true }));
+      throw new Error('stopped');
+    } });
+    const ctl = new AbortController();
+    const events: LoopEvent[] = [];
+    const running = runAgentLoop(options({ model: await modelFor(fake), tools: { wait }, signal: ctl.signal }, events));
+    await waitFor('the tool to run', () => isRunning);
+    ctl.abort();
+    const out = await running;
+    assert.equal(out.status, 'aborted');
+    assert.equal(events.some((e) => e.type === 'tool-result'), false);
+    assert.equal(fake.requests.length, 1);
+  });
 
   test('stops at the step limit even when the model keeps calling tools', async () => {
     const fake = await start();

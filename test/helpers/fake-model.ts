@@ -17,9 +17,9 @@ export interface FakeToolCall {
 /** What the fake model answers to one request. */
 export type FakeReply =
   /** Streams `chunks` as text deltas, `delayMs` apart; waits for `release()` after `holdAfter` chunks. */
-  | { kind: 'text'; chunks: string[]; delayMs?: number; holdAfter?: number; usage?: { input: number; output: number } }
+  | { kind: 'text'; chunks: string[]; delayMs?: number; holdAfter?: number; usage?: FakeUsage }
   /** Optional preamble text, then one or more tool calls; finish reason tool_calls / tool_use. */
-  | { kind: 'tools'; calls: FakeToolCall[]; text?: string }
+  | { kind: 'tools'; calls: FakeToolCall[]; text?: string; usage?: FakeUsage }
   /** An HTTP error with the provider's JSON error body. */
   | { kind: 'error'; status: number; message?: string; retryAfterS?: number }
   /** Accepts the request, sends the SSE headers, then never sends a byte more. */
@@ -31,6 +31,18 @@ export type FakeReply =
    * fake, assistant.md 8.3), `delayMs` apart.
    */
   | { kind: 'quote-tool'; prefix: string[]; delayMs?: number };
+
+/**
+ * Token counts a reply reports. Cache tokens go where each API puts them: OpenAI's
+ * `prompt_tokens_details.cached_tokens` (reads only), Anthropic's `cache_read_input_tokens` and
+ * `cache_creation_input_tokens` in `message_delta`.
+ */
+export interface FakeUsage {
+  input: number;
+  output: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+}
 
 /** One request the fake received. */
 export interface FakeRequest {
@@ -144,7 +156,7 @@ export async function startFakeModel(): Promise<FakeModel> {
         stream.text(reply.text);
       }
       reply.calls.forEach((c, i) => stream.toolCall(i, c));
-      stream.finish('tools', { input: 10, output: 5 });
+      stream.finish('tools', reply.usage ?? { input: 10, output: 5 });
       record.endedAtNs = process.hrtime.bigint();
       return;
     }
@@ -164,7 +176,7 @@ export async function startFakeModel(): Promise<FakeModel> {
       return;
     }
     const usage = reply.kind === 'text' ? reply.usage : undefined;
-    stream.finish('stop', { input: usage?.input ?? 10, output: usage?.output ?? chunks.length });
+    stream.finish('stop', usage ?? { input: 10, output: chunks.length });
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -210,14 +222,14 @@ interface SseStream {
   begin(): void;
   text(chunk: string): void;
   toolCall(index: number, call: FakeToolCall): void;
-  finish(reason: 'stop' | 'tools', usage: { input: number; output: number }): void;
+  finish(reason: 'stop' | 'tools', usage: FakeUsage): void;
 }
 
 class OpenAiStream implements SseStream {
   private readonly id = `chatcmpl-${Math.random().toString(36).slice(2)}`;
   constructor(private readonly res: ServerResponse, private readonly model: string) {}
 
-  private chunk(delta: Record<string, unknown>, finish: string | null, usage?: Record<string, number>): void {
+  private chunk(delta: Record<string, unknown>, finish: string | null, usage?: Record<string, unknown>): void {
     const created = Math.floor(Date.now() / 1000);
     const base = { id: this.id, object: 'chat.completion.chunk', created, model: this.model };
     this.res.write(enc({ ...base, choices: [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) }));
@@ -238,9 +250,10 @@ class OpenAiStream implements SseStream {
     this.chunk({ tool_calls: [{ index, function: { arguments: args.slice(half) } }] }, null);
   }
 
-  finish(reason: 'stop' | 'tools', usage: { input: number; output: number }): void {
+  finish(reason: 'stop' | 'tools', usage: FakeUsage): void {
     this.chunk({}, reason === 'stop' ? 'stop' : 'tool_calls', {
       prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output,
+      ...(usage.cacheRead !== undefined ? { prompt_tokens_details: { cached_tokens: usage.cacheRead } } : {}),
     });
     this.res.end('data: [DONE]\n\n');
   }
@@ -286,10 +299,11 @@ class AnthropicStream implements SseStream {
     this.event('content_block_stop', { index: this.block });
   }
 
-  finish(reason: 'stop' | 'tools', usage: { input: number; output: number }): void {
+  finish(reason: 'stop' | 'tools', usage: FakeUsage): void {
     this.closeText();
     this.event('message_delta', { delta: { stop_reason: reason === 'stop' ? 'end_turn' : 'tool_use', stop_sequence: null },
-      usage: { output_tokens: usage.output } });
+      usage: { output_tokens: usage.output, ...(usage.cacheRead !== undefined ? { cache_read_input_tokens: usage.cacheRead } : {}),
+        ...(usage.cacheWrite !== undefined ? { cache_creation_input_tokens: usage.cacheWrite } : {}) } });
     this.event('message_stop', {});
     this.res.end();
   }
