@@ -4,7 +4,9 @@
 // draft. What the chat finally shows is read from the fake (edits and deletes applied).
 // Expectations: shared/spec/assistant.md 10.1 and 10.5, OpenClaw docs concepts/streaming.md.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { renderTelegramChunks } from '../../src/channels/telegram/telegram-format.js';
 import { fakeModelConfig } from '../helpers/chat-gateway.js';
 import { useDisposers } from '../helpers/disposers.js';
@@ -33,6 +35,16 @@ function chunked(text: string, pieces: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
   return out;
+}
+
+/** Whether the gateway's state database holds `messageId` as a draft to remove after a restart. */
+function isDraftRecorded(home: TmpHome, messageId: number): boolean {
+  const db = new Database(join(home.stateDir, 'farclaw.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT 1 FROM channel_draft WHERE message_id = ?').get(messageId) !== undefined;
+  } finally {
+    db.close();
+  }
 }
 
 describe('Telegram streaming modes (real gateway, fake Bot API, fake model)', () => {
@@ -162,6 +174,9 @@ describe('Telegram streaming modes (real gateway, fake Bot API, fake model)', ()
     tg.sendText(ANN, 'status?');
     const draft = await waitFor('the draft', () => tg.chatView(CHAT).find((m) => m.text.startsWith('Working on it…')), 60_000);
     await waitFor('the model asked again after the tool', () => model.requests.length === 2, 30_000);
+    // The gateway records the draft once Telegram's answer to sendMessage is back; the tool round
+    // trip can be quicker than that, and a kill before the record is another case (nothing to find).
+    await waitFor('the draft recorded by the gateway', () => isDraftRecorded(home, draft.messageId), 30_000);
     await gw.stop('SIGKILL');
     await gateway(tg, model, {}, home);
     await waitFor('only the answer in the chat', () => {
