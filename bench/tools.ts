@@ -5,12 +5,13 @@
  * this process): tool-call reply finished → next request received. Side by side, same run, same
  * fake model:
  *
- * - floors: a bare client reads the same SSE, spawns the same `echo` (no shell; or, without
- *   spawn, makes up the answer) and posts the next request itself: everything but the gateway.
+ * - floors: a bare client reads the same SSE, spawns the same `echo` (no shell; for host=node
+ *   through `/bin/sh -lc`, as the node host runs the plan's wrapper; or, without spawn, makes up
+ *   the answer) and posts the next request itself: everything but the gateway.
  *   Its HTTP client is the gateway's own (providerFetch, node:http); the same floors with Node's
  *   fetch are printed for reference;
  * - farclaw, exec host=gateway and host=node (one extra WebSocket hop to the node host), against
- *   the floor with spawn;
+ *   the floor with spawn (host=node: with the same login shell);
  * - farclaw `nodes status` (answered in the gateway: no node hop, no spawn) and `nodes which` on
  *   the node (one node hop, no spawn), against the floor without spawn;
  * - the real OpenClaw 2026.9.6 gateway, exec host=gateway (when the peer cache holds it).
@@ -70,7 +71,10 @@ interface Measured {
  * CALLS runs of one tool call each (after WARMUP); after each run, one floor round trip (with
  * or without spawn), so a target and its floor share the machine's load of the moment.
  */
-async function measure(fake: FakeModel, url: string, host: string, call: Call, spawnInFloor: boolean): Promise<Measured> {
+/** What a floor round trip starts: nothing, the argv itself, or the argv in a login shell (what our node host runs). */
+type FloorSpawn = 'none' | 'argv' | 'shell';
+
+async function measure(fake: FakeModel, url: string, host: string, call: Call, spawnInFloor: FloorSpawn): Promise<Measured> {
   const client = await operator(url);
   const sample: number[] = [];
   const floorSample: number[] = [];
@@ -107,10 +111,10 @@ async function measure(fake: FakeModel, url: string, host: string, call: Call, s
 }
 
 /**
- * One floor round trip: the same SSE read, the same spawn (unless `spawn` is false) and the next
+ * One floor round trip: the same SSE read, the same spawn (as `spawn` says) and the next
  * POST by a bare client (no gateway), over `client` (the gateway's providerFetch, or Node's fetch).
  */
-async function floorOnce(fake: FakeModel, i: number, spawn: boolean, client: typeof fetch): Promise<number> {
+async function floorOnce(fake: FakeModel, i: number, spawn: FloorSpawn, client: typeof fetch): Promise<number> {
   fake.script({ kind: 'tools', calls: [{ id: `call_${i}`, name: 'exec', args: { command: `echo bench-${i}` } }] }, { kind: 'text', chunks: ['done'] });
   const from = fake.requests.length;
   const res = await client(`${fake.baseUrl}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'fake-model', stream: true, messages: [] }) });
@@ -119,9 +123,10 @@ async function floorOnce(fake: FakeModel, i: number, spawn: boolean, client: typ
   const parts = [...sse.matchAll(/"arguments":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1] ?? ''}"`) as string);
   const args = JSON.parse(parts.join('')) as { command: string };
   const [program, ...rest] = args.command.split(' ');
-  const out = spawn
-    ? await runArgv({ executable: program ?? '', args: rest, timeoutMs: 10_000, maxOutputBytes: 65_536, signal: new AbortController().signal })
-    : { stdout: `{"bins":{"sh":"/usr/bin/sh"}}` };
+  const run = (executable: string, argv: string[]) => runArgv({ executable, args: argv, timeoutMs: 10_000, maxOutputBytes: 65_536, signal: new AbortController().signal });
+  const out = spawn === 'argv' ? await run(program ?? '', rest)
+    : spawn === 'shell' ? await run('/bin/sh', ['-lc', args.command])
+      : { stdout: `{"bins":{"sh":"/usr/bin/sh"}}` };
   const next = await client(`${fake.baseUrl}/chat/completions`, {
     method: 'POST', body: JSON.stringify({ model: 'fake-model', stream: true, messages: [{ role: 'tool', tool_call_id: `call_${i}`, content: out.stdout }] }),
   });
@@ -132,7 +137,7 @@ async function floorOnce(fake: FakeModel, i: number, spawn: boolean, client: typ
 }
 
 /** CALLS floor round trips in a row (after WARMUP). */
-async function floor(fake: FakeModel, spawn: boolean, client: typeof fetch): Promise<number[]> {
+async function floor(fake: FakeModel, spawn: FloorSpawn, client: typeof fetch): Promise<number[]> {
   const sample: number[] = [];
   for (let i = 0; i < WARMUP + CALLS; i++) {
     const rt = await floorOnce(fake, i, spawn, client);
@@ -160,20 +165,21 @@ const fake = await startFakeModel();
 const nodeHome = tmpHome();
 try {
   process.stdout.write(`bench:tools: ${CALLS} tool calls per target (after ${WARMUP} warm-up), one tool call per run\n`);
-  line('floor (bare client: SSE read, spawn echo, POST)', await floor(fake, true, providerFetch));
-  line('floor without spawn (bare client: SSE read, POST)', await floor(fake, false, providerFetch));
-  line('  (reference) the same floor over Node\'s fetch', await floor(fake, true, fetch));
-  line('  (reference) the same floor without spawn over Node\'s fetch', await floor(fake, false, fetch));
+  line('floor (bare client: SSE read, spawn echo, POST)', await floor(fake, 'argv', providerFetch));
+  line('floor with a login shell (bare client: SSE read, spawn /bin/sh -lc "echo …", POST)', await floor(fake, 'shell', providerFetch));
+  line('floor without spawn (bare client: SSE read, POST)', await floor(fake, 'none', providerFetch));
+  line('  (reference) the same floor over Node\'s fetch', await floor(fake, 'argv', fetch));
+  line('  (reference) the same floor without spawn over Node\'s fetch', await floor(fake, 'none', fetch));
   let statusOverhead = Number.NaN;
   const ours = await startGateway({ config: { ...fakeModelConfig(fake), tools: { exec: { host: 'auto', mode: 'full' } } } });
   try {
-    line('farclaw exec host=gateway', await measure(fake, ours.url, 'gateway', execCall('gateway'), true), 'the floor with spawn');
+    line('farclaw exec host=gateway', await measure(fake, ours.url, 'gateway', execCall('gateway'), 'argv'), 'the floor with spawn');
     nodeHome.writeConfig({ nodeHost: { systemRun: { allow: ['echo'] } } });
     const { node } = await startApprovedNode(ours, nodeHome, 'bench-node');
     try {
-      line('farclaw exec host=node (farclaw node run)', await measure(fake, ours.url, 'node', execCall('node'), true), 'the floor with spawn');
-      statusOverhead = line('farclaw nodes status (in the gateway: no node hop, no spawn)', await measure(fake, ours.url, 'status', statusCall, false), 'the floor without spawn');
-      line('farclaw nodes which on the node (one node hop, no spawn)', await measure(fake, ours.url, 'which', whichCall('bench-node'), false), 'the floor without spawn');
+      line('farclaw exec host=node (farclaw node run)', await measure(fake, ours.url, 'node', execCall('node'), 'shell'), 'the floor with a login shell');
+      statusOverhead = line('farclaw nodes status (in the gateway: no node hop, no spawn)', await measure(fake, ours.url, 'status', statusCall, 'none'), 'the floor without spawn');
+      line('farclaw nodes which on the node (one node hop, no spawn)', await measure(fake, ours.url, 'which', whichCall('bench-node'), 'none'), 'the floor without spawn');
     } finally {
       await node.stop();
     }
@@ -183,7 +189,7 @@ try {
   const cfg = fakeModelConfig(fake) as { models: unknown; agents: { defaults: Record<string, unknown> } };
   const peer = await withOpenclawGateway(TEST_TOKEN, async (oc) => {
     try {
-      line('openclaw 2026.9.6 exec host=gateway', await measure(fake, oc.url, 'gateway', execCall('gateway'), true), 'the floor with spawn');
+      line('openclaw 2026.9.6 exec host=gateway', await measure(fake, oc.url, 'gateway', execCall('gateway'), 'argv'), 'the floor with spawn');
     } catch (err) {
       process.stdout.write(`openclaw 2026.9.6: n/a (${(err as Error).message.slice(0, 300)})\n`);
     }
