@@ -4,13 +4,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 
-/** One file of the built UI, held in memory with its compressed forms. */
+/** One file of the built UI, held in memory. */
 export interface UiAsset {
   body: Buffer;
-  gzip: Buffer;
-  br: Buffer;
   contentType: string;
   etag: string;
+  /** The body in `encoding`: as the build compressed it, or compressed here on first use. */
+  encoded(encoding: 'gzip' | 'br'): Buffer;
 }
 
 /** The built Control UI: index.html (base path filled in) and the hashed assets by file name. */
@@ -42,13 +42,16 @@ export function findControlUiDir(from = dirname(fileURLToPath(import.meta.url)))
   return undefined;
 }
 
-function asset(body: Buffer, contentType: string, gzip?: Buffer, br?: Buffer): UiAsset {
+function asset(body: Buffer, contentType: string, built: { gzip?: Buffer | undefined; br?: Buffer | undefined } = {}): UiAsset {
+  const forms = { ...built };
   return {
     body,
-    gzip: gzip ?? gzipSync(body, { level: 9 }),
-    br: br ?? brotliCompressSync(body),
     contentType,
     etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+    // index.html is compressed only when a browser first asks for it: a gateway whose UI nobody
+    // opens never runs brotli and zlib's encoders, whose buffers stay in the malloc heap of an
+    // idle process (issue 13: idle RSS).
+    encoded: (encoding) => (forms[encoding] ??= encoding === 'br' ? brotliCompressSync(body) : gzipSync(body, { level: 9 })),
   };
 }
 
@@ -67,7 +70,7 @@ export function loadUiBundle(dir: string, basePath: string): UiBundle {
     const type = CONTENT_TYPES[ext];
     if (!type) continue;
     const read = (suffix: string): Buffer | undefined => (existsSync(join(assetDir, name + suffix)) ? readFileSync(join(assetDir, name + suffix)) : undefined);
-    assets.set(name, asset(readFileSync(join(assetDir, name)), type, read('.gz'), read('.br')));
+    assets.set(name, asset(readFileSync(join(assetDir, name)), type, { gzip: read('.gz'), br: read('.br') }));
   }
   return { index: asset(Buffer.from(html), CONTENT_TYPES['.html'] ?? 'text/html'), assets };
 }

@@ -91,6 +91,18 @@ describe('Control UI serving', () => {
     assert.equal(plain.headers['content-type'], 'text/javascript; charset=utf-8');
   });
 
+  it('compresses index.html on the first request that accepts it, and serves those bytes from then on', async () => {
+    const port = await serve({});
+    for (const [encoding, decode] of [['br', brotliDecompressSync], ['gzip', gunzipSync]] as const) {
+      const first = await get(port, '/', { 'accept-encoding': encoding });
+      assert.equal(first.headers['content-encoding'], encoding);
+      assert.match(decode(first.body).toString(), /<base href="\/">/);
+      assert.equal(Number(first.headers['content-length']), first.body.length);
+      const again = await get(port, '/devices', { 'accept-encoding': encoding });
+      assert.deepEqual(again.body, first.body);
+    }
+  });
+
   it('answers a matching If-None-Match with 304 and HEAD without a body', async () => {
     const port = await serve({});
     const first = await get(port, '/assets/app-abc.css');

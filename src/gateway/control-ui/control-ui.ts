@@ -43,7 +43,7 @@ function send(req: IncomingMessage, res: ServerResponse, asset: UiAsset, cacheCo
     return;
   }
   const encoding = encodingFor(req);
-  const body = encoding === 'br' ? asset.br : encoding === 'gzip' ? asset.gzip : asset.body;
+  const body = encoding ? asset.encoded(encoding) : asset.body;
   if (encoding) headers['content-encoding'] = encoding;
   headers['content-length'] = body.length;
   res.writeHead(200, headers);
