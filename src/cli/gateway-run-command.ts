@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { RunFlags } from '../gateway/startup/plan.js';
+import { keepYoungGenerationSmall } from '../infra/heap-tuning.js';
 import { createRootProgram } from './program-root.js';
 
 /** `farclaw gateway`: the parent of `run`, `call`, `health`… */
@@ -24,7 +25,12 @@ export function addGatewayRunCommand(gateway: Command, setExit: (code: Promise<n
     .option('--password-file <path>', 'read the shared password from a file')
     .option('--tailscale <mode>', 'off | serve | funnel')
     .option('--allow-unconfigured', 'start even if the config lacks gateway.mode=local')
-    .action((opts: RunFlags) => setExit(import('./commands/gateway-run.js').then(({ runGateway }) => runGateway(opts, env))));
+    .action((opts: RunFlags) => {
+      // Before the gateway's code loads: compiling it would otherwise grow the young generation
+      // once, for good (heap-tuning.ts).
+      keepYoungGenerationSmall();
+      setExit(import('./commands/gateway-run.js').then(({ runGateway }) => runGateway(opts, env)));
+    });
 }
 
 /**

@@ -8,7 +8,6 @@ import { generateRuntimeToken, removeRuntimeToken, writeRuntimeToken } from '../
 import { ensureWritableDirs, StateDirUnwritableError } from '../../infra/state-dir.js';
 import { readRuntimeEndpoint, removeRuntimeEndpoint, writeRuntimeEndpoint } from '../../infra/runtime-endpoint.js';
 import { farclawVersion } from '../../infra/version.js';
-import { keepYoungGenerationSmall } from '../../infra/heap-tuning.js';
 import { Gateway } from '../../gateway/gateway.js';
 import { mdnsModeOf } from '../../gateway/discovery/mdns-advertiser.js';
 import { PortInUseError } from '../../gateway/server/listeners.js';
@@ -45,7 +44,6 @@ function alreadyRunning(stateDir: string, env: NodeJS.ProcessEnv, lockMessage: s
  * SIGTERM/SIGINT. Resolves with the process exit code.
  */
 export async function runGateway(flags: RunFlags, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  keepYoungGenerationSmall();
   const paths = resolvePaths(env);
   let loaded;
   try {
