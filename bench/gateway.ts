@@ -4,20 +4,22 @@
  * all three with the same client (bench/lib/client.ts) in separate processes, one after the
  * other, and prints the figures, farclaw's ratio to OpenClaw and our targets.
  *
+ * Handshakes of farclaw and the floor are timed in rounds that take turns (handshake-rounds.ts).
+ *
  * Flags: --json (raw numbers), --no-openclaw, --no-floor, --no-kernel (bus fan-out and
  * durable-log rows), --fanout-clients=N (default 1000), --conns=N (idle connections, default
- * 2000), --pipeline=N (pipelined calls, default 20000; OpenClaw gets N/10 since it is slower).
+ * 2000), --pipeline=N (pipelined calls, default 20000; OpenClaw gets N/10 since it is slower),
+ * --handshake-only (only the farclaw/floor handshake rounds), --handshake-rounds=N (default 20),
+ * --handshakes-per-round=N (default 50).
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
-import { freePort } from '../test/helpers/free-port.js';
 import { PEER_NODE_VERSION, PEER_OPENCLAW_VERSION } from '../test/helpers/peer.js';
-import { tmpHome } from '../test/helpers/tmp-home.js';
 import { closeSocket, dropAll, handshake, handshakeSeries, openIdle, Session } from './lib/client.js';
-import { sampleRss, sleep, stopGateway, treeCpuMs, waitReady, type Spawned } from './lib/procs.js';
+import { DEFAULT_ROUNDS, handshakeRounds, renderRounds, type RoundsPlan, type RoundsResult } from './lib/handshake-rounds.js';
+import { sampleRss, sleep, treeCpuMs } from './lib/procs.js';
 import { METRICS, naFigures, percentile, renderTable, type Figures, type MetricKey } from './lib/report.js';
-import { farclawTarget, floorTarget, openclawTarget, type Plan, type Target } from './lib/targets.js';
+import { farclawTarget, floorTarget, launch, openclawTarget, type Launched, type Plan, type Target } from './lib/targets.js';
 import { benchKernel, ratiosToFloor, renderKernel, renderRatios } from './lib/kernel-bench.js';
 
 /** Everything measured for one server, beyond the table's figures. */
@@ -109,20 +111,12 @@ async function phase(run: Run, what: string, keys: MetricKey[], fn: () => Promis
 async function measure(t: Target): Promise<Run> {
   const run: Run = { figures: naFigures('not measured'), details: {}, problems: [] };
   const { plan } = t;
-  const home = tmpHome(`farclaw-bench-${t.name}-`);
-  const disposeHome = (): void => home.dispose(); // also when SIGINT ends the bench mid-run
-  process.once('exit', disposeHome);
-  const token = randomBytes(16).toString('hex');
-  const port = await freePort();
-  const url = `ws://127.0.0.1:${port}`;
-  let gw: Spawned | undefined;
+  let server: Launched | undefined;
   try {
-    log(`${t.name}: starting on port ${port}`);
-    const t0 = performance.now();
-    gw = t.spawn(port, token, home);
-    run.figures.readyMs = await waitReady(gw, t0, plan.readyTimeoutMs);
-    const pid = gw.pid;
-    log(`${t.name}: ready in ${run.figures.readyMs.toFixed(0)} ms`);
+    server = await launch(t, log);
+    const { url, token } = server;
+    run.figures.readyMs = server.readyMs;
+    const pid = server.gw.pid;
     run.details.firstConnectAfterReadyMs = round(await firstConnect(url, token, 60_000));
 
     await phase(run, `${t.name}: idle RSS`, ['idleRssMb'], async () => {
@@ -135,7 +129,8 @@ async function measure(t: Target): Promise<Run> {
       run.details.idleCpuPercent = round((treeCpuMs(pid) - cpu0) / 20, 1);
     });
 
-    await phase(run, `${t.name}: ${plan.handshakes} sequential handshakes`, ['handshakeP50Ms', 'handshakeP99Ms'], async () => {
+    // farclaw and the floor (when both run) are timed in alternating rounds instead (main).
+    if (plan.handshakes > 0) await phase(run, `${t.name}: ${plan.handshakes} sequential handshakes`, ['handshakeP50Ms', 'handshakeP99Ms'], async () => {
       const ms = await handshakeSeries(url, token, plan.handshakes, 20);
       run.figures.handshakeP50Ms = percentile(ms, 50);
       run.figures.handshakeP99Ms = percentile(ms, 99);
@@ -187,14 +182,30 @@ async function measure(t: Target): Promise<Run> {
     log(reason);
     for (const m of METRICS) if (typeof run.figures[m.key] !== 'number') run.figures[m.key] = { na: reason };
   } finally {
-    if (gw) {
-      log(`${t.name}: stopping`);
-      run.problems.push(...(await stopGateway(gw)));
-    }
-    process.off('exit', disposeHome);
-    home.dispose();
+    if (server) run.problems.push(...(await server.stop()));
   }
   return run;
+}
+
+/**
+ * The farclaw and floor handshake figures, from rounds that take turns (fresh servers of both);
+ * a failure leaves them n/a with the reason.
+ */
+async function handshakeRoundsInto(fc: Run, fl: Run, plan: Plan, rp: RoundsPlan): Promise<RoundsResult | undefined> {
+  log('farclaw and floor: handshake rounds');
+  try {
+    const r = await handshakeRounds(plan, rp, log);
+    fc.figures.handshakeP50Ms = r.farclaw.p50;
+    fc.figures.handshakeP99Ms = r.farclaw.p99;
+    fl.figures.handshakeP50Ms = r.floor.p50;
+    fl.figures.handshakeP99Ms = r.floor.p99;
+    return r;
+  } catch (err) {
+    const reason = `handshake rounds failed: ${errText(err)}`;
+    log(reason);
+    for (const run of [fc, fl]) for (const k of ['handshakeP50Ms', 'handshakeP99Ms'] as const) run.figures[k] = { na: reason };
+    return undefined;
+  }
 }
 
 function machine(): Record<string, unknown> {
@@ -223,17 +234,31 @@ async function main(): Promise<void> {
 
   const plan: Plan = { handshakes: 200, healthCalls: 2000, pipeline, conns, readyTimeoutMs: 15_000 };
   const peerPlan: Plan = { ...plan, pipeline: Math.max(100, Math.round(pipeline / 10)), readyTimeoutMs: 120_000 };
+  const roundsPlan = {
+    rounds: intFlag('handshake-rounds', DEFAULT_ROUNDS.rounds),
+    perRound: intFlag('handshakes-per-round', DEFAULT_ROUNDS.perRound),
+    warmup: DEFAULT_ROUNDS.warmup,
+  };
+  if (flag('handshake-only') === true) {
+    const r = await handshakeRounds(plan, roundsPlan, log);
+    process.stdout.write(json ? `${JSON.stringify({ machine: { ...mach, loadAvgAtEnd: loadavg().map((l) => round(l, 2)) }, handshakeRounds: r }, null, 2)}\n` : `${renderRounds(r)}\n`);
+    if (r.problems.length > 0) process.exitCode = 1;
+    return;
+  }
+  const noFloor = flag('no-floor') === true;
   const peer = flag('no-openclaw') ? 'skipped by --no-openclaw' : await openclawTarget(peerPlan);
 
-  const fc = await measure(farclawTarget(plan));
+  // With a floor, farclaw's handshakes are timed in the rounds below, taking turns with it.
+  const fc = await measure(farclawTarget(noFloor ? plan : { ...plan, handshakes: 0 }));
   const oc = typeof peer === 'string' ? undefined : await measure(peer);
   // The floor answers with frames as large as ours (same run), so ratios measure overhead.
   const frameBytes = { helloOk: Number(fc.details.helloOkBytes ?? 0), healthRes: Number(fc.details.healthResBytes ?? 0) };
-  const fl = flag('no-floor') ? undefined : await measure(floorTarget(plan, frameBytes));
+  const fl = noFloor ? undefined : await measure(floorTarget({ ...plan, handshakes: 0 }, frameBytes));
+  const rounds = fl ? await handshakeRoundsInto(fc, fl, plan, roundsPlan) : undefined;
   const kernel = flag('no-kernel') ? undefined : await benchKernel(intFlag('fanout-clients', 1000));
   const ocFigures = oc?.figures ?? naFigures(typeof peer === 'string' ? peer : 'not run');
   const flFigures = fl?.figures ?? naFigures('skipped by --no-floor');
-  const problems = [...fc.problems, ...(oc?.problems ?? []), ...(fl?.problems ?? [])];
+  const problems = [...fc.problems, ...(oc?.problems ?? []), ...(fl?.problems ?? []), ...(rounds?.problems ?? [])];
   mach.loadAvgAtEnd = loadavg().map((l) => round(l, 2));
   const peak = Math.max(...(mach.loadAvgAtStart as number[]), ...(mach.loadAvgAtEnd as number[]));
   if (peak > cpus().length / 2) {
@@ -248,7 +273,8 @@ async function main(): Promise<void> {
       farclaw: entry(fc, plan),
       openclaw: entry(oc, peerPlan, typeof peer === 'string' ? peer : undefined),
       floor: entry(fl, plan, fl ? undefined : 'skipped by --no-floor'),
-      ratios: fl ? ratiosToFloor(fc.figures, fl.figures) : undefined,
+      ratios: fl ? ratiosToFloor(fc.figures, fl.figures, rounds?.ratio) : undefined,
+      handshakeRounds: rounds,
       kernel,
       problems,
     };
@@ -259,14 +285,17 @@ async function main(): Promise<void> {
       `machine: ${String(mach.cpus)} × ${String(mach.cpuModel)}, ${String(mach.memGb)} GB, Linux ${String(mach.kernel)}; ` +
         `farclaw, floor and client on node ${process.version}, openclaw on node v${PEER_NODE_VERSION}; ` +
         `client fd limit ${String(mach.clientFdLimit)}; load ${JSON.stringify(mach.loadAvgAtStart)} → ${JSON.stringify(mach.loadAvgAtEnd)}`,
-      `plan: ${plan.handshakes} handshakes, ${plan.healthCalls} health calls, ${conns} idle conns; ` +
+      `plan: ${fl ? `${roundsPlan.rounds} × ${roundsPlan.perRound} handshakes taking turns with the floor (openclaw ${plan.handshakes} in a row)` : `${plan.handshakes} handshakes`}, ` +
+        `${plan.healthCalls} health calls, ${conns} idle conns; ` +
         `pipelined ×${plan.pipeline} (openclaw ×${peerPlan.pipeline}), median of 3 rounds`,
       '',
       renderTable({ farclaw: fc.figures, openclaw: ocFigures, floor: flFigures }, `openclaw ${PEER_OPENCLAW_VERSION}`),
       '',
       `details: farclaw ${JSON.stringify(fc.details)}`,
       ...(oc ? [`details: openclaw ${JSON.stringify(oc.details)}`] : []),
-      ...(fl ? [`details: floor ${JSON.stringify(fl.details)}`, '', renderRatios(ratiosToFloor(fc.figures, fl.figures))] : []),
+      ...(fl ? [`details: floor ${JSON.stringify(fl.details)}`] : []),
+      ...(rounds ? ['', renderRounds(rounds)] : []),
+      ...(fl ? ['', renderRatios(ratiosToFloor(fc.figures, fl.figures, rounds?.ratio))] : []),
       ...(kernel ? ['', renderKernel(kernel)] : []),
       ...problems.map((p) => `problem: ${p}`),
       '',

@@ -23,8 +23,11 @@ export interface TargetRow {
   isMet: boolean | undefined;
 }
 
-/** farclaw ÷ floor from the same run, and the absolute targets. */
-export function ratiosToFloor(fc: Figures, fl: Figures): TargetRow[] {
+/**
+ * farclaw ÷ floor from the same run, and the absolute targets. `handshakeRatio`, when given, is
+ * the median of per-round ratios of the alternating handshake rounds (handshake-rounds.ts).
+ */
+export function ratiosToFloor(fc: Figures, fl: Figures, handshakeRatio?: number): TargetRow[] {
   const ratio = (a: Value | undefined, b: Value | undefined) => {
     const x = num(a);
     const y = num(b);
@@ -33,7 +36,7 @@ export function ratiosToFloor(fc: Figures, fl: Figures): TargetRow[] {
   const row = (label: string, value: number | undefined, target: string, ok: (v: number) => boolean): TargetRow =>
     ({ label, value, target, isMet: value === undefined ? undefined : ok(value) });
   return [
-    row('handshake p50 ÷ floor', ratio(fc.handshakeP50Ms, fl.handshakeP50Ms), '≤ 1.5×', (v) => v <= 1.5),
+    row('handshake p50 ÷ floor', handshakeRatio ?? ratio(fc.handshakeP50Ms, fl.handshakeP50Ms), '≤ 1.5×', (v) => v <= 1.5),
     row('health p50 ÷ floor', ratio(fc.healthP50Us, fl.healthP50Us), '≤ 1.5×', (v) => v <= 1.5),
     row('pipelined ÷ floor', ratio(fc.pipelinedPerSec, fl.pipelinedPerSec), '≥ 0.8×', (v) => v >= 0.8),
     row('memory per idle connection (KB)', num(fc.idleConnKb), '≤ 10 KB', (v) => v <= 10),

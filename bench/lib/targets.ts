@@ -1,10 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FARCLAW_BIN } from '../../test/helpers/paths.js';
 import { ensurePeer, peerCacheDir, PEER_NODE_VERSION, PEER_OPENCLAW_VERSION } from '../../test/helpers/peer.js';
-import type { TmpHome } from '../../test/helpers/tmp-home.js';
-import { spawnGateway, type Spawned } from './procs.js';
+import { freePort } from '../../test/helpers/free-port.js';
+import { tmpHome, type TmpHome } from '../../test/helpers/tmp-home.js';
+import { spawnGateway, stopGateway, waitReady, type Spawned } from './procs.js';
 
 /** How much work each phase does against one gateway. */
 export interface Plan {
@@ -76,4 +78,43 @@ export async function openclawTarget(plan: Plan): Promise<Target | string> {
         { env: peer.env({ HOME: home.home }), cwd: home.home, port },
       ),
   };
+}
+
+/** A target started in a fresh temp home, ready to be driven. */
+export interface Launched {
+  name: string;
+  gw: Spawned;
+  url: string;
+  token: string;
+  port: number;
+  readyMs: number;
+  /** Stops the server, removes its home and returns the problems stopGateway found. */
+  stop(): Promise<string[]>;
+}
+
+/** Starts `t` on a free loopback port with a random token and waits for /readyz. */
+export async function launch(t: Target, log: (msg: string) => void = () => undefined): Promise<Launched> {
+  const home = tmpHome(`farclaw-bench-${t.name}-`);
+  const disposeHome = (): void => home.dispose(); // also when SIGINT ends the bench mid-run
+  process.once('exit', disposeHome);
+  const token = randomBytes(16).toString('hex');
+  const port = await freePort();
+  log(`${t.name}: starting on port ${port}`);
+  const t0 = performance.now();
+  const gw = t.spawn(port, token, home);
+  const stop = async (): Promise<string[]> => {
+    log(`${t.name}: stopping`);
+    const problems = await stopGateway(gw);
+    process.off('exit', disposeHome);
+    home.dispose();
+    return problems;
+  };
+  try {
+    const readyMs = await waitReady(gw, t0, t.plan.readyTimeoutMs);
+    log(`${t.name}: ready in ${readyMs.toFixed(0)} ms`);
+    return { name: t.name, gw, url: `ws://127.0.0.1:${port}`, token, port, readyMs, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

@@ -36,10 +36,11 @@ export interface CredentialContext {
   isLocal: boolean;
   /** Direct-local and no browser Origin: failures are delayed instead of locked out (6.3). */
   isLoopbackExempt: boolean;
-  /** Aborts a held-back failure answer (the socket went away meanwhile). */
-  signal?: AbortSignal;
-  /** Told before a failure answer is held back: the refusal is decided, only its answer waits. */
-  onRefusalHeld?: () => void;
+  /**
+   * Told before a failure answer is held back (the refusal is decided, only its answer waits);
+   * returns the signal that ends the wait early when the socket goes away.
+   */
+  onRefusalHeld?: () => AbortSignal | undefined;
 }
 
 interface Attempt {
@@ -102,8 +103,10 @@ export async function authenticateConnect(ctx: CredentialContext, params: Connec
 
   const canRetryWithDeviceToken = failure.reason === 'token_mismatch' && device !== undefined
     && nonEmpty(auth.password) === undefined && explicit === undefined;
-  if (failure.delayMs > 0) ctx.onRefusalHeld?.();
-  if (failure.delayMs > 0) await sleep(failure.delayMs, undefined, ctx.signal ? { signal: ctx.signal } : {});
+  if (failure.delayMs > 0) {
+    const signal = ctx.onRefusalHeld?.();
+    await sleep(failure.delayMs, undefined, signal ? { signal } : {});
+  }
   throw authFailure(failure.reason, who, {
     canRetryWithDeviceToken,
     ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),

@@ -10,11 +10,15 @@ export interface ServerAuth {
   password?: string;
 }
 
+const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+/** The digest of the server's secret, kept: every connect compares against the same one. */
+let expectedDigest: { secret: string; digest: Buffer } | undefined;
+
 /** Compares two secrets in constant time over fixed-length digests. */
 export function secretsEqual(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
+  if (expectedDigest?.secret !== expected) expectedDigest = { secret: expected, digest: sha256(expected) };
+  return timingSafeEqual(sha256(given), expectedDigest.digest);
 }
 
 /** Who is asking, for the wording of the hint (remote-access.md 6.2). */

@@ -113,7 +113,8 @@ export class Admission {
     const entry: Held = { socket, slot, deadline };
     entry.onClose = () => this.drop(key, entry);
     this.held.set(key, entry);
-    socket.once('close', entry.onClose);
+    // `on`, not `once`: drop() removes it either way, and once() wraps every listener anew.
+    socket.on('close', entry.onClose);
     return true;
   }
 

@@ -68,6 +68,8 @@ export function ingressPolicyOf(trustedProxies: readonly string[] | undefined, a
 }
 
 export function isTrustedProxy(policy: IngressPolicy, addr: string): boolean {
+  // Most gateways trust no proxy: skip the BlockList lookup (it builds a SocketAddress) per socket.
+  if (!policy.hasTrustedProxies) return false;
   const a = normalizeAddress(addr);
   const family = isIP(a);
   return family !== 0 && policy.trustedProxies.check(a, family === 4 ? 'ipv4' : 'ipv6');

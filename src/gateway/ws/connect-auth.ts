@@ -28,10 +28,8 @@ export interface AuthSocket {
   origin: string | undefined;
   /** The nonce of this connection's `connect.challenge`. */
   nonce: string;
-  /** Aborted when the socket closes, so a held-back answer stops waiting. */
-  signal?: AbortSignal | undefined;
-  /** The refusal is decided and only held back from here on. */
-  onRefusalHeld?: (() => void) | undefined;
+  /** The refusal is decided and only held back from here on; returns what aborts the wait (socket closed). */
+  onRefusalHeld?: (() => AbortSignal | undefined) | undefined;
   /** The user a trusted proxy vouched for (remote-access.md 12). */
   proxyUser?: string | undefined;
   /** What Tailscale Serve claims about the client (managed listener only). */
@@ -105,7 +103,6 @@ export async function authorizeConnect(services: GatewayServices, socket: AuthSo
       auth: secretPolicy(services.auth, socket.isLocal), limiter: services.rateLimiter, devices: services.devices,
       rateLimitClient: { address: socket.remoteAddress, origin: socket.origin },
       isLocal: socket.isLocal, isLoopbackExempt: socket.isLocal && socket.origin === undefined,
-      ...(socket.signal ? { signal: socket.signal } : {}),
       ...(socket.onRefusalHeld ? { onRefusalHeld: socket.onRefusalHeld } : {}),
     },
     params,

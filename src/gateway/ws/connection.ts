@@ -4,7 +4,6 @@ import type WebSocket from 'ws';
 import { DetailCode } from '../../protocol/error-details.js';
 import { toErrorShape, type ErrorShape } from '../../protocol/errors.js';
 import type { RequestFrame, StateVersion } from '../../protocol/schema/frames.js';
-import { GATEWAY_CAPABILITIES } from '../../protocol/methods.js';
 import {
   CloseCode, MAX_PAYLOAD_BYTES, MAX_PENDING_HANDSHAKE_BYTES, MAX_PENDING_HANDSHAKE_FRAMES,
   MAX_UNAUTHORIZED_IN_A_ROW, SUPERSEDABLE_SKIP_BUFFERED_BYTES,
@@ -15,11 +14,11 @@ import type { Dispatcher, Handled, ReplySink } from '../rpc/dispatcher.js';
 import { serialiseBounded } from '../rpc/frame-limits.js';
 import { readRequestFrame } from '../rpc/request-frame.js';
 import { closeReason } from './close-reason.js';
-import { HandshakeRefusal, processConnect, type SocketFacts } from './handshake.js';
+import { challengeFrame, HandshakeRefusal, processConnect, type SocketFacts } from './handshake.js';
 import type { SendBudget } from './send-budget.js';
 
 /** What admission learnt about the peer before the upgrade. */
-export type ConnectionFacts = Omit<SocketFacts, 'connId' | 'nonce' | 'signal' | 'onRefusalHeld'>;
+export type ConnectionFacts = Omit<SocketFacts, 'connId' | 'nonce' | 'onRefusalHeld'>;
 
 /** Bytes of a received message, whatever shape ws delivered it in. */
 function rawSize(data: WebSocket.RawData): number {
@@ -82,7 +81,7 @@ export class Connection implements ReplySink {
   private state: State = 'awaiting-connect';
   private seq = 0;
   /** The challenge nonce; cleared once the handshake is decided. */
-  private nonce: string | undefined = randomUUID();
+  private nonce: string | undefined;
   /** Frames that arrived while connect was being decided (created on the first one). */
   private pending: WebSocket.RawData[] | undefined;
   private pendingCount = 0;
@@ -90,10 +89,7 @@ export class Connection implements ReplySink {
   /** The connect will be refused; the answer only waits for the failed-auth delay. */
   private refusalHeld = false;
   private unauthorizedInARow = 0;
-  /**
-   * Aborted on close: stops a handshake step that is still waiting (a held-back refusal).
-   * Exists only while connect is being decided.
-   */
+  /** Aborted on close to end a held-back refusal's wait; made only then (an AbortSignal is costly). */
   private lifetime: AbortController | undefined;
   /** Set when this session's credential was replaced or revoked: no further request is run. */
   private retiring = false;
@@ -119,7 +115,8 @@ export class Connection implements ReplySink {
     ws.on('close', Connection.onSocketClose);
     ws.on('error', Connection.onSocketError);
     this.handshakeTimer = setTimeout(Connection.onHandshakeDeadline, host.handshakeTimeoutMs, this);
-    this.send({ type: 'event', event: 'connect.challenge', payload: { nonce: this.nonce, ts: Date.now(), capabilities: [...GATEWAY_CAPABILITIES] } });
+    this.nonce = randomUUID();
+    this.sendText(challengeFrame(this.nonce, Date.now()));
   }
 
   private static onSocketMessage(this: OwnedSocket, data: WebSocket.RawData): void {
@@ -393,14 +390,16 @@ export class Connection implements ReplySink {
     const facts = this.facts;
     const nonce = this.nonce;
     if (!facts || nonce === undefined) return;
-    const lifetime = (this.lifetime = new AbortController());
     try {
-      const onRefusalHeld = (): void => {
+      const onRefusalHeld = (): AbortSignal => {
         this.refusalHeld = true;
         this.pending = undefined;
         this.host.presenting?.(this, false);
+        const lifetime = (this.lifetime = new AbortController());
+        if (this.state === 'closed') lifetime.abort(SOCKET_CLOSED);
+        return lifetime.signal;
       };
-      const socket = { ...facts, connId: this.connId, nonce, signal: lifetime.signal, onRefusalHeld };
+      const socket = { ...facts, connId: this.connId, nonce, onRefusalHeld };
       const { principal, helloJson } = await processConnect(this.host.services, this.host.dispatcher.advertisedMethods, socket, params);
       if (this.state !== 'connecting') return;
       this.forgetHandshake();

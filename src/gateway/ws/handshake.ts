@@ -1,5 +1,6 @@
 import { DetailCode } from '../../protocol/error-details.js';
 import { ErrorCode, GatewayError } from '../../protocol/errors.js';
+import { GATEWAY_CAPABILITIES } from '../../protocol/methods.js';
 import { ConnectParamsSchema, type ConnectParams } from '../../protocol/schema/connect.js';
 import { lazyValidator } from '../../protocol/validate.js';
 import { CloseCode, MIN_PROBE_PROTOCOL, PROTOCOL_VERSION } from '../../protocol/version.js';
@@ -22,16 +23,24 @@ export interface SocketFacts {
   isLocal: boolean;
   /** The nonce of this connection's `connect.challenge`. */
   nonce: string;
-  /** Aborted when the socket closes. */
-  signal?: AbortSignal;
-  /** Called when the connect is known to be refused and the answer is only held back (6.3 delay). */
-  onRefusalHeld?: () => void;
+  /**
+   * Called when the connect is known to be refused and the answer is only held back (6.3 delay);
+   * returns the signal that aborts the wait when the socket closes.
+   */
+  onRefusalHeld?: () => AbortSignal | undefined;
   origin: string | undefined;
   host: string | undefined;
   /** The user a trusted proxy vouched for (remote-access.md 12), when auth mode is trusted-proxy. */
   proxyUser?: string | undefined;
   /** What Tailscale Serve claims about the client (managed listener only, assistant.md 12.3). */
   tailnet?: TailnetCandidate | undefined;
+}
+
+const CAPABILITIES_JSON = JSON.stringify(GATEWAY_CAPABILITIES);
+
+/** The `connect.challenge` event (protocol.md 3.2) as sent; `nonce` is a UUID, so nothing needs escaping. */
+export function challengeFrame(nonce: string, now: number): string {
+  return `{"type":"event","event":"connect.challenge","payload":{"nonce":"${nonce}","ts":${now},"capabilities":${CAPABILITIES_JSON}}}`;
 }
 
 function negotiateProtocol(p: ConnectParams, role: string): number {
