@@ -142,10 +142,16 @@ export class ChatService {
     if (runId && (event === 'chat' || event === 'agent')) this.handles.get(runId)?.emit('event', { event, payload });
   }
 
+  /** Whether an event for `audience` could reach anyone (the sink decides; by default yes). */
+  private isHeard(audience: Audience): boolean {
+    return this.opts.sink.isHeard?.(audience) ?? true;
+  }
+
   private metadataAnnounced = false;
 
   /** Broadcasts a `sessions.changed` with the current row flattened in (assistant.md 3.7). */
   sessionsChanged(sessionKey: string, fields: Record<string, unknown>): void {
+    if (!this.isHeard({ kind: 'sessions' })) return;
     const row = this.row(sessionKey);
     this.emit('sessions.changed', { sessionKey, agentId: agentIdOf(sessionKey), ...row, ...fields, ts: this.now(), session: row, key: undefined }, { kind: 'sessions' });
   }
@@ -160,7 +166,8 @@ export class ChatService {
   /** Stores a row and (unless `broadcast` is false) sends it to the session's subscribers. */
   appendRow(sessionKey: string, row: NewTranscriptRow, broadcast = true): TranscriptRecord {
     const stored = this.transcript.append(sessionKey, row);
-    if (broadcast) this.emit('session.message', this.messageEvent(stored), { kind: 'session', sessionKey });
+    const audience: Audience = { kind: 'session', sessionKey };
+    if (broadcast && this.isHeard(audience)) this.emit('session.message', this.messageEvent(stored), audience);
     return stored;
   }
 
@@ -278,7 +285,8 @@ export class ChatService {
     const body = { role: 'assistant', content: [{ type: 'text', text }], timestamp: this.now(), stopReason: 'stop', usage: zero, api: 'openai-responses', provider: 'openclaw', model: 'gateway-injected' };
     const stored = this.transcript.append(sessionKey, { role: 'assistant', kind: 'injected', inContext: true, message: body });
     this.emit('chat', { runId: `inject-${stored.id}`, sessionKey, agentId: agentIdOf(sessionKey), seq: 0, state: 'final', message: body }, { kind: 'run', sessionKey });
-    this.emit('session.message', this.messageEvent(stored), { kind: 'session', sessionKey });
+    const audience: Audience = { kind: 'session', sessionKey };
+    if (this.isHeard(audience)) this.emit('session.message', this.messageEvent(stored), audience);
     return stored;
   }
 

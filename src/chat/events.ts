@@ -16,6 +16,12 @@ export type Audience =
 /** Where the chat service sends its events (the gateway's broadcaster, or a test's list). */
 export interface ChatEventSink {
   emit(event: string, payload: Record<string, unknown>, audience: Audience): void;
+  /**
+   * Whether anyone could receive an event for `audience` now; false lets the service skip
+   * building it (a session row and its JSON per `sessions.changed` or `session.message`). A sink
+   * without it receives every event.
+   */
+  isHeard?(audience: Audience): boolean;
 }
 
 /** One event of a run, as in-process callers (channels, node tools) receive it. */

@@ -33,6 +33,22 @@ export class ChatSubscriptions {
     this.keys.delete(connId);
   }
 
+  /**
+   * Whether any connection subscribed to what `audience` needs (`run` and `operators` events
+   * need no subscription): when none did, the chat service need not build the event.
+   */
+  hasSubscriber(audience: Audience): boolean {
+    switch (audience.kind) {
+      case 'session':
+        for (const keys of this.keys.values()) if (keys.has(audience.sessionKey)) return true;
+        return false;
+      case 'sessions':
+        return this.sessions.size > 0;
+      default:
+        return true;
+    }
+  }
+
   /** Whether a connection gets an event meant for `audience` (assistant.md 3.7, 8.6). */
   admits(p: Principal, audience: Audience): boolean {
     switch (audience.kind) {
@@ -62,7 +78,11 @@ export function createChatService(opts: {
     config: opts.config,
     ...(opts.tools ? { tools: opts.tools } : {}),
     ...(opts.workspaceDir ? { workspaceDir: opts.workspaceDir } : {}),
-    sink: { emit: (event, payload, audience) => void opts.bus.publish(event, payload, { audience: (p) => opts.subscriptions.admits(p, audience) }) },
+    sink: {
+      emit: (event, payload, audience) => void opts.bus.publish(event, payload, { audience: (p) => opts.subscriptions.admits(p, audience) }),
+      // In-process listeners beside the socket fan-out see every event: then every event is built.
+      isHeard: (audience) => opts.bus.listenerCount > 1 || opts.subscriptions.hasSubscriber(audience),
+    },
   });
   chat.recover();
   return chat;

@@ -78,6 +78,11 @@ export class EventBus {
     return e;
   }
 
+  /** How many listeners are subscribed (the socket fan-out is one). */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
   /** Adds a listener; returns the function that removes it. */
   subscribe(listener: BusListener): () => void {
     this.listeners.add(listener);
