@@ -4,19 +4,22 @@
  * all three with the same client (bench/lib/client.ts) in separate processes, one after the
  * other, and prints the figures, farclaw's ratio to OpenClaw and our targets.
  *
- * Handshakes of farclaw and the floor are timed in rounds that take turns (handshake-rounds.ts).
+ * Handshakes and sequential health calls of farclaw and the floor are timed in rounds that take
+ * turns (floor-rounds.ts); OpenClaw's are one series each.
  *
  * Flags: --json (raw numbers), --no-openclaw, --no-floor, --no-kernel (bus fan-out and
  * durable-log rows), --fanout-clients=N (default 1000), --conns=N (idle connections, default
  * 2000), --pipeline=N (pipelined calls, default 20000; OpenClaw gets N/10 since it is slower),
  * --handshake-only (only the farclaw/floor handshake rounds), --handshake-rounds=N (default 20),
- * --handshakes-per-round=N (default 50).
+ * --handshakes-per-round=N (default 50), --health-only (only the farclaw/floor health rounds;
+ * with --handshake-only, both), --health-rounds=N (default 20), --health-calls-per-round=N
+ * (default 100).
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { PEER_NODE_VERSION, PEER_OPENCLAW_VERSION } from '../test/helpers/peer.js';
 import { closeSocket, dropAll, handshake, handshakeSeries, openIdle, Session } from './lib/client.js';
-import { DEFAULT_ROUNDS, handshakeRounds, renderRounds, type RoundsPlan, type RoundsResult } from './lib/handshake-rounds.js';
+import { DEFAULT_ROUNDS, floorRounds, renderRounds, type RoundsPlan, type RoundsRow, type RoundsResult } from './lib/floor-rounds.js';
 import { sampleRss, sleep, treeCpuMs } from './lib/procs.js';
 import { METRICS, naFigures, percentile, renderTable, type Figures, type MetricKey } from './lib/report.js';
 import { farclawTarget, floorTarget, launch, openclawTarget, type Launched, type Plan, type Target } from './lib/targets.js';
@@ -139,9 +142,11 @@ async function measure(t: Target): Promise<Run> {
     const { ws, helloBytes } = await handshake(url, token);
     run.details.helloOkBytes = helloBytes;
     const session = new Session(ws);
-    await phase(run, `${t.name}: ${plan.healthCalls} sequential health calls`, ['healthP50Us', 'healthP99Us'], async () => {
+    await session.health();
+    run.details.healthResBytes = session.lastBytes;
+    // farclaw and the floor (when both run) are timed in alternating rounds instead (main).
+    if (plan.healthCalls > 0) await phase(run, `${t.name}: ${plan.healthCalls} sequential health calls`, ['healthP50Us', 'healthP99Us'], async () => {
       const us = await session.healthLatencies(plan.healthCalls, 200);
-      run.details.healthResBytes = session.lastBytes;
       run.figures.healthP50Us = percentile(us, 50);
       run.figures.healthP99Us = percentile(us, 99);
     });
@@ -188,22 +193,22 @@ async function measure(t: Target): Promise<Run> {
 }
 
 /**
- * The farclaw and floor handshake figures, from rounds that take turns (fresh servers of both);
- * a failure leaves them n/a with the reason.
+ * The farclaw and floor handshake and health figures, from rounds that take turns (fresh servers
+ * of both); a failure leaves them n/a with the reason.
  */
-async function handshakeRoundsInto(fc: Run, fl: Run, plan: Plan, rp: RoundsPlan): Promise<RoundsResult | undefined> {
-  log('farclaw and floor: handshake rounds');
+async function roundsInto(fc: Run, fl: Run, plan: Plan, rows: Record<RoundsRow, RoundsPlan>): Promise<RoundsResult | undefined> {
+  log('farclaw and floor: handshake and health rounds');
   try {
-    const r = await handshakeRounds(plan, rp, log);
-    fc.figures.handshakeP50Ms = r.farclaw.p50;
-    fc.figures.handshakeP99Ms = r.farclaw.p99;
-    fl.figures.handshakeP50Ms = r.floor.p50;
-    fl.figures.handshakeP99Ms = r.floor.p99;
+    const r = await floorRounds(plan, rows, log);
+    for (const [run, side] of [[fc, 'farclaw'], [fl, 'floor']] as const) {
+      if (r.handshake) [run.figures.handshakeP50Ms, run.figures.handshakeP99Ms] = [r.handshake[side].p50, r.handshake[side].p99];
+      if (r.health) [run.figures.healthP50Us, run.figures.healthP99Us] = [r.health[side].p50, r.health[side].p99];
+    }
     return r;
   } catch (err) {
-    const reason = `handshake rounds failed: ${errText(err)}`;
+    const reason = `handshake and health rounds failed: ${errText(err)}`;
     log(reason);
-    for (const run of [fc, fl]) for (const k of ['handshakeP50Ms', 'handshakeP99Ms'] as const) run.figures[k] = { na: reason };
+    for (const run of [fc, fl]) for (const k of ['handshakeP50Ms', 'handshakeP99Ms', 'healthP50Us', 'healthP99Us'] as const) run.figures[k] = { na: reason };
     return undefined;
   }
 }
@@ -234,30 +239,43 @@ async function main(): Promise<void> {
 
   const plan: Plan = { handshakes: 200, healthCalls: 2000, pipeline, conns, readyTimeoutMs: 15_000 };
   const peerPlan: Plan = { ...plan, pipeline: Math.max(100, Math.round(pipeline / 10)), readyTimeoutMs: 120_000 };
-  const roundsPlan = {
-    rounds: intFlag('handshake-rounds', DEFAULT_ROUNDS.rounds),
-    perRound: intFlag('handshakes-per-round', DEFAULT_ROUNDS.perRound),
-    warmup: DEFAULT_ROUNDS.warmup,
+  const roundsPlan: Record<RoundsRow, RoundsPlan> = {
+    handshake: {
+      ...DEFAULT_ROUNDS.handshake,
+      rounds: intFlag('handshake-rounds', DEFAULT_ROUNDS.handshake.rounds),
+      perRound: intFlag('handshakes-per-round', DEFAULT_ROUNDS.handshake.perRound),
+    },
+    health: {
+      ...DEFAULT_ROUNDS.health,
+      rounds: intFlag('health-rounds', DEFAULT_ROUNDS.health.rounds),
+      perRound: intFlag('health-calls-per-round', DEFAULT_ROUNDS.health.perRound),
+    },
   };
-  if (flag('handshake-only') === true) {
-    const r = await handshakeRounds(plan, roundsPlan, log);
-    process.stdout.write(json ? `${JSON.stringify({ machine: { ...mach, loadAvgAtEnd: loadavg().map((l) => round(l, 2)) }, handshakeRounds: r }, null, 2)}\n` : `${renderRounds(r)}\n`);
+  const handshakeOnly = flag('handshake-only') === true;
+  const healthOnly = flag('health-only') === true;
+  if (handshakeOnly || healthOnly) {
+    const rows: Partial<Record<RoundsRow, RoundsPlan>> = {};
+    if (handshakeOnly) rows.handshake = roundsPlan.handshake;
+    if (healthOnly) rows.health = roundsPlan.health;
+    const r = await floorRounds(plan, rows, log);
+    process.stdout.write(json ? `${JSON.stringify({ machine: { ...mach, loadAvgAtEnd: loadavg().map((l) => round(l, 2)) }, rounds: r }, null, 2)}\n` : `${renderRounds(r)}\n`);
     if (r.problems.length > 0) process.exitCode = 1;
     return;
   }
   const noFloor = flag('no-floor') === true;
   const peer = flag('no-openclaw') ? 'skipped by --no-openclaw' : await openclawTarget(peerPlan);
 
-  // With a floor, farclaw's handshakes are timed in the rounds below, taking turns with it.
-  const fc = await measure(farclawTarget(noFloor ? plan : { ...plan, handshakes: 0 }));
+  // With a floor, farclaw's handshakes and health calls are timed in the rounds below, taking turns with it.
+  const fc = await measure(farclawTarget(noFloor ? plan : { ...plan, handshakes: 0, healthCalls: 0 }));
   const oc = typeof peer === 'string' ? undefined : await measure(peer);
   // The floor answers with frames as large as ours (same run), so ratios measure overhead.
   const frameBytes = { helloOk: Number(fc.details.helloOkBytes ?? 0), healthRes: Number(fc.details.healthResBytes ?? 0) };
-  const fl = noFloor ? undefined : await measure(floorTarget({ ...plan, handshakes: 0 }, frameBytes));
-  const rounds = fl ? await handshakeRoundsInto(fc, fl, plan, roundsPlan) : undefined;
+  const fl = noFloor ? undefined : await measure(floorTarget({ ...plan, handshakes: 0, healthCalls: 0 }, frameBytes));
+  const rounds = fl ? await roundsInto(fc, fl, plan, roundsPlan) : undefined;
   const kernel = flag('no-kernel') ? undefined : await benchKernel(intFlag('fanout-clients', 1000));
   const ocFigures = oc?.figures ?? naFigures(typeof peer === 'string' ? peer : 'not run');
   const flFigures = fl?.figures ?? naFigures('skipped by --no-floor');
+  const roundRatios = { handshake: rounds?.handshake?.ratio, health: rounds?.health?.ratio };
   const problems = [...fc.problems, ...(oc?.problems ?? []), ...(fl?.problems ?? []), ...(rounds?.problems ?? [])];
   mach.loadAvgAtEnd = loadavg().map((l) => round(l, 2));
   const peak = Math.max(...(mach.loadAvgAtStart as number[]), ...(mach.loadAvgAtEnd as number[]));
@@ -273,8 +291,8 @@ async function main(): Promise<void> {
       farclaw: entry(fc, plan),
       openclaw: entry(oc, peerPlan, typeof peer === 'string' ? peer : undefined),
       floor: entry(fl, plan, fl ? undefined : 'skipped by --no-floor'),
-      ratios: fl ? ratiosToFloor(fc.figures, fl.figures, rounds?.ratio) : undefined,
-      handshakeRounds: rounds,
+      ratios: fl ? ratiosToFloor(fc.figures, fl.figures, roundRatios) : undefined,
+      rounds,
       kernel,
       problems,
     };
@@ -285,8 +303,10 @@ async function main(): Promise<void> {
       `machine: ${String(mach.cpus)} × ${String(mach.cpuModel)}, ${String(mach.memGb)} GB, Linux ${String(mach.kernel)}; ` +
         `farclaw, floor and client on node ${process.version}, openclaw on node v${PEER_NODE_VERSION}; ` +
         `client fd limit ${String(mach.clientFdLimit)}; load ${JSON.stringify(mach.loadAvgAtStart)} → ${JSON.stringify(mach.loadAvgAtEnd)}`,
-      `plan: ${fl ? `${roundsPlan.rounds} × ${roundsPlan.perRound} handshakes taking turns with the floor (openclaw ${plan.handshakes} in a row)` : `${plan.handshakes} handshakes`}, ` +
-        `${plan.healthCalls} health calls, ${conns} idle conns; ` +
+      `plan: ${fl
+        ? `${roundsPlan.handshake.rounds} × ${roundsPlan.handshake.perRound} handshakes and ${roundsPlan.health.rounds} × ${roundsPlan.health.perRound} health calls taking turns with the floor ` +
+          `(openclaw ${plan.handshakes} and ${plan.healthCalls} in a row)`
+        : `${plan.handshakes} handshakes, ${plan.healthCalls} health calls`}, ${conns} idle conns; ` +
         `pipelined ×${plan.pipeline} (openclaw ×${peerPlan.pipeline}), median of 3 rounds`,
       '',
       renderTable({ farclaw: fc.figures, openclaw: ocFigures, floor: flFigures }, `openclaw ${PEER_OPENCLAW_VERSION}`),
@@ -295,7 +315,7 @@ async function main(): Promise<void> {
       ...(oc ? [`details: openclaw ${JSON.stringify(oc.details)}`] : []),
       ...(fl ? [`details: floor ${JSON.stringify(fl.details)}`] : []),
       ...(rounds ? ['', renderRounds(rounds)] : []),
-      ...(fl ? ['', renderRatios(ratiosToFloor(fc.figures, fl.figures, rounds?.ratio))] : []),
+      ...(fl ? ['', renderRatios(ratiosToFloor(fc.figures, fl.figures, roundRatios))] : []),
       ...(kernel ? ['', renderKernel(kernel)] : []),
       ...problems.map((p) => `problem: ${p}`),
       '',

@@ -24,10 +24,10 @@ export interface TargetRow {
 }
 
 /**
- * farclaw ÷ floor from the same run, and the absolute targets. `handshakeRatio`, when given, is
- * the median of per-round ratios of the alternating handshake rounds (handshake-rounds.ts).
+ * farclaw ÷ floor from the same run, and the absolute targets. `roundRatios`, when given, are the
+ * medians of per-round ratios of the alternating handshake and health rounds (floor-rounds.ts).
  */
-export function ratiosToFloor(fc: Figures, fl: Figures, handshakeRatio?: number): TargetRow[] {
+export function ratiosToFloor(fc: Figures, fl: Figures, roundRatios: { handshake?: number | undefined; health?: number | undefined } = {}): TargetRow[] {
   const ratio = (a: Value | undefined, b: Value | undefined) => {
     const x = num(a);
     const y = num(b);
@@ -36,8 +36,8 @@ export function ratiosToFloor(fc: Figures, fl: Figures, handshakeRatio?: number)
   const row = (label: string, value: number | undefined, target: string, ok: (v: number) => boolean): TargetRow =>
     ({ label, value, target, isMet: value === undefined ? undefined : ok(value) });
   return [
-    row('handshake p50 ÷ floor', handshakeRatio ?? ratio(fc.handshakeP50Ms, fl.handshakeP50Ms), '≤ 1.5×', (v) => v <= 1.5),
-    row('health p50 ÷ floor', ratio(fc.healthP50Us, fl.healthP50Us), '≤ 1.5×', (v) => v <= 1.5),
+    row('handshake p50 ÷ floor', roundRatios.handshake ?? ratio(fc.handshakeP50Ms, fl.handshakeP50Ms), '≤ 1.5×', (v) => v <= 1.5),
+    row('health p50 ÷ floor', roundRatios.health ?? ratio(fc.healthP50Us, fl.healthP50Us), '≤ 1.5×', (v) => v <= 1.5),
     row('pipelined ÷ floor', ratio(fc.pipelinedPerSec, fl.pipelinedPerSec), '≥ 0.8×', (v) => v >= 0.8),
     row('memory per idle connection (KB)', num(fc.idleConnKb), '≤ 10 KB', (v) => v <= 10),
     row('idle RSS (MB)', num(fc.idleRssMb), '≤ 60 MB', (v) => v <= 60),
