@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChatSubscriptions } from './chat-component.js';
+import { ChatSubscriptions } from './chat-subscriptions.js';
 
 describe('ChatSubscriptions.hasSubscriber (the chat service builds session events only when someone listens)', () => {
   it('reports a session key as heard only while some connection subscribed to its messages', () => {

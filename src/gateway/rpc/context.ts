@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { ChatService } from '../../chat/chat-service.js';
 import type { ExecApprovalService } from '../approvals/exec-approval-service.js';
-import type { ChatSubscriptions } from '../chat/chat-component.js';
+import type { ChatSubscriptions } from '../chat/chat-subscriptions.js';
 import type { LoadedConfig } from '../../infra/config.js';
 import type { Logger } from '../../infra/logger.js';
 import type { FarclawPaths } from '../../infra/paths.js';
