@@ -13,7 +13,10 @@
  * - relay floor: a bare process (bench/lib/relay-floor.ts) that reads the same SSE and forwards
  *   each piece over plain `ws` to the same client, in frames as large as farclaw's `agent` and
  *   `chat` delta frames of this run. A gateway delta crosses two processes as it does, so
- *   "overhead" is a gateway's figure minus the relay floor's.
+ *   "overhead" is a gateway's figure minus the relay floor's;
+ * - library floor: the same relay reading the reply through the provider library the gateway must
+ *   use (@ai-sdk/openai-compatible's doStream): the part of the overhead that is the library's
+ *   parsing, printed beside the target's figure (which stays read over the relay floor).
  *
  * Chunks come 100 ms apart: both gateways pace live text at 75 ms, so each chunk is its own delta
  * and the per-delta figure is the gateway's overhead, not the pacing wait.
@@ -185,17 +188,22 @@ async function measure(name: string, fake: FakeModel, url: string): Promise<Meas
   }
 }
 
+/** A floor's name and what it reads the model's reply with. */
+interface RelayKind { name: string; label: string; viaLibrary: boolean }
+const RELAY: RelayKind = { name: 'relay floor', label: 'model → bare process → ws', viaLibrary: false };
+const LIBRARY: RelayKind = { name: 'library floor', label: 'model → bare process reading it with @ai-sdk/openai-compatible → ws', viaLibrary: true };
+
 /**
  * Relay floor: the same turns through bench/lib/relay-floor.ts, a bare model → `ws` relay in its
  * own process, sending farclaw's hello-ok and frames of farclaw's sizes from this run.
  */
-async function relayFloor(fake: FakeModel, ours: Measured): Promise<{ firstDeltaMs: number; perDeltaUs: number }> {
+async function relayFloor(fake: FakeModel, ours: Measured, kind: RelayKind): Promise<{ firstDeltaMs: number; perDeltaUs: number }> {
   const port = await freePort();
   const home = tmpHome('farclaw-relay-floor-');
   const script = join(dirname(fileURLToPath(import.meta.url)), 'lib', 'relay-floor.js');
   const { agentFrameBytes, chatFrameBytes } = ours.streamed;
-  const relay = spawnGateway('relay floor', process.execPath, [script, String(port), fake.baseUrl, String(agentFrameBytes), String(chatFrameBytes)],
-    { env: { ...home.env, RELAY_FLOOR_HELLO_OK: JSON.stringify(ours.hello) }, cwd: home.home, port });
+  const relay = spawnGateway(kind.name, process.execPath, [script, String(port), fake.baseUrl, String(agentFrameBytes), String(chatFrameBytes)],
+    { env: { ...home.env, RELAY_FLOOR_HELLO_OK: JSON.stringify(ours.hello), ...(kind.viaLibrary ? { RELAY_FLOOR_SDK: '1' } : {}) }, cwd: home.home, port });
   try {
     await waitReady(relay, performance.now(), 60_000);
     const client = await operator(`ws://127.0.0.1:${port}`);
@@ -203,7 +211,7 @@ async function relayFloor(fake: FakeModel, ours: Measured): Promise<{ firstDelta
       await streamTurns(fake, client, 'agent:main:warmup', 2);
       const { first, perDelta } = await streamTurns(fake, client, 'agent:main:bench', TURNS);
       const f = { firstDeltaMs: percentile(first, 50), perDeltaUs: percentile(perDelta, 50) * 1000 };
-      process.stdout.write(`relay floor (model → bare process → ws, frames of ${agentFrameBytes} + ${chatFrameBytes} bytes): first delta p50 ${f.firstDeltaMs.toFixed(2)} ms; ` +
+      process.stdout.write(`${kind.name} (${kind.label}, frames of ${agentFrameBytes} + ${chatFrameBytes} bytes): first delta p50 ${f.firstDeltaMs.toFixed(2)} ms; ` +
         `chunk → delta p50 ${f.perDeltaUs.toFixed(0)} µs (${perDelta.length} deltas for ${first.length * CHUNKS} chunks)\n`);
       return f;
     } finally {
@@ -215,10 +223,11 @@ async function relayFloor(fake: FakeModel, ours: Measured): Promise<{ firstDelta
   }
 }
 
-/** A gateway's figures over the relay floor's: what the gateway itself adds. */
-function overhead(name: string, f: { firstDeltaMs: number; perDeltaUs: number }, relay: { firstDeltaMs: number; perDeltaUs: number }): void {
-  process.stdout.write(`${name} overhead over the relay floor: first delta +${(f.firstDeltaMs - relay.firstDeltaMs).toFixed(2)} ms; ` +
-    `per delta +${(f.perDeltaUs - relay.perDeltaUs).toFixed(0)} µs\n`);
+/** A gateway's figures over a floor's: what the gateway adds beyond what that floor does. */
+function overhead(name: string, f: { firstDeltaMs: number; perDeltaUs: number }, floorFigures: { firstDeltaMs: number; perDeltaUs: number }, floorName = 'relay floor'): void {
+  const signed = (v: number, digits: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
+  process.stdout.write(`${name} overhead over the ${floorName}: first delta ${signed(f.firstDeltaMs - floorFigures.firstDeltaMs, 2)} ms; ` +
+    `per delta ${signed(f.perDeltaUs - floorFigures.perDeltaUs, 0)} µs\n`);
 }
 
 /** Floor: the same SSE read straight from the fake model (no gateway). */
@@ -256,8 +265,10 @@ try {
   } finally {
     await gateway.stop();
   }
-  const relay = await relayFloor(fake, ours);
+  const relay = await relayFloor(fake, ours, RELAY);
+  const library = await relayFloor(fake, ours, LIBRARY);
   overhead('farclaw', ours.figures, relay);
+  overhead('farclaw', ours.figures, library, LIBRARY.name);
   const cfg = fakeModelConfig(fake) as { models: unknown; agents: { defaults: Record<string, unknown> } };
   // On a loaded machine the real gateway may fail its own start-up checks: report that as n/a.
   const peer = NO_OPENCLAW ? { na: 'skipped by --no-openclaw' } : await withOpenclawGateway(TEST_TOKEN, async (oc) => {

@@ -6,11 +6,18 @@
  * frame and a `chat` delta frame padded to the sizes farclaw sent in the same run, then a
  * `final`. No validation, store, pacing or SDK: a gateway's relay cannot go below it.
  *
- * Usage: RELAY_FLOOR_HELLO_OK=<hello-ok JSON> node dist/bench/lib/relay-floor.js <port> <modelBaseUrl> <agentFrameBytes> <chatFrameBytes>
+ * With `RELAY_FLOOR_SDK=1` (the "library floor") it reads the reply through the provider library
+ * the gateway must use (@ai-sdk/openai-compatible's `doStream` over the gateway's providerFetch:
+ * SSE parsing, per-chunk validation, web streams) instead of splitting the SSE itself, so the
+ * report can tell the library's cost per delta from the gateway's own.
+ *
+ * Usage: RELAY_FLOOR_HELLO_OK=<hello-ok JSON> [RELAY_FLOOR_SDK=1] node dist/bench/lib/relay-floor.js <port> <modelBaseUrl> <agentFrameBytes> <chatFrameBytes>
  */
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { randomUUID } from 'node:crypto';
 import { createServer, request } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { providerFetch } from '../../src/agent/provider-fetch.js';
 
 const port = Number(process.argv[2]);
 const modelBaseUrl = process.argv[3] ?? '';
@@ -18,12 +25,42 @@ const agentBytes = Number(process.argv[4] ?? 0);
 const chatBytes = Number(process.argv[5] ?? 0);
 /** The hello-ok farclaw sent the same client in this run, so the client accepts the handshake. */
 const helloOk = process.env.RELAY_FLOOR_HELLO_OK ?? '{}';
+const viaLibrary = process.env.RELAY_FLOOR_SDK === '1';
 
 /** An event frame padded (with a `pad` string in its payload) to at least `size` bytes. */
 function padded(event: string, payload: Record<string, unknown>, size: number): string {
   const bare = JSON.stringify({ type: 'event', event, payload: { ...payload, pad: '' } });
   const missing = Math.max(0, size - Buffer.byteLength(bare));
   return JSON.stringify({ type: 'event', event, payload: { ...payload, pad: 'x'.repeat(missing) } });
+}
+
+/** Sends one text piece of run `runId` as farclaw does: an `agent` frame and a `chat` delta frame. */
+function forward(ws: WebSocket, runId: string, text: string, piece: string): void {
+  ws.send(padded('agent', { runId, stream: 'assistant', data: { text, delta: piece } }, agentBytes));
+  ws.send(padded('chat', { runId, state: 'delta', message: { role: 'assistant', content: [{ type: 'text', text }] } }, chatBytes));
+}
+
+function final(ws: WebSocket, runId: string, text: string): void {
+  ws.send(JSON.stringify({ type: 'event', event: 'chat', payload: { runId, state: 'final', message: { role: 'assistant', content: [{ type: 'text', text }] } } }));
+}
+
+const libraryModel = createOpenAICompatible({ name: 'fake', baseURL: modelBaseUrl, fetch: providerFetch }).chatModel('fake-model');
+
+/** Streams one model reply through the provider library: each `text-delta` becomes one delta. */
+async function relayViaLibrary(ws: WebSocket, runId: string): Promise<void> {
+  let text = '';
+  try {
+    const { stream } = await libraryModel.doStream({ prompt: [{ role: 'user', content: [{ type: 'text', text: 'go' }] }] });
+    const reader = stream.getReader();
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      if (next.value.type !== 'text-delta' || next.value.delta === '') continue;
+      text += next.value.delta;
+      forward(ws, runId, text, next.value.delta);
+    }
+    final(ws, runId, text);
+  } catch {
+    ws.send(JSON.stringify({ type: 'event', event: 'chat', payload: { runId, state: 'error' } }));
+  }
 }
 
 /** Streams one model reply to `ws`: each `content` piece of the SSE becomes one delta. */
@@ -43,11 +80,10 @@ function relay(ws: WebSocket, runId: string): void {
         const piece = (JSON.parse(line.slice(6)) as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content;
         if (!piece) continue;
         text += piece;
-        ws.send(padded('agent', { runId, stream: 'assistant', data: { text, delta: piece } }, agentBytes));
-        ws.send(padded('chat', { runId, state: 'delta', message: { role: 'assistant', content: [{ type: 'text', text }] } }, chatBytes));
+        forward(ws, runId, text, piece);
       }
     });
-    res.on('end', () => ws.send(JSON.stringify({ type: 'event', event: 'chat', payload: { runId, state: 'final', message: { role: 'assistant', content: [{ type: 'text', text }] } } })));
+    res.on('end', () => final(ws, runId, text));
   });
   req.on('error', () => ws.send(JSON.stringify({ type: 'event', event: 'chat', payload: { runId, state: 'error' } })));
   req.end(JSON.stringify({ model: 'fake-model', stream: true, messages: [] }));
@@ -66,7 +102,7 @@ wss.on('connection', (ws: WebSocket) => {
     if (f.method === 'connect') return ws.send(`{"type":"res","id":${JSON.stringify(f.id)},"ok":true,"payload":${helloOk}}`);
     const runId = f.params?.idempotencyKey ?? randomUUID();
     ws.send(JSON.stringify({ type: 'res', id: f.id, ok: true, payload: { runId, status: 'started' } }));
-    if (f.method === 'chat.send') relay(ws, runId);
+    if (f.method === 'chat.send') void (viaLibrary ? relayViaLibrary(ws, runId) : relay(ws, runId));
   });
 });
 server.listen(port, '127.0.0.1');
