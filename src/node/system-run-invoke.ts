@@ -5,6 +5,7 @@ import { isSnapshotCurrent, parsePolicySnapshot, policySnapshotOf, type PolicySn
 import { formatExecCommand, shellWrapperPayload } from './shell-wrapper.js';
 import { systemRun, type RunResult } from './system-run.js';
 import { CommandError, type ExecutableFinder } from './system-which.js';
+import { trimmedText } from '../infra/text.js';
 
 /** What the `system.run` flow needs from the node host around it. */
 export interface SystemRunHost {
@@ -39,7 +40,6 @@ const EVENT_OUTPUT_TAIL_CHARS = 20_000;
 const APPROVAL_DECISIONS = new Set(['allow-once', 'allow-always']);
 const APPROVAL_SOURCES = new Set(['ask-fallback', 'auto-review']);
 
-const optionalText = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((a) => typeof a === 'string');
 
 function invalid(message: string): never {
@@ -51,11 +51,11 @@ function boundPlanOf(value: unknown): BoundPlan | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const v = value as Record<string, unknown>;
   if (!isStringList(v.argv) || v.argv.length === 0) return null;
-  const commandText = optionalText(v.commandText) ?? optionalText(v.rawCommand);
+  const commandText = trimmedText(v.commandText) ?? trimmedText(v.rawCommand);
   if (commandText === undefined) return null;
   const policySnapshot = v.policySnapshot === undefined ? undefined : parsePolicySnapshot(v.policySnapshot);
   if (policySnapshot === null) return null;
-  return { argv: v.argv, cwd: optionalText(v.cwd), commandText, agentId: optionalText(v.agentId), sessionKey: optionalText(v.sessionKey), policySnapshot };
+  return { argv: v.argv, cwd: trimmedText(v.cwd), commandText, agentId: trimmedText(v.agentId), sessionKey: trimmedText(v.sessionKey), policySnapshot };
 }
 
 /**
@@ -80,7 +80,7 @@ export function eventOutput(output: string): string {
  */
 function checkRequest(p: Record<string, unknown>, argv: string[]): { commandText: string; approved: boolean; approvedUnder: PolicySnapshot | undefined } {
   const commandText = formatExecCommand(argv);
-  const raw = optionalText(p.rawCommand);
+  const raw = trimmedText(p.rawCommand);
   if (raw !== undefined && raw !== commandText && raw !== shellWrapperPayload(argv)?.trim()) invalid('INVALID_REQUEST: rawCommand does not match command');
   const plan = p.systemRunPlan === undefined ? null : boundPlanOf(p.systemRunPlan);
   if (p.systemRunPlan !== undefined && plan === null) invalid('systemRunPlan invalid');
@@ -92,8 +92,8 @@ function checkRequest(p: Record<string, unknown>, argv: string[]): { commandText
   const isExplicit = p.approved === true || hasDecision;
   if (hasSource || isExplicit) {
     const matches = plan !== null && plan.argv.length === argv.length && plan.argv.every((a, i) => a === argv[i]) &&
-      plan.commandText === commandText && plan.cwd === optionalText(p.cwd) && plan.agentId === optionalText(p.agentId) &&
-      plan.sessionKey === optionalText(p.sessionKey);
+      plan.commandText === commandText && plan.cwd === trimmedText(p.cwd) && plan.agentId === trimmedText(p.agentId) &&
+      plan.sessionKey === trimmedText(p.sessionKey);
     if (!matches) invalid(hasSource ? 'approvalSource requires matching systemRunPlan' : 'explicit approval requires matching systemRunPlan');
     if (plan.policySnapshot === undefined) invalid('delayed approval requires a prepared policy snapshot');
   }
@@ -112,7 +112,7 @@ export async function handleSystemRun(params: unknown, host: SystemRunHost, budg
   if (!isStringList(p.command) || p.command.length === 0) throw new CommandError('INVALID_PARAMS', 'system.run needs {"command": ["program", "arg", …]}');
   const { commandText, approved, approvedUnder } = checkRequest(p, p.command);
   const execution: Execution = {
-    sessionKey: optionalText(p.sessionKey) ?? 'node', runId: optionalText(p.runId) ?? randomUUID(), commandText,
+    sessionKey: trimmedText(p.sessionKey) ?? 'node', runId: trimmedText(p.runId) ?? randomUUID(), commandText,
     suppressNotifyOnExit: p.suppressNotifyOnExit === true,
   };
   const deny = async (reason: string, err: CommandError): Promise<never> => {
@@ -123,7 +123,7 @@ export async function handleSystemRun(params: unknown, host: SystemRunHost, budg
     }
     throw err;
   };
-  const agentId = optionalText(p.agentId);
+  const agentId = trimmedText(p.agentId);
   if (approvedUnder !== undefined && !isSnapshotCurrent(approvedUnder, policySnapshotOf(host.approvals, agentId))) {
     await deny('approval-required', new CommandError('SYSTEM_RUN_DENIED', 'SYSTEM_RUN_DENIED: exec approval policy changed; request approval again'));
   }

@@ -6,6 +6,7 @@ import type { Principal } from '../rpc/context.js';
 import { defineMethod, type MethodContext } from '../rpc/dispatcher.js';
 import { nodeIdOf } from '../nodes/node-registry.js';
 import { pairingChanged } from '../nodes/node-service.js';
+import { trimmedText } from '../../infra/text.js';
 
 /** Methods only a `role:"node"` connection calls (protocol.md 7.3 step 2, 9). */
 
@@ -79,9 +80,8 @@ const EXEC_EVENTS = new Set(['exec.started', 'exec.finished', 'exec.denied']);
 function execEvent(ctx: MethodContext, nodeId: string, event: string, payload: unknown): Record<string, unknown> {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return { ok: true };
   const p = payload as { sessionKey?: unknown; runId?: unknown };
-  const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
   const isTerminal = event !== 'exec.started';
-  const isTaken = ctx.services.invoker.runEvents.authorize(nodeId, ctx.principal.connId, text(p.runId), text(p.sessionKey) ?? `node-${nodeId}`, isTerminal);
+  const isTaken = ctx.services.invoker.runEvents.authorize(nodeId, ctx.principal.connId, trimmedText(p.runId), trimmedText(p.sessionKey) ?? `node-${nodeId}`, isTerminal);
   return isTaken ? { ok: true } : { ok: true, event, handled: false, reason: 'unmatched_exec_event' };
 }
 

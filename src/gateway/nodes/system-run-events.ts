@@ -1,3 +1,5 @@
+import { trimmedText } from '../../infra/text.js';
+
 /** How long after its own timeout a run's exec events are still taken (OpenClaw: 5 min). */
 const EVENT_GRACE_MS = 5 * 60_000;
 /** Runs remembered at most (the oldest goes first): a run without a timeout never expires by itself. */
@@ -12,8 +14,6 @@ interface IssuedRun {
   /** null: the run had no timeout, so its events never expire. */
   expiresAtMs: number | null;
 }
-
-const optionalText = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
 /**
  * The `system.run` invocations this gateway sent, by node connection, so a node's `exec.started`
@@ -39,11 +39,11 @@ export class SystemRunEvents {
     }
     if (typeof params !== 'object' || params === null) return undefined;
     const p = params as Record<string, unknown>;
-    const runId = optionalText(p.runId);
+    const runId = trimmedText(p.runId);
     if (runId === undefined) return undefined;
     const timeoutMs = typeof p.timeoutMs === 'number' && Number.isFinite(p.timeoutMs) && p.timeoutMs >= 0 ? p.timeoutMs : undefined;
     const run: IssuedRun = {
-      nodeId, connId, runId, sessionKey: optionalText(p.sessionKey), expiresAtMs: timeoutMs === undefined ? null : this.now() + timeoutMs + EVENT_GRACE_MS,
+      nodeId, connId, runId, sessionKey: trimmedText(p.sessionKey), expiresAtMs: timeoutMs === undefined ? null : this.now() + timeoutMs + EVENT_GRACE_MS,
     };
     this.prune();
     const key = keyOf(run);

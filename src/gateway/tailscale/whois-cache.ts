@@ -1,4 +1,5 @@
 import { parseTailscaleJson, type TailscaleCli } from './tailscale-cli.js';
+import { trimmedText } from '../../infra/text.js';
 
 /** A tailnet peer as `tailscale whois --json` names it. */
 export interface WhoisIdentity {
@@ -13,16 +14,15 @@ export interface WhoisIdentity {
 export const WHOIS_TTL_MS = 60_000;
 export const WHOIS_FAILURE_TTL_MS = 5_000;
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
 /** Reads the identity out of `whois --json` output; undefined when it names no login. */
 export function parseWhois(payload: Record<string, unknown>): WhoisIdentity | undefined {
   const profile = obj(payload.UserProfile);
-  const login = str(profile.LoginName);
+  const login = trimmedText(profile.LoginName);
   if (login === undefined) return undefined;
   const tags = obj(payload.Node).Tags;
-  const displayName = str(profile.DisplayName);
+  const displayName = trimmedText(profile.DisplayName);
   return {
     login,
     ...(displayName !== undefined ? { displayName } : {}),
