@@ -321,7 +321,8 @@ export class Gateway {
     socket.cork();
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new Connection(ws, req.socket, admitted.facts, this.connectionHost(admission, handshakeTimeoutMs));
-      admission.upgraded(req.socket, () => conn.close(CloseCode.NORMAL, ''));
+      // Admission's deadline (from TCP accept) is the socket's only one, unless it holds none.
+      if (!admission.upgraded(req.socket, conn)) conn.armHandshakeDeadline();
       this.pending.add(conn);
     });
     socket.uncork();

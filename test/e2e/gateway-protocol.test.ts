@@ -35,7 +35,14 @@ describe('gateway protocol edges (real gateway process)', () => {
   });
 
   it('closes a socket that never sends connect when the handshake deadline passes', async () => {
+    // Straight from the trusted proxy: admission holds no deadline for it, the connection does.
     const c = await RawClient.open(gw.url);
+    assert.deepEqual(await c.waitClose(), { code: 1000, reason: '' });
+  });
+
+  it('closes a proxied client that never sends connect at the pre-auth deadline, with a close frame', async () => {
+    // Counted against its forwarded address: admission's deadline is the socket's only one.
+    const c = await RawClient.open(gw.url, { 'X-Forwarded-For': '203.0.113.40' });
     assert.deepEqual(await c.waitClose(), { code: 1000, reason: '' });
   });
 

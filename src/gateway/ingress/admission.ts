@@ -46,15 +46,36 @@ const socketKey = (s: { remoteAddress?: string | undefined; remotePort?: number 
 /** After a deadline's close frame, how long the peer has to answer before the socket is cut. */
 const DEADLINE_CLOSE_GRACE_MS = 1_000;
 
-/** An unauthenticated socket's budget slot and the deadline counted from its accept. */
-interface Held {
-  socket: Duplex;
-  slot: PreauthSlot;
-  deadline: NodeJS.Timeout;
+/** An upgraded socket's WebSocket side: closed with a close frame at the pre-auth deadline. */
+export interface DeadlineClosable {
+  closeAtDeadline(): void;
+}
+
+/** The Held entry of a socket, so one shared `close` listener serves every held socket. */
+const kHeld = Symbol('farclaw.preauth-held');
+type PeerSocket = Duplex & { remoteAddress?: string | undefined; remotePort?: number | undefined; [kHeld]?: Held | undefined };
+
+/**
+ * An unauthenticated socket's budget slot and its one deadline, counted from its accept. It is
+ * its own slot holder and its timer's argument: holding a socket allocates no closure.
+ */
+class Held {
+  slot: PreauthSlot | undefined;
+  deadline: NodeJS.Timeout | undefined;
   /** Set once upgraded: closes the WebSocket properly (1000) instead of cutting TCP. */
-  onDeadline?: () => void;
-  /** Removed when the entry is dropped, so an authenticated socket keeps nothing of admission. */
-  onClose?: () => void;
+  upgraded: DeadlineClosable | undefined;
+
+  constructor(
+    readonly admission: Admission,
+    readonly key: string,
+    readonly socket: PeerSocket,
+    readonly budgetKey: string,
+  ) {}
+
+  onEvicted(): void {
+    this.admission.logger.debug({ remote: this.budgetKey }, 'pre-auth budget full: oldest idle socket evicted');
+    this.socket.destroy();
+  }
 }
 
 /**
@@ -78,7 +99,8 @@ export class Admission {
   constructor(
     gw: GatewayConfig | undefined,
     private readonly authMode: AuthMode,
-    private readonly logger: Logger,
+    /** @internal read by Held */
+    readonly logger: Logger,
     private readonly deadlineMs: number,
   ) {
     this.policy = ingressPolicyOf(gw?.trustedProxies, gw?.allowRealIpFallback);
@@ -99,43 +121,45 @@ export class Admission {
     }
   }
 
-  private hold(socket: Duplex & { remoteAddress?: string | undefined; remotePort?: number | undefined }, budgetKey: string): boolean {
+  private hold(socket: PeerSocket, budgetKey: string): boolean {
     const key = socketKey(socket);
     const previous = this.held.get(key);
-    if (previous) this.drop(key, previous);
-    const slot = this.budget.acquire(budgetKey, () => {
-      this.logger.debug({ remote: budgetKey }, 'pre-auth budget full: oldest idle socket evicted');
-      socket.destroy();
-    });
-    if (!slot) return false;
-    const deadline = setTimeout(() => this.expire(key), this.deadlineMs);
-    deadline.unref();
-    const entry: Held = { socket, slot, deadline };
-    entry.onClose = () => this.drop(key, entry);
+    if (previous) this.drop(previous);
+    const entry = new Held(this, key, socket, budgetKey);
+    entry.slot = this.budget.acquire(budgetKey, entry);
+    if (!entry.slot) return false;
+    entry.deadline = setTimeout(Admission.onDeadline, this.deadlineMs, entry);
+    entry.deadline.unref();
     this.held.set(key, entry);
-    // `on`, not `once`: drop() removes it either way, and once() wraps every listener anew.
-    socket.on('close', entry.onClose);
+    socket[kHeld] = entry;
+    socket.on('close', Admission.onHeldSocketClose);
     return true;
   }
 
+  private static onHeldSocketClose(this: PeerSocket): void {
+    const entry = this[kHeld];
+    if (entry) entry.admission.drop(entry);
+  }
+
   /** The deadline passed unauthenticated: a WebSocket gets its close frame, anything else is cut. */
-  private expire(key: string): void {
-    const entry = this.held.get(key);
-    if (!entry) return;
-    this.drop(key, entry);
-    if (!entry.onDeadline) {
+  private static onDeadline(entry: Held): void {
+    const self = entry.admission;
+    if (self.held.get(entry.key) !== entry) return;
+    self.drop(entry);
+    if (!entry.upgraded) {
       entry.socket.destroy();
       return;
     }
-    entry.onDeadline();
+    entry.upgraded.closeAtDeadline();
     setTimeout(() => entry.socket.destroy(), DEADLINE_CLOSE_GRACE_MS).unref();
   }
 
-  private drop(key: string, entry: Held): void {
+  private drop(entry: Held): void {
     clearTimeout(entry.deadline);
-    if (entry.onClose) entry.socket.off('close', entry.onClose);
-    entry.slot.release();
-    if (this.held.get(key) === entry) this.held.delete(key);
+    entry.socket.off('close', Admission.onHeldSocketClose);
+    entry.socket[kHeld] = undefined;
+    entry.slot?.release();
+    if (this.held.get(entry.key) === entry) this.held.delete(entry.key);
   }
 
   /** Attribution of a plain HTTP request. */
@@ -197,23 +221,35 @@ export class Admission {
     return this.hold(req.socket, `proxied ${addressBlockOf(clientAddress)}`);
   }
 
-  /** The socket was upgraded: at its deadline it is closed as a WebSocket (1000) by `close`. */
-  upgraded(socket: Socket | undefined, close: () => void): void {
-    const entry = socket && this.held.get(socketKey(socket));
-    if (entry) entry.onDeadline = close;
+  /**
+   * The socket was upgraded: at its deadline `conn` closes it as a WebSocket (1000). False when
+   * admission holds no deadline for it (a trusted proxy's own socket): the caller keeps one then.
+   */
+  upgraded(socket: Socket | undefined, conn: DeadlineClosable): boolean {
+    const entry = this.entryOf(socket);
+    if (!entry) return false;
+    entry.upgraded = conn;
+    return true;
   }
 
   /** The socket is presenting credentials (`busy`), or its refusal is being held back (not busy). */
   presenting(socket: Socket | undefined, busy: boolean): void {
-    if (socket) this.held.get(socketKey(socket))?.slot.setBusy(busy);
+    this.entryOf(socket)?.slot?.setBusy(busy);
   }
 
   /** The socket authenticated: it no longer counts against its address's pre-auth budget. */
   authenticated(socket: Socket | undefined): void {
-    if (!socket) return;
-    const key = socketKey(socket);
-    const entry = this.held.get(key);
-    if (entry) this.drop(key, entry);
+    const entry = this.entryOf(socket);
+    if (entry) this.drop(entry);
+  }
+
+  /**
+   * The entry of an upgraded socket: on the socket itself for plain TCP; by peer address and
+   * port for TLS (admission held the TCP socket under it).
+   */
+  private entryOf(socket: PeerSocket | undefined): Held | undefined {
+    if (!socket) return undefined;
+    return socket[kHeld] ?? this.held.get(socketKey(socket));
   }
 
   /** Unauthenticated sockets held now (for tests and status). */

@@ -9,11 +9,30 @@ export interface PreauthSlot {
   setBusy(busy: boolean): void;
 }
 
-interface Slot {
-  readonly address: string;
-  busy: boolean;
-  released: boolean;
-  readonly evict: () => void;
+/** Whoever holds a slot: told when its socket is evicted to admit a newer one. */
+export interface SlotHolder {
+  /** Closes the evicted socket (its slot is already free). */
+  onEvicted(): void;
+}
+
+/** A slot is its own handle: no closures per socket (issue 13: handshake margin). */
+class Slot implements PreauthSlot {
+  busy = false;
+  released = false;
+
+  constructor(
+    private readonly budget: PreauthBudget,
+    readonly address: string,
+    readonly holder: SlotHolder,
+  ) {}
+
+  release(): void {
+    this.budget.free(this);
+  }
+
+  setBusy(busy: boolean): void {
+    this.busy = busy;
+  }
 }
 
 /**
@@ -36,19 +55,19 @@ export class PreauthBudget {
   constructor(readonly maxPerAddress: number, readonly maxTotal: number) {}
 
   /**
-   * Takes a slot for `address`, evicting an older idle one when at a cap (`evict` closes that
+   * Takes a slot for `address`, evicting an older idle one when at a cap (its holder closes that
    * socket); undefined when every slot in the way is busy.
    */
-  acquire(address: string, evict: () => void): PreauthSlot | undefined {
+  acquire(address: string, holder: SlotHolder): PreauthSlot | undefined {
     const mine = this.byAddress.get(address);
     if (mine && mine.size >= this.maxPerAddress && !this.evictOldest(mine)) return undefined;
     if (this.all.size >= this.maxTotal && !this.evictOldest(this.all)) return undefined;
-    const slot: Slot = { address, busy: false, released: false, evict };
+    const slot = new Slot(this, address, holder);
     let set = this.byAddress.get(address);
     if (!set) this.byAddress.set(address, (set = new Set()));
     set.add(slot);
     this.all.add(slot);
-    return { release: () => this.free(slot), setBusy: (busy) => (slot.busy = busy) };
+    return slot;
   }
 
   /** Unauthenticated connections held now (for `address`, or in total). */
@@ -66,13 +85,14 @@ export class PreauthBudget {
       if (s.busy) continue;
       this.free(s);
       this.evicted++;
-      s.evict();
+      s.holder.onEvicted();
       return true;
     }
     return false;
   }
 
-  private free(slot: Slot): void {
+  /** Gives `slot` back (Slot.release); idempotent. */
+  free(slot: Slot): void {
     if (slot.released) return;
     slot.released = true;
     this.all.delete(slot);

@@ -114,7 +114,6 @@ export class Connection implements ReplySink {
     ws.on('pong', Connection.onSocketPong);
     ws.on('close', Connection.onSocketClose);
     ws.on('error', Connection.onSocketError);
-    this.handshakeTimer = setTimeout(Connection.onHandshakeDeadline, host.handshakeTimeoutMs, this);
     this.nonce = randomUUID();
     this.sendText(challengeFrame(this.nonce, Date.now()));
   }
@@ -137,7 +136,21 @@ export class Connection implements ReplySink {
   }
 
   private static onHandshakeDeadline(conn: Connection): void {
-    conn.close(CloseCode.NORMAL, '');
+    conn.closeAtDeadline();
+  }
+
+  /**
+   * Starts this socket's own handshake deadline. Only for a socket admission holds no deadline
+   * for (a trusted proxy's): one timer per socket, not two equal ones (issue 13).
+   */
+  armHandshakeDeadline(): void {
+    if (this.state === 'closed' || this.state === 'open') return;
+    this.handshakeTimer ??= setTimeout(Connection.onHandshakeDeadline, this.host.handshakeTimeoutMs, this);
+  }
+
+  /** The handshake deadline passed: closed with 1000 and no reason, like the real gateway. */
+  closeAtDeadline(): void {
+    this.close(CloseCode.NORMAL, '');
   }
 
   /** Resolves once the socket is fully closed. */
