@@ -138,6 +138,15 @@ describe('what an idle `farclaw gateway run` process loads (issue 13: idle RSS)'
     }
   });
 
+  it('imports node:tls by require(), so the root certificates are never parsed (scripts/bundle.mjs)', () => {
+    const files = loaded.files.filter((f) => f.startsWith(dist + sep) && f.endsWith('.mjs'));
+    const sources = files.map((f) => readFileSync(f, 'utf8'));
+    assert.ok(sources.some((s) => s.includes('require("node:tls")')), 'an idle gateway loads node:tls (for TLS reloads), or this check proves nothing');
+    for (const [i, s] of sources.entries()) {
+      assert.doesNotMatch(s, /(from|import)\s*\(?\s*["'](node:)?tls["']/, `${relative(dist, files[i]!)} imports node:tls as an ES module`);
+    }
+  });
+
   it('loads none of the built-in modules only the interactive commands use', () => {
     assert.ok(loaded.builtins.includes('NativeModule net'), 'process.moduleLoadList was read');
     assert.deepEqual(loaded.builtins.filter((b) => /^NativeModule (readline|dns\/promises)$/.test(b)), []);
