@@ -169,7 +169,7 @@ export class Gateway {
       const fanout = new SocketFanout(bus);
       const readiness = { isReady: false };
       const chatSubscriptions = new ChatSubscriptions();
-      const devices = new DeviceRegistry(db, opts.now);
+      const devices = new DeviceRegistry(db, opts.now, (err) => opts.logger.warn({ err }, 'device last-seen times not written yet (will retry)'));
       const nodes = new NodeRegistry({
         db,
         commandsConfig: () => opts.config.config.gateway?.nodes?.commands ?? {},
@@ -433,6 +433,11 @@ export class Gateway {
       this.services.approvals.stop();
       await this.services.chat.stop();
       this.services.eventLoop.close();
+      try {
+        this.services.devices.close();
+      } catch (err) {
+        this.services.logger.error({ err }, 'device last-seen times could not be written at stop');
+      }
       this.release.db();
       this.release.lock();
     })();

@@ -116,6 +116,27 @@ describe('device registry (SQLite state)', () => {
     assert.equal(reg.remove('d1'), false);
   });
 
+  it('writes last-seen and last-used times in a later batch, shows them meanwhile, and close() makes them durable', () => {
+    const { device } = pair();
+    const issued = reg.issueToken('d1', 'operator', ['operator.read']);
+    clock.now += 1_000;
+    reg.touch(device);
+    assert.equal(reg.verifyToken('d1', 'operator', issued.token, ['operator.read']).ok, true);
+    const stored = () => db.prepare(`SELECT d.last_seen_at_ms AS seen, t.last_used_at_ms AS used FROM paired_device d
+      JOIN device_token t ON t.device_id = d.device_id WHERE d.device_id = 'd1'`).get() as { seen: number | null; used: number | null };
+    assert.deepEqual(stored(), { seen: null, used: null }, 'written on the connect path');
+    assert.equal(reg.paired('d1')?.lastSeenAtMs, clock.now);
+    assert.equal(reg.listPaired()[0]?.lastSeenReason, 'connect');
+    assert.equal(reg.tokensOf('d1')[0]?.lastUsedAtMs, clock.now);
+    reg.close();
+    assert.deepEqual(stored(), { seen: clock.now, used: clock.now });
+    db.close();
+    db = openStateDb(dbPath);
+    const reopened = new DeviceRegistry(db, () => clock.now);
+    assert.equal(reopened.paired('d1')?.lastSeenAtMs, clock.now);
+    assert.equal(reopened.tokensOf('d1')[0]?.lastUsedAtMs, clock.now);
+  });
+
   it('stores no token value in the database file or its write-ahead log', () => {
     pair();
     const tokens = [reg.issueToken('d1', 'operator', ['operator.read']).token, reg.rotate('d1', 'operator')?.token ?? ''];

@@ -6,6 +6,7 @@ import { DeviceTokenRepo, type DeviceTokenRecord } from '../../store/device-toke
 import { PairedDeviceRepo, type DeviceMetadata, type PairedDeviceRecord } from '../../store/paired-device-repo.js';
 import { PairingRequestRepo, type PairingReason, type PairingRequestRecord } from '../../store/pairing-request-repo.js';
 import { handoffScopesFor, SETUP_CODE_TTL_MS, type BootstrapProfile } from './bootstrap-profile.js';
+import { DeviceActivity } from './device-activity.js';
 import { digestToken, newDeviceToken, tokenMatches } from './device-token.js';
 
 /** Pending device requests expire after five minutes (protocol.md 6.1). */
@@ -67,6 +68,8 @@ export type TokenCheck = { ok: true; record: DeviceTokenRecord } | { ok: false; 
 /**
  * Paired devices, pending pairing requests and device tokens of one gateway, on the state
  * database. Every change is one SQLite transaction; `now` is injectable for expiry tests.
+ * Last-seen and last-used times are the exception: they are batched (device-activity.ts), and
+ * `close()` writes what waits.
  */
 export class DeviceRegistry {
   private readonly devices: PairedDeviceRepo;
@@ -76,21 +79,38 @@ export class DeviceRegistry {
   /** Digest compared against when a device has no token, so both paths cost the same. */
   private readonly decoyDigest = digestToken(newDeviceToken());
 
-  constructor(private readonly db: Database, private readonly now: () => number = Date.now) {
+  private readonly activity: DeviceActivity;
+
+  /** `onActivityError` hears of a batched last-seen write that failed (it is retried). */
+  constructor(private readonly db: Database, private readonly now: () => number = Date.now, onActivityError?: (err: unknown) => void) {
     this.devices = new PairedDeviceRepo(db);
     this.requests = new PairingRequestRepo(db);
     this.tokens = new DeviceTokenRepo(db);
     this.bootstrap = new BootstrapTokenRepo(db);
+    this.activity = new DeviceActivity((seen, used) => this.db.transaction(() => {
+      for (const [deviceId, s] of seen) this.devices.touch(deviceId, s.atMs, s.reason);
+      for (const u of used) this.tokens.markUsed(u.deviceId, u.role, u.atMs);
+    })(), onActivityError);
   }
 
-  /** The paired device with this id, if any. */
+  /** Writes the last-seen and last-used times still waiting; call before the database closes. */
+  close(): void {
+    this.activity.close();
+  }
+
+  /** The paired device with this id, if any (with a last-seen time not written yet). */
   paired(deviceId: string): PairedDeviceRecord | undefined {
-    return this.devices.get(deviceId);
+    return this.withActivity(this.devices.get(deviceId));
   }
 
   /** Paired devices, most recently approved first. */
   listPaired(): PairedDeviceRecord[] {
-    return this.devices.list();
+    return this.devices.list().map((d) => this.withActivity(d) ?? d);
+  }
+
+  private withActivity(d: PairedDeviceRecord | undefined): PairedDeviceRecord | undefined {
+    const seen = d && this.activity.seenOf(d.deviceId);
+    return seen ? { ...d, lastSeenAtMs: seen.atMs, lastSeenReason: seen.reason } : d;
   }
 
   /** Live (unexpired) requests, newest first. */
@@ -105,7 +125,10 @@ export class DeviceRegistry {
 
   /** Token records (digests and metadata) of a device, by role. */
   tokensOf(deviceId: string): DeviceTokenRecord[] {
-    return this.tokens.forDevice(deviceId);
+    return this.tokens.forDevice(deviceId).map((t) => {
+      const usedAtMs = this.activity.usedOf(deviceId, t.role);
+      return usedAtMs === undefined ? t : { ...t, lastUsedAtMs: usedAtMs };
+    });
   }
 
   /**
@@ -208,12 +231,13 @@ export class DeviceRegistry {
     return this.devices.rename(deviceId, label);
   }
 
-  /** Notes a successful connect of a paired device (at ACTIVITY_RESOLUTION_MS). */
+  /** Notes a successful connect of a paired device (at ACTIVITY_RESOLUTION_MS; written in a later batch). */
   touch(device: PairedDeviceRecord, reason = 'connect'): void {
     const now = this.now();
-    const recent = device.lastSeenAtMs !== undefined && now - device.lastSeenAtMs < ACTIVITY_RESOLUTION_MS;
-    if (recent && device.lastSeenReason === reason) return;
-    this.devices.touch(device.deviceId, now, reason);
+    const last = this.activity.seenOf(device.deviceId) ?? { atMs: device.lastSeenAtMs, reason: device.lastSeenReason };
+    const recent = last.atMs !== undefined && now - last.atMs < ACTIVITY_RESOLUTION_MS;
+    if (recent && last.reason === reason) return;
+    this.activity.noteSeen(device.deviceId, now, reason);
   }
 
   /**
@@ -240,8 +264,9 @@ export class DeviceRegistry {
     if (!usable || !matches) return { ok: false, reason: 'mismatch' };
     if (!scopesAllow(record.scopes, requestedScopes)) return { ok: false, reason: 'scope-mismatch' };
     const now = this.now();
-    if (record.lastUsedAtMs !== undefined && now - record.lastUsedAtMs < ACTIVITY_RESOLUTION_MS) return { ok: true, record };
-    this.tokens.markUsed(deviceId, role, now);
+    const lastUsedAtMs = this.activity.usedOf(deviceId, role) ?? record.lastUsedAtMs;
+    if (lastUsedAtMs !== undefined && now - lastUsedAtMs < ACTIVITY_RESOLUTION_MS) return { ok: true, record };
+    this.activity.noteUsed(deviceId, role, now);
     return { ok: true, record: { ...record, lastUsedAtMs: now } };
   }
 
