@@ -18,6 +18,11 @@ describe('requestPath (issue 12.1)', () => {
     assert.equal(requestPath('//healthz'), '//healthz');
   });
 
+  it('reads a plain path as the URL parser does, dot segments and escapes included', () => {
+    const targets = ['/', '/ui', '/ui/', '/a/b.c/d-e_f~g', '/a/./b', '/a/../b', '/.', '/..', '/a/.', '/a/..', '/.hidden', '/a..b', '/%41', '/a//b', '/a?', '/A/B'];
+    for (const target of targets) assert.equal(requestPath(target), new URL(`http://gateway${target}`).pathname, target);
+  });
+
   it('accepts absolute-form and refuses everything else', () => {
     assert.equal(requestPath('http://127.0.0.1:18789/healthz'), '/healthz');
     assert.equal(requestPath('http://[::1/'), undefined);
