@@ -1,4 +1,4 @@
-import type { LanguageModelV3, LanguageModelV3FunctionTool, LanguageModelV3Prompt, LanguageModelV3ProviderTool, LanguageModelV3StreamPart, LanguageModelV3ToolChoice, SharedV3ProviderMetadata } from '@ai-sdk/provider';
+import type { LanguageModelV3, LanguageModelV3FunctionTool, LanguageModelV3Message, LanguageModelV3Prompt, LanguageModelV3ProviderTool, LanguageModelV3StreamPart, LanguageModelV3ToolChoice, SharedV3ProviderMetadata } from '@ai-sdk/provider';
 import { NoOutputGeneratedError, type AssistantContent, type ModelMessage, type ToolSet } from 'ai';
 import { convertToLanguageModelPrompt, prepareToolsAndToolChoice, standardizePrompt } from 'ai/internal';
 import type { LoopOptions, RunUsage } from './agent-loop.js';
@@ -63,7 +63,7 @@ export async function runSteps(opts: LoopOptions, signal: AbortSignal, blocks: s
     const supportedUrls = await model.supportedUrls;
     const initial = await standardizePrompt({ system: opts.system, messages: opts.messages });
     const messages: ModelMessage[] = [...initial.messages];
-    let prompt = await convertToLanguageModelPrompt({ prompt: initial, supportedUrls, download: undefined });
+    const prompt = await convertToLanguageModelPrompt({ prompt: initial, supportedUrls, download: undefined });
     // The tools' JSON schemas are the same at every step: converted once per pass.
     const prepared = await prepareToolsAndToolChoice({ tools: opts.tools, toolChoice: undefined, activeTools: undefined });
     for (let step = 1; ; step += 1) {
@@ -79,7 +79,8 @@ export async function runSteps(opts: LoopOptions, signal: AbortSignal, blocks: s
       if (!mayRun || outcomes.length < ours.length || step >= opts.maxSteps) break;
       const next = await stepMessages(read.content, outcomes, opts.tools);
       messages.push(...next);
-      prompt = [...prompt, ...await convertToLanguageModelPrompt({ prompt: { messages: next }, supportedUrls, download: undefined })];
+      // The run's prompt grows by the step's two messages; earlier ones are never converted again.
+      prompt.push(...(stepPrompt(next) ?? await convertToLanguageModelPrompt({ prompt: { messages: next }, supportedUrls, download: undefined })));
     }
   } catch (err) {
     if (signal.aborted) return { stopReason, sawTool: pass.sawTool };
@@ -251,6 +252,41 @@ async function stepMessages(content: StepRead['content'], outcomes: ToolOutcome[
     ...(content.length > 0 ? [{ role: 'assistant' as const, content }] : []),
     { role: 'tool', content: results },
   ];
+}
+
+/**
+ * The step's messages as the provider's prompt, in the shapes convertToLanguageModelPrompt gives
+ * them, built directly: the step's answer holds only text, reasoning and tool-call parts, and a
+ * tool result whose output is text, JSON or an error has nothing to download. Undefined when a
+ * result carries `content` (it may name URLs to fetch): the AI SDK converts that one.
+ */
+export function stepPrompt(next: ModelMessage[]): LanguageModelV3Prompt | undefined {
+  const out: LanguageModelV3Prompt = [];
+  for (const m of next) {
+    if (m.role === 'assistant' && typeof m.content !== 'string') {
+      const content: Extract<LanguageModelV3Message, { role: 'assistant' }>['content'] = [];
+      for (const p of m.content) {
+        const options = 'providerOptions' in p && p.providerOptions ? { providerOptions: p.providerOptions } : {};
+        if (p.type === 'text') content.push({ type: 'text', text: p.text, ...options });
+        else if (p.type === 'reasoning') content.push({ type: 'reasoning', text: p.text, ...options });
+        else if (p.type === 'tool-call') {
+          content.push({ type: 'tool-call', toolCallId: p.toolCallId, toolName: p.toolName, input: p.input,
+            ...(p.providerExecuted !== undefined ? { providerExecuted: p.providerExecuted } : {}), ...options });
+        } else return undefined;
+      }
+      out.push({ role: 'assistant', content, ...(m.providerOptions ? { providerOptions: m.providerOptions } : {}) });
+    } else if (m.role === 'tool') {
+      const content: Extract<LanguageModelV3Message, { role: 'tool' }>['content'] = [];
+      for (const p of m.content) {
+        if (p.type !== 'tool-result' || p.output.type === 'content') return undefined;
+        content.push({ type: 'tool-result', toolCallId: p.toolCallId, toolName: p.toolName, output: p.output, ...(p.providerOptions ? { providerOptions: p.providerOptions } : {}) });
+      }
+      out.push({ role: 'tool', content, ...(m.providerOptions ? { providerOptions: m.providerOptions } : {}) });
+    } else {
+      return undefined;
+    }
+  }
+  return out;
 }
 
 function addUsage(into: RunUsage, u: Extract<LanguageModelV3StreamPart, { type: 'finish' }>['usage']): void {

@@ -1,5 +1,5 @@
 import type { LanguageModelV3ToolCall } from '@ai-sdk/provider';
-import { asSchema, executeTool, getErrorMessage, safeParseJSON, safeValidateTypes } from '@ai-sdk/provider-utils';
+import { asSchema, getErrorMessage, safeParseJSON, safeValidateTypes } from '@ai-sdk/provider-utils';
 import { InvalidToolInputError, NoSuchToolError, type ModelMessage, type ToolResultPart, type ToolSet } from 'ai';
 
 /** A tool call of one model step, its input parsed and checked against the tool's schema. */
@@ -54,10 +54,12 @@ export async function executeToolCall(call: ToolCall, tools: ToolSet, messages: 
   const execute = tools[call.toolName]?.execute;
   if (!execute) throw new Error(`tool ${call.toolName} has no execute`);
   try {
+    const result: unknown = execute(call.input, { toolCallId: call.toolCallId, messages, abortSignal });
+    // A streaming tool's answer is its last value (the AI SDK's executeTool); a plain one is awaited
+    // directly, without the async generator's extra turns.
+    if (!isAsyncIterable(result)) return { call, output: await result, isError: false };
     let output: unknown;
-    for await (const part of executeTool({ execute, input: call.input, options: { toolCallId: call.toolCallId, messages, abortSignal } })) {
-      if (part.type === 'final') output = part.output;
-    }
+    for await (const value of result) output = value;
     return { call, output, isError: false };
   } catch (err) {
     return { call, output: err instanceof Error ? err.message : String(err), isError: true };
@@ -74,4 +76,8 @@ export async function toolResultPart(outcome: ToolOutcome, tools: ToolSet | unde
   else if (typeof outcome.output === 'string') output = { type: 'text', value: outcome.output };
   else output = { type: 'json', value: (outcome.output ?? null) as never };
   return { type: 'tool-result', toolCallId: call.toolCallId, toolName: call.toolName, output };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
 }

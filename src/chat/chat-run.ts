@@ -20,6 +20,8 @@ interface PendingText {
 /** What a run needs from its service: storage, event delivery and settings. */
 export interface RunHost {
   emit(event: string, payload: Record<string, unknown>, audience: Audience): void;
+  /** Whether an event of run `runId` for `audience` could reach anyone (a connection, or an in-process listener of the run). */
+  isHeard(audience: Audience, runId: string): boolean;
   /** Stores a row and (unless `broadcast` is false) sends it as `session.message`. */
   appendRow(sessionKey: string, row: Parameters<import('../store/transcript-repo.js').TranscriptRepo['append']>[1], broadcast?: boolean): TranscriptRecord;
   /** The session row (assistant.md 1.2) as events carry it. */
@@ -105,13 +107,18 @@ export class ChatRun {
     // chat.send runs carry isHeartbeat (and `lane` on the closing model event); `agent` runs
     // carry neither (chat-stream.json vs agent-run.json).
     const isChat = this.kind === 'chat';
+    const audience: Audience = { kind: 'run', sessionKey: this.sessionKey, ...(opts.toolEvents ? { toolEvents: true } : {}) };
+    // A tool event nobody may receive (no connection sent caps ["tool-events"], no in-process
+    // listener of the run) is not built: its seq is still taken, so the numbering is the same
+    // whoever listens.
+    if (opts.toolEvents && !this.host.isHeard(audience, this.runId)) return seq;
     // `tool` events carry the session row, flattened and as `session` (agent-node-exec.json).
     const row = opts.sessionRow ? this.host.sessionRow(this.sessionKey) : undefined;
     this.host.emit('agent', {
       ...this.base(), ...(opts.sessionId ? { sessionId: this.sessionId } : {}), ...(opts.lane && isChat ? { lane: 'main' } : {}),
       stream, data, seq, ts: this.host.now(), ...(isChat ? { isHeartbeat: false } : {}),
       ...(row ? { ...flattenedRow(row), session: row } : {}),
-    }, { kind: 'run', sessionKey: this.sessionKey, ...(opts.toolEvents ? { toolEvents: true } : {}) });
+    }, audience);
     return seq;
   }
 

@@ -254,6 +254,7 @@ export class ChatService {
   private host(): RunHost {
     return {
       emit: (e, p, a) => this.emit(e, p, a),
+      isHeard: (a, runId) => this.isHeard(a) || (this.handles.get(runId)?.listenerCount('event') ?? 0) > 0,
       appendRow: (k, r, broadcast) => this.appendRow(k, r, broadcast),
       sessionRow: (k) => this.row(k),
       sessionsChanged: (k, f) => this.sessionsChanged(k, f),

@@ -18,8 +18,8 @@ export interface ChatEventSink {
   emit(event: string, payload: Record<string, unknown>, audience: Audience): void;
   /**
    * Whether anyone could receive an event for `audience` now; false lets the service skip
-   * building it (a session row and its JSON per `sessions.changed` or `session.message`). A sink
-   * without it receives every event.
+   * building it (a session row and its JSON per `sessions.changed`, `session.message` or a run's
+   * tool event). A sink without it receives every event.
    */
   isHeard?(audience: Audience): boolean;
 }

@@ -187,7 +187,7 @@ export class Gateway {
       const nodeService = new NodeService(nodes, invoker, () => opts.config.config.gateway?.nodes?.commands ?? {});
       const workspaceDir = join(opts.paths.stateDir, 'workspace');
       const chat = createChatService({
-        db, config: opts.config.config, bus, subscriptions: chatSubscriptions, workspaceDir,
+        db, config: opts.config.config, bus, subscriptions: chatSubscriptions, workspaceDir, anyConnection: (match) => fanout.anyConnection(match),
         tools: async (run) => (await import('./chat/agent-tools.js')).createAgentTools({ config: () => opts.config.config, nodes, approvals, nodeService, workspaceDir }, run),
       });
       const channels = new ChannelManager({

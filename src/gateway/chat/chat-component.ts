@@ -5,6 +5,7 @@ import { ChatService } from '../../chat/chat-service.js';
 import type { FarclawConfig } from '../../infra/config-schema.js';
 import type { Database } from '../../store/db.js';
 import type { EventBus } from '../events/event-bus.js';
+import { mayReceiveEvent } from '../events/event-audience.js';
 import type { Principal } from '../rpc/context.js';
 import type { ChatSubscriptions } from './chat-subscriptions.js';
 
@@ -14,6 +15,8 @@ import type { ChatSubscriptions } from './chat-subscriptions.js';
  */
 export function createChatService(opts: {
   db: Database; config: FarclawConfig; bus: EventBus; subscriptions: ChatSubscriptions; workspaceDir?: string;
+  /** Whether some authenticated connection's principal passes `match` (the socket fan-out's answer). */
+  anyConnection: (match: (p: Principal) => boolean) => boolean;
   /** The tools a run is offered (assistant.md 8). */
   tools?: (run: ToolRunContext) => Promise<ToolSet | undefined> | ToolSet | undefined;
 }): ChatService {
@@ -25,7 +28,11 @@ export function createChatService(opts: {
     sink: {
       emit: (event, payload, audience) => void opts.bus.publish(event, payload, { audience: (p) => opts.subscriptions.admits(p, audience) }),
       // In-process listeners beside the socket fan-out see every event: then every event is built.
-      isHeard: (audience) => opts.bus.listenerCount > 1 || opts.subscriptions.hasSubscriber(audience),
+      // A run's events reach only connections that may read agent events (and, for tool events,
+      // sent caps ["tool-events"]).
+      isHeard: (audience) => opts.bus.listenerCount > 1 || (audience.kind === 'run'
+        ? opts.anyConnection((p) => mayReceiveEvent('agent', p) && opts.subscriptions.admits(p, audience))
+        : opts.subscriptions.hasSubscriber(audience)),
     },
   });
   chat.recover();

@@ -47,6 +47,12 @@ export class SocketFanout {
     return n;
   }
 
+  /** Whether some authenticated connection's principal passes `match`. */
+  anyConnection(match: (p: Principal) => boolean): boolean {
+    for (const c of this.connections) if (c.principal && match(c.principal)) return true;
+    return false;
+  }
+
   principals(): Principal[] {
     return [...this.connections].flatMap((c) => (c.principal ? [c.principal] : []));
   }
