@@ -21,8 +21,15 @@
  * Chunks come 100 ms apart: both gateways pace live text at 75 ms, so each chunk is its own delta
  * and the per-delta figure is the gateway's overhead, not the pacing wait.
  *
- * Flags: --turns=N turns per gateway (default 20), --chunks=N chunks per turn (default 10),
- * --deltas-only (skip chat.history and memory), --no-openclaw (skip the real gateway).
+ * The per-delta figures are taken in rounds, all servers up at once and taking turns (farclaw, the
+ * relay floor, the library floor and the real gateway, in an order that rotates each round): a
+ * burst of load from elsewhere then hits every server of a round alike. A round's figure is the
+ * median of its deltas; a server's is the median of its round figures, and an overhead is the
+ * median of the per-round differences, printed with their range.
+ *
+ * Flags: --rounds=N (default 10), --turns=N turns per server per round (default 2), --chunks=N
+ * chunks per turn (default 10), --deltas-only (skip chat.history and memory), --no-openclaw
+ * (skip the real gateway).
  */
 import type { GatewayClient } from '../src/client/gateway-client.js';
 import { benchOperator } from './lib/operator.js';
@@ -40,7 +47,9 @@ import { tmpHome } from '../test/helpers/tmp-home.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const TURNS = intArg('turns', 20);
+const ROUNDS = intArg('rounds', 10);
+const TURNS_PER_ROUND = intArg('turns', 2);
+const WARMUP_TURNS = 2;
 const CHUNKS = intArg('chunks', 10);
 const CHUNK_DELAY_MS = 100;
 const IDLE_SESSIONS = 1_000;
@@ -48,8 +57,6 @@ const HISTORY_ROWS = 10_000;
 const HISTORY_CALLS = 30;
 const DELTAS_ONLY = process.argv.includes('--deltas-only');
 const NO_OPENCLAW = process.argv.includes('--no-openclaw');
-
-interface Figures { firstDeltaMs: number; perDeltaUs: number; historyPageMs: number | string; idleSessionKb: number | string }
 
 /** What one gateway's streamed turns measured: latencies in ms, and median frame sizes in bytes (0: none seen). */
 interface Streamed { first: number[]; perDelta: number[]; chatFrameBytes: number; agentFrameBytes: number }
@@ -154,38 +161,78 @@ async function idleSessionKb(client: GatewayClient, port: number): Promise<numbe
   return (rssBytes(pid) - before) / IDLE_SESSIONS / 1024;
 }
 
-/** A gateway's figures, with its stream's frame sizes and hello-ok (the relay floor mirrors both). */
-interface Measured { figures: Figures; streamed: Streamed; hello: unknown }
+/** One streaming server of the rounds: a name, a connected client, and its turns so far. */
+interface Contender {
+  name: string;
+  client: GatewayClient;
+  /** Median chunk → delta latency (µs) of each round. */
+  perDeltaRounds: number[];
+  /** Median first-delta latency (ms) of each round. */
+  firstRounds: number[];
+  deltas: number;
+  chunks: number;
+}
 
-async function measure(name: string, fake: FakeModel, url: string): Promise<Measured> {
+async function contender(name: string, fake: FakeModel, url: string): Promise<Contender> {
   const client = await operator(url);
-  try {
-    await streamTurns(fake, client, 'agent:main:warmup', 2);
-    const streamed = await streamTurns(fake, client, 'agent:main:bench', TURNS);
-    const { first, perDelta } = streamed;
-    let historyPageMs: number | string = 'skipped (--deltas-only)';
-    let idle: number | string = 'skipped (--deltas-only)';
-    if (!DELTAS_ONLY) {
-      try {
-        await seedHistory(client, 'agent:main:bench');
-        historyPageMs = await historyPage(client, 'agent:main:bench');
-      } catch (err) {
-        historyPageMs = `n/a (${(err as Error).message.slice(0, 120)})`;
-      }
-      try {
-        idle = await idleSessionKb(client, Number(new URL(url).port));
-      } catch (err) {
-        idle = `n/a (${(err as Error).message.slice(0, 120)})`;
-      }
+  await streamTurns(fake, client, 'agent:main:warmup', WARMUP_TURNS);
+  return { name, client, perDeltaRounds: [], firstRounds: [], deltas: 0, chunks: 0 };
+}
+
+/**
+ * ROUNDS rounds in which every contender streams TURNS_PER_ROUND turns, in an order that rotates
+ * each round (so none always goes first). A round's figure is the median of its deltas; a
+ * contender's figure is the median of its round figures, and an overhead is the median of the
+ * per-round differences (two rounds run back to back see the same load).
+ */
+async function takeTurns(fake: FakeModel, contenders: readonly Contender[]): Promise<void> {
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const c = contenders[(r + k) % contenders.length]!;
+      const { first, perDelta } = await streamTurns(fake, c.client, 'agent:main:bench', TURNS_PER_ROUND);
+      if (perDelta.length === 0) throw new Error(`${c.name}: no delta in round ${r}`);
+      c.perDeltaRounds.push(percentile(perDelta, 50) * 1000);
+      c.firstRounds.push(percentile(first, 50));
+      c.deltas += perDelta.length;
+      c.chunks += first.length * CHUNKS;
     }
-    const f = { firstDeltaMs: percentile(first, 50), perDeltaUs: percentile(perDelta, 50) * 1000, historyPageMs, idleSessionKb: idle };
-    process.stdout.write(`${name}: first delta p50 ${f.firstDeltaMs.toFixed(2)} ms; chunk → delta p50 ${f.perDeltaUs.toFixed(0)} µs (${perDelta.length} deltas for ${first.length * CHUNKS} chunks); ` +
-      `chat.history 200 of ${HISTORY_ROWS} p50 ${typeof historyPageMs === 'number' ? `${historyPageMs.toFixed(2)} ms` : historyPageMs}; ` +
-      `RSS per idle session ${typeof idle === 'number' ? `${idle.toFixed(1)} KB` : idle}\n`);
-    return { figures: f, streamed, hello: client.hello };
-  } finally {
-    await client.close();
   }
+}
+
+const signed = (v: number, digits: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
+
+function reportContender(c: Contender): void {
+  process.stdout.write(`${c.name}: first delta ${percentile(c.firstRounds, 50).toFixed(2)} ms; chunk → delta ${percentile(c.perDeltaRounds, 50).toFixed(0)} µs ` +
+    `(median of ${ROUNDS} round medians; ${c.deltas} deltas for ${c.chunks} chunks); round medians µs ${c.perDeltaRounds.map((v) => v.toFixed(0)).join(' ')}\n`);
+}
+
+/** `a` over `b`: the median of the per-round differences, and their spread. */
+function reportOverhead(a: Contender, b: Contender, what = `${a.name} over the ${b.name}`): number {
+  const perDelta = a.perDeltaRounds.map((v, r) => v - b.perDeltaRounds[r]!);
+  const first = a.firstRounds.map((v, r) => v - b.firstRounds[r]!);
+  const median = percentile(perDelta, 50);
+  process.stdout.write(`${what}: per delta ${signed(median, 0)} µs (rounds ${signed(Math.min(...perDelta), 0)}..${signed(Math.max(...perDelta), 0)}); ` +
+    `first delta ${signed(percentile(first, 50), 2)} ms\n`);
+  return median;
+}
+
+/** chat.history and idle-session memory of one gateway (after its rounds). */
+async function historyAndMemory(name: string, client: GatewayClient, url: string): Promise<void> {
+  if (DELTAS_ONLY) return;
+  let history = 'n/a';
+  let idle = 'n/a';
+  try {
+    await seedHistory(client, 'agent:main:bench');
+    history = `${(await historyPage(client, 'agent:main:bench')).toFixed(2)} ms`;
+  } catch (err) {
+    history = `n/a (${(err as Error).message.slice(0, 120)})`;
+  }
+  try {
+    idle = `${(await idleSessionKb(client, Number(new URL(url).port))).toFixed(1)} KB`;
+  } catch (err) {
+    idle = `n/a (${(err as Error).message.slice(0, 120)})`;
+  }
+  process.stdout.write(`${name}: chat.history 200 of ${HISTORY_ROWS} p50 ${history}; RSS per idle session ${idle}\n`);
 }
 
 /** A floor's name and what it reads the model's reply with. */
@@ -194,47 +241,34 @@ const RELAY: RelayKind = { name: 'relay floor', label: 'model → bare process �
 const LIBRARY: RelayKind = { name: 'library floor', label: 'model → bare process reading it with @ai-sdk/openai-compatible → ws', viaLibrary: true };
 
 /**
- * Relay floor: the same turns through bench/lib/relay-floor.ts, a bare model → `ws` relay in its
- * own process, sending farclaw's hello-ok and frames of farclaw's sizes from this run.
+ * Starts bench/lib/relay-floor.ts, a bare model → `ws` relay in its own process, sending farclaw's
+ * hello-ok and frames of farclaw's sizes from this run; returns its URL and how to stop it.
  */
-async function relayFloor(fake: FakeModel, ours: Measured, kind: RelayKind): Promise<{ firstDeltaMs: number; perDeltaUs: number }> {
+async function startRelayFloor(fake: FakeModel, sizes: { agentFrameBytes: number; chatFrameBytes: number }, hello: unknown, kind: RelayKind): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
   const home = tmpHome('farclaw-relay-floor-');
   const script = join(dirname(fileURLToPath(import.meta.url)), 'lib', 'relay-floor.js');
-  const { agentFrameBytes, chatFrameBytes } = ours.streamed;
-  const relay = spawnGateway(kind.name, process.execPath, [script, String(port), fake.baseUrl, String(agentFrameBytes), String(chatFrameBytes)],
-    { env: { ...home.env, RELAY_FLOOR_HELLO_OK: JSON.stringify(ours.hello), ...(kind.viaLibrary ? { RELAY_FLOOR_SDK: '1' } : {}) }, cwd: home.home, port });
-  try {
-    await waitReady(relay, performance.now(), 60_000);
-    const client = await operator(`ws://127.0.0.1:${port}`);
-    try {
-      await streamTurns(fake, client, 'agent:main:warmup', 2);
-      const { first, perDelta } = await streamTurns(fake, client, 'agent:main:bench', TURNS);
-      const f = { firstDeltaMs: percentile(first, 50), perDeltaUs: percentile(perDelta, 50) * 1000 };
-      process.stdout.write(`${kind.name} (${kind.label}, frames of ${agentFrameBytes} + ${chatFrameBytes} bytes): first delta p50 ${f.firstDeltaMs.toFixed(2)} ms; ` +
-        `chunk → delta p50 ${f.perDeltaUs.toFixed(0)} µs (${perDelta.length} deltas for ${first.length * CHUNKS} chunks)\n`);
-      return f;
-    } finally {
-      await client.close();
-    }
-  } finally {
+  const relay = spawnGateway(kind.name, process.execPath, [script, String(port), fake.baseUrl, String(sizes.agentFrameBytes), String(sizes.chatFrameBytes)],
+    { env: { ...home.env, RELAY_FLOOR_HELLO_OK: JSON.stringify(hello), ...(kind.viaLibrary ? { RELAY_FLOOR_SDK: '1' } : {}) }, cwd: home.home, port });
+  const stop = async (): Promise<void> => {
     await stopGateway(relay);
     home.dispose();
+  };
+  try {
+    await waitReady(relay, performance.now(), 60_000);
+  } catch (err) {
+    await stop();
+    throw err;
   }
-}
-
-/** A gateway's figures over a floor's: what the gateway adds beyond what that floor does. */
-function overhead(name: string, f: { firstDeltaMs: number; perDeltaUs: number }, floorFigures: { firstDeltaMs: number; perDeltaUs: number }, floorName = 'relay floor'): void {
-  const signed = (v: number, digits: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
-  process.stdout.write(`${name} overhead over the ${floorName}: first delta ${signed(f.firstDeltaMs - floorFigures.firstDeltaMs, 2)} ms; ` +
-    `per delta ${signed(f.perDeltaUs - floorFigures.perDeltaUs, 0)} µs\n`);
+  process.stdout.write(`${kind.name}: ${kind.label}, frames of ${sizes.agentFrameBytes} + ${sizes.chatFrameBytes} bytes\n`);
+  return { url: `ws://127.0.0.1:${port}`, stop };
 }
 
 /** Floor: the same SSE read straight from the fake model (no gateway). */
 async function floor(fake: FakeModel): Promise<void> {
   const first: number[] = [];
   const per: number[] = [];
-  for (let t = 0; t < TURNS; t++) {
+  for (let t = 0; t < ROUNDS * TURNS_PER_ROUND; t++) {
     fake.script({ kind: 'text', chunks: Array.from({ length: CHUNKS }, (_, i) => chunkText(i)), delayMs: CHUNK_DELAY_MS });
     const base = fake.chunkTimes.length;
     const res = await fetch(`${fake.baseUrl}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'fake-model', stream: true, messages: [] }) });
@@ -255,32 +289,57 @@ async function floor(fake: FakeModel): Promise<void> {
 }
 
 const fake = await startFakeModel();
+const closers: (() => Promise<void>)[] = [];
 try {
-  process.stdout.write(`bench:chat: ${TURNS} turns × ${CHUNKS} chunks ${CHUNK_DELAY_MS} ms apart; history of ${HISTORY_ROWS} rows\n`);
+  process.stdout.write(`bench:chat: ${ROUNDS} rounds × ${TURNS_PER_ROUND} turns per server × ${CHUNKS} chunks ${CHUNK_DELAY_MS} ms apart; history of ${HISTORY_ROWS} rows\n`);
   await floor(fake);
   const gateway = await startGateway({ config: fakeModelConfig(fake) });
-  let ours: Measured;
-  try {
-    ours = await measure('farclaw', fake, gateway.url);
-  } finally {
-    await gateway.stop();
+  closers.push(async () => void (await gateway.stop()));
+  const farclaw = await contender('farclaw', fake, gateway.url);
+  closers.push(() => farclaw.client.close());
+  // The floors send frames of the sizes farclaw sent, learnt from its warm-up turns.
+  const sizes = await streamTurns(fake, farclaw.client, 'agent:main:warmup', 1);
+  const floors: Contender[] = [];
+  for (const kind of [RELAY, LIBRARY]) {
+    const relay = await startRelayFloor(fake, sizes, farclaw.client.hello, kind);
+    closers.push(relay.stop);
+    const c = await contender(kind.name, fake, relay.url);
+    closers.push(() => c.client.close());
+    floors.push(c);
   }
-  const relay = await relayFloor(fake, ours, RELAY);
-  const library = await relayFloor(fake, ours, LIBRARY);
-  overhead('farclaw', ours.figures, relay);
-  overhead('farclaw', ours.figures, library, LIBRARY.name);
+  const [relay, library] = floors as [Contender, Contender];
+  const report = (openclaw?: Contender): void => {
+    for (const c of [farclaw, relay, library, ...(openclaw ? [openclaw] : [])]) reportContender(c);
+    const ours = reportOverhead(farclaw, relay);
+    reportOverhead(farclaw, library, 'farclaw over the library floor (ours)');
+    reportOverhead(library, relay, 'library floor over the relay floor (the provider library\'s)');
+    if (openclaw) reportOverhead(openclaw, relay);
+    process.stdout.write(`target: ≤ 100 µs per delta over the relay floor: ${ours <= 100 ? 'met' : 'MISSED'} (${signed(ours, 0)} µs)\n`);
+  };
   const cfg = fakeModelConfig(fake) as { models: unknown; agents: { defaults: Record<string, unknown> } };
-  // On a loaded machine the real gateway may fail its own start-up checks: report that as n/a.
+  // On a loaded machine the real gateway may fail its own start-up checks: the rounds then run without it.
   const peer = NO_OPENCLAW ? { na: 'skipped by --no-openclaw' } : await withOpenclawGateway(TEST_TOKEN, async (oc) => {
+    const openclaw = await contender('openclaw 2026.9.6', fake, oc.url);
     try {
-      overhead('openclaw 2026.9.6', (await measure('openclaw 2026.9.6', fake, oc.url)).figures, relay);
-    } catch (err) {
-      process.stdout.write(`openclaw 2026.9.6: n/a (${(err as Error).message.slice(0, 300)})\n`);
+      await takeTurns(fake, [farclaw, relay, library, openclaw]);
+      report(openclaw);
+      await historyAndMemory('openclaw 2026.9.6', openclaw.client, oc.url);
+    } finally {
+      await openclaw.client.close();
     }
   }, { config: { models: cfg.models, agents: { defaults: { ...cfg.agents.defaults, utilityModel: '' } } } })
-    .catch((err: unknown) => ({ na: `the real gateway did not start: ${(err as Error).message.split('\n')[0]?.slice(0, 200)}` }));
-  if (peer !== undefined) process.stdout.write(`openclaw: n/a (${peer.na})\n`);
+    .catch((err: unknown) => ({ na: `the real gateway did not start or failed: ${(err as Error).message.split('\n')[0]?.slice(0, 200)}` }));
+  if (peer !== undefined) {
+    process.stdout.write(`openclaw: n/a (${peer.na})\n`);
+    if (farclaw.perDeltaRounds.length < ROUNDS) {
+      for (const c of [farclaw, relay, library]) Object.assign(c, { perDeltaRounds: [], firstRounds: [], deltas: 0, chunks: 0 });
+      await takeTurns(fake, [farclaw, relay, library]);
+      report();
+    }
+  }
+  await historyAndMemory('farclaw', farclaw.client, gateway.url);
   process.stdout.write('targets (farclaw): first delta ≤ 5 ms after the first chunk; ≤ 100 µs overhead per delta (over the relay floor); a 200-row page of 10,000 ≤ 20 ms\n');
 } finally {
+  for (const close of closers.reverse()) await close().catch(() => undefined);
   await fake.close();
 }

@@ -26,6 +26,8 @@ const chatBytes = Number(process.argv[5] ?? 0);
 /** The hello-ok farclaw sent the same client in this run, so the client accepts the handshake. */
 const helloOk = process.env.RELAY_FLOOR_HELLO_OK ?? '{}';
 const viaLibrary = process.env.RELAY_FLOOR_SDK === '1';
+/** Ticks as farclaw sends them, so a bench client idle between rounds keeps its connection. */
+const tickIntervalMs = (JSON.parse(helloOk) as { policy?: { tickIntervalMs?: number } }).policy?.tickIntervalMs ?? 30_000;
 
 /** An event frame padded (with a `pad` string in its payload) to at least `size` bytes. */
 function padded(event: string, payload: Record<string, unknown>, size: number): string {
@@ -97,6 +99,8 @@ const server = createServer((req, res) => {
 server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws)));
 wss.on('connection', (ws: WebSocket) => {
   ws.send(JSON.stringify({ type: 'event', event: 'connect.challenge', payload: { nonce: randomUUID(), ts: Date.now() } }));
+  const ticks = setInterval(() => ws.send(JSON.stringify({ type: 'event', event: 'tick', payload: { ts: Date.now() } })), tickIntervalMs);
+  ws.on('close', () => clearInterval(ticks));
   ws.on('message', (data) => {
     const f = JSON.parse(String(data)) as { id?: string; method?: string; params?: { idempotencyKey?: string } };
     if (f.method === 'connect') return ws.send(`{"type":"res","id":${JSON.stringify(f.id)},"ok":true,"payload":${helloOk}}`);
