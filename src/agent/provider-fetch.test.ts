@@ -124,3 +124,76 @@ test('a 204 has no body, and a gzip body is decoded', async () => {
   assert.equal(empty.body, null);
   assert.equal(await (await providerFetch(`${srv.url}/zipped`)).text(), 'data: zipped\n\n');
 });
+
+/** `size` bytes whose value depends on their position, so a lost or swapped piece shows. */
+function patterned(size: number): Buffer {
+  const buf = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) buf[i] = (i * 7 + (i >>> 13)) & 0xff;
+  return buf;
+}
+
+test('a reader that does not read pauses the response (the provider stalls), and a slow reader then gets every byte in order', async () => {
+  const total = 48 * 1024 * 1024;
+  const payload = patterned(total);
+  let written = 0;
+  const srv = await serve((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) });
+    const pump = (): void => {
+      while (written < total) {
+        const piece = payload.subarray(written, written + 64 * 1024);
+        written += piece.length;
+        if (!res.write(piece)) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    pump();
+  });
+  const res = await providerFetch(`${srv.url}/big`);
+  const reader = res.body!.getReader();
+  const first = await reader.read();
+  assert.ok(first.value && first.value.length > 0);
+  // Wait until the provider's writes stop moving: it is held back by us, not done.
+  let last = -1;
+  let still = 0;
+  const deadline = Date.now() + 60_000;
+  while (still < 5) {
+    assert.ok(Date.now() < deadline, 'the provider never stalled');
+    await new Promise((r) => setTimeout(r, 50));
+    still = written === last ? still + 1 : 0;
+    last = written;
+  }
+  assert.ok(written < total, `the whole body (${written} bytes) was taken in without being read`);
+  const parts: Uint8Array[] = [first.value];
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    parts.push(next.value);
+    if (parts.length % 16 === 0) await new Promise((r) => setImmediate(r));
+  }
+  const got = Buffer.concat(parts);
+  assert.equal(got.length, total);
+  assert.ok(got.equals(payload), 'bytes lost or reordered');
+});
+
+test('cancelling the body closes the connection to the provider, and the next request still gets through', async () => {
+  let closed = 0;
+  const srv = await serve((req, res) => {
+    if (req.url === '/after') return void res.end('fine');
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('data: one\n\n');
+    const timer = setInterval(() => res.write('data: more\n\n'), 20);
+    res.on('close', () => {
+      clearInterval(timer);
+      closed += 1;
+    });
+  });
+  const res = await providerFetch(`${srv.url}/endless`, { method: 'POST', body: '{}' });
+  const reader = res.body!.getReader();
+  assert.equal(new TextDecoder().decode((await reader.read()).value), 'data: one\n\n');
+  await reader.cancel();
+  assert.equal((await reader.read()).done, true);
+  const deadline = Date.now() + 60_000;
+  while (closed === 0) {
+    assert.ok(Date.now() < deadline, 'the provider never saw the connection close');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(await (await providerFetch(`${srv.url}/after`)).text(), 'fine');
+});

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 
 /**
@@ -79,7 +79,50 @@ function toResponse(res: IncomingMessage): Response {
     res.resume();
     return new Response(null, init);
   }
-  return new Response(Readable.toWeb(decoded(res)) as ReadableStream<Uint8Array>, init);
+  return new Response(bodyStream(res), init);
+}
+
+/**
+ * The response body as a web stream fed straight from the node stream's 'data' events. It stands
+ * in for `Readable.toWeb`, whose per-chunk path (a writable adapter, a promise per chunk) added
+ * about 150 µs to every model chunk read at idle. Backpressure: the node stream is paused while
+ * the web queue is full and resumed when the reader pulls. It closes on 'end', errors on an
+ * 'error' or a close before 'end' (a cut stream must not look complete), and cancelling it
+ * destroys the response.
+ */
+function bodyStream(res: IncomingMessage): ReadableStream<Uint8Array> {
+  const source = decoded(res);
+  let isSettled = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      source.on('data', (chunk: Buffer) => {
+        if (isSettled) return;
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) source.pause();
+      });
+      source.once('end', () => {
+        if (isSettled) return;
+        isSettled = true;
+        controller.close();
+      });
+      const fail = (err: unknown): void => {
+        if (isSettled) return;
+        isSettled = true;
+        controller.error(err);
+      };
+      source.on('error', fail);
+      // 'close' also comes after 'end' and 'error'; before them it means the body was cut.
+      source.once('close', () => fail(new TypeError('terminated', { cause: new Error('the response closed before its end') })));
+    },
+    pull() {
+      source.resume();
+    },
+    cancel() {
+      isSettled = true;
+      res.destroy();
+      if (source !== res) source.destroy();
+    },
+  });
 }
 
 /** A compressed body decoded, as fetch does (we ask for none; a server may still send it). */
