@@ -93,7 +93,7 @@ export class AuthRateLimiter {
    * peer (when exempt) is never locked out, not even by its address's browser failures.
    */
   lockedForMs(client: RateLimitClient, cls: CredentialClass, isDirectLocal = false): number {
-    if (this.config.exemptLoopback && isDirectLocal) return 0;
+    if ((this.config.exemptLoopback && isDirectLocal) || this.entries.size === 0) return 0;
     const entry = this.entries.get(addressKeyOf(client.address, cls));
     if (!entry) return 0;
     const now = this.now();
@@ -123,6 +123,8 @@ export class AuthRateLimiter {
 
   /** A successful authentication clears the client's key and its address's count. */
   reset(client: RateLimitClient, cls: CredentialClass): void {
+    // The usual case on the connect path: nothing was ever counted, so no address to work out.
+    if (this.entries.size === 0) return;
     const addressKey = addressKeyOf(client.address, cls);
     const entry = this.entries.get(addressKey);
     if (!entry) return;
