@@ -101,7 +101,7 @@ export class ChatService {
   constructor(private readonly opts: ChatServiceOptions) {
     this.now = opts.now ?? Date.now;
     this.sessions = new SessionRepo(opts.db, this.now);
-    this.transcript = new TranscriptRepo(opts.db, this.now);
+    this.transcript = new TranscriptRepo(opts.db, this.now, this.sessions);
     this.runs = new ChatRunRepo(opts.db, this.now);
     this.settings = { ...DEFAULT_SETTINGS, ...timeoutFromConfig(opts.config), ...opts.settings };
   }

@@ -34,7 +34,8 @@ export interface SessionRecord {
   patch: SessionPatch;
 }
 
-interface SessionRow {
+/** A chat_session row as SQLite returns it (`SESSION_COLUMNS`). */
+export interface SessionRow {
   key: string;
   session_id: string;
   agent_id: string;
@@ -48,9 +49,11 @@ interface SessionRow {
   patch: string;
 }
 
-const COLUMNS = 'key, session_id, agent_id, created_via, created_at_ms, updated_at_ms, status, last_seq, input_tokens, output_tokens, patch';
+/** The chat_session columns a SessionRecord is read from. */
+export const SESSION_COLUMNS = 'key, session_id, agent_id, created_via, created_at_ms, updated_at_ms, status, last_seq, input_tokens, output_tokens, patch';
 
-function toRecord(r: SessionRow): SessionRecord {
+/** A chat_session row as a SessionRecord. */
+export function toSessionRecord(r: SessionRow): SessionRecord {
   return {
     key: r.key, sessionId: r.session_id, agentId: r.agent_id, createdVia: r.created_via, createdAtMs: r.created_at_ms,
     updatedAtMs: r.updated_at_ms, ...optional('status', r.status), lastSeq: r.last_seq, inputTokens: r.input_tokens,
@@ -72,17 +75,25 @@ export class SessionRepo {
     this.cache = new ReadCache(this.stmts);
   }
 
+  /**
+   * Keeps `rec` as the session's current row until the next write: a writer that just read the
+   * row back from its own write (`UPDATE … RETURNING`) saves the next reader a query.
+   */
+  remember(rec: SessionRecord): void {
+    this.cache.put(rec.key, rec);
+  }
+
   /** The stored session (frozen: it may be shared with the next reader until the next write). */
   get(key: string): Readonly<SessionRecord> | undefined {
     return this.cache.get(key, () => {
-      const row = this.stmts.get(`SELECT ${COLUMNS} FROM chat_session WHERE key = ?`).get(key) as SessionRow | undefined;
-      return row ? toRecord(row) : undefined;
+      const row = this.stmts.get(`SELECT ${SESSION_COLUMNS} FROM chat_session WHERE key = ?`).get(key) as SessionRow | undefined;
+      return row ? toSessionRecord(row) : undefined;
     });
   }
 
   /** Every session, most recently updated first. */
   list(): SessionRecord[] {
-    return (this.stmts.get(`SELECT ${COLUMNS} FROM chat_session ORDER BY updated_at_ms DESC, key`).all() as SessionRow[]).map(toRecord);
+    return (this.stmts.get(`SELECT ${SESSION_COLUMNS} FROM chat_session ORDER BY updated_at_ms DESC, key`).all() as SessionRow[]).map(toSessionRecord);
   }
 
   /** Creates the session row; returns the existing one when the key is taken. */
@@ -123,7 +134,7 @@ export class SessionRepo {
 
   /** Sessions left `running`/`queued` by a process that died (OpenClaw #114255). */
   listStuck(): SessionRecord[] {
-    return (this.stmts.get(`SELECT ${COLUMNS} FROM chat_session WHERE status IN ('running', 'queued')`).all() as SessionRow[]).map(toRecord);
+    return (this.stmts.get(`SELECT ${SESSION_COLUMNS} FROM chat_session WHERE status IN ('running', 'queued')`).all() as SessionRow[]).map(toSessionRecord);
   }
 
   /** The database this repo writes (for transactions spanning repos). */

@@ -51,15 +51,26 @@ export class ReadCache<V extends object> {
   constructor(private readonly sql: StatementCache) {}
 
   get(key: string, load: () => V | undefined): Readonly<V> | undefined {
-    if (this.generation !== this.sql.writeGeneration || this.entries.size >= MAX_CACHED_READS) {
-      this.entries.clear();
-      this.generation = this.sql.writeGeneration;
-    }
+    this.sync();
     if (this.entries.has(key)) return this.entries.get(key);
     const value = load();
     const frozen = value === undefined ? undefined : deepFreeze(value);
     this.entries.set(key, frozen);
     return frozen;
+  }
+
+  /** Keeps `value` as what `key` reads now: only right after the write it came from (nothing written since). */
+  put(key: string, value: V): void {
+    this.sync();
+    this.entries.set(key, deepFreeze(value));
+  }
+
+  /** Forgets every entry once anything was written since they were read. */
+  private sync(): void {
+    if (this.generation !== this.sql.writeGeneration || this.entries.size >= MAX_CACHED_READS) {
+      this.entries.clear();
+      this.generation = this.sql.writeGeneration;
+    }
   }
 }
 

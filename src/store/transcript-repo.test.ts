@@ -39,6 +39,28 @@ describe('session, transcript and run repos on a real SQLite file', () => {
     assert.equal(new SessionRepo(again).get('agent:main:main')?.lastSeq, 2);
   });
 
+  test('an append hands its session the row it stamped, the same a fresh read gives, unless a caller\'s transaction may still roll it back', () => {
+    let clock = 1_000;
+    const { db } = open();
+    const sessions = new SessionRepo(db, () => clock);
+    const rows = new TranscriptRepo(db, () => clock, sessions);
+    sessions.ensure('agent:main:main', 'main', 'operator');
+    clock = 2_000;
+    rows.append('agent:main:main', user('one'));
+    const kept = sessions.get('agent:main:main');
+    assert.deepEqual([kept?.lastSeq, kept?.updatedAtMs], [1, 2_000]);
+    assert.deepEqual(kept, new SessionRepo(db).get('agent:main:main'));
+    assert.ok(Object.isFrozen(kept));
+    // An append inside a transaction that rolls back leaves nothing behind, in the file or in memory.
+    clock = 3_000;
+    assert.throws(() => db.transaction(() => {
+      rows.append('agent:main:main', user('two'));
+      throw new Error('roll back');
+    })(), /roll back/);
+    assert.deepEqual([sessions.get('agent:main:main')?.lastSeq, sessions.get('agent:main:main')?.updatedAtMs], [1, 2_000]);
+    assert.equal(rows.latest('agent:main:main', 10).length, 1);
+  });
+
   test('an idempotency key stores the row once', () => {
     const { db } = open();
     new SessionRepo(db).ensure('k', 'main', 'operator');

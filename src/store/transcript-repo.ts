@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { optional } from './row-values.js';
+import { SESSION_COLUMNS, toSessionRecord, type SessionRepo, type SessionRow } from './session-repo.js';
 import { StatementCache } from './statement-cache.js';
 
 /** What kind of transcript entry a row is (assistant.md 2). */
@@ -65,9 +66,14 @@ export class TranscriptRepo {
   private readonly stmts: StatementCache;
 
   /** Built once: better-sqlite3 builds a transaction's wrappers (begin/commit/rollback) at each `transaction()`. */
-  private readonly appendTx: (sessionKey: string, row: NewTranscriptRow) => TranscriptRecord;
+  private readonly appendTx: (sessionKey: string, row: NewTranscriptRow) => { record: TranscriptRecord; session?: SessionRow };
 
-  constructor(private readonly db: Database, private readonly now: () => number = Date.now) {
+  /**
+   * @param sessions given, it keeps the session row each append stamped, as the append's
+   *   `UPDATE … RETURNING` read it back: the `session.message` and tool events that follow an
+   *   append carry that row, and would otherwise read it again.
+   */
+  constructor(private readonly db: Database, private readonly now: () => number = Date.now, private readonly sessions?: SessionRepo) {
     this.stmts = new StatementCache(db);
     this.appendTx = db.transaction((sessionKey: string, row: NewTranscriptRow) => this.insertRow(sessionKey, row));
   }
@@ -77,18 +83,21 @@ export class TranscriptRepo {
    * carries an idempotency key already stored for this session, returns the stored row instead.
    */
   append(sessionKey: string, row: NewTranscriptRow): TranscriptRecord {
-    return this.appendTx(sessionKey, row);
+    const { record, session } = this.appendTx(sessionKey, row);
+    // Inside a caller's transaction the row may still be rolled back: then nothing is kept.
+    if (session && !this.db.inTransaction) this.sessions?.remember(toSessionRecord(session));
+    return record;
   }
 
-  private insertRow(sessionKey: string, row: NewTranscriptRow): TranscriptRecord {
+  private insertRow(sessionKey: string, row: NewTranscriptRow): { record: TranscriptRecord; session?: SessionRow } {
     if (row.idempotencyKey !== undefined) {
       const existing = this.byIdempotencyKey(sessionKey, row.idempotencyKey);
-      if (existing) return existing;
+      if (existing) return { record: existing };
     }
     const createdAtMs = this.now();
     // Takes the next seq and stamps the session in one statement (no read before the write).
-    const next = this.stmts.get('UPDATE chat_session SET last_seq = last_seq + 1, updated_at_ms = ? WHERE key = ? RETURNING last_seq')
-      .get(createdAtMs, sessionKey) as { last_seq: number } | undefined;
+    const next = this.stmts.get(`UPDATE chat_session SET last_seq = last_seq + 1, updated_at_ms = ? WHERE key = ? RETURNING ${SESSION_COLUMNS}`)
+      .get(createdAtMs, sessionKey) as SessionRow | undefined;
     if (!next) throw new Error(`no session ${sessionKey} to append a transcript row to`);
     const message = JSON.stringify(row.message);
     const stored: Row = {
@@ -100,7 +109,7 @@ export class TranscriptRepo {
     );
     // The record as a read would return it, without reading the row back nor parsing the JSON
     // just written: the caller's message is a fresh object it does not touch again.
-    return recordOf(stored, row.message);
+    return { record: recordOf(stored, row.message), session: next };
   }
 
   get(id: string): TranscriptRecord | undefined {
