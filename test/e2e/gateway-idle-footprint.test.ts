@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { join, relative, sep } from 'node:path';
@@ -14,6 +15,7 @@ import { startInProcessGateway } from '../helpers/in-process-gateway.js';
 import { moduleRecorder, type LoadedModules } from '../helpers/loaded-modules.js';
 import { connectParams, RawClient } from '../helpers/raw-client.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { GATEWAY_BUILTINS } from '../../src/infra/heap-tuning.js';
 import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -145,6 +147,21 @@ describe('what an idle `farclaw gateway run` process loads (issue 13: idle RSS)'
     for (const [i, s] of sources.entries()) {
       assert.doesNotMatch(s, /(from|import)\s*\(?\s*["'](node:)?tls["']/, `${relative(dist, files[i]!)} imports node:tls as an ES module`);
     }
+  });
+
+  it('loads every built-in its bundle files use before V8 flags change, and only those (heap-tuning.ts)', () => {
+    const files = loaded.files.filter((f) => f.startsWith(dist + sep) && f.endsWith('.mjs'));
+    const used = new Set<string>();
+    for (const f of files) {
+      for (const m of readFileSync(f, 'utf8').matchAll(/(?:from|import)\s*"(?:node:)?([a-z_/]+)"|require\("(?:node:)?([a-z_/]+)"\)/g)) {
+        const name = m[1] ?? m[2]!;
+        if (builtinModules.includes(name)) used.add(name);
+      }
+    }
+    assert.ok(used.has('http') && used.has('crypto'), `built-ins found in the loaded bundle files: ${[...used].join(', ')}`);
+    assert.deepEqual([...used].filter((b) => !GATEWAY_BUILTINS.includes(b)).sort(), [], 'used by the gateway but loaded after V8 flags changed');
+    const loadedNames = new Set(loaded.builtins.map((b) => b.replace(/^NativeModule /, '')));
+    assert.deepEqual(GATEWAY_BUILTINS.filter((b) => !loadedNames.has(b)), [], 'listed in GATEWAY_BUILTINS but not loaded by an idle gateway');
   });
 
   it('loads none of the built-in modules only the interactive commands use', () => {
