@@ -3,8 +3,9 @@
  * A bare process with a `ws` server speaking just enough protocol for the bench client
  * (challenge, any `connect` accepted); on `chat.send` it answers at once, reads the fake model's
  * OpenAI SSE over plain `node:http`, and forwards each text piece to the client as an `agent`
- * frame and a `chat` delta frame padded to the sizes farclaw sent in the same run, then a
- * `final`. No validation, store, pacing or SDK: a gateway's relay cannot go below it.
+ * frame and a `chat` delta frame padded to the sizes farclaw sent in the same run (both in one
+ * socket write, as farclaw sends them), then a `final`. No validation, store, pacing or SDK: a
+ * gateway's relay cannot go below it.
  *
  * With `RELAY_FLOOR_SDK=1` (the "library floor") it reads the reply through the provider library
  * the gateway must use (@ai-sdk/openai-compatible's `doStream` over the gateway's providerFetch:
@@ -16,6 +17,7 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { randomUUID } from 'node:crypto';
 import { createServer, request } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { providerFetch } from '../../src/agent/provider-fetch.js';
 
@@ -36,10 +38,19 @@ function padded(event: string, payload: Record<string, unknown>, size: number): 
   return JSON.stringify({ type: 'event', event, payload: { ...payload, pad: 'x'.repeat(missing) } });
 }
 
-/** Sends one text piece of run `runId` as farclaw does: an `agent` frame and a `chat` delta frame. */
+/** The TCP socket under each client's `ws`, to cork a piece's two frames into one write. */
+const sockets = new WeakMap<WebSocket, Duplex>();
+
+/**
+ * Sends one text piece of run `runId` as farclaw does: an `agent` frame and a `chat` delta frame,
+ * in one socket write (farclaw corks them too; two writes would wake the client twice).
+ */
 function forward(ws: WebSocket, runId: string, text: string, piece: string): void {
+  const socket = sockets.get(ws);
+  socket?.cork();
   ws.send(padded('agent', { runId, stream: 'assistant', data: { text, delta: piece } }, agentBytes));
   ws.send(padded('chat', { runId, state: 'delta', message: { role: 'assistant', content: [{ type: 'text', text }] } }, chatBytes));
+  socket?.uncork();
 }
 
 function final(ws: WebSocket, runId: string, text: string): void {
@@ -96,7 +107,10 @@ const server = createServer((req, res) => {
   res.writeHead(req.url === '/readyz' ? 200 : 404, { 'content-type': 'application/json' });
   res.end('{"ready":true}');
 });
-server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws)));
+server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => {
+  sockets.set(ws, socket);
+  wss.emit('connection', ws);
+}));
 wss.on('connection', (ws: WebSocket) => {
   ws.send(JSON.stringify({ type: 'event', event: 'connect.challenge', payload: { nonce: randomUUID(), ts: Date.now() } }));
   const ticks = setInterval(() => ws.send(JSON.stringify({ type: 'event', event: 'tick', payload: { ts: Date.now() } })), tickIntervalMs);
