@@ -20,12 +20,6 @@ import type { SendBudget } from './send-budget.js';
 /** What admission learnt about the peer before the upgrade. */
 export type ConnectionFacts = Omit<SocketFacts, 'connId' | 'nonce' | 'onRefusalHeld'>;
 
-/** Bytes of a received message, whatever shape ws delivered it in. */
-function rawSize(data: WebSocket.RawData): number {
-  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
-  return data.byteLength;
-}
-
 /**
  * Hooks the connection uses to join and leave the gateway. One host serves every connection:
  * each hook gets the connection, so an idle socket holds no closures of its own.
@@ -56,6 +50,8 @@ type State = 'awaiting-connect' | 'connecting' | 'open' | 'closed';
 
 /** How long a socket refused before hello-ok keeps its connection after the close frame. */
 const PREAUTH_CLOSE_GRACE_MS = 1_000;
+
+const closeAtDeadline = (conn: Connection): void => conn.closeAtDeadline();
 
 /** The Connection a WebSocket belongs to, so its listeners can be shared by every socket. */
 const kConnection = Symbol('farclaw.connection');
@@ -135,20 +131,12 @@ export class Connection implements ReplySink {
     this[kConnection]?.log('debug', { err: err.message }, 'socket error');
   }
 
-  private static onHandshakeDeadline(conn: Connection): void {
-    conn.closeAtDeadline();
-  }
-
-  /**
-   * Starts this socket's own handshake deadline. Only for a socket admission holds no deadline
-   * for (a trusted proxy's): one timer per socket, not two equal ones (issue 13).
-   */
+  /** Its own handshake deadline, only when admission holds none for it (one timer per socket). */
   armHandshakeDeadline(): void {
-    if (this.state === 'closed' || this.state === 'open') return;
-    this.handshakeTimer ??= setTimeout(Connection.onHandshakeDeadline, this.host.handshakeTimeoutMs, this);
+    if (this.state === 'awaiting-connect' || this.state === 'connecting') this.handshakeTimer ??= setTimeout(closeAtDeadline, this.host.handshakeTimeoutMs, this);
   }
 
-  /** The handshake deadline passed: closed with 1000 and no reason, like the real gateway. */
+  /** The pre-auth deadline passed: closed with 1000 and no reason, like the real gateway. */
   closeAtDeadline(): void {
     this.close(CloseCode.NORMAL, '');
   }
@@ -360,7 +348,7 @@ export class Connection implements ReplySink {
    */
   private queueWhileConnecting(data: WebSocket.RawData): void {
     this.pendingCount++;
-    this.pendingBytes += rawSize(data);
+    this.pendingBytes += Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
     if (!this.refusalHeld) (this.pending ??= []).push(data);
     if (this.pendingCount > MAX_PENDING_HANDSHAKE_FRAMES || this.pendingBytes > MAX_PENDING_HANDSHAKE_BYTES) {
       this.close(CloseCode.POLICY, 'too many pending handshake frames');
