@@ -12,6 +12,14 @@ const ERROR_LEVEL = 50;
 /** pino's metadata protocol: a destination with this flag is told each record's level. */
 const kPinoMetadata = Symbol.for('pino.metadata');
 
+/** Open log files, flushed by one `exit` listener (not one per file: tests open many). */
+const openFiles = new Set<BatchedLogFile>();
+let exitHooked = false;
+
+function flushAllOnExit(): void {
+  for (const file of openFiles) file.flush();
+}
+
 /**
  * The gateway's file log as a pino destination: whole lines appended to one file, in batches.
  *
@@ -30,12 +38,13 @@ export class BatchedLogFile {
   private fd: number;
   private buffered = '';
   private timer: NodeJS.Timeout | undefined;
-  private readonly flushOnExit = (): void => this.flush();
 
   /** Opens (or creates, mode 0600) `path` for appending. */
   constructor(readonly path: string) {
     this.fd = openSync(path, 'a', 0o600);
-    process.on('exit', this.flushOnExit);
+    openFiles.add(this);
+    if (!exitHooked) process.on('exit', flushAllOnExit);
+    exitHooked = true;
   }
 
   /** Takes one record's JSON line (with its newline). */
@@ -71,7 +80,7 @@ export class BatchedLogFile {
   end(): void {
     if (this.fd < 0) return;
     this.flush();
-    process.off('exit', this.flushOnExit);
+    openFiles.delete(this);
     closeSync(this.fd);
     this.fd = -1;
   }
