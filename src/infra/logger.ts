@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { BatchedLogFile } from './log-file.js';
 
 export type { Logger };
 
@@ -51,7 +50,7 @@ export class HumanLines {
 export interface GatewayLogger {
   logger: Logger;
   file: string;
-  /** Writes the lines still waiting and closes the file. */
+  /** Closes the file destination (every line is already written). */
   close(): void;
 }
 
@@ -65,8 +64,10 @@ export function createGatewayLogger(
 ): GatewayLogger {
   mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const file = join(logDir, 'gateway.log');
-  // Lines reach the file within LOG_FLUSH_MS (errors at once), in one write(2) per batch: see log-file.ts.
-  const fileDest = new BatchedLogFile(file);
+  // Synchronous, unbuffered appends: every line is in the file when the log call returns, so
+  // `logs.tail` is live and a crash (even SIGKILL) loses nothing already logged. Lines on the
+  // connect path are debug or one per connection, so the cost is one write(2) each.
+  const fileDest = pino.destination({ dest: file, sync: true, mode: 0o600 });
   const level = opts.level ?? 'info';
   const streams: pino.StreamEntry[] = [{ stream: fileDest, level }];
   if (!opts.quiet) streams.push({ stream: new HumanLines(opts.console ?? process.stderr), level: 'info' });
