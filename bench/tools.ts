@@ -3,12 +3,14 @@
  * finishes a reply that asks for a tool → the gateway runs it → the model receives the next
  * request carrying the result. Measured on the fake model's clock (test/helpers/fake-model.ts, in
  * this process): tool-call reply finished → next request received. Side by side, same run, same
- * fake model (bench/lib/tool-floors.ts):
+ * fake model, and floors in a bare process of their own (bench/lib/tool-relay-floor.ts, spawned
+ * once per run and driven over a local HTTP control channel that is idle inside the measured
+ * window), so a floor crosses the same two process hops per round trip as a gateway does:
  *
- * - the floor: a bare client reads the same SSE, spawns the same `echo` (no shell; for host=node
- *   through `/bin/sh -lc`, as the node host runs the plan's wrapper; or, without spawn, makes up
- *   the answer) and posts the next request itself: everything but the gateway and the provider
- *   library. Its HTTP client is the gateway's own (providerFetch, node:http);
+ * - the floor: the bare process reads the same SSE, spawns the same `echo` (no shell; for
+ *   host=node through `/bin/sh -lc`, as the node host runs the plan's wrapper; or, without spawn,
+ *   makes up the answer) and posts the next request itself: everything but the gateway and the
+ *   provider library. Its HTTP client is the gateway's own (providerFetch, node:http);
  * - the library floor: the same, but through the provider library the gateway must use
  *   (@ai-sdk/openai-compatible's doStream reads the tool call and posts the next request, with
  *   the system prompt and tools farclaw sent): overhead over it is the gateway's own work;
@@ -22,10 +24,8 @@
  * library floor, so all three see the same machine load; overhead = the median over rounds of
  * (the target's round median − the floor's round median). The target (≤ 2 ms on loopback) is
  * read from the `nodes status` line over the floor: the gateway's own cost with nothing else in it.
- * Flags: --rounds=N (default 10), --per-round=N (default 3), --only-status.
+ * Flags: --rounds=N (default 10), --per-round=N (default 3), --only-status, --no-openclaw.
  */
-import { providerFetch } from '../src/agent/provider-fetch.js';
-import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { GatewayClient } from '../src/client/gateway-client.js';
 import { benchOperator } from './lib/operator.js';
 import { fakeModelConfig } from '../test/helpers/chat-gateway.js';
@@ -36,13 +36,15 @@ import { tmpHome } from '../test/helpers/tmp-home.js';
 import { withOpenclawGateway } from './lib/openclaw-peer.js';
 import { percentile } from './lib/report.js';
 import { intArg } from './lib/args.js';
-import { BARE_SHAPE, libraryFloorOnce, libraryModel, plainFloorOnce, roundTripSince, shapeOfLastRequest, type FloorSpawn, type PromptShape } from './lib/tool-floors.js';
+import { BARE_SHAPE, roundTripSince, shapeOfLastRequest, startToolFloor, type FloorSpawn, type PromptShape, type ToolFloor } from './lib/tool-floors.js';
 
 const ROUNDS = intArg('rounds', 10);
 const PER_ROUND = intArg('per-round', 3);
 const WARMUP = 3;
 /** `--only-status`: the floors without spawn and the nodes status target only (no spawn lines, no OpenClaw): for profiling runs. */
 const ONLY_STATUS = process.argv.includes('--only-status');
+/** `--no-openclaw`: skip the real gateway. */
+const NO_OPENCLAW = process.argv.includes('--no-openclaw');
 const TARGET_OVERHEAD_MS = 2;
 
 const fmt = (v: number): string => v.toFixed(2);
@@ -90,7 +92,7 @@ async function rounds(target: Sampler, plain: Sampler, library: Sampler): Promis
 }
 
 /** A target's round trips through a gateway, with the plain and library floors taken between them. */
-async function measure(fake: FakeModel, model: LanguageModelV3, url: string, host: string, call: Call, spawn: FloorSpawn): Promise<Measured> {
+async function measure(fake: FakeModel, floor: ToolFloor, url: string, host: string, call: Call, spawn: FloorSpawn): Promise<Measured> {
   const client = await operator(url);
   let shape: PromptShape = BARE_SHAPE;
   try {
@@ -117,7 +119,7 @@ async function measure(fake: FakeModel, model: LanguageModelV3, url: string, hos
       shape = shapeOfLastRequest(fake);
       return rt;
     };
-    return await rounds(target, (i) => plainFloorOnce(fake, i, spawn, providerFetch), (i) => libraryFloorOnce(fake, model, i, spawn, shape));
+    return await rounds(target, (i) => floor.plain(i, spawn), (i) => floor.library(i, spawn, shape));
   } finally {
     await client.close();
   }
@@ -157,39 +159,40 @@ function line(name: string, m: Measured, floorName: string): Overheads {
 }
 
 const fake = await startFakeModel();
-const model = libraryModel(fake);
+const floor = await startToolFloor(fake);
 const nodeHome = tmpHome();
 try {
   process.stdout.write(`bench:tools: ${ROUNDS} rounds × ${PER_ROUND} tool calls per target and per floor (after ${WARMUP} warm-up each), one tool call per run${ONLY_STATUS ? '; --only-status' : ''}\n`);
   const n = ROUNDS * PER_ROUND;
-  floorLine('floor without spawn (bare client: SSE read, POST)', await series(n, (i) => plainFloorOnce(fake, i, 'none', providerFetch)));
-  floorLine('library floor without spawn (the same through the provider library\'s doStream, no tools)', await series(n, (i) => libraryFloorOnce(fake, model, i, 'none', BARE_SHAPE)));
+  floorLine('floor without spawn (bare client: SSE read, POST)', await series(n, (i) => floor.plain(i, 'none')));
+  floorLine('library floor without spawn (the same through the provider library\'s doStream, no tools)', await series(n, (i) => floor.library(i, 'none', BARE_SHAPE)));
   if (!ONLY_STATUS) {
-    floorLine('floor (bare client: SSE read, spawn echo, POST)', await series(n, (i) => plainFloorOnce(fake, i, 'argv', providerFetch)));
-    floorLine('floor with a login shell (bare client: SSE read, spawn /bin/sh -lc "echo …", POST)', await series(n, (i) => plainFloorOnce(fake, i, 'shell', providerFetch)));
-    floorLine('  (reference) the same floor without spawn over Node\'s fetch', await series(n, (i) => plainFloorOnce(fake, i, 'none', fetch)));
+    floorLine('floor (bare client: SSE read, spawn echo, POST)', await series(n, (i) => floor.plain(i, 'argv')));
+    floorLine('floor with a login shell (bare client: SSE read, spawn /bin/sh -lc "echo …", POST)', await series(n, (i) => floor.plain(i, 'shell')));
+    floorLine('  (reference) the same floor without spawn over Node\'s fetch', await series(n, (i) => floor.plain(i, 'none', 'fetch')));
   }
   let status: Overheads | undefined;
   const ours = await startGateway({ config: { ...fakeModelConfig(fake), tools: { exec: { host: 'auto', mode: 'full' } } } });
   try {
-    if (!ONLY_STATUS) line('farclaw exec host=gateway', await measure(fake, model, ours.url, 'gateway', execCall('gateway'), 'argv'), 'the floor with spawn');
+    if (!ONLY_STATUS) line('farclaw exec host=gateway', await measure(fake, floor, ours.url, 'gateway', execCall('gateway'), 'argv'), 'the floor with spawn');
     nodeHome.writeConfig({ nodeHost: { systemRun: { allow: ['echo'] } } });
     const { node } = await startApprovedNode(ours, nodeHome, 'bench-node');
     try {
-      if (!ONLY_STATUS) line('farclaw exec host=node (farclaw node run)', await measure(fake, model, ours.url, 'node', execCall('node'), 'shell'), 'the floor with a login shell');
-      status = line('farclaw nodes status (in the gateway: no node hop, no spawn)', await measure(fake, model, ours.url, 'status', statusCall, 'none'), 'the floor without spawn');
-      if (!ONLY_STATUS) line('farclaw nodes which on the node (one node hop, no spawn)', await measure(fake, model, ours.url, 'which', whichCall('bench-node'), 'none'), 'the floor without spawn');
+      if (!ONLY_STATUS) line('farclaw exec host=node (farclaw node run)', await measure(fake, floor, ours.url, 'node', execCall('node'), 'shell'), 'the floor with a login shell');
+      status = line('farclaw nodes status (in the gateway: no node hop, no spawn)', await measure(fake, floor, ours.url, 'status', statusCall, 'none'), 'the floor without spawn');
+      if (!ONLY_STATUS) line('farclaw nodes which on the node (one node hop, no spawn)', await measure(fake, floor, ours.url, 'which', whichCall('bench-node'), 'none'), 'the floor without spawn');
     } finally {
       await node.stop();
     }
   } finally {
     await ours.stop();
   }
-  if (!ONLY_STATUS) {
+  if (NO_OPENCLAW) process.stdout.write('openclaw: n/a (skipped by --no-openclaw)\n');
+  else if (!ONLY_STATUS) {
     const cfg = fakeModelConfig(fake) as { models: unknown; agents: { defaults: Record<string, unknown> } };
     const peer = await withOpenclawGateway(TEST_TOKEN, async (oc) => {
       try {
-        line('openclaw 2026.9.6 exec host=gateway', await measure(fake, model, oc.url, 'gateway', execCall('gateway'), 'argv'), 'the floor with spawn');
+        line('openclaw 2026.9.6 exec host=gateway', await measure(fake, floor, oc.url, 'gateway', execCall('gateway'), 'argv'), 'the floor with spawn');
       } catch (err) {
         process.stdout.write(`openclaw 2026.9.6: n/a (${(err as Error).message.slice(0, 300)})\n`);
       }
@@ -203,6 +206,7 @@ try {
     + `over the library floor (what the provider library costs the floor too): ${fmt(status?.library ?? Number.NaN)} ms. `
     + 'The exec lines add a spawn (noisy on a loaded machine), nodes which and host=node a WebSocket hop to the node.\n');
 } finally {
+  await floor.stop();
   nodeHome.dispose();
   await fake.close();
 }

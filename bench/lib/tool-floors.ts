@@ -1,21 +1,21 @@
 /**
- * The floors of bench:tools: one tool round trip (the fake model finishes a reply that asks for a
- * tool → the tool's output is ready → the next request carrying it arrives) by a bare client in
- * the bench's own process, with no gateway.
+ * The floors of bench:tools, seen from the bench: one tool round trip (the fake model finishes a
+ * reply that asks for a tool → the tool's output is ready → the next request carrying it arrives)
+ * done by a bare process with no gateway (bench/lib/tool-relay-floor.ts), so the floor crosses the
+ * same two process hops per round trip as a gateway does (fake → process, process → fake).
  *
- * - the plain floor reads the SSE with a regex over the whole body and posts the next request as
- *   a hand-built JSON string, over `client` (the gateway's providerFetch, or Node's fetch);
- * - the library floor does the same through the provider library the gateway must use:
- *   @ai-sdk/openai-compatible's `doStream` over providerFetch reads the tool call (SSE parsing,
- *   per-chunk validation, tool-call accumulation), and a second `doStream` posts the next request
- *   with the prompt the gateway sends (system + history + assistant tool call + tool result, and
- *   the gateway's tool definitions). What farclaw spends above it is the gateway's own work.
+ * The round trip is timed here, on the fake model's clock (tool-call reply ended → next request
+ * received). The order to the floor process goes out before its first model request and its
+ * answer comes back after its second one arrived, so the control channel stays outside that window.
  */
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import type { JSONSchema7, LanguageModelV3, LanguageModelV3FunctionTool, LanguageModelV3Prompt } from '@ai-sdk/provider';
-import { providerFetch } from '../../src/agent/provider-fetch.js';
-import { runArgv } from '../../src/infra/argv-run.js';
+import { Agent, request } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { JSONSchema7, LanguageModelV3FunctionTool } from '@ai-sdk/provider';
 import type { FakeModel } from '../../test/helpers/fake-model.js';
+import { freePort } from '../../test/helpers/free-port.js';
+import { tmpHome } from '../../test/helpers/tmp-home.js';
+import { spawnGateway, stopGateway, waitReady } from './procs.js';
 
 /** What a floor round trip starts: nothing, the argv itself, or the argv in a login shell (what our node host runs). */
 export type FloorSpawn = 'none' | 'argv' | 'shell';
@@ -28,6 +28,19 @@ export interface PromptShape {
 
 /** Before farclaw has sent a request: a short system prompt and no tools. */
 export const BARE_SHAPE: PromptShape = { system: 'You are a helpful assistant.', tools: [] };
+
+/** One round trip the bench orders from the floor process (`POST /round`). */
+export interface RoundOrder {
+  /** `plain`: SSE read and next POST by hand; `library`: both through @ai-sdk/openai-compatible's doStream. */
+  variant: 'plain' | 'library';
+  /** The call's index: its tool call id is `call_<i>`. */
+  i: number;
+  spawn: FloorSpawn;
+  /** The plain floor's HTTP client: the gateway's providerFetch (default) or Node's fetch. */
+  client?: 'provider' | 'fetch';
+  /** The library floor's system prompt and tools. */
+  shape: PromptShape;
+}
 
 const ms = (ns: bigint): number => Number(ns) / 1e6;
 
@@ -53,78 +66,63 @@ export function shapeOfLastRequest(fake: FakeModel): PromptShape {
   return { system: typeof system === 'string' ? system : BARE_SHAPE.system, tools };
 }
 
-/** Runs the command the model asked for as `spawn` says, or makes up a `nodes which` answer. */
-async function toolOutput(command: string, spawn: FloorSpawn): Promise<string> {
-  const [program, ...rest] = command.split(' ');
-  const run = (executable: string, argv: string[]) => runArgv({ executable, args: argv, timeoutMs: 10_000, maxOutputBytes: 65_536, signal: new AbortController().signal });
-  if (spawn === 'argv') return (await run(program ?? '', rest)).stdout;
-  if (spawn === 'shell') return (await run('/bin/sh', ['-lc', command])).stdout;
-  return '{"bins":{"sh":"/usr/bin/sh"}}';
+/** The floor process, ready for orders. */
+export interface ToolFloor {
+  /** One plain floor round trip (SSE read and next POST by hand, over `client`); its time in ms. */
+  plain(i: number, spawn: FloorSpawn, client?: 'provider' | 'fetch'): Promise<number>;
+  /** One library floor round trip (both through doStream, with `shape`'s prompt and tools); its time in ms. */
+  library(i: number, spawn: FloorSpawn, shape: PromptShape): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Posts one order on the control connection; resolves when the floor has finished the round trip. */
+function post(agent: Agent, port: number, order: RoundOrder): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/round', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => res.statusCode === 200
+        ? resolve()
+        : reject(new Error(`the tool floor failed: ${(JSON.parse(Buffer.concat(parts).toString('utf8')) as { error?: string }).error ?? res.statusCode}`)));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(order));
+  });
 }
 
 const scriptToolReply = (fake: FakeModel, i: number): void =>
   fake.script({ kind: 'tools', calls: [{ id: `call_${i}`, name: 'exec', args: { command: `echo bench-${i}` } }] }, { kind: 'text', chunks: ['done'] });
 
-/**
- * One plain floor round trip: the same SSE read, the same spawn (as `spawn` says) and the next
- * POST by a bare client (no gateway, no provider library), over `client`.
- */
-export async function plainFloorOnce(fake: FakeModel, i: number, spawn: FloorSpawn, client: typeof fetch): Promise<number> {
-  scriptToolReply(fake, i);
-  const from = fake.requests.length;
-  const res = await client(`${fake.baseUrl}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'fake-model', stream: true, messages: [] }) });
-  const sse = await res.text();
-  // The arguments arrive as string deltas across chunks, as a real provider streams them.
-  const parts = [...sse.matchAll(/"arguments":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1] ?? ''}"`) as string);
-  const args = JSON.parse(parts.join('')) as { command: string };
-  const out = await toolOutput(args.command, spawn);
-  const next = await client(`${fake.baseUrl}/chat/completions`, {
-    method: 'POST', body: JSON.stringify({ model: 'fake-model', stream: true, messages: [{ role: 'tool', tool_call_id: `call_${i}`, content: out }] }),
-  });
-  await next.text();
-  const rt = roundTripSince(fake, from);
-  if (rt === undefined) throw new Error('the floor never saw its second request');
-  return rt;
-}
-
-/** Reads a doStream stream to its end; returns its tool calls. */
-async function drain(model: LanguageModelV3, prompt: LanguageModelV3Prompt, tools: LanguageModelV3FunctionTool[]): Promise<{ toolCallId: string; toolName: string; input: string }[]> {
-  const { stream } = await model.doStream({ prompt, includeRawChunks: false, ...(tools.length > 0 ? { tools } : {}) });
-  const calls: { toolCallId: string; toolName: string; input: string }[] = [];
-  const reader = stream.getReader();
-  for (let next = await reader.read(); !next.done; next = await reader.read()) {
-    if (next.value.type === 'tool-call') calls.push(next.value);
-    if (next.value.type === 'error') throw new Error(`the library floor's stream failed: ${String(next.value.error)}`);
+/** Starts bench/lib/tool-relay-floor.ts against `fake`, spawned as bench:chat spawns its relay floor. */
+export async function startToolFloor(fake: FakeModel): Promise<ToolFloor> {
+  const port = await freePort();
+  const home = tmpHome('farclaw-tool-floor-');
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'tool-relay-floor.js');
+  const proc = spawnGateway('tool floor', process.execPath, [script, String(port), fake.baseUrl], { env: home.env, cwd: home.home, port });
+  // One kept-alive control connection: no connect inside a round, and none racing the floor's own.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const stop = async (): Promise<void> => {
+    agent.destroy();
+    await stopGateway(proc);
+    home.dispose();
+  };
+  try {
+    await waitReady(proc, performance.now(), 60_000);
+  } catch (err) {
+    await stop();
+    throw err;
   }
-  return calls;
-}
-
-/** The library floor's model: the provider and HTTP client the gateway builds for the fake (providers.ts). */
-export function libraryModel(fake: FakeModel): LanguageModelV3 {
-  return createOpenAICompatible({ name: 'fake', baseURL: fake.baseUrl, apiKey: 'sk-fake', includeUsage: true, fetch: providerFetch })('fake-model');
-}
-
-/**
- * One library floor round trip: the tool call read through `model.doStream`, the same spawn, and
- * the next request posted through `model.doStream` with the gateway's prompt shape.
- */
-export async function libraryFloorOnce(fake: FakeModel, model: LanguageModelV3, i: number, spawn: FloorSpawn, shape: PromptShape): Promise<number> {
-  scriptToolReply(fake, i);
-  const from = fake.requests.length;
-  const history: LanguageModelV3Prompt = [
-    { role: 'system', content: shape.system },
-    { role: 'user', content: [{ type: 'text', text: `run echo ${i}` }] },
-  ];
-  const [call] = await drain(model, history, shape.tools);
-  if (!call) throw new Error('the library floor read no tool call');
-  const args = JSON.parse(call.input) as { command: string };
-  const out = await toolOutput(args.command, spawn);
-  await drain(model, [
-    ...history,
-    { role: 'assistant', content: [{ type: 'tool-call', toolCallId: call.toolCallId, toolName: call.toolName, input: args }] },
-    { role: 'tool', content: [{ type: 'tool-result', toolCallId: call.toolCallId, toolName: call.toolName, output: { type: 'text', value: out } }] },
-  ], shape.tools);
-  const rt = roundTripSince(fake, from);
-  if (rt === undefined) throw new Error('the library floor never saw its second request');
-  return rt;
+  const once = async (order: RoundOrder): Promise<number> => {
+    scriptToolReply(fake, order.i);
+    const from = fake.requests.length;
+    await post(agent, port, order);
+    const rt = roundTripSince(fake, from);
+    if (rt === undefined) throw new Error(`the ${order.variant} floor never sent its second request`);
+    return rt;
+  };
+  return {
+    plain: (i, spawn, client = 'provider') => once({ variant: 'plain', i, spawn, client, shape: BARE_SHAPE }),
+    library: (i, spawn, shape) => once({ variant: 'library', i, spawn, shape }),
+    stop,
+  };
 }
