@@ -164,11 +164,11 @@ const nodeHome = tmpHome();
 try {
   process.stdout.write(`bench:tools: ${ROUNDS} rounds × ${PER_ROUND} tool calls per target and per floor (after ${WARMUP} warm-up each), one tool call per run${ONLY_STATUS ? '; --only-status' : ''}\n`);
   const n = ROUNDS * PER_ROUND;
-  floorLine('floor without spawn (bare client: SSE read, POST)', await series(n, (i) => floor.plain(i, 'none')));
+  floorLine('floor without spawn (bare process: SSE read, POST)', await series(n, (i) => floor.plain(i, 'none')));
   floorLine('library floor without spawn (the same through the provider library\'s doStream, no tools)', await series(n, (i) => floor.library(i, 'none', BARE_SHAPE)));
   if (!ONLY_STATUS) {
-    floorLine('floor (bare client: SSE read, spawn echo, POST)', await series(n, (i) => floor.plain(i, 'argv')));
-    floorLine('floor with a login shell (bare client: SSE read, spawn /bin/sh -lc "echo …", POST)', await series(n, (i) => floor.plain(i, 'shell')));
+    floorLine('floor (bare process: SSE read, spawn echo, POST)', await series(n, (i) => floor.plain(i, 'argv')));
+    floorLine('floor with a login shell (bare process: SSE read, spawn /bin/sh -lc "echo …", POST)', await series(n, (i) => floor.plain(i, 'shell')));
     floorLine('  (reference) the same floor without spawn over Node\'s fetch', await series(n, (i) => floor.plain(i, 'none', 'fetch')));
   }
   let status: Overheads | undefined;
