@@ -41,9 +41,7 @@ import { percentile } from './lib/report.js';
 import { pidsListeningOn } from '../test/helpers/listening-pids.js';
 import { rssBytes } from '../test/helpers/proc-rss.js';
 import { intArg } from './lib/args.js';
-import { spawnGateway, stopGateway, waitReady } from './lib/procs.js';
-import { freePort } from '../test/helpers/free-port.js';
-import { tmpHome } from '../test/helpers/tmp-home.js';
+import { startBenchScript } from './lib/procs.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -245,21 +243,9 @@ const LIBRARY: RelayKind = { name: 'library floor', label: 'model → bare proce
  * hello-ok and frames of farclaw's sizes from this run; returns its URL and how to stop it.
  */
 async function startRelayFloor(fake: FakeModel, sizes: { agentFrameBytes: number; chatFrameBytes: number }, hello: unknown, kind: RelayKind): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const home = tmpHome('farclaw-relay-floor-');
   const script = join(dirname(fileURLToPath(import.meta.url)), 'lib', 'relay-floor.js');
-  const relay = spawnGateway(kind.name, process.execPath, [script, String(port), fake.baseUrl, String(sizes.agentFrameBytes), String(sizes.chatFrameBytes)],
-    { env: { ...home.env, RELAY_FLOOR_HELLO_OK: JSON.stringify(hello), ...(kind.viaLibrary ? { RELAY_FLOOR_SDK: '1' } : {}) }, cwd: home.home, port });
-  const stop = async (): Promise<void> => {
-    await stopGateway(relay);
-    home.dispose();
-  };
-  try {
-    await waitReady(relay, performance.now(), 60_000);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  const { port, stop } = await startBenchScript(kind.name, script, [fake.baseUrl, String(sizes.agentFrameBytes), String(sizes.chatFrameBytes)],
+    { RELAY_FLOOR_HELLO_OK: JSON.stringify(hello), ...(kind.viaLibrary ? { RELAY_FLOOR_SDK: '1' } : {}) });
   process.stdout.write(`${kind.name}: ${kind.label}, frames of ${sizes.agentFrameBytes} + ${sizes.chatFrameBytes} bytes\n`);
   return { url: `ws://127.0.0.1:${port}`, stop };
 }

@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { freePort } from '../../test/helpers/free-port.js';
 import { pidsListeningOn } from '../../test/helpers/listening-pids.js';
+import { tmpHome } from '../../test/helpers/tmp-home.js';
 
 /** A gateway process started by the bench, in its own process group. */
 export interface Spawned {
@@ -239,4 +241,31 @@ export async function sampleRss(root: number, n = 5, gapMs = 200): Promise<{ tot
   }
   totals.sort((a, b) => a - b);
   return { totalKb: totals[Math.floor(n / 2)] ?? 0, procs };
+}
+
+/**
+ * Starts a bare bench process (a floor: `node <script> <port> ...args`) on a free port in a
+ * home of its own, like a gateway, and waits for its /readyz; `stop` ends it and removes the
+ * home (also when it never became ready).
+ */
+export async function startBenchScript(
+  name: string,
+  script: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ port: number; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const home = tmpHome(`farclaw-${name.replace(/\W+/g, '-')}-`);
+  const proc = spawnGateway(name, process.execPath, [script, String(port), ...args], { env: { ...home.env, ...env }, cwd: home.home, port });
+  const stop = async (): Promise<void> => {
+    await stopGateway(proc);
+    home.dispose();
+  };
+  try {
+    await waitReady(proc, performance.now(), 60_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { port, stop };
 }

@@ -13,9 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JSONSchema7, LanguageModelV3FunctionTool } from '@ai-sdk/provider';
 import type { FakeModel } from '../../test/helpers/fake-model.js';
-import { freePort } from '../../test/helpers/free-port.js';
-import { tmpHome } from '../../test/helpers/tmp-home.js';
-import { spawnGateway, stopGateway, waitReady } from './procs.js';
+import { startBenchScript } from './procs.js';
 
 /** What a floor round trip starts: nothing, the argv itself, or the argv in a login shell (what our node host runs). */
 export type FloorSpawn = 'none' | 'argv' | 'shell';
@@ -95,23 +93,15 @@ const scriptToolReply = (fake: FakeModel, i: number): void =>
 
 /** Starts bench/lib/tool-relay-floor.ts against `fake`, spawned as bench:chat spawns its relay floor. */
 export async function startToolFloor(fake: FakeModel): Promise<ToolFloor> {
-  const port = await freePort();
-  const home = tmpHome('farclaw-tool-floor-');
   const script = join(dirname(fileURLToPath(import.meta.url)), 'tool-relay-floor.js');
-  const proc = spawnGateway('tool floor', process.execPath, [script, String(port), fake.baseUrl], { env: home.env, cwd: home.home, port });
+  const floor = await startBenchScript('tool floor', script, [fake.baseUrl]);
+  const port = floor.port;
   // One kept-alive control connection: no connect inside a round, and none racing the floor's own.
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const stop = async (): Promise<void> => {
     agent.destroy();
-    await stopGateway(proc);
-    home.dispose();
+    await floor.stop();
   };
-  try {
-    await waitReady(proc, performance.now(), 60_000);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
   const once = async (order: RoundOrder): Promise<number> => {
     scriptToolReply(fake, order.i);
     const from = fake.requests.length;
