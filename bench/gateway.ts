@@ -2,12 +2,14 @@
  * `npm run bench`: starts our gateway, the real OpenClaw gateway when the peer cache holds it,
  * and a bare `ws` server (the floor: what Node + ws + this client cost on this machine); drives
  * all three with the same client (bench/lib/client.ts) in separate processes, one after the
- * other, and prints the figures, farclaw's ratio to OpenClaw and our targets.
+ * other, and prints the figures, farclaw's ratio to OpenClaw and our targets. A fourth server,
+ * the SQLite floor (the bare floor holding a better-sqlite3 database open, as the gateway must),
+ * is started for its idle RSS only: farclaw's idle RSS over it is what our own code costs.
  *
  * Handshakes and sequential health calls of farclaw and the floor are timed in rounds that take
  * turns (floor-rounds.ts); OpenClaw's are one series each.
  *
- * Flags: --json (raw numbers), --no-openclaw, --no-floor, --no-kernel (bus fan-out and
+ * Flags: --json (raw numbers), --no-openclaw, --no-floor (neither floor), --no-kernel (bus fan-out and
  * durable-log rows), --fanout-clients=N (default 1000), --conns=N (idle connections, default
  * 2000), --pipeline=N (pipelined calls, default 20000; OpenClaw gets N/10 since it is slower),
  * --handshake-only (only the farclaw/floor handshake rounds), --handshake-rounds=N (default 20),
@@ -21,7 +23,7 @@ import { PEER_NODE_VERSION, PEER_OPENCLAW_VERSION } from '../test/helpers/peer.j
 import { closeSocket, dropAll, handshake, handshakeSeries, openIdle, Session } from './lib/client.js';
 import { DEFAULT_ROUNDS, floorRounds, renderRounds, type RoundsPlan, type RoundsRow, type RoundsResult } from './lib/floor-rounds.js';
 import { sampleRss, sleep, treeCpuMs } from './lib/procs.js';
-import { METRICS, naFigures, percentile, renderTable, type Figures, type MetricKey } from './lib/report.js';
+import { idleRss, METRICS, naFigures, percentile, renderIdleRss, renderTable, type Figures, type MetricKey } from './lib/report.js';
 import { farclawTarget, floorTarget, launch, openclawTarget, type Launched, type Plan, type Target } from './lib/targets.js';
 import { benchKernel, ratiosToFloor, renderKernel, renderRatios } from './lib/kernel-bench.js';
 
@@ -111,6 +113,38 @@ async function phase(run: Run, what: string, keys: MetricKey[], fn: () => Promis
   }
 }
 
+/** Idle RSS of the process tree 3 s after the first handshake, then its CPU over 2 s. */
+async function idlePhase(run: Run, name: string, pid: number): Promise<void> {
+  await phase(run, `${name}: idle RSS`, ['idleRssMb'], async () => {
+    await sleep(3_000);
+    const rss = await sampleRss(pid);
+    run.figures.idleRssMb = rss.totalKb / 1024;
+    run.details.idleProcesses = rss.procs;
+    const cpu0 = treeCpuMs(pid);
+    await sleep(2_000);
+    run.details.idleCpuPercent = round((treeCpuMs(pid) - cpu0) / 20, 1);
+  });
+}
+
+/** Start-up and idle RSS only, measured as in `measure` (for the SQLite floor). */
+async function measureIdle(t: Target): Promise<Run> {
+  const run: Run = { figures: naFigures('only start-up and idle RSS are measured on the SQLite floor'), details: {}, problems: [] };
+  let server: Launched | undefined;
+  try {
+    server = await launch(t, log);
+    run.figures.readyMs = server.readyMs;
+    run.details.firstConnectAfterReadyMs = round(await firstConnect(server.url, server.token, 60_000));
+    await idlePhase(run, t.name, server.gw.pid);
+  } catch (err) {
+    const reason = `${t.name}: ${errText(err)}`;
+    log(reason);
+    for (const k of ['readyMs', 'idleRssMb'] as const) if (typeof run.figures[k] !== 'number') run.figures[k] = { na: reason };
+  } finally {
+    if (server) run.problems.push(...(await server.stop()));
+  }
+  return run;
+}
+
 async function measure(t: Target): Promise<Run> {
   const run: Run = { figures: naFigures('not measured'), details: {}, problems: [] };
   const { plan } = t;
@@ -122,15 +156,7 @@ async function measure(t: Target): Promise<Run> {
     const pid = server.gw.pid;
     run.details.firstConnectAfterReadyMs = round(await firstConnect(url, token, 60_000));
 
-    await phase(run, `${t.name}: idle RSS`, ['idleRssMb'], async () => {
-      await sleep(3_000);
-      const rss = await sampleRss(pid);
-      run.figures.idleRssMb = rss.totalKb / 1024;
-      run.details.idleProcesses = rss.procs;
-      const cpu0 = treeCpuMs(pid);
-      await sleep(2_000);
-      run.details.idleCpuPercent = round((treeCpuMs(pid) - cpu0) / 20, 1);
-    });
+    await idlePhase(run, t.name, pid);
 
     // farclaw and the floor (when both run) are timed in alternating rounds instead (main).
     if (plan.handshakes > 0) await phase(run, `${t.name}: ${plan.handshakes} sequential handshakes`, ['handshakeP50Ms', 'handshakeP99Ms'], async () => {
@@ -271,12 +297,14 @@ async function main(): Promise<void> {
   // The floor answers with frames as large as ours (same run), so ratios measure overhead.
   const frameBytes = { helloOk: Number(fc.details.helloOkBytes ?? 0), healthRes: Number(fc.details.healthResBytes ?? 0) };
   const fl = noFloor ? undefined : await measure(floorTarget({ ...plan, handshakes: 0, healthCalls: 0 }, frameBytes));
+  const sq = noFloor ? undefined : await measureIdle(floorTarget(plan, frameBytes, true));
   const rounds = fl ? await roundsInto(fc, fl, plan, roundsPlan) : undefined;
   const kernel = flag('no-kernel') ? undefined : await benchKernel(intFlag('fanout-clients', 1000));
   const ocFigures = oc?.figures ?? naFigures(typeof peer === 'string' ? peer : 'not run');
   const flFigures = fl?.figures ?? naFigures('skipped by --no-floor');
+  const idle = idleRss({ farclaw: fc.figures, floor: flFigures, sqliteFloor: sq?.figures ?? naFigures('skipped by --no-floor'), openclaw: ocFigures });
   const roundRatios = { handshake: rounds?.handshake?.ratio, health: rounds?.health?.ratio };
-  const problems = [...fc.problems, ...(oc?.problems ?? []), ...(fl?.problems ?? []), ...(rounds?.problems ?? [])];
+  const problems = [...fc.problems, ...(oc?.problems ?? []), ...(fl?.problems ?? []), ...(sq?.problems ?? []), ...(rounds?.problems ?? [])];
   mach.loadAvgAtEnd = loadavg().map((l) => round(l, 2));
   const peak = Math.max(...(mach.loadAvgAtStart as number[]), ...(mach.loadAvgAtEnd as number[]));
   if (peak > cpus().length / 2) {
@@ -291,7 +319,9 @@ async function main(): Promise<void> {
       farclaw: entry(fc, plan),
       openclaw: entry(oc, peerPlan, typeof peer === 'string' ? peer : undefined),
       floor: entry(fl, plan, fl ? undefined : 'skipped by --no-floor'),
-      ratios: fl ? ratiosToFloor(fc.figures, fl.figures, roundRatios) : undefined,
+      sqliteFloor: entry(sq, plan, sq ? undefined : 'skipped by --no-floor'),
+      idleRss: idle,
+      ratios: fl ? ratiosToFloor(fc.figures, fl.figures, roundRatios, sq?.figures) : undefined,
       rounds,
       kernel,
       problems,
@@ -314,8 +344,11 @@ async function main(): Promise<void> {
       `details: farclaw ${JSON.stringify(fc.details)}`,
       ...(oc ? [`details: openclaw ${JSON.stringify(oc.details)}`] : []),
       ...(fl ? [`details: floor ${JSON.stringify(fl.details)}`] : []),
+      ...(sq ? [`details: SQLite floor ${JSON.stringify(sq.details)}`] : []),
+      '',
+      renderIdleRss(idle),
       ...(rounds ? ['', renderRounds(rounds)] : []),
-      ...(fl ? ['', renderRatios(ratiosToFloor(fc.figures, fl.figures, roundRatios))] : []),
+      ...(fl ? ['', renderRatios(ratiosToFloor(fc.figures, fl.figures, roundRatios, sq?.figures))] : []),
       ...(kernel ? ['', renderKernel(kernel)] : []),
       ...problems.map((p) => `problem: ${p}`),
       '',

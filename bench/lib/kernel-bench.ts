@@ -26,8 +26,15 @@ export interface TargetRow {
 /**
  * farclaw ÷ floor from the same run, and the absolute targets. `roundRatios`, when given, are the
  * medians of per-round ratios of the alternating handshake and health rounds (floor-rounds.ts).
+ * With the SQLite floor's figures, farclaw's idle RSS over it follows the idle RSS target (no
+ * target of its own: it shows what of the idle RSS is ours and what the mandated library's).
  */
-export function ratiosToFloor(fc: Figures, fl: Figures, roundRatios: { handshake?: number | undefined; health?: number | undefined } = {}): TargetRow[] {
+export function ratiosToFloor(
+  fc: Figures,
+  fl: Figures,
+  roundRatios: { handshake?: number | undefined; health?: number | undefined } = {},
+  sqliteFloor?: Figures,
+): TargetRow[] {
   const ratio = (a: Value | undefined, b: Value | undefined) => {
     const x = num(a);
     const y = num(b);
@@ -41,7 +48,14 @@ export function ratiosToFloor(fc: Figures, fl: Figures, roundRatios: { handshake
     row('pipelined ÷ floor', ratio(fc.pipelinedPerSec, fl.pipelinedPerSec), '≥ 0.8×', (v) => v >= 0.8),
     row('memory per idle connection (KB)', num(fc.idleConnKb), '≤ 10 KB', (v) => v <= 10),
     row('idle RSS (MB)', num(fc.idleRssMb), '≤ 60 MB', (v) => v <= 60),
+    ...(sqliteFloor ? [overSqliteFloor(fc, sqliteFloor)] : []),
   ];
+}
+
+function overSqliteFloor(fc: Figures, sq: Figures): TargetRow {
+  const a = num(fc.idleRssMb);
+  const b = num(sq.idleRssMb);
+  return { label: 'idle RSS over the SQLite floor (MB)', value: a !== undefined && b !== undefined ? a - b : undefined, target: '—', isMet: undefined };
 }
 
 export function renderRatios(rows: TargetRow[]): string {

@@ -103,3 +103,30 @@ export function renderTable(figs: { farclaw: Figures; openclaw: Figures; floor: 
   }
   return out.join('\n');
 }
+
+/** Idle RSS (MB) of every server of a run, and farclaw's excess over the SQLite floor. */
+export interface IdleRss {
+  farclaw: Value;
+  floor: Value;
+  sqliteFloor: Value;
+  openclaw: Value;
+  /** farclaw − SQLite floor: what farclaw's own code holds at idle. */
+  farclawOverSqliteFloor: Value;
+}
+
+export function idleRss(figs: { farclaw: Figures; floor: Figures; sqliteFloor: Figures; openclaw: Figures }): IdleRss {
+  const fc = figs.farclaw.idleRssMb;
+  const sq = figs.sqliteFloor.idleRssMb;
+  const over: Value = typeof fc === 'number' && typeof sq === 'number'
+    ? fc - sq
+    : { na: typeof fc === 'number' ? `SQLite floor: ${(sq as { na: string }).na}` : `farclaw: ${(fc as { na: string }).na}` };
+  return { farclaw: fc, floor: figs.floor.idleRssMb, sqliteFloor: sq, openclaw: figs.openclaw.idleRssMb, farclawOverSqliteFloor: over };
+}
+
+/** One line: each server's idle RSS and farclaw over the SQLite floor (signed). */
+export function renderIdleRss(r: IdleRss): string {
+  const mb = (v: Value, sign = false): string =>
+    typeof v === 'number' ? `${sign && v >= 0 ? '+' : ''}${v.toFixed(1)} MB` : 'n/a';
+  return `idle RSS (process tree): farclaw ${mb(r.farclaw)}, bare floor ${mb(r.floor)}, SQLite floor ${mb(r.sqliteFloor)}, ` +
+    `openclaw ${mb(r.openclaw)}; farclaw over the SQLite floor ${mb(r.farclawOverSqliteFloor, true)}`;
+}

@@ -39,13 +39,21 @@ export function farclawTarget(plan: Plan): Target {
   };
 }
 
-/** The bare `ws` server of floor-server.ts (compiled next to this file). */
-export function floorTarget(plan: Plan, frameBytes: { helloOk?: number; healthRes?: number } = {}): Target {
+/**
+ * The bare `ws` server of floor-server.ts (compiled next to this file). With `isSqlite`, the
+ * SQLite floor: the same server holding a better-sqlite3 database open in its temp home.
+ */
+export function floorTarget(plan: Plan, frameBytes: { helloOk?: number; healthRes?: number } = {}, isSqlite = false): Target {
   const script = join(dirname(fileURLToPath(import.meta.url)), 'floor-server.js');
+  const name = isSqlite ? 'sqlite-floor' : 'floor';
   return {
-    name: 'floor',
+    name,
     plan,
-    spawn: (port, _token, home) => spawnGateway('floor', process.execPath, [script, String(port), String(frameBytes.helloOk ?? 0), String(frameBytes.healthRes ?? 0)], { env: home.env, cwd: home.home, port }),
+    spawn: (port, _token, home) => {
+      const args = [script, String(port), String(frameBytes.helloOk ?? 0), String(frameBytes.healthRes ?? 0)];
+      if (isSqlite) args.push(join(home.stateDir, 'floor.sqlite'));
+      return spawnGateway(name, process.execPath, args, { env: home.env, cwd: home.home, port });
+    },
   };
 }
 
