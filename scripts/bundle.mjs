@@ -11,21 +11,29 @@ import { relative } from 'node:path';
 import { build } from 'esbuild';
 
 /**
- * `node:tls` reaches the bundle through require(), not as an ES module import. Node builds an
- * imported built-in's namespace by reading each of its exports once, getters included, and
- * `tls.rootCertificates` is one: importing `node:tls` parses the ~150 bundled root certificates
- * into strings the idle gateway keeps and never reads (0.2 MB of its heap; 0.8 MB of RSS in a
- * bare process). require() hands over the exports object; a getter runs only when code reads it.
- * Other built-ins stay imports: their namespaces cost no more than require(), and esbuild's
- * CommonJS wrapper around each would (1 MB of heap when every built-in went this way).
+ * `node:tls` and better-sqlite3 reach the bundle through require(), not as ES module imports.
+ *
+ * Node builds an imported built-in's namespace by reading each of its exports once, getters
+ * included, and `tls.rootCertificates` is one: importing `node:tls` parses the ~150 bundled root
+ * certificates into strings the idle gateway keeps and never reads (0.2 MB of its heap; 0.8 MB of
+ * RSS in a bare process). require() hands over the exports object; a getter runs only when code
+ * reads it. Other built-ins stay imports: their namespaces cost no more than require(), and
+ * esbuild's CommonJS wrapper around each would (1 MB of heap when every built-in went this way).
+ *
+ * better-sqlite3 is CommonJS: importing it from an ES module makes Node load its CommonJS export
+ * lexer (`internal/deps/cjs-module-lexer`), a built-in the gateway would load after it changed
+ * V8's flags (infra/heap-tuning.ts), so compiled from source with a fresh code cache kept.
  */
-const tlsByRequire = {
-  name: 'tls-by-require',
+const BY_REQUIRE = /^((node:)?tls|better-sqlite3)$/;
+const byRequire = {
+  name: 'by-require',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?tls$/ }, ({ kind, namespace }) =>
+    b.onResolve({ filter: BY_REQUIRE }, ({ path, kind, namespace }) => {
+      const name = path === 'tls' ? 'node:tls' : path;
       // The stand-in's own require() stays a plain external one.
-      kind === 'require-call' || namespace === 'builtin' ? { path: 'node:tls', external: true } : { path: 'tls', namespace: 'builtin' });
-    b.onLoad({ filter: /^tls$/, namespace: 'builtin' }, () => ({ contents: "module.exports = require('node:tls');", loader: 'js' }));
+      return kind === 'require-call' || namespace === 'by-require' ? { path: name, external: true } : { path: name, namespace: 'by-require' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'by-require' }, ({ path }) => ({ contents: `module.exports = require(${JSON.stringify(path)});`, loader: 'js' }));
   },
 };
 
@@ -44,7 +52,7 @@ const { metafile } = await build({
   format: 'esm',
   target: 'node20',
   external: ['better-sqlite3'],
-  plugins: [tlsByRequire],
+  plugins: [byRequire],
   // Without comments the bundle is ASCII: V8 keeps a module's source text for its lifetime, and
   // one non-ASCII character in a dependency's doc comment stores all of it two bytes a character
   // (10.6 MB of the idle gateway's heap, against 2.5 MB now). Identifiers stay readable.

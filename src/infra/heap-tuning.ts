@@ -17,6 +17,16 @@ export const GATEWAY_BUILTINS: readonly string[] = [
 ];
 
 /**
+ * Exports of GATEWAY_BUILTINS that load a built-in module of their own when first read. Importing
+ * a built-in as an ES module reads every export once (to fill the namespace), so the gateway's
+ * imports of `node:crypto` and `node:net` would load these after the flag change; reading them
+ * first keeps them on node's code cache too.
+ */
+const LAZY_EXPORTS: ReadonlyArray<readonly [builtin: string, name: string]> = [
+  ['crypto', 'webcrypto'], ['net', 'BlockList'], ['net', 'SocketAddress'],
+];
+
+/**
  * Stops V8 from growing the young generation past the size it has when this is called, for the
  * life of this process (issue 13: memory per idle connection, idle RSS).
  *
@@ -38,5 +48,6 @@ export const GATEWAY_BUILTINS: readonly string[] = [
 export function keepYoungGenerationSmall(): void {
   const require = createRequire(import.meta.url);
   for (const name of GATEWAY_BUILTINS) require(`node:${name}`);
+  for (const [builtin, name] of LAZY_EXPORTS) void (require(`node:${builtin}`) as Record<string, unknown>)[name];
   setFlagsFromString('--semi-space-growth-factor=1');
 }

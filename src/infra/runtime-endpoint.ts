@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive } from './process-alive.js';
+import { removeFile } from './remove-file.js';
 
 /**
  * Where the running gateway listens, published beside its runtime token (same directory, same
@@ -21,7 +22,7 @@ export const runtimeEndpointPath = (stateDir: string): string => join(stateDir, 
 export function writeRuntimeEndpoint(stateDir: string, endpoint: RuntimeEndpoint): string {
   const path = runtimeEndpointPath(stateDir);
   mkdirSync(join(stateDir, 'gateway'), { recursive: true, mode: 0o700 });
-  rmSync(path, { force: true });
+  removeFile(path);
   writeFileSync(path, JSON.stringify(endpoint) + '\n', { mode: 0o600, flag: 'wx' });
   return path;
 }
@@ -43,5 +44,5 @@ export function readRuntimeEndpoint(stateDir: string): RuntimeEndpoint | undefin
 
 /** Removes the file if it is still ours (the pid matches). */
 export function removeRuntimeEndpoint(stateDir: string, pid: number): void {
-  if (readRuntimeEndpoint(stateDir)?.pid === pid) rmSync(runtimeEndpointPath(stateDir), { force: true });
+  if (readRuntimeEndpoint(stateDir)?.pid === pid) removeFile(runtimeEndpointPath(stateDir));
 }

@@ -1,5 +1,6 @@
-import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { removeFile } from './remove-file.js';
 
 /** A directory the gateway must write to cannot be created or written; `reason` is the OS's word. */
 export class StateDirUnwritableError extends Error {
@@ -63,6 +64,6 @@ export function ensureWritableDirs(dirs: readonly string[]): void {
     } catch (err) {
       throw new StateDirUnwritableError(dir, codeOf(err));
     }
-    rmSync(probe, { force: true });
+    removeFile(probe);
   }
 }

@@ -164,6 +164,12 @@ describe('what an idle `farclaw gateway run` process loads (issue 13: idle RSS)'
     assert.deepEqual(GATEWAY_BUILTINS.filter((b) => !loadedNames.has(b)), [], 'listed in GATEWAY_BUILTINS but not loaded by an idle gateway');
   });
 
+  it('compiles no built-in module after V8 flags change, so each comes from node\'s code cache (heap-tuning.ts)', () => {
+    const at = loaded.builtinsAtFlagChange;
+    assert.ok(at !== undefined && at > 0, 'the gateway changed V8 flags, or this check proves nothing');
+    assert.deepEqual(loaded.builtins.slice(at).filter((b) => b.startsWith('NativeModule ')), [], 'compiled from source with a fresh code cache kept in the malloc heap');
+  });
+
   it('loads none of the built-in modules only the interactive commands use', () => {
     assert.ok(loaded.builtins.includes('NativeModule net'), 'process.moduleLoadList was read');
     assert.deepEqual(loaded.builtins.filter((b) => /^NativeModule (readline|dns\/promises)$/.test(b)), []);

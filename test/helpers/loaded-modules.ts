@@ -14,6 +14,8 @@ export interface LoadedModules {
   files: string[];
   /** `process.moduleLoadList` entries, e.g. `NativeModule readline`. */
   builtins: string[];
+  /** How many of `builtins` were loaded when V8's flags first changed; undefined if they never did. */
+  builtinsAtFlagChange: number | undefined;
 }
 
 /** Records the modules one gateway process loads (see loaded-modules-preload.ts). */
@@ -37,8 +39,8 @@ export function moduleRecorder(): ModuleRecorder {
       reads += 1;
       gw.proc.kill('SIGUSR2');
       await waitFor('the gateway to write what it loaded', () => gw.stderr().split('[loaded-modules] written').length > reads, 60_000);
-      const { urls, builtins } = JSON.parse(readFileSync(file, 'utf8')) as { urls: string[]; builtins: string[] };
-      return { files: urls.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u)), builtins };
+      const { urls, builtins, builtinsAtFlagChange } = JSON.parse(readFileSync(file, 'utf8')) as { urls: string[]; builtins: string[]; builtinsAtFlagChange?: number };
+      return { files: urls.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u)), builtins, builtinsAtFlagChange };
     },
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
