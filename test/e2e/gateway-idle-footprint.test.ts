@@ -175,3 +175,24 @@ describe('what an idle `farclaw gateway run` process loads (issue 13: idle RSS)'
     assert.deepEqual(loaded.builtins.filter((b) => /^NativeModule (readline|dns\/promises)$/.test(b)), []);
   });
 });
+
+describe('an idle `farclaw gateway run` process and the optimizing compiler (issue 13: idle RSS)', () => {
+  // TurboFan's first job pages in 3.4 MB of node's machine code that then stays resident; module
+  // loading (path normalisation in node's loaders) made it run during start-up (scripts/bundle.mjs).
+  it('optimizes no function from start to a first connection, and does under load', async () => {
+    const gw = await startGateway({ nodeArgs: ['--trace-opt'], args: ['--token', TOKEN] });
+    const marks = (): string[] => gw.stdout().split('\n').filter((l) => l.includes('for optimization to'));
+    try {
+      const c = await RawClient.open(gw.url);
+      assert.equal((await c.connect(connectParams(TOKEN))).ok, true);
+      assert.equal((await c.call('health')).ok, true);
+      assert.deepEqual(marks(), [], 'functions optimized by an idle gateway');
+      // The trace reaches stdout: enough calls do get code optimized.
+      for (let i = 0; i < 2_000 && marks().length === 0; i++) assert.equal((await c.call('health')).ok, true);
+      assert.notDeepEqual(marks(), [], 'no optimization traced under load, so the check above proves nothing');
+      c.terminate();
+    } finally {
+      await gw.stop();
+    }
+  });
+});
