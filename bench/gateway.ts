@@ -9,8 +9,8 @@
  * Handshakes and sequential health calls of farclaw and the floor are timed in rounds that take
  * turns (floor-rounds.ts); OpenClaw's are one series each.
  *
- * Flags: --json (raw numbers), --no-openclaw, --no-floor (neither floor), --no-kernel (bus fan-out and
- * durable-log rows), --fanout-clients=N (default 1000), --conns=N (idle connections, default
+ * Flags: --json (raw numbers), --no-openclaw, --no-floor (neither floor), --no-kernel (bus
+ * fan-out and durable-log rows), --fanout-clients=N (default 1000), --conns=N (idle connections, default
  * 2000), --pipeline=N (pipelined calls, default 20000; OpenClaw gets N/10 since it is slower),
  * --handshake-only (only the farclaw/floor handshake rounds), --handshake-rounds=N (default 20),
  * --handshakes-per-round=N (default 50), --health-only (only the farclaw/floor health rounds;
