@@ -40,7 +40,9 @@ describe('system.run requests on the node host', () => {
       command: plan.argv, rawCommand: 'echo farclaw-node-exec-ok', systemRunPlan: plan, cwd: dir, agentId: 'main', sessionKey: 'agent:main:main',
       runId: 'approval-1', approved: true, approvalDecision: 'allow-once',
     });
-    assert.equal(r.stdout, 'farclaw-node-exec-ok\n');
+    // The answer is the real node's payload, key for key (agent-node-exec.json).
+    assert.deepEqual(r, { exitCode: 0, timedOut: false, success: true, stdout: 'farclaw-node-exec-ok\n', stderr: '', error: null });
+    assert.deepEqual(Object.keys(r), ['exitCode', 'timedOut', 'success', 'stdout', 'stderr', 'error']);
     assert.deepEqual(events, [{
       event: 'exec.finished',
       payload: {
@@ -124,6 +126,19 @@ describe('system.run requests on the node host', () => {
     assert.equal(events.at(-1)?.event, 'exec.denied');
     assert.equal(events.at(-1)?.payload.reason, 'allowlist-miss');
     assert.equal(events.length, 3);
+  });
+
+  it('marks capped output in-band as the real node does (any gateway’s model sees it), on stderr when that has text', async () => {
+    const capped: SystemRunHost = { ...host, policy: { ...policy, runAllow: ['echo', 'ls', 'sleep'], maxOutputBytes: 8, runTimeoutMs: 100 } };
+    const out = await handleSystemRun({ command: ['echo', 'a-long-enough-line'] }, capped, 10_000, new AbortController().signal);
+    assert.deepEqual(out, { exitCode: 0, timedOut: false, success: true, stdout: 'a-long-e\n... (truncated)', stderr: '', error: null, truncated: true });
+    assert.equal(events.at(-1)?.payload.output, 'a-long-e\n... (truncated)', 'exec.finished carries the mark too');
+    const err = await handleSystemRun({ command: ['ls', join(dir, 'no-such-entry')] }, capped, 10_000, new AbortController().signal);
+    assert.equal(err.stdout, '');
+    assert.match(err.stderr, /^.{8}\n\.\.\. \(truncated\)$/s);
+    // A command its limit killed says so, with the signal that ended it.
+    const killed = await handleSystemRun({ command: ['sleep', '30'] }, capped, 10_000, new AbortController().signal);
+    assert.deepEqual(killed, { exitCode: null, timedOut: true, success: false, stdout: '', stderr: '', error: null, signal: 'SIGKILL' });
   });
 
   it('sends nothing for a run cancelled before it ended', async () => {

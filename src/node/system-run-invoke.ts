@@ -35,6 +35,24 @@ interface BoundPlan {
   policySnapshot: PolicySnapshot | undefined;
 }
 
+/**
+ * `system.run`'s answer on the wire: the real node host's payload (agent-node-exec.json), plus
+ * `signal` and `truncated` when they say something (OpenClaw's gateway reads neither).
+ */
+export interface SystemRunAnswer {
+  exitCode: number | null;
+  timedOut: boolean;
+  success: boolean;
+  stdout: string;
+  stderr: string;
+  error: null;
+  signal?: string;
+  truncated?: true;
+}
+
+/** The mark OpenClaw's node host puts at the end of capped output, so any gateway's model sees it. */
+export const TRUNCATED_MARK = '... (truncated)';
+
 /** The real node host keeps this much of the output's tail in `exec.finished`. */
 const EVENT_OUTPUT_TAIL_CHARS = 20_000;
 const APPROVAL_DECISIONS = new Set(['allow-once', 'allow-always']);
@@ -47,6 +65,19 @@ function invalid(message: string): never {
 }
 
 /** A plan as OpenClaw's node normalises it, or null when it is not one (no argv or no command text). */
+/** A run's answer, its capped output marked in-band as the real node marks it: on stderr when that has text, else on stdout. */
+function answerOf(r: RunResult): SystemRunAnswer {
+  let { stdout, stderr } = r;
+  if (r.truncated) {
+    if (stderr.trim() !== '') stderr = `${stderr}\n${TRUNCATED_MARK}`;
+    else stdout = `${stdout}\n${TRUNCATED_MARK}`;
+  }
+  return {
+    exitCode: r.exitCode, timedOut: r.timedOut, success: r.success, stdout, stderr, error: null,
+    ...(r.signal !== null ? { signal: r.signal } : {}), ...(r.truncated ? { truncated: true } : {}),
+  };
+}
+
 function boundPlanOf(value: unknown): BoundPlan | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const v = value as Record<string, unknown>;
@@ -107,7 +138,7 @@ function checkRequest(p: Record<string, unknown>, argv: string[]): { commandText
  * (assistant.md 8.3 step 8). A cancelled run sends nothing.
  * @throws CommandError: the refusal, after its `exec.denied` where the real node sends one.
  */
-export async function handleSystemRun(params: unknown, host: SystemRunHost, budgetMs: number, signal: AbortSignal): Promise<RunResult> {
+export async function handleSystemRun(params: unknown, host: SystemRunHost, budgetMs: number, signal: AbortSignal): Promise<SystemRunAnswer> {
   const p = (typeof params === 'object' && params !== null ? params : {}) as Record<string, unknown>;
   if (!isStringList(p.command) || p.command.length === 0) throw new CommandError('INVALID_PARAMS', 'system.run needs {"command": ["program", "arg", …]}');
   const { commandText, approved, approvedUnder } = checkRequest(p, p.command);
@@ -138,12 +169,13 @@ export async function handleSystemRun(params: unknown, host: SystemRunHost, budg
     if (err instanceof CommandError && err.code === 'NOT_ALLOWED') await deny('allowlist-miss', err);
     throw err;
   }
-  if (signal.aborted) return result;
-  const output = [result.stdout, result.stderr].filter((s) => s !== '').join('\n');
+  const answer = answerOf(result);
+  if (signal.aborted) return answer;
+  const output = [answer.stdout, answer.stderr].filter((s) => s !== '').join('\n');
   await host.sendEvent('exec.finished', {
     sessionKey: execution.sessionKey, runId: execution.runId, host: 'node', command: commandText,
     ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}), timedOut: result.timedOut, success: result.success,
     output: eventOutput(output), suppressNotifyOnExit: execution.suppressNotifyOnExit,
   });
-  return result;
+  return answer;
 }

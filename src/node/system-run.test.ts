@@ -47,6 +47,17 @@ describe('system.run on the node host', () => {
     assert.equal(r.success, true);
   });
 
+  it('takes timeoutMs 0 (OpenClaw’s gateway for exec timeoutSeconds 0) as no caller limit: the owner’s cap still holds', async () => {
+    const signal = new AbortController().signal;
+    const r = await systemRun({ command: ['sleep', '30'], timeoutMs: 0 }, policy({ runTimeoutMs: 100 }), finder, '/cfg.json5', 10_000, signal);
+    assert.equal(r.timedOut, true);
+    assert.equal((await systemRun({ command: ['seq', '1'], timeoutMs: 0 }, policy(), finder, '/cfg.json5', 10_000, signal)).stdout, '1\n');
+    await assert.rejects(
+      systemRun({ command: ['seq', '1'], timeoutMs: -1 }, policy(), finder, '/cfg.json5', 10_000, signal),
+      (err: CommandError) => err.code === 'INVALID_PARAMS' && err.message === 'system.run: timeoutMs must be a number of milliseconds, 0 or more',
+    );
+  });
+
   it('kills a run at the budget and says it timed out', async () => {
     const r = await run(['sleep', '30'], policy(), 100);
     assert.equal(r.timedOut, true);

@@ -10,6 +10,7 @@ export interface RunParams {
   /** The program and its arguments, or a shell wrapper (`/bin/sh -lc "<cmd>"`) around one command line; runs as given. */
   command: string[];
   cwd?: string;
+  /** The caller's limit; absent (or 0 on the wire) leaves the owner's `runTimeoutMs`. */
   timeoutMs?: number;
   /** Variables for the program, under the same rule as the gateway host's (`checkExecEnv`). */
   env?: Record<string, string>;
@@ -24,8 +25,9 @@ function parseRunParams(params: unknown): RunParams {
     throw new CommandError('INVALID_PARAMS', 'system.run needs {"command": ["program", "arg", …]}');
   }
   if (p.cwd !== undefined && typeof p.cwd !== 'string') throw new CommandError('INVALID_PARAMS', 'system.run: cwd must be a string');
-  if (p.timeoutMs !== undefined && (typeof p.timeoutMs !== 'number' || !(p.timeoutMs > 0))) {
-    throw new CommandError('INVALID_PARAMS', 'system.run: timeoutMs must be a positive number');
+  // 0 is OpenClaw's gateway asking for no limit (exec timeoutSeconds 0): the owner's cap still holds.
+  if (p.timeoutMs !== undefined && (typeof p.timeoutMs !== 'number' || !(p.timeoutMs >= 0))) {
+    throw new CommandError('INVALID_PARAMS', 'system.run: timeoutMs must be a number of milliseconds, 0 or more');
   }
   let env: Record<string, string> | undefined;
   try {
@@ -35,7 +37,7 @@ function parseRunParams(params: unknown): RunParams {
     throw err;
   }
   return {
-    command: p.command as string[], ...(p.cwd !== undefined ? { cwd: p.cwd } : {}), ...(p.timeoutMs !== undefined ? { timeoutMs: p.timeoutMs } : {}),
+    command: p.command as string[], ...(p.cwd !== undefined ? { cwd: p.cwd } : {}), ...(typeof p.timeoutMs === 'number' && p.timeoutMs > 0 ? { timeoutMs: p.timeoutMs } : {}),
     ...(env ? { env } : {}),
   };
 }
