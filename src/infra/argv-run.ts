@@ -20,6 +20,7 @@ export interface ArgvRunRequest {
   executable: string;
   args: readonly string[];
   cwd?: string;
+  /** Kill after this long; 0 means no limit (an abort still kills). */
   timeoutMs: number;
   /** Cap per stream, in bytes. */
   maxOutputBytes: number;
@@ -105,10 +106,10 @@ export async function runArgv(req: ArgvRunRequest): Promise<ArgvRunResult> {
         // already gone
       }
     };
-    const timer = setTimeout(() => {
+    const timer = req.timeoutMs > 0 ? setTimeout(() => {
       timedOut = true;
       killGroup();
-    }, req.timeoutMs);
+    }, req.timeoutMs) : undefined;
     const onAbort = (): void => killGroup();
     req.signal.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (d: Buffer) => stdout.push(d));

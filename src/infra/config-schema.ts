@@ -222,6 +222,8 @@ export const ToolsConfigSchema = Type.Object(
         node: Type.Optional(Type.String({ minLength: 1 })),
         // Executables (names or absolute paths, matched against argv[0]) that run without approval.
         allow: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+        // A call's default limit; 0 (or unset) is OpenClaw's 1800 s (docs/gateway/background-process.md).
+        timeoutSeconds: Type.Optional(Type.Number({ minimum: 0 })),
       },
       { additionalProperties: true },
     )),

@@ -5,11 +5,14 @@ import { GatewayError } from '../../protocol/errors.js';
 import { resolveExecHost, type ExecHost } from './exec-host.js';
 import { chooseExecNode, ToolRefusal, type ToolNode } from './node-target.js';
 import { runPreparedOnNode } from './node-exec.js';
+import { resolveExecTimeouts, type ExecTimeouts } from './exec-timeouts.js';
+import { FOREGROUND_FALLBACK_WARNING, formatGatewayRunResult, formatNodeRunResult, type SystemRunPayload } from './exec-result.js';
 import { ShellSyntaxError, splitCommand } from '../../infra/shell-words.js';
 
 /** `tools.exec.mode` (assistant.md 8.2). */
 export type ExecMode = 'deny' | 'allowlist' | 'ask' | 'full';
 export type { ExecHost } from './exec-host.js';
+export type { SystemRunPayload } from './exec-result.js';
 export type ExecDecision = 'allow-once' | 'allow-always' | 'deny';
 
 /** The gateway's exec settings (`tools.exec.*`). */
@@ -24,16 +27,8 @@ export interface ExecSettings {
   node?: string;
   /** Executables (bare names or absolute paths, matched against argv[0]) that need no approval. */
   allow: readonly string[];
-}
-
-/** What a node host answers to `system.run` (src/node/system-run.ts; OpenClaw's shape plus `truncated`). */
-export interface SystemRunPayload {
-  exitCode: number | null;
-  timedOut: boolean;
-  success: boolean;
-  stdout: string;
-  stderr: string;
-  truncated?: boolean;
+  /** `tools.exec.timeoutSeconds`: the default limit of a call that names none (unset or 0: 1800 s). */
+  timeoutSeconds?: number;
 }
 
 /** A command waiting for an operator's decision. */
@@ -73,11 +68,11 @@ export interface ExecToolDeps {
   settings(): ExecSettings;
   nodes(): ToolNode[];
   /**
-   * Runs `system.run` through the gateway's node command policy; `timeoutMs` is the command's,
-   * the invoke itself gets `INVOKE_GRACE_MS` more so the node's own timeout answers first (8.3).
+   * Runs `system.run` through the gateway's node command policy; `timeoutMs` is the command's (0:
+   * none), `invokeTimeoutMs` how long to wait for the node's answer, longer so its own timeout answers first (8.3).
    * @throws GatewayError when the policy refuses or the node fails (gone, timed out, refused).
    */
-  runOnNode(req: { nodeId: string; argv: string[]; cwd?: string; env?: Record<string, string>; timeoutMs: number; idempotencyKey: string; extraParams?: Record<string, unknown> }): Promise<SystemRunPayload>;
+  runOnNode(req: { nodeId: string; argv: string[]; cwd?: string; env?: Record<string, string>; timeoutMs: number; invokeTimeoutMs: number; idempotencyKey: string; extraParams?: Record<string, unknown> }): Promise<SystemRunPayload>;
   /**
    * Any other node command through the same policy (`system.run.prepare`); resolves with its payload.
    * @throws GatewayError as `runOnNode` does.
@@ -86,7 +81,7 @@ export interface ExecToolDeps {
   /** The node's exec approvals document (`system.execApprovals.get`). @throws GatewayError */
   readNodeApprovals?(nodeId: string): Promise<unknown>;
   /**
-   * Runs an argv on the gateway host itself (no shell), killed after `timeoutMs`.
+   * Runs an argv on the gateway host itself (no shell), killed after `timeoutMs` (0: no limit).
    * @throws ToolRefusal when the program cannot start.
    */
   runOnGateway?(req: { argv: string[]; cwd?: string; env?: Record<string, string>; timeoutMs: number; signal?: AbortSignal }): Promise<SystemRunPayload>;
@@ -107,11 +102,6 @@ export interface ExecToolDeps {
   sessionKey: string;
 }
 
-/** OpenClaw's default command timeout (assistant.md 8.3: 1800000 ms). */
-export const DEFAULT_EXEC_TIMEOUT_S = 1800;
-/** The node gets this much longer than the command, so its own timeout answers first (8.3). */
-export const INVOKE_GRACE_MS = 5_000;
-
 export const HEADLESS_APPROVAL_REASON = 'exec denied: Headless runs cannot wait for interactive exec approval';
 
 const ExecArgsSchema = z.object({
@@ -122,7 +112,7 @@ const ExecArgsSchema = z.object({
   env: z.record(z.string(), z.unknown()).optional().describe('Variables for the command, string values (names like FOO_BAR; loader, interpreter and shell hooks such as PATH, LD_*, NODE_OPTIONS are refused).'),
   yieldMs: z.number().optional(),
   background: z.boolean().optional(),
-  timeoutSeconds: z.number().positive().optional().describe('Kill the command after this many seconds (default 1800).'),
+  timeoutSeconds: z.number().optional().describe('Kill the command after this many seconds (default tools.exec.timeoutSeconds, else 1800); 0 disables the limit.'),
   pty: z.boolean().optional(),
   host: z.enum(['auto', 'sandbox', 'gateway', 'node']).optional().describe('Where to run: "gateway" is this gateway host, "node" a paired node host (default: tools.exec.host).'),
   ask: z.enum(['off', 'on-miss', 'always']).optional(),
@@ -139,23 +129,6 @@ const ExecArgsInput = zodSchema(ExecArgsSchema);
 /** The error a tool result carries, in OpenClaw's JSON shape (assistant.md 8.4) so models recover alike. */
 export function toolErrorText(toolName: string, message: string): string {
   return JSON.stringify({ status: 'error', tool: toolName, error: message }, null, 2);
-}
-
-/** `Node: <id>\n[Warning: …\n]\n<output>` (assistant.md 8.2), with the exit code when it is not 0. */
-export function formatNodeRunResult(nodeId: string, r: SystemRunPayload): string {
-  return `Node: ${nodeId}\n${formatRunOutput(r, 'output truncated by the node host (nodeHost.systemRun.maxOutputBytes).')}`;
-}
-
-/** `[Warning: …\n]\n<output>` of a run on the gateway host, with the exit code when it is not 0. */
-export function formatGatewayRunResult(r: SystemRunPayload): string {
-  return formatRunOutput(r, 'output truncated on the gateway host (per stream cap).');
-}
-
-function formatRunOutput(r: SystemRunPayload, truncatedWarning: string): string {
-  const warnings = r.truncated ? [`Warning: ${truncatedWarning}`] : [];
-  const output = r.stdout + r.stderr;
-  const exit = r.exitCode !== 0 && r.exitCode !== null ? `${output === '' || output.endsWith('\n') ? '' : '\n'}\n(Command exited with code ${r.exitCode})` : '';
-  return `${warnings.map((w) => `${w}\n`).join('')}\n${output}${exit}`;
 }
 
 function messageOf(err: unknown): string {
@@ -222,11 +195,13 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
   const env = checkExecEnv(args.env);
   const node = host === 'node' ? chooseExecNode(deps.nodes(), args.node ?? settings.node) : undefined;
   if (node) audit.nodeId = node.nodeId;
-  const timeoutMs = Math.round((args.timeoutSeconds ?? DEFAULT_EXEC_TIMEOUT_S) * 1000);
+  const timeouts = resolveExecTimeouts(args.timeoutSeconds, settings.timeoutSeconds);
+  // Every run is a foreground one here: the model is told its continuation options were not honoured.
+  const warnings = args.background === true || typeof args.yieldMs === 'number' ? [FOREGROUND_FALLBACK_WARNING] : [];
   // A node that prepares runs (OpenClaw's) decides what a command line may do and binds approvals to its plan.
   if (node && node.commands.includes('system.run.prepare') && deps.invokeNode) {
-    const result = await runPreparedOnNode(deps, { args, node, mode, timeoutMs, toolCallId, signal, ...(env ? { env } : {}) }, audit);
-    return finishRun(deps, result, node, audit);
+    const result = await runPreparedOnNode(deps, { args, node, mode, timeouts, toolCallId, signal, ...(env ? { env } : {}) }, audit);
+    return finishRun(deps, result, node, audit, warnings);
   }
   const argv = splitCommand(args.command);
   const program = argv[0] as string;
@@ -253,16 +228,21 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
   const cwd = { ...(args.workdir ? { cwd: args.workdir } : {}), ...(env ? { env } : {}) };
   let result: SystemRunPayload;
   if (node) {
-    result = await deps.runOnNode({ nodeId: node.nodeId, argv, ...cwd, timeoutMs, idempotencyKey: `${deps.runId}:${toolCallId}` });
+    result = await deps.runOnNode({ nodeId: node.nodeId, argv, ...cwd, ...nodeTimeouts(timeouts), idempotencyKey: `${deps.runId}:${toolCallId}` });
   } else {
     if (!deps.runOnGateway) throw new ToolRefusal('exec host=gateway is not available on this gateway');
-    result = await deps.runOnGateway({ argv, ...cwd, timeoutMs, ...(signal ? { signal } : {}) });
+    result = await deps.runOnGateway({ argv, ...cwd, timeoutMs: timeouts.runTimeoutMs, ...(signal ? { signal } : {}) });
   }
-  return finishRun(deps, result, node, audit);
+  return finishRun(deps, result, node, audit, warnings);
+}
+
+/** The timeouts of a `system.run` as `runOnNode` takes them. */
+export function nodeTimeouts(t: ExecTimeouts): { timeoutMs: number; invokeTimeoutMs: number } {
+  return { timeoutMs: t.runTimeoutMs, invokeTimeoutMs: t.invokeTimeoutMs };
 }
 
 /** The tool result of a finished run (a timeout is the tool's error), audited. */
-function finishRun(deps: ExecToolDeps, result: SystemRunPayload, node: ToolNode | undefined, audit: Partial<ExecAuditEntry>): string {
+function finishRun(deps: ExecToolDeps, result: SystemRunPayload, node: ToolNode | undefined, audit: Partial<ExecAuditEntry>, warnings: readonly string[]): string {
   audit.exitCode = result.exitCode;
   const where = node ? `on node ${node.nodeId}` : 'on the gateway host';
   if (result.timedOut) {
@@ -274,5 +254,5 @@ function finishRun(deps: ExecToolDeps, result: SystemRunPayload, node: ToolNode 
   if (audit.toolCallId) {
     deps.runDetails?.(audit.toolCallId, { exitCode: result.exitCode, durationMs: runMs.get(deps) ?? 0, aggregated: result.stdout + result.stderr, ...(node ? { nodeId: node.nodeId } : {}) });
   }
-  return node ? formatNodeRunResult(node.nodeId, result) : formatGatewayRunResult(result);
+  return node ? formatNodeRunResult(node.nodeId, result, warnings) : formatGatewayRunResult(result, warnings);
 }

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../protocol/errors.js';
-import { HEADLESS_APPROVAL_REASON, type ExecArgs, type ExecAuditEntry, type ExecDecision, type ExecMode, type ExecToolDeps, type SystemRunPayload } from './exec-tool.js';
+import { HEADLESS_APPROVAL_REASON, nodeTimeouts, type ExecArgs, type ExecAuditEntry, type ExecDecision, type ExecMode, type ExecToolDeps } from './exec-tool.js';
+import type { SystemRunPayload } from './exec-result.js';
 import { nodeAllowlistCovers, nodeShellArgv, parsePreparedRun, policyOfMode, type PreparedRun } from './node-prepare.js';
 import { ToolRefusal, type ToolNode } from './node-target.js';
 import { ShellSyntaxError, splitCommand } from '../../infra/shell-words.js';
+import type { ExecTimeouts } from './exec-timeouts.js';
 
 /** One `exec host=node` call on a node that prepares runs. */
 export interface PreparedExecCall {
   args: ExecArgs;
   node: ToolNode;
   mode: Exclude<ExecMode, 'deny'>;
-  timeoutMs: number;
+  timeouts: ExecTimeouts;
   toolCallId: string;
   signal: AbortSignal | undefined;
   /** The model's checked variables, sent with `system.run.prepare` and `system.run` as OpenClaw does (the node applies its own rule too). */
@@ -101,7 +103,7 @@ export async function runPreparedOnNode(deps: ExecToolDeps, call: PreparedExecCa
   }
   try {
     return await deps.runOnNode({
-      nodeId: node.nodeId, argv: run.argv, ...(run.cwd !== undefined ? { cwd: run.cwd } : {}), ...(call.env ? { env: call.env } : {}), timeoutMs: call.timeoutMs,
+      nodeId: node.nodeId, argv: run.argv, ...(run.cwd !== undefined ? { cwd: run.cwd } : {}), ...(call.env ? { env: call.env } : {}), ...nodeTimeouts(call.timeouts),
       idempotencyKey: `${deps.runId}:${call.toolCallId}`,
       extraParams: {
         rawCommand: args.command, systemRunPlan: run.plan, agentId: deps.agentId, sessionKey: deps.sessionKey,

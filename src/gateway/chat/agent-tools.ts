@@ -1,5 +1,6 @@
 import type { ToolSet } from 'ai';
-import { createExecTool, type ExecSettings, type ExecToolDeps, type SystemRunPayload, INVOKE_GRACE_MS } from '../../agent/tools/exec-tool.js';
+import { createExecTool, type ExecSettings, type ExecToolDeps } from '../../agent/tools/exec-tool.js';
+import { systemRunPayloadOf } from '../../agent/tools/exec-result.js';
 import { runOnGatewayHost } from '../../agent/tools/gateway-run.js';
 import { resolveExecutable } from '../../infra/argv-run.js';
 import type { ToolNode } from '../../agent/tools/node-target.js';
@@ -23,7 +24,10 @@ export interface AgentToolsDeps {
 /** `tools.exec.*` (assistant.md 8.2: host auto; an unset mode is decided per host by the exec tool). */
 export function execSettingsOf(config: FarclawConfig): ExecSettings {
   const e = config.tools?.exec ?? {};
-  return { host: e.host ?? 'auto', ...(e.mode ? { mode: e.mode } : {}), ...(e.node ? { node: e.node } : {}), allow: e.allow ?? [] };
+  return {
+    host: e.host ?? 'auto', ...(e.mode ? { mode: e.mode } : {}), ...(e.node ? { node: e.node } : {}), allow: e.allow ?? [],
+    ...(e.timeoutSeconds !== undefined ? { timeoutSeconds: e.timeoutSeconds } : {}),
+  };
 }
 
 /** Every known node with its connected state and the commands it may be asked to run now. */
@@ -48,10 +52,10 @@ export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): Too
     sessionKey: run.sessionKey,
     settings: () => execSettingsOf(deps.config()),
     nodes: () => toolNodes(deps.nodes),
-    runOnNode: async ({ nodeId, argv, cwd, env, timeoutMs, idempotencyKey, extraParams }) => {
+    runOnNode: async ({ nodeId, argv, cwd, env, timeoutMs, invokeTimeoutMs, idempotencyKey, extraParams }) => {
       const res = await deps.nodeService.invoke(callerOf(run), {
         nodeId, command: 'system.run', params: { command: argv, ...(cwd ? { cwd } : {}), ...(env ? { env } : {}), timeoutMs, ...extraParams },
-        timeoutMs: timeoutMs + INVOKE_GRACE_MS, idempotencyKey,
+        timeoutMs: invokeTimeoutMs, idempotencyKey,
       });
       return systemRunPayloadOf(res.payload);
     },
@@ -82,15 +86,4 @@ export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): Too
     }),
   };
   return { exec: createExecTool(exec), nodes: createNodesTool(nodeTools) };
-}
-
-/** A node's `system.run` answer, read defensively (a node is another process, maybe not ours). */
-function systemRunPayloadOf(payload: unknown): SystemRunPayload {
-  const p = (payload ?? {}) as Record<string, unknown>;
-  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-  const exitCode = typeof p.exitCode === 'number' ? p.exitCode : null;
-  return {
-    exitCode, timedOut: p.timedOut === true, success: p.success === true || exitCode === 0,
-    stdout: text(p.stdout), stderr: text(p.stderr), ...(p.truncated === true ? { truncated: true } : {}),
-  };
 }
