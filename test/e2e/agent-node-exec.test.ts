@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
 import { chatEvents, fakeModelConfig, operator, waitTerminal } from '../helpers/chat-gateway.js';
-import { childProcess, useExecNode } from '../helpers/exec-node.js';
-import { startGateway, type RunningGateway } from '../helpers/gateway-process.js';
+import { jsonOut } from '../helpers/cli-output.js';
+import { childProcess, nodesCli, useExecNode } from '../helpers/exec-node.js';
+import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway-process.js';
+import { startFarclawNode } from '../helpers/node-host-process.js';
+import { tmpHome } from '../helpers/tmp-home.js';
 import type { RawClient, Frame } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -83,6 +86,25 @@ describe('exec host=node, mode full, on a real farclaw node host', () => {
     const term = await execTurn(f.c, f.fake, 'run-timeout', { command: 'sleep 30', timeoutSeconds: 1 });
     assert.match(finalText(term), new RegExp(`exec on node ${f.nodeId} timed out; the command was killed`));
     assert.equal(childProcess(f.node.proc.pid ?? -1, /(^|\/)sleep 30$/), undefined);
+  });
+
+  test('a connected node whose commands are not approved yet is the model’s error, naming the fix', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const home = tmpHome();
+    home.writeConfig({ nodeHost: { systemRun: { allow: ['echo'] } } });
+    const waiting = startFarclawNode(['--host', '127.0.0.1', '--port', String(f.gw.port), '--token', TEST_TOKEN, '--display-name', 'lab-pending'], home.env);
+    try {
+      await waitFor('lab-pending to ask for approval', async () => {
+        const pending = jsonOut(await nodesCli(f.gw, ['pending', '--json'])).pending as { displayName?: string }[];
+        return pending.some((p) => p.displayName === 'lab-pending') ? true : undefined;
+      }, 30_000);
+      const term = await execTurn(f.c, f.fake, 'run-unapproved', { command: 'echo never', node: 'lab-pending' });
+      assert.equal(term.payload.state, 'final');
+      assert.match(finalText(term), /"error": "exec host=node: node lab-pending \([0-9a-f]+\) is connected, but its commands await an operator's approval \(`farclaw nodes pending`, then `farclaw nodes approve <requestId>`\)/);
+      assert.equal(toolResult(f.c, 'run-unapproved')?.payload.data.isError, true);
+    } finally {
+      await waiting.stop();
+      home.dispose();
+    }
   });
 
   test('a node killed mid-exec fails the tool call at once and the run ends; a named offline node is refused', { timeout: TEST_TIMEOUT_MS }, async () => {

@@ -102,6 +102,9 @@ export interface ExecToolDeps {
   sessionKey: string;
 }
 
+/** OpenClaw's words after a timeout, so a model does not blindly run a half-done command again. */
+export const EXEC_TIMEOUT_GUIDANCE = 'The command was terminated, but external side effects may already have completed. Verify the resulting state before retrying. Do not automatically rerun non-idempotent commands. Use a higher timeout only when the command is known to be safe to retry.';
+
 export const HEADLESS_APPROVAL_REASON = 'exec denied: Headless runs cannot wait for interactive exec approval';
 
 const ExecArgsSchema = z.object({
@@ -247,7 +250,8 @@ function finishRun(deps: ExecToolDeps, result: SystemRunPayload, node: ToolNode 
   const where = node ? `on node ${node.nodeId}` : 'on the gateway host';
   if (result.timedOut) {
     audit.outcome = 'failed';
-    throw new ToolRefusal(`exec ${where} timed out; the command was killed${result.stdout + result.stderr ? `. Output so far:\n${result.stdout}${result.stderr}` : ''}`);
+    const output = result.stdout + result.stderr;
+    throw new ToolRefusal(`exec ${where} timed out; the command was killed. ${EXEC_TIMEOUT_GUIDANCE}${output ? `\nOutput so far:\n${output}` : ''}`);
   }
   audit.outcome = result.exitCode === 0 ? 'completed' : 'failed';
   deps.audit?.(audit as ExecAuditEntry);

@@ -21,6 +21,15 @@ describe('chooseExecNode', () => {
     assert.throws(() => chooseExecNode([node('ccc333', 'old', false)], undefined), /requires a connected node that supports system\.run/);
   });
 
+  it('says a connected node waits for an operator’s approval of its commands, named or not', () => {
+    const waiting: ToolNode = { ...node('ddd444', 'lab', true, []), pendingCommands: ['system.run', 'system.which'] };
+    const message = 'exec host=node: node lab (ddd444) is connected, but its commands await an operator\'s approval (`farclaw nodes pending`, then `farclaw nodes approve <requestId>`); ask the user to approve it';
+    assert.throws(() => chooseExecNode([waiting, node('ccc333', 'old', false)], undefined), (e: unknown) => e instanceof ToolRefusal && e.message === message);
+    assert.throws(() => chooseExecNode([waiting], 'lab'), (e: unknown) => e instanceof ToolRefusal && e.message === message);
+    // An approved node that asks for more is used with what it has.
+    assert.equal(chooseExecNode([{ ...node('eee555', 'box', true), pendingCommands: ['system.run', 'camera.snap'] }], undefined).nodeId, 'eee555');
+  });
+
   it('takes a named node by id, display name or id prefix, and refuses an offline or unknown one', () => {
     const nodes = [node('aaa111bbb', 'build', true), node('bbb222ccc', 'laptop', false)];
     assert.equal(chooseExecNode(nodes, 'BUILD').nodeId, 'aaa111bbb');

@@ -5,6 +5,8 @@ export interface ToolNode {
   connected: boolean;
   /** Commands it may be asked to run now (declared ∩ approved ∩ allowed). */
   commands: readonly string[];
+  /** Commands its surface request asks for while it waits for an operator's approval. */
+  pendingCommands?: readonly string[];
 }
 
 /** A refusal the model is shown as the tool's error. */
@@ -31,15 +33,25 @@ export function chooseExecNode(nodes: readonly ToolNode[], requested: string | u
     const node = findNode(nodes, requested);
     if (!node) throw new ToolRefusal(`exec host=node: unknown node "${requested}"; known nodes: ${names(nodes) || 'none'}`);
     if (!node.connected) throw new ToolRefusal(`exec host=node: node "${node.displayName}" is not connected`);
+    if (isAwaitingApproval(node)) throw awaitingApproval([node]);
     if (!node.commands.includes('system.run')) throw new ToolRefusal(`exec host=node: node "${node.displayName}" does not support system.run`);
     return node;
   }
   const eligible = nodes.filter((n) => n.connected && n.commands.includes('system.run'));
   if (eligible.length === 1) return eligible[0] as ToolNode;
   if (eligible.length === 0) {
+    const waiting = nodes.filter((n) => n.connected && isAwaitingApproval(n));
+    if (waiting.length > 0) throw awaitingApproval(waiting);
     throw new ToolRefusal('exec host=node requires a connected node that supports system.run; none is connected (start one with `farclaw node run` and approve its commands)');
   }
   throw new ToolRefusal(`exec host=node: several nodes support system.run (${names(eligible)}); pass "node" or set tools.exec.node`);
+}
+
+/** A connected node whose `system.run` is asked for but not approved yet: only an operator can fix that, not the model. */
+const isAwaitingApproval = (n: ToolNode): boolean => !n.commands.includes('system.run') && (n.pendingCommands?.includes('system.run') ?? false);
+
+function awaitingApproval(waiting: readonly ToolNode[]): ToolRefusal {
+  return new ToolRefusal(`exec host=node: node ${names(waiting)} is connected, but its commands await an operator's approval (\`farclaw nodes pending\`, then \`farclaw nodes approve <requestId>\`); ask the user to approve it`);
 }
 
 function names(nodes: readonly ToolNode[]): string {

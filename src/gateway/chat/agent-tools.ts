@@ -34,7 +34,10 @@ export function execSettingsOf(config: FarclawConfig): ExecSettings {
 export function toolNodes(nodes: NodeRegistry): ToolNode[] {
   return nodes.listRecords().map((r) => {
     const view = nodes.nodeView(r);
-    return { nodeId: view.nodeId, displayName: view.displayName, connected: view.connected, commands: view.commands };
+    return {
+      nodeId: view.nodeId, displayName: view.displayName, connected: view.connected, commands: view.commands,
+      ...(view.pendingCommands ? { pendingCommands: view.pendingCommands } : {}),
+    };
   });
 }
 
