@@ -95,8 +95,10 @@ describe('farclaw node host with the farclaw gateway', () => {
     const { payload } = jsonOut(res);
     assert.equal(payload.exitCode, 0);
     assert.equal(payload.truncated, true);
-    assert.equal(Buffer.byteLength(payload.stdout), MAX_OUTPUT_BYTES);
+    // The cap, then the real node host's in-band mark (so a gateway that ignores `truncated` still shows it).
+    assert.equal(Buffer.byteLength(payload.stdout), MAX_OUTPUT_BYTES + '\n... (truncated)'.length);
     assert.ok(String(payload.stdout).startsWith('1\n2\n3\n'));
+    assert.ok(String(payload.stdout).endsWith('\n... (truncated)'));
   });
 
   it('a node killed mid-invoke fails the call at once, retryably; the restarted node needs no operator', { timeout: TEST_TIMEOUT_MS }, async () => {

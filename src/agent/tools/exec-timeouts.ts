@@ -33,3 +33,8 @@ export function resolveExecTimeouts(timeoutSeconds: number | undefined, configur
     invokeTimeoutMs: Math.max(MIN_INVOKE_TIMEOUT_MS, timerMs(waitSeconds * 1000 + INVOKE_GRACE_MS)),
   };
 }
+
+/** The timeouts of a `system.run` as the exec tool's `runOnNode` takes them. */
+export function nodeTimeouts(t: ExecTimeouts): { timeoutMs: number; invokeTimeoutMs: number } {
+  return { timeoutMs: t.runTimeoutMs, invokeTimeoutMs: t.invokeTimeoutMs };
+}

@@ -5,7 +5,7 @@ import { GatewayError } from '../../protocol/errors.js';
 import { resolveExecHost, type ExecHost } from './exec-host.js';
 import { chooseExecNode, ToolRefusal, type ToolNode } from './node-target.js';
 import { runPreparedOnNode } from './node-exec.js';
-import { resolveExecTimeouts, type ExecTimeouts } from './exec-timeouts.js';
+import { nodeTimeouts, resolveExecTimeouts } from './exec-timeouts.js';
 import { FOREGROUND_FALLBACK_WARNING, formatGatewayRunResult, formatNodeRunResult, type SystemRunPayload } from './exec-result.js';
 import { ShellSyntaxError, splitCommand } from '../../infra/shell-words.js';
 
@@ -237,11 +237,6 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
     result = await deps.runOnGateway({ argv, ...cwd, timeoutMs: timeouts.runTimeoutMs, ...(signal ? { signal } : {}) });
   }
   return finishRun(deps, result, node, audit, warnings);
-}
-
-/** The timeouts of a `system.run` as `runOnNode` takes them. */
-export function nodeTimeouts(t: ExecTimeouts): { timeoutMs: number; invokeTimeoutMs: number } {
-  return { timeoutMs: t.runTimeoutMs, invokeTimeoutMs: t.invokeTimeoutMs };
 }
 
 /** The tool result of a finished run (a timeout is the tool's error), audited. */

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../protocol/errors.js';
-import { HEADLESS_APPROVAL_REASON, nodeTimeouts, type ExecArgs, type ExecAuditEntry, type ExecDecision, type ExecMode, type ExecToolDeps } from './exec-tool.js';
+import { HEADLESS_APPROVAL_REASON, type ExecArgs, type ExecAuditEntry, type ExecDecision, type ExecMode, type ExecToolDeps } from './exec-tool.js';
 import type { SystemRunPayload } from './exec-result.js';
 import { nodeAllowlistCovers, nodeShellArgv, parsePreparedRun, policyOfMode, type PreparedRun } from './node-prepare.js';
 import { ToolRefusal, type ToolNode } from './node-target.js';
 import { ShellSyntaxError, splitCommand } from '../../infra/shell-words.js';
-import type { ExecTimeouts } from './exec-timeouts.js';
+import { nodeTimeouts, type ExecTimeouts } from './exec-timeouts.js';
 
 /** One `exec host=node` call on a node that prepares runs. */
 export interface PreparedExecCall {
