@@ -128,6 +128,17 @@ describe('exec host=node, mode full, on a real farclaw node host', () => {
   });
 });
 
+describe('exec host=node on a node whose owner caps a run below the asked timeout', () => {
+  const f = useExecNode({ allow: ['sleep'], mode: 'full', runTimeoutMs: 1_500 });
+
+  test('the model is told the node’s own limit stopped it, so a longer timeoutSeconds will not help', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const term = await execTurn(f.c, f.fake, 'run-capped', { command: 'sleep 30', timeoutSeconds: 600 });
+    assert.equal(term.payload.state, 'final');
+    assert.match(finalText(term), new RegExp(`exec on node ${f.nodeId} timed out; the node host stopped it at its own time limit after about [12] s \\(600 s were asked; a longer timeoutSeconds will not help: the node's owner sets it, on a farclaw node as nodeHost\\.systemRun\\.timeoutMs\\), and the command was killed\\.`));
+    assert.equal(toolResult(f.c, 'run-capped')?.payload.data.isError, true);
+  });
+});
+
 describe('exec host=node, mode deny', () => {
   let fake: FakeModel;
   let gw: RunningGateway;

@@ -87,6 +87,8 @@ export function useExecNode(opts: {
   mode: 'full' | 'ask' | 'allowlist' | 'deny';
   host?: 'node' | 'auto' | 'gateway';
   maxOutputBytes?: number;
+  /** The node owner's cap on one run (`nodeHost.systemRun.timeoutMs`). */
+  runTimeoutMs?: number;
   caps?: string[];
   /** Put a recording proxy (`recorder`) between the node and the gateway. */
   record?: boolean;
@@ -102,7 +104,9 @@ export function useExecNode(opts: {
   before(async () => {
     f.fake = await startFakeModel();
     f.nodeHome = tmpHome();
-    f.nodeHome.writeConfig({ nodeHost: { systemRun: { allow: opts.allow, ...(opts.maxOutputBytes ? { maxOutputBytes: opts.maxOutputBytes } : {}) } } });
+    f.nodeHome.writeConfig({ nodeHost: { systemRun: {
+      allow: opts.allow, ...(opts.maxOutputBytes ? { maxOutputBytes: opts.maxOutputBytes } : {}), ...(opts.runTimeoutMs ? { timeoutMs: opts.runTimeoutMs } : {}),
+    } } });
     gwHome = tmpHome();
     f.gw = await startGateway({ home: gwHome, config: config() });
     if (opts.record) f.recorder = await startWsRecorder(f.gw.url);

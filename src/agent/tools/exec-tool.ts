@@ -166,6 +166,9 @@ export function createExecTool(deps: ExecToolDeps): Tool {
   });
 }
 
+/** A node run that ended this much before its asked limit was stopped by the node's own cap (round trips take far less). */
+const NODE_LIMIT_SLACK_MS = 1_000;
+
 /** How long the last command of these deps ran (`durationMs` of its details). */
 const runMs = new WeakMap<ExecToolDeps, number>();
 
@@ -204,7 +207,7 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
   // A node that prepares runs (OpenClaw's) decides what a command line may do and binds approvals to its plan.
   if (node && node.commands.includes('system.run.prepare') && deps.invokeNode) {
     const result = await runPreparedOnNode(deps, { args, node, mode, timeouts, toolCallId, signal, ...(env ? { env } : {}) }, audit);
-    return finishRun(deps, result, node, audit, warnings);
+    return finishRun(deps, result, node, audit, { warnings, runTimeoutMs: timeouts.runTimeoutMs });
   }
   const argv = splitCommand(args.command);
   const program = argv[0] as string;
@@ -236,17 +239,31 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
     if (!deps.runOnGateway) throw new ToolRefusal('exec host=gateway is not available on this gateway');
     result = await deps.runOnGateway({ argv, ...cwd, timeoutMs: timeouts.runTimeoutMs, ...(signal ? { signal } : {}) });
   }
-  return finishRun(deps, result, node, audit, warnings);
+  return finishRun(deps, result, node, audit, { warnings, runTimeoutMs: timeouts.runTimeoutMs });
+}
+
+/**
+ * Why a node run timed out well before the limit asked for: the node host's own cap (ours:
+ * `nodeHost.systemRun.timeoutMs`, 30 s by default), which no `timeoutSeconds` can raise. Said
+ * so the model does not retry with a longer timeout in vain; empty when the asked limit applied.
+ */
+function nodeLimitNote(ranMs: number, askedMs: number): string {
+  if (askedMs !== 0 && ranMs + NODE_LIMIT_SLACK_MS >= askedMs) return '';
+  const asked = askedMs === 0 ? 'no limit was asked' : `${askedMs / 1000} s were asked`;
+  return `the node host stopped it at its own time limit after about ${Math.round(ranMs / 1000)} s (${asked}; a longer timeoutSeconds will not help: the node's owner sets it, on a farclaw node as nodeHost.systemRun.timeoutMs), and `;
 }
 
 /** The tool result of a finished run (a timeout is the tool's error), audited. */
-function finishRun(deps: ExecToolDeps, result: SystemRunPayload, node: ToolNode | undefined, audit: Partial<ExecAuditEntry>, warnings: readonly string[]): string {
+function finishRun(
+  deps: ExecToolDeps, result: SystemRunPayload, node: ToolNode | undefined, audit: Partial<ExecAuditEntry>, run: { warnings: readonly string[]; runTimeoutMs: number },
+): string {
+  const { warnings } = run;
   audit.exitCode = result.exitCode;
   const where = node ? `on node ${node.nodeId}` : 'on the gateway host';
   if (result.timedOut) {
     audit.outcome = 'failed';
     const output = result.stdout + result.stderr;
-    throw new ToolRefusal(`exec ${where} timed out; the command was killed. ${EXEC_TIMEOUT_GUIDANCE}${output ? `\nOutput so far:\n${output}` : ''}`);
+    throw new ToolRefusal(`exec ${where} timed out; ${node ? nodeLimitNote(runMs.get(deps) ?? 0, run.runTimeoutMs) : ''}the command was killed. ${EXEC_TIMEOUT_GUIDANCE}${output ? `\nOutput so far:\n${output}` : ''}`);
   }
   audit.outcome = result.exitCode === 0 ? 'completed' : 'failed';
   deps.audit?.(audit as ExecAuditEntry);
