@@ -246,14 +246,14 @@ export async function sampleRss(root: number, n = 5, gapMs = 200): Promise<{ tot
 /**
  * Starts a bare bench process (a floor: `node <script> <port> ...args`) on a free port in a
  * home of its own, like a gateway, and waits for its /readyz; `stop` ends it and removes the
- * home (also when it never became ready).
+ * home (also when it never became ready); `pid` is the script's process.
  */
 export async function startBenchScript(
   name: string,
   script: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
-): Promise<{ port: number; stop: () => Promise<void> }> {
+): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
   const port = await freePort();
   const home = tmpHome(`farclaw-${name.replace(/\W+/g, '-')}-`);
   const proc = spawnGateway(name, process.execPath, [script, String(port), ...args], { env: { ...home.env, ...env }, cwd: home.home, port });
@@ -267,5 +267,5 @@ export async function startBenchScript(
     await stop();
     throw err;
   }
-  return { port, stop };
+  return { port, pid: proc.pid, stop };
 }

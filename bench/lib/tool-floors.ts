@@ -66,6 +66,8 @@ export function shapeOfLastRequest(fake: FakeModel): PromptShape {
 
 /** The floor process, ready for orders. */
 export interface ToolFloor {
+  /** The floor process (both floors run in it). */
+  pid: number;
   /** One plain floor round trip (SSE read and next POST by hand, over `client`); its time in ms. */
   plain(i: number, spawn: FloorSpawn, client?: 'provider' | 'fetch'): Promise<number>;
   /** One library floor round trip (both through doStream, with `shape`'s prompt and tools); its time in ms. */
@@ -111,6 +113,7 @@ export async function startToolFloor(fake: FakeModel): Promise<ToolFloor> {
     return rt;
   };
   return {
+    pid: floor.pid,
     plain: (i, spawn, client = 'provider') => once({ variant: 'plain', i, spawn, client, shape: BARE_SHAPE }),
     library: (i, spawn, shape) => once({ variant: 'library', i, spawn, shape }),
     stop,
