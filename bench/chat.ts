@@ -18,6 +18,13 @@
  *   use (@ai-sdk/openai-compatible's doStream): the part of the overhead that is the library's
  *   parsing, printed beside the target's figure (which stays read over the relay floor).
  *
+ * - CPU per delta: each server process's CPU time (all its threads, /proc schedstat in ns) read
+ *   around its turns in every round. Besides its full turns a server streams as many one-chunk
+ *   turns, so the per-turn work (chat.send, final, history row) and the per-delta work separate:
+ *   the per-delta figure is the slope between the two. CPU time does not count the waits for a
+ *   CPU that make latency noisy on a shared box (a busy box still inflates it through cold
+ *   caches), so it is the steadier figure of the overhead; compare it within one run.
+ *
  * Chunks come 100 ms apart: both gateways pace live text at 75 ms, so each chunk is its own delta
  * and the per-delta figure is the gateway's overhead, not the pacing wait.
  *
@@ -41,7 +48,7 @@ import { percentile } from './lib/report.js';
 import { pidsListeningOn } from '../test/helpers/listening-pids.js';
 import { rssBytes } from '../test/helpers/proc-rss.js';
 import { intArg } from './lib/args.js';
-import { startBenchScript } from './lib/procs.js';
+import { processCpuNs, startBenchScript } from './lib/procs.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,6 +61,8 @@ const IDLE_SESSIONS = 1_000;
 const HISTORY_ROWS = 10_000;
 const HISTORY_CALLS = 30;
 const DELTAS_ONLY = process.argv.includes('--deltas-only');
+/** Pause before each CPU read of a server, so a turn's tail work lands in its own span. */
+const CPU_SETTLE_MS = 20;
 const NO_OPENCLAW = process.argv.includes('--no-openclaw');
 
 /** What one gateway's streamed turns measured: latencies in ms, and median frame sizes in bytes (0: none seen). */
@@ -67,15 +76,15 @@ const operator = (url: string): Promise<GatewayClient> => benchOperator(url);
 
 const chunkText = (i: number): string => `w${i} `;
 
-/** Streams TURNS turns; returns the first-delta and per-delta latencies in ms. */
-async function streamTurns(fake: FakeModel, client: GatewayClient, sessionKey: string, turns: number): Promise<Streamed> {
+/** Streams `turns` turns of `chunks` chunks; returns the first-delta and per-delta latencies in ms. */
+async function streamTurns(fake: FakeModel, client: GatewayClient, sessionKey: string, turns: number, chunkCount = CHUNKS): Promise<Streamed> {
   const first: number[] = [];
   const perDelta: number[] = [];
   const chatSizes: number[] = [];
   const agentSizes: number[] = [];
   for (let t = 0; t < turns; t++) {
     const runId = `bench-${sessionKey}-${t}-${Date.now()}`;
-    const chunks = Array.from({ length: CHUNKS }, (_, i) => chunkText(i));
+    const chunks = Array.from({ length: chunkCount }, (_, i) => chunkText(i));
     fake.script({ kind: 'text', chunks, delayMs: CHUNK_DELAY_MS });
     const requestIndex = fake.requests.length;
     const chunkBase = fake.chunkTimes.length;
@@ -101,7 +110,7 @@ async function streamTurns(fake: FakeModel, client: GatewayClient, sessionKey: s
     await client.request('chat.send', { sessionKey, message: `turn ${t}`, idempotencyKey: runId }, 60_000);
     await done;
     const req = fake.requests[requestIndex];
-    const written = fake.chunkTimes.slice(chunkBase, chunkBase + CHUNKS);
+    const written = fake.chunkTimes.slice(chunkBase, chunkBase + chunkCount);
     if (!req?.firstChunkAtNs || deltas.length === 0) continue;
     first.push(Number(deltas[0]!.at - req.firstChunkAtNs) / 1e6);
     // Each delta is matched with the chunk that completed its cumulative text.
@@ -169,12 +178,33 @@ interface Contender {
   firstRounds: number[];
   deltas: number;
   chunks: number;
+  /** The server process (the one listening on its port), whose CPU time the rounds read. */
+  pid: number;
+  /** Per round: CPU (ns) and deltas delivered in the full turns, then in as many one-chunk turns. */
+  cpuRounds: { fullNs: number; fullDeltas: number; shortNs: number; shortDeltas: number }[];
 }
 
 async function contender(name: string, fake: FakeModel, url: string): Promise<Contender> {
+  const [pid] = pidsListeningOn(Number(new URL(url).port));
+  if (pid === undefined) throw new Error(`${name}: no process listens on ${url}`);
   const client = await operator(url);
   await streamTurns(fake, client, 'agent:main:warmup', WARMUP_TURNS);
-  return { name, client, perDeltaRounds: [], firstRounds: [], deltas: 0, chunks: 0 };
+  await streamTurns(fake, client, 'agent:main:warmup', WARMUP_TURNS, 1);
+  return { name, client, perDeltaRounds: [], firstRounds: [], deltas: 0, chunks: 0, pid, cpuRounds: [] };
+}
+
+/**
+ * CPU time of the server while it streams `turns` turns of `chunkCount` chunks; also the deltas
+ * delivered. A short settle before each read lets the turn's tail (run bookkeeping after the
+ * final) land in its own span; what still spills over is per turn, alike in full and short spans.
+ */
+async function cpuOfTurns(fake: FakeModel, c: Contender, sessionKey: string, turns: number, chunkCount: number): Promise<{ ns: number; deltas: number; streamed: Streamed }> {
+  const settle = (): Promise<void> => new Promise((r) => setTimeout(r, CPU_SETTLE_MS));
+  await settle();
+  const before = processCpuNs(c.pid);
+  const streamed = await streamTurns(fake, c.client, sessionKey, turns, chunkCount);
+  await settle();
+  return { ns: processCpuNs(c.pid) - before, deltas: streamed.perDelta.length, streamed };
 }
 
 /**
@@ -187,7 +217,11 @@ async function takeTurns(fake: FakeModel, contenders: readonly Contender[]): Pro
   for (let r = 0; r < ROUNDS; r++) {
     for (let k = 0; k < contenders.length; k++) {
       const c = contenders[(r + k) % contenders.length]!;
-      const { first, perDelta } = await streamTurns(fake, c.client, 'agent:main:bench', TURNS_PER_ROUND);
+      const full = await cpuOfTurns(fake, c, 'agent:main:bench', TURNS_PER_ROUND, CHUNKS);
+      // One-chunk turns: the same per-turn work with one delta each, so CPU per delta is the slope.
+      const short = await cpuOfTurns(fake, c, 'agent:main:bench', TURNS_PER_ROUND, 1);
+      c.cpuRounds.push({ fullNs: full.ns, fullDeltas: full.deltas, shortNs: short.ns, shortDeltas: short.deltas });
+      const { first, perDelta } = full.streamed;
       if (perDelta.length === 0) throw new Error(`${c.name}: no delta in round ${r}`);
       c.perDeltaRounds.push(percentile(perDelta, 50) * 1000);
       c.firstRounds.push(percentile(first, 50));
@@ -198,6 +232,34 @@ async function takeTurns(fake: FakeModel, contenders: readonly Contender[]): Pro
 }
 
 const signed = (v: number, digits: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
+
+/**
+ * CPU per delta and per turn (µs) from full and one-chunk turns (as many of each): per turn, a
+ * full turn costs `turn + n·delta` and a short one `turn + m·delta`, so `delta` is the slope.
+ * `all` is the plain CPU of the full turns per delta they delivered (per-turn work included).
+ */
+function cpuFigures(rounds: Contender['cpuRounds']): { delta: number; turn: number; all: number } {
+  const sum = (f: (r: Contender['cpuRounds'][number]) => number): number => rounds.reduce((acc, r) => acc + f(r), 0);
+  const turns = rounds.length * TURNS_PER_ROUND;
+  const [fullNs, fullDeltas, shortNs, shortDeltas] = [sum((r) => r.fullNs), sum((r) => r.fullDeltas), sum((r) => r.shortNs), sum((r) => r.shortDeltas)];
+  const delta = (fullNs - shortNs) / (fullDeltas - shortDeltas);
+  return { delta: delta / 1000, turn: (shortNs - delta * shortDeltas) / turns / 1000, all: fullNs / fullDeltas / 1000 };
+}
+
+function reportCpu(c: Contender): void {
+  const f = cpuFigures(c.cpuRounds);
+  process.stdout.write(`${c.name}: CPU ${f.delta.toFixed(0)} µs per delta + ${f.turn.toFixed(0)} µs per turn (${CHUNKS}- vs 1-chunk turns, summed over ${ROUNDS} rounds); ` +
+    `${f.all.toFixed(0)} µs per delta of the ${CHUNKS}-chunk turns, per-turn work included\n`);
+}
+
+/** `a` over `b` in CPU: summed over the rounds, and the per-round spread of the per-delta slope. */
+function reportCpuOverhead(a: Contender, b: Contender, what: string): void {
+  const fa = cpuFigures(a.cpuRounds);
+  const fb = cpuFigures(b.cpuRounds);
+  const perRound = a.cpuRounds.map((r, i) => cpuFigures([r]).delta - cpuFigures([b.cpuRounds[i]!]).delta);
+  process.stdout.write(`${what}: CPU per delta ${signed(fa.delta - fb.delta, 0)} µs (rounds ${signed(Math.min(...perRound), 0)}..${signed(Math.max(...perRound), 0)}), ` +
+    `per turn ${signed(fa.turn - fb.turn, 0)} µs; all-in per delta ${signed(fa.all - fb.all, 0)} µs\n`);
+}
 
 function reportContender(c: Contender): void {
   process.stdout.write(`${c.name}: first delta ${percentile(c.firstRounds, 50).toFixed(2)} ms; chunk → delta ${percentile(c.perDeltaRounds, 50).toFixed(0)} µs ` +
@@ -299,6 +361,10 @@ try {
     const ours = reportOverhead(farclaw, relay);
     reportOverhead(farclaw, library, 'farclaw over the library floor (ours)');
     reportOverhead(library, relay, 'library floor over the relay floor (the provider library\'s)');
+    for (const c of [farclaw, relay, library, ...(openclaw ? [openclaw] : [])]) reportCpu(c);
+    reportCpuOverhead(farclaw, relay, 'farclaw over the relay floor');
+    reportCpuOverhead(farclaw, library, 'farclaw over the library floor (ours)');
+    reportCpuOverhead(library, relay, 'library floor over the relay floor (the provider library\'s)');
     if (openclaw) reportOverhead(openclaw, relay);
     process.stdout.write(`target: ≤ 100 µs per delta over the relay floor: ${ours <= 100 ? 'met' : 'MISSED'} (${signed(ours, 0)} µs)\n`);
   };
@@ -318,7 +384,7 @@ try {
   if (peer !== undefined) {
     process.stdout.write(`openclaw: n/a (${peer.na})\n`);
     if (farclaw.perDeltaRounds.length < ROUNDS) {
-      for (const c of [farclaw, relay, library]) Object.assign(c, { perDeltaRounds: [], firstRounds: [], deltas: 0, chunks: 0 });
+      for (const c of [farclaw, relay, library]) Object.assign(c, { perDeltaRounds: [], firstRounds: [], deltas: 0, chunks: 0, cpuRounds: [] });
       await takeTurns(fake, [farclaw, relay, library]);
       report();
     }
