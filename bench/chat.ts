@@ -21,9 +21,10 @@
  * - CPU per delta: each server process's CPU time (all its threads, /proc schedstat in ns) read
  *   around its turns in every round. Besides its full turns a server streams as many one-chunk
  *   turns, so the per-turn work (chat.send, final, history row) and the per-delta work separate:
- *   the per-delta figure is the slope between the two. CPU time does not count the waits for a
- *   CPU that make latency noisy on a shared box (a busy box still inflates it through cold
- *   caches), so it is the steadier figure of the overhead; compare it within one run.
+ *   the per-delta figure is the slope between the two, net of the server's idle CPU (read while
+ *   the other servers take their turns) over the same wall time. CPU time does not count the
+ *   waits for a CPU that make latency noisy on a shared box (a busy box still inflates it
+ *   through cold caches), so it is the steadier figure of the overhead; compare it within a run.
  *
  * Chunks come 100 ms apart: both gateways pace live text at 75 ms, so each chunk is its own delta
  * and the per-delta figure is the gateway's overhead, not the pacing wait.
@@ -180,8 +181,10 @@ interface Contender {
   chunks: number;
   /** The server process (the one listening on its port), whose CPU time the rounds read. */
   pid: number;
-  /** Per round: CPU (ns) and deltas delivered in the full turns, then in as many one-chunk turns. */
-  cpuRounds: { fullNs: number; fullDeltas: number; shortNs: number; shortDeltas: number }[];
+  /** Per round: CPU and wall time (ns) and deltas delivered in the full turns, then in as many one-chunk turns. */
+  cpuRounds: { fullNs: number; fullWallNs: number; fullDeltas: number; shortNs: number; shortWallNs: number; shortDeltas: number }[];
+  /** CPU and wall time (ns) while the other servers took their turns: its idle cost (timers, GC threads). */
+  idle: { ns: number; wallNs: number };
 }
 
 async function contender(name: string, fake: FakeModel, url: string): Promise<Contender> {
@@ -190,21 +193,31 @@ async function contender(name: string, fake: FakeModel, url: string): Promise<Co
   const client = await operator(url);
   await streamTurns(fake, client, 'agent:main:warmup', WARMUP_TURNS);
   await streamTurns(fake, client, 'agent:main:warmup', WARMUP_TURNS, 1);
-  return { name, client, perDeltaRounds: [], firstRounds: [], deltas: 0, chunks: 0, pid, cpuRounds: [] };
+  return { name, client, perDeltaRounds: [], firstRounds: [], deltas: 0, chunks: 0, pid, cpuRounds: [], idle: { ns: 0, wallNs: 0 } };
 }
 
 /**
- * CPU time of the server while it streams `turns` turns of `chunkCount` chunks; also the deltas
- * delivered. A short settle before each read lets the turn's tail (run bookkeeping after the
- * final) land in its own span; what still spills over is per turn, alike in full and short spans.
+ * CPU and wall time of server `c` while it streams `turns` turns of `chunkCount` chunks, and the
+ * deltas delivered; what the other contenders used meanwhile is their idle cost. A short settle
+ * before each read lets the turn's tail (run bookkeeping after the final) land in its own span;
+ * what still spills over is per turn, alike in full and short spans.
  */
-async function cpuOfTurns(fake: FakeModel, c: Contender, sessionKey: string, turns: number, chunkCount: number): Promise<{ ns: number; deltas: number; streamed: Streamed }> {
+async function cpuOfTurns(fake: FakeModel, c: Contender, all: readonly Contender[], turns: number, chunkCount: number): Promise<{ ns: number; wallNs: number; deltas: number; streamed: Streamed }> {
   const settle = (): Promise<void> => new Promise((r) => setTimeout(r, CPU_SETTLE_MS));
   await settle();
-  const before = processCpuNs(c.pid);
-  const streamed = await streamTurns(fake, c.client, sessionKey, turns, chunkCount);
+  const before = all.map((x) => processCpuNs(x.pid));
+  const t0 = process.hrtime.bigint();
+  const streamed = await streamTurns(fake, c.client, 'agent:main:bench', turns, chunkCount);
   await settle();
-  return { ns: processCpuNs(c.pid) - before, deltas: streamed.perDelta.length, streamed };
+  const after = all.map((x) => processCpuNs(x.pid));
+  const wallNs = Number(process.hrtime.bigint() - t0);
+  all.forEach((x, i) => {
+    if (x === c) return;
+    x.idle.ns += after[i]! - before[i]!;
+    x.idle.wallNs += wallNs;
+  });
+  const i = all.indexOf(c);
+  return { ns: after[i]! - before[i]!, wallNs, deltas: streamed.perDelta.length, streamed };
 }
 
 /**
@@ -217,10 +230,10 @@ async function takeTurns(fake: FakeModel, contenders: readonly Contender[]): Pro
   for (let r = 0; r < ROUNDS; r++) {
     for (let k = 0; k < contenders.length; k++) {
       const c = contenders[(r + k) % contenders.length]!;
-      const full = await cpuOfTurns(fake, c, 'agent:main:bench', TURNS_PER_ROUND, CHUNKS);
+      const full = await cpuOfTurns(fake, c, contenders, TURNS_PER_ROUND, CHUNKS);
       // One-chunk turns: the same per-turn work with one delta each, so CPU per delta is the slope.
-      const short = await cpuOfTurns(fake, c, 'agent:main:bench', TURNS_PER_ROUND, 1);
-      c.cpuRounds.push({ fullNs: full.ns, fullDeltas: full.deltas, shortNs: short.ns, shortDeltas: short.deltas });
+      const short = await cpuOfTurns(fake, c, contenders, TURNS_PER_ROUND, 1);
+      c.cpuRounds.push({ fullNs: full.ns, fullWallNs: full.wallNs, fullDeltas: full.deltas, shortNs: short.ns, shortWallNs: short.wallNs, shortDeltas: short.deltas });
       const { first, perDelta } = full.streamed;
       if (perDelta.length === 0) throw new Error(`${c.name}: no delta in round ${r}`);
       c.perDeltaRounds.push(percentile(perDelta, 50) * 1000);
@@ -233,32 +246,39 @@ async function takeTurns(fake: FakeModel, contenders: readonly Contender[]): Pro
 
 const signed = (v: number, digits: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
 
+/** CPU (ns) a contender uses per ns of wall time while idle. */
+const idleRate = (c: Contender): number => (c.idle.wallNs > 0 ? c.idle.ns / c.idle.wallNs : 0);
+
 /**
- * CPU per delta and per turn (µs) from full and one-chunk turns (as many of each): per turn, a
- * full turn costs `turn + n·delta` and a short one `turn + m·delta`, so `delta` is the slope.
- * `all` is the plain CPU of the full turns per delta they delivered (per-turn work included).
+ * CPU per delta and per turn (µs) from full and one-chunk turns (as many of each), net of the
+ * server's idle cost over the same wall time (a delta spans 100 ms, in which an idle process
+ * still wakes for its timers): per turn, a full turn costs `turn + n·delta` and a short one
+ * `turn + m·delta`, so `delta` is the slope. `all` is the plain CPU of the full turns per delta
+ * they delivered (per-turn work and idle cost included).
  */
-function cpuFigures(rounds: Contender['cpuRounds']): { delta: number; turn: number; all: number } {
+function cpuFigures(rounds: Contender['cpuRounds'], rate: number): { delta: number; turn: number; all: number } {
   const sum = (f: (r: Contender['cpuRounds'][number]) => number): number => rounds.reduce((acc, r) => acc + f(r), 0);
   const turns = rounds.length * TURNS_PER_ROUND;
-  const [fullNs, fullDeltas, shortNs, shortDeltas] = [sum((r) => r.fullNs), sum((r) => r.fullDeltas), sum((r) => r.shortNs), sum((r) => r.shortDeltas)];
+  const fullNs = sum((r) => r.fullNs - rate * r.fullWallNs);
+  const shortNs = sum((r) => r.shortNs - rate * r.shortWallNs);
+  const [fullDeltas, shortDeltas] = [sum((r) => r.fullDeltas), sum((r) => r.shortDeltas)];
   const delta = (fullNs - shortNs) / (fullDeltas - shortDeltas);
-  return { delta: delta / 1000, turn: (shortNs - delta * shortDeltas) / turns / 1000, all: fullNs / fullDeltas / 1000 };
+  return { delta: delta / 1000, turn: (shortNs - delta * shortDeltas) / turns / 1000, all: sum((r) => r.fullNs) / fullDeltas / 1000 };
 }
 
 function reportCpu(c: Contender): void {
-  const f = cpuFigures(c.cpuRounds);
-  process.stdout.write(`${c.name}: CPU ${f.delta.toFixed(0)} µs per delta + ${f.turn.toFixed(0)} µs per turn (${CHUNKS}- vs 1-chunk turns, summed over ${ROUNDS} rounds); ` +
-    `${f.all.toFixed(0)} µs per delta of the ${CHUNKS}-chunk turns, per-turn work included\n`);
+  const f = cpuFigures(c.cpuRounds, idleRate(c));
+  process.stdout.write(`${c.name}: CPU ${f.delta.toFixed(0)} µs per delta + ${f.turn.toFixed(0)} µs per turn (${CHUNKS}- vs 1-chunk turns, summed over ${ROUNDS} rounds, ` +
+    `idle ${(idleRate(c) * 1e6).toFixed(0)} µs/s taken out); all in, ${f.all.toFixed(0)} µs per delta of the ${CHUNKS}-chunk turns\n`);
 }
 
 /** `a` over `b` in CPU: summed over the rounds, and the per-round spread of the per-delta slope. */
 function reportCpuOverhead(a: Contender, b: Contender, what: string): void {
-  const fa = cpuFigures(a.cpuRounds);
-  const fb = cpuFigures(b.cpuRounds);
-  const perRound = a.cpuRounds.map((r, i) => cpuFigures([r]).delta - cpuFigures([b.cpuRounds[i]!]).delta);
+  const fa = cpuFigures(a.cpuRounds, idleRate(a));
+  const fb = cpuFigures(b.cpuRounds, idleRate(b));
+  const perRound = a.cpuRounds.map((r, i) => cpuFigures([r], idleRate(a)).delta - cpuFigures([b.cpuRounds[i]!], idleRate(b)).delta);
   process.stdout.write(`${what}: CPU per delta ${signed(fa.delta - fb.delta, 0)} µs (rounds ${signed(Math.min(...perRound), 0)}..${signed(Math.max(...perRound), 0)}), ` +
-    `per turn ${signed(fa.turn - fb.turn, 0)} µs; all-in per delta ${signed(fa.all - fb.all, 0)} µs\n`);
+    `per turn ${signed(fa.turn - fb.turn, 0)} µs; all in per delta ${signed(fa.all - fb.all, 0)} µs\n`);
 }
 
 function reportContender(c: Contender): void {
@@ -384,7 +404,7 @@ try {
   if (peer !== undefined) {
     process.stdout.write(`openclaw: n/a (${peer.na})\n`);
     if (farclaw.perDeltaRounds.length < ROUNDS) {
-      for (const c of [farclaw, relay, library]) Object.assign(c, { perDeltaRounds: [], firstRounds: [], deltas: 0, chunks: 0, cpuRounds: [] });
+      for (const c of [farclaw, relay, library]) Object.assign(c, { perDeltaRounds: [], firstRounds: [], deltas: 0, chunks: 0, cpuRounds: [], idle: { ns: 0, wallNs: 0 } });
       await takeTurns(fake, [farclaw, relay, library]);
       report();
     }
