@@ -221,23 +221,28 @@ export class Connection implements ReplySink {
    */
   sendBusEvent(e: BusEvent): void {
     if (e.isSupersedable && this.ws.bufferedAmount > SUPERSEDABLE_SKIP_BUFFERED_BYTES) return;
-    this.corkUntilNextTick();
+    this.corkUntilThisJobEnds();
     this.sendEvent(e.event, e.payload, e.stateVersion, e.payloadJson);
   }
 
   /**
-   * Events published in one tick leave in one write: a streamed chunk is an `agent` and a `chat`
-   * event back to back, and a write syscall per frame was most of the per-delta cost (bench:chat).
+   * Events published in one synchronous run leave in one write: a streamed chunk is an `agent`
+   * and a `chat` event back to back, and a write syscall per frame was most of the per-delta cost
+   * (bench:chat). The uncork is a microtask, not a tick: a delta is published from a promise job
+   * of the provider library's stream, and a tick would hold its write until every job the
+   * library queues behind it has run.
    */
-  private corkUntilNextTick(): void {
+  private corkUntilThisJobEnds(): void {
     if (this.isCorked) return;
     this.isCorked = true;
     this.socket.cork();
-    process.nextTick(() => {
-      this.isCorked = false;
-      this.socket.uncork();
-    });
+    queueMicrotask(this.uncorkEvents);
   }
+
+  private readonly uncorkEvents = (): void => {
+    this.isCorked = false;
+    this.socket.uncork();
+  };
 
   /**
    * Replies to the requests of one read leave in one write. A pipelining client's 64 KiB read
