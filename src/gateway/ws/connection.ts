@@ -236,13 +236,11 @@ export class Connection implements ReplySink {
     if (this.isCorked) return;
     this.isCorked = true;
     this.socket.cork();
-    queueMicrotask(this.uncorkEvents);
+    queueMicrotask(() => {
+      this.isCorked = false;
+      this.socket.uncork();
+    });
   }
-
-  private readonly uncorkEvents = (): void => {
-    this.isCorked = false;
-    this.socket.uncork();
-  };
 
   /**
    * Replies to the requests of one read leave in one write. A pipelining client's 64 KiB read
