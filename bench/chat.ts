@@ -36,8 +36,8 @@
  * median of the per-round differences, printed with their range.
  *
  * Flags: --rounds=N (default 10), --turns=N turns per server per round (default 2), --chunks=N
- * chunks per turn (default 10), --deltas-only (skip chat.history and memory), --no-openclaw
- * (skip the real gateway).
+ * chunks per turn (default 10; 30 steadies the CPU figures, whose noise is per turn),
+ * --deltas-only (skip chat.history and memory), --no-openclaw (skip the real gateway).
  */
 import type { GatewayClient } from '../src/client/gateway-client.js';
 import { benchOperator } from './lib/operator.js';
