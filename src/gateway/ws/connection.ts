@@ -226,11 +226,8 @@ export class Connection implements ReplySink {
   }
 
   /**
-   * Events published in one synchronous run leave in one write: a streamed chunk is an `agent`
-   * and a `chat` event back to back, and a write syscall per frame was most of the per-delta cost
-   * (bench:chat). The uncork is a microtask, not a tick: a delta is published from a promise job
-   * of the provider library's stream, and a tick would hold its write until every job the
-   * library queues behind it has run.
+   * Events published together leave in one write, uncorked in a microtask: a delta is published from
+   * a promise job of the provider library, and a tick held its write until every job queued behind it ran.
    */
   private corkUntilThisJobEnds(): void {
     if (this.isCorked) return;
