@@ -49,7 +49,8 @@ import { percentile } from './lib/report.js';
 import { pidsListeningOn } from '../test/helpers/listening-pids.js';
 import { rssBytes } from '../test/helpers/proc-rss.js';
 import { intArg } from './lib/args.js';
-import { processCpuNs, startBenchScript } from './lib/procs.js';
+import { startBenchScript } from './lib/procs.js';
+import { processCpuNs } from './lib/cpu-time.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

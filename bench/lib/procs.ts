@@ -229,23 +229,6 @@ export function treeCpuMs(root: number): number {
   return ticks * 10; // USER_HZ is 100 on Linux
 }
 
-/**
- * CPU time (ns) used so far by every live thread of process `pid` (/proc/<pid>/task/<tid>/schedstat,
- * whose first field is ns on a CPU; finer than stat's 10 ms ticks). A thread that has ended no
- * longer counts, so read it across spans in which the process keeps its threads (Node's are long-lived).
- */
-export function processCpuNs(pid: number): number {
-  let ns = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return ns;
-}
-
 /** Median of `n` tree-RSS samples taken `gapMs` apart (smooths GC noise). */
 export async function sampleRss(root: number, n = 5, gapMs = 200): Promise<{ totalKb: number; procs: number }> {
   const totals: number[] = [];
