@@ -36,7 +36,7 @@
  * median of the per-round differences, printed with their range.
  *
  * Flags: --rounds=N (default 10), --turns=N turns per server per round (default 2), --chunks=N
- * chunks per turn (default 10; 30 steadies the CPU figures, whose noise is per turn),
+ * chunks per turn (default 30: the CPU figures' noise is per turn, and 10 left it above the figure),
  * --deltas-only (skip chat.history and memory), --no-openclaw (skip the real gateway).
  */
 import type { GatewayClient } from '../src/client/gateway-client.js';
@@ -57,7 +57,7 @@ import { fileURLToPath } from 'node:url';
 const ROUNDS = intArg('rounds', 10);
 const TURNS_PER_ROUND = intArg('turns', 2);
 const WARMUP_TURNS = 2;
-const CHUNKS = intArg('chunks', 10);
+const CHUNKS = intArg('chunks', 30);
 const CHUNK_DELAY_MS = 100;
 const IDLE_SESSIONS = 1_000;
 const HISTORY_ROWS = 10_000;
@@ -273,13 +273,14 @@ function reportCpu(c: Contender): void {
     `idle ${(idleRate(c) * 1e6).toFixed(0)} µs/s taken out); all in, ${f.all.toFixed(0)} µs per delta of the ${CHUNKS}-chunk turns\n`);
 }
 
-/** `a` over `b` in CPU: summed over the rounds, and the per-round spread of the per-delta slope. */
-function reportCpuOverhead(a: Contender, b: Contender, what: string): void {
+/** `a` over `b` in CPU: summed over the rounds, and the per-round spread of the per-delta slope; returns the per-delta µs. */
+function reportCpuOverhead(a: Contender, b: Contender, what: string): number {
   const fa = cpuFigures(a.cpuRounds, idleRate(a));
   const fb = cpuFigures(b.cpuRounds, idleRate(b));
   const perRound = a.cpuRounds.map((r, i) => cpuFigures([r], idleRate(a)).delta - cpuFigures([b.cpuRounds[i]!], idleRate(b)).delta);
   process.stdout.write(`${what}: CPU per delta ${signed(fa.delta - fb.delta, 0)} µs (rounds ${signed(Math.min(...perRound), 0)}..${signed(Math.max(...perRound), 0)}), ` +
     `per turn ${signed(fa.turn - fb.turn, 0)} µs; all in per delta ${signed(fa.all - fb.all, 0)} µs\n`);
+  return fa.delta - fb.delta;
 }
 
 function reportContender(c: Contender): void {
@@ -380,14 +381,19 @@ try {
   const report = (openclaw?: Contender): void => {
     for (const c of [farclaw, relay, library, ...(openclaw ? [openclaw] : [])]) reportContender(c);
     const ours = reportOverhead(farclaw, relay);
-    reportOverhead(farclaw, library, 'farclaw over the library floor (ours)');
+    const oursOverLibrary = reportOverhead(farclaw, library, 'farclaw over the library floor (ours)');
     reportOverhead(library, relay, 'library floor over the relay floor (the provider library\'s)');
     for (const c of [farclaw, relay, library, ...(openclaw ? [openclaw] : [])]) reportCpu(c);
     reportCpuOverhead(farclaw, relay, 'farclaw over the relay floor');
-    reportCpuOverhead(farclaw, library, 'farclaw over the library floor (ours)');
+    const oursCpu = reportCpuOverhead(farclaw, library, 'farclaw over the library floor (ours)');
     reportCpuOverhead(library, relay, 'library floor over the relay floor (the provider library\'s)');
     if (openclaw) reportOverhead(openclaw, relay);
     process.stdout.write(`target: ≤ 100 µs per delta over the relay floor: ${ours <= 100 ? 'met' : 'MISSED'} (${signed(ours, 0)} µs)\n`);
+    // The provider library is mandated (README, Dependencies); what the gateway adds on top of it is
+    // held to the same 100 µs, in latency and in CPU.
+    const oursMet = oursOverLibrary <= 100 && oursCpu <= 100;
+    process.stdout.write(`target: ≤ 100 µs per delta over the library floor (the gateway's own): ${oursMet ? 'met' : 'MISSED'} ` +
+      `(latency ${signed(oursOverLibrary, 0)} µs, CPU ${signed(oursCpu, 0)} µs)\n`);
   };
   const cfg = fakeModelConfig(fake) as { models: unknown; agents: { defaults: Record<string, unknown> } };
   // On a loaded machine the real gateway may fail its own start-up checks: the rounds then run without it.
