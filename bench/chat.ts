@@ -417,7 +417,7 @@ try {
     }
   }
   await historyAndMemory('farclaw', farclaw.client, gateway.url);
-  process.stdout.write('targets (farclaw): first delta ≤ 5 ms after the first chunk; ≤ 100 µs overhead per delta (over the relay floor); a 200-row page of 10,000 ≤ 20 ms\n');
+  process.stdout.write('targets (farclaw): first delta ≤ 5 ms after the first chunk; ≤ 100 µs overhead per delta (over the relay floor, and the gateway\'s own over the library floor); a 200-row page of 10,000 ≤ 20 ms\n');
 } finally {
   for (const close of closers.reverse()) await close().catch(() => undefined);
   await fake.close();
