@@ -64,7 +64,6 @@ function invalid(message: string): never {
   throw new CommandError('INVALID_REQUEST', message);
 }
 
-/** A plan as OpenClaw's node normalises it, or null when it is not one (no argv or no command text). */
 /** A run's answer, its capped output marked in-band as the real node marks it: on stderr when that has text, else on stdout. */
 function answerOf(r: RunResult): SystemRunAnswer {
   let { stdout, stderr } = r;
@@ -78,6 +77,7 @@ function answerOf(r: RunResult): SystemRunAnswer {
   };
 }
 
+/** A plan as OpenClaw's node normalises it, or null when it is not one (no argv or no command text). */
 function boundPlanOf(value: unknown): BoundPlan | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const v = value as Record<string, unknown>;
