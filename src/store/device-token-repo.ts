@@ -54,7 +54,8 @@ export class DeviceTokenRepo {
 
   constructor(db: Database) {
     this.sql = new StatementCache(db);
-    this.cache = new ReadCache(this.sql);
+    // Removing a device deletes its tokens too (ON DELETE CASCADE).
+    this.cache = new ReadCache(this.sql, ['device_token', 'paired_device']);
   }
 
   /** The token record of (device, role), if any (frozen: copy it to change it). */

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { listText, optional, orNull, parseList } from './row-values.js';
-import { StatementCache } from './statement-cache.js';
+import { ReadCache, StatementCache } from './statement-cache.js';
 
 /** Client facts a node reported on its last connect (protocol.md 9.4 `Node`). */
 export interface NodeMetadata {
@@ -73,6 +73,9 @@ interface RequestRow {
   created_at_ms: number;
 }
 
+/** The list's key in the node cache. */
+const LIST_KEY = '';
+
 function nodeFromRow(r: NodeRow): NodeRecord {
   return {
     nodeId: r.node_id,
@@ -103,35 +106,38 @@ const requestFromRow = (r: RequestRow): NodeRequestRecord => ({
 });
 
 /**
- * The `node` and `node_pairing_request` tables. Node records are also kept in memory once
- * read: `node.invoke` looks its node up on every call, and this gateway is the only writer.
+ * The `node` and `node_pairing_request` tables. Records are kept in memory once read, until
+ * their table is next written (ReadCache): `node.invoke` looks its node up on every call, and the
+ * agent's `nodes status` lists every node with its pending request.
  */
 export class NodeRepo {
   private readonly sql: StatementCache;
-  private readonly cache = new Map<string, NodeRecord>();
+  /** By node id, and the whole list under LIST_KEY (no node id is empty). */
+  private readonly nodes: ReadCache<NodeRecord | NodeRecord[]>;
+  /** A node's pending request, by node id. */
+  private readonly requests: ReadCache<NodeRequestRecord>;
 
   constructor(private readonly db: Database) {
     this.sql = new StatementCache(db);
+    this.nodes = new ReadCache(this.sql, ['node']);
+    this.requests = new ReadCache(this.sql, ['node_pairing_request']);
   }
 
-  get(nodeId: string): NodeRecord | undefined {
-    const cached = this.cache.get(nodeId);
-    if (cached) return cached;
-    const row = this.sql.get('SELECT * FROM node WHERE node_id = ?').get(nodeId) as NodeRow | undefined;
-    if (!row) return undefined;
-    const record = nodeFromRow(row);
-    this.cache.set(nodeId, record);
-    return record;
+  /** The node's record (frozen: copy it to change it). */
+  get(nodeId: string): Readonly<NodeRecord> | undefined {
+    return this.nodes.get(nodeId, () => {
+      const row = this.sql.get('SELECT * FROM node WHERE node_id = ?').get(nodeId) as NodeRow | undefined;
+      return row ? nodeFromRow(row) : undefined;
+    }) as Readonly<NodeRecord> | undefined;
   }
 
-  /** Most recently connected first. */
-  list(): NodeRecord[] {
-    return (this.sql.get('SELECT * FROM node ORDER BY last_connected_at_ms DESC, node_id').all() as NodeRow[]).map(nodeFromRow);
+  /** Most recently connected first (frozen records). */
+  list(): readonly Readonly<NodeRecord>[] {
+    return this.nodes.get(LIST_KEY, () => (this.sql.get('SELECT * FROM node ORDER BY last_connected_at_ms DESC, node_id').all() as NodeRow[]).map(nodeFromRow)) as readonly Readonly<NodeRecord>[];
   }
 
   /** Inserts or replaces the whole record. */
   save(n: NodeRecord): void {
-    this.cache.delete(n.nodeId);
     this.sql.get(`
       INSERT OR REPLACE INTO node (node_id, client_id, client_mode, display_name, label, platform, version, device_family,
         path_env, declared_caps, declared_commands, approved_caps, approved_commands, created_at_ms, approved_at_ms,
@@ -153,18 +159,15 @@ export class NodeRepo {
 
   /** Records when the node was last seen and why (a connect, a disconnect). */
   touch(nodeId: string, atMs: number, reason: string): void {
-    this.cache.delete(nodeId);
     this.sql.get('UPDATE node SET last_seen_at_ms = ?, last_seen_reason = ? WHERE node_id = ?').run(atMs, reason, nodeId);
   }
 
   saveHostStats(nodeId: string, stats: Record<string, unknown>, atMs: number): void {
-    this.cache.delete(nodeId);
     this.sql.get('UPDATE node SET host_stats = ?, host_stats_at_ms = ? WHERE node_id = ?').run(JSON.stringify(stats), atMs, nodeId);
   }
 
   /** Forgets the node and its pending request; false when unknown. */
   remove(nodeId: string): boolean {
-    this.cache.delete(nodeId);
     return this.db.transaction(() => {
       this.sql.get('DELETE FROM node_pairing_request WHERE node_id = ?').run(nodeId);
       return this.sql.get('DELETE FROM node WHERE node_id = ?').run(nodeId).changes > 0;
@@ -176,9 +179,12 @@ export class NodeRepo {
     return row ? requestFromRow(row) : undefined;
   }
 
-  requestFor(nodeId: string): NodeRequestRecord | undefined {
-    const row = this.sql.get('SELECT * FROM node_pairing_request WHERE node_id = ?').get(nodeId) as RequestRow | undefined;
-    return row ? requestFromRow(row) : undefined;
+  /** The node's pending request (frozen). */
+  requestFor(nodeId: string): Readonly<NodeRequestRecord> | undefined {
+    return this.requests.get(nodeId, () => {
+      const row = this.sql.get('SELECT * FROM node_pairing_request WHERE node_id = ?').get(nodeId) as RequestRow | undefined;
+      return row ? requestFromRow(row) : undefined;
+    });
   }
 
   /** Newest first. */

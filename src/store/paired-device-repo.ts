@@ -82,7 +82,7 @@ export class PairedDeviceRepo {
 
   constructor(db: Database) {
     this.sql = new StatementCache(db);
-    this.cache = new ReadCache(this.sql);
+    this.cache = new ReadCache(this.sql, ['paired_device']);
   }
 
   /** The device with this id, if paired (frozen: copy it to change it). */

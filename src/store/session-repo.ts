@@ -72,7 +72,7 @@ export class SessionRepo {
 
   constructor(private readonly db: Database, private readonly now: () => number = Date.now) {
     this.stmts = new StatementCache(db);
-    this.cache = new ReadCache(this.stmts);
+    this.cache = new ReadCache(this.stmts, ['chat_session']);
   }
 
   /**

@@ -6,7 +6,9 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { openStateDb, type Database } from './db.js';
 import { DeviceTokenRepo, type DeviceTokenRecord } from './device-token-repo.js';
 import { PairedDeviceRepo, type PairedDeviceRecord } from './paired-device-repo.js';
-import { StatementCache } from './statement-cache.js';
+import { StatementCache, writeTargetOf } from './statement-cache.js';
+import { SessionRepo } from './session-repo.js';
+import { TranscriptRepo } from './transcript-repo.js';
 
 const device: PairedDeviceRecord = {
   deviceId: 'd1', publicKey: 'pk1', role: 'operator', roles: ['operator'], scopes: ['operator.read'],
@@ -71,5 +73,34 @@ describe('read caches of the device repos', () => {
     assert.ok(got);
     assert.throws(() => (got.scopes as string[]).push('operator.admin'), TypeError);
     assert.deepEqual(devices.get('d1')?.scopes, ['operator.read']);
+  });
+
+  it('keeps device records across writes to other tables (a run appending transcript rows)', () => {
+    const devices = new PairedDeviceRepo(db);
+    const tokens = new DeviceTokenRepo(db);
+    devices.save(device);
+    tokens.save(token);
+    const [d, t] = [devices.get('d1'), tokens.get('d1', 'operator')];
+    const sessions = new SessionRepo(db);
+    sessions.ensure('agent:main:x', 'main', 'operator');
+    new TranscriptRepo(db, Date.now, sessions).append('agent:main:x', { role: 'user', kind: 'message', inContext: true, message: { role: 'user', content: 'hi' } });
+    assert.equal(devices.get('d1'), d, 'the device record is still the cached one');
+    assert.equal(tokens.get('d1', 'operator'), t, 'the token record is still the cached one');
+    // A write whose table cannot be named drops every cache.
+    new StatementCache(db).get("WITH x AS (SELECT 1) UPDATE chat_session SET status = 'idle'").run();
+    assert.notEqual(devices.get('d1'), d);
+  });
+});
+
+describe('writeTargetOf', () => {
+  it('names the table of each kind of write, and * for what it cannot tell', () => {
+    assert.equal(writeTargetOf('INSERT INTO device_token (a) VALUES (?)'), 'device_token');
+    assert.equal(writeTargetOf('\n      INSERT OR REPLACE INTO node (node_id) VALUES (@nodeId)'), 'node');
+    assert.equal(writeTargetOf('REPLACE INTO node (node_id) VALUES (?)'), 'node');
+    assert.equal(writeTargetOf('UPDATE chat_session SET last_seq = last_seq + 1 WHERE key = ? RETURNING *'), 'chat_session');
+    assert.equal(writeTargetOf('update or ignore "Paired_Device" set label = ?'), 'paired_device');
+    assert.equal(writeTargetOf('DELETE FROM paired_device WHERE device_id = ?'), 'paired_device');
+    assert.equal(writeTargetOf('WITH x AS (SELECT 1) DELETE FROM node'), '*');
+    assert.equal(writeTargetOf('CREATE TABLE t (a)'), '*');
   });
 });

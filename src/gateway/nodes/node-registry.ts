@@ -181,7 +181,7 @@ export class NodeRegistry {
     return this.repo.get(nodeId)?.approvedCommands !== undefined;
   }
 
-  listRecords(): NodeRecord[] {
+  listRecords(): readonly Readonly<NodeRecord>[] {
     return this.repo.list();
   }
 
