@@ -19,7 +19,8 @@ interface PendingText {
 
 /** What a run needs from its service: storage, event delivery and settings. */
 export interface RunHost {
-  emit(event: string, payload: Record<string, unknown>, audience: Audience): void;
+  /** `live`: a reply's streaming text (ChatEventSink.emit). */
+  emit(event: string, payload: Record<string, unknown>, audience: Audience, live?: boolean): void;
   /** Whether an event of run `runId` for `audience` could reach anyone (a connection, or an in-process listener of the run). */
   isHeard(audience: Audience, runId: string): boolean;
   /** Stores a row and (unless `broadcast` is false) sends it as `session.message`. */
@@ -96,12 +97,12 @@ export class ChatRun {
     (a, b) => ({ block: b.block, delta: a.delta + b.delta, deltaText: a.deltaText + b.deltaText }),
   );
 
-  private chat(seq: number, fields: Record<string, unknown>): void {
+  private chat(seq: number, fields: Record<string, unknown>, live = false): void {
     this.pacer.flush();
-    this.host.emit('chat', { ...this.base(), seq, ...fields }, { kind: 'run', sessionKey: this.sessionKey });
+    this.host.emit('chat', { ...this.base(), seq, ...fields }, { kind: 'run', sessionKey: this.sessionKey }, live);
   }
 
-  private agent(stream: string, data: Record<string, unknown>, opts: { seq?: number; toolEvents?: boolean; sessionId?: boolean; lane?: boolean; sessionRow?: boolean } = {}): number {
+  private agent(stream: string, data: Record<string, unknown>, opts: { seq?: number; toolEvents?: boolean; sessionId?: boolean; lane?: boolean; sessionRow?: boolean; live?: boolean } = {}): number {
     this.pacer.flush();
     const seq = opts.seq ?? ++this.seq;
     // chat.send runs carry isHeartbeat (and `lane` on the closing model event); `agent` runs
@@ -118,7 +119,7 @@ export class ChatRun {
       ...this.base(), ...(opts.sessionId ? { sessionId: this.sessionId } : {}), ...(opts.lane && isChat ? { lane: 'main' } : {}),
       stream, data, seq, ts: this.host.now(), ...(isChat ? { isHeartbeat: false } : {}),
       ...(row ? { ...flattenedRow(row), session: row } : {}),
-    }, audience);
+    }, audience, opts.live);
     return seq;
   }
 
@@ -285,8 +286,8 @@ export class ChatRun {
 
   /** Sends one paced batch of live text as an agent `assistant` event and its chat `delta` twin. */
   private sendText(t: PendingText): void {
-    const seq = this.agent('assistant', { text: this.blockText, delta: t.delta, itemId: `${this.itemBase}:${t.block + 1}` });
-    this.chat(seq, { state: 'delta', deltaText: t.deltaText, message: { role: 'assistant', content: [{ type: 'text', text: this.cumulative }], timestamp: this.host.now() } });
+    const seq = this.agent('assistant', { text: this.blockText, delta: t.delta, itemId: `${this.itemBase}:${t.block + 1}` }, { live: true });
+    this.chat(seq, { state: 'delta', deltaText: t.deltaText, message: { role: 'assistant', content: [{ type: 'text', text: this.cumulative }], timestamp: this.host.now() } }, true);
     this.task?.activity(this.cumulative);
     if (!this.sawModelPhase) {
       this.task?.flushActivity();

@@ -136,8 +136,8 @@ export class ChatService {
     return sessionRow(key, rec, this.opts.config, { activeRunIds: this.activeRunIds(key), model: this.modelDefaults() });
   }
 
-  emit(event: string, payload: Record<string, unknown>, audience: Audience): void {
-    this.opts.sink.emit(event, payload, audience);
+  emit(event: string, payload: Record<string, unknown>, audience: Audience, live = false): void {
+    this.opts.sink.emit(event, payload, audience, live);
     const runId = typeof payload.runId === 'string' ? payload.runId : undefined;
     if (runId && (event === 'chat' || event === 'agent')) this.handles.get(runId)?.emit('event', { event, payload });
   }

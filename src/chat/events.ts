@@ -15,7 +15,12 @@ export type Audience =
 
 /** Where the chat service sends its events (the gateway's broadcaster, or a test's list). */
 export interface ChatEventSink {
-  emit(event: string, payload: Record<string, unknown>, audience: Audience): void;
+  /**
+   * @param live part of a reply's streaming text: sent the moment the job that emitted it ends.
+   *   Other events may wait for the end of the tick, so those emitted around a run's awaits share
+   *   one socket write.
+   */
+  emit(event: string, payload: Record<string, unknown>, audience: Audience, live?: boolean): void;
   /**
    * Whether anyone could receive an event for `audience` now; false lets the service skip
    * building it (a session row and its JSON per `sessions.changed`, `session.message` or a run's

@@ -26,7 +26,7 @@ export function createChatService(opts: {
     ...(opts.tools ? { tools: opts.tools } : {}),
     ...(opts.workspaceDir ? { workspaceDir: opts.workspaceDir } : {}),
     sink: {
-      emit: (event, payload, audience) => void opts.bus.publish(event, payload, { audience: (p) => opts.subscriptions.admits(p, audience) }),
+      emit: (event, payload, audience, live) => void opts.bus.publish(event, payload, { audience: (p) => opts.subscriptions.admits(p, audience), ...(live ? { isLive: true } : {}) }),
       // In-process listeners beside the socket fan-out see every event: then every event is built.
       // A run's events reach only connections that may read agent events (and, for tool events,
       // sent caps ["tool-events"]).

@@ -17,6 +17,8 @@ export interface BusEvent {
    * tick): a socket whose send buffer is backed up may skip it instead of queueing it.
    */
   isSupersedable: boolean;
+  /** Streaming text a client shows as it comes: sockets write it as soon as the job that published it ends. */
+  isLive: boolean;
   ts: number;
   /** Only connections whose principal passes get it (chat subscriptions, tool-events caps). */
   audience?: (p: Principal) => boolean;
@@ -25,6 +27,7 @@ export interface BusEvent {
 export interface PublishOptions {
   stateVersion?: StateVersion;
   isSupersedable?: boolean;
+  isLive?: boolean;
   /** Narrows delivery below the event's family rule (protocol.md 7.5); in-process subscribers see everything. */
   audience?: (p: Principal) => boolean;
 }
@@ -65,6 +68,7 @@ export class EventBus {
       seq: ++this.lastSeq, event, payload, payloadJson,
       ...(opts.stateVersion ? { stateVersion: opts.stateVersion } : {}),
       isSupersedable: opts.isSupersedable ?? false,
+      isLive: opts.isLive ?? false,
       ...(opts.audience ? { audience: opts.audience } : {}),
       ts: Date.now(),
     };
