@@ -87,7 +87,9 @@ export function history(svc: ChatService, sessionKey: string, params: HistoryPar
   const offset = params.offset ?? 0;
   const rows = rec ? svc.transcript.page(sessionKey, limit, offset) : [];
   const messages = page(rows, params.maxBytes);
-  const total = rec ? svc.transcript.count(sessionKey) : 0;
+  // Rows are only ever appended (each takes the next seq) or deleted with their session, so the
+  // last seq is the count, without counting the session's rows at every call.
+  const total = rec?.lastSeq ?? 0;
   const deltaCursor = withCursor ? cursorOf(rec?.lastSeq ?? 0) : undefined;
   const activity = activitySummary(messages);
   return {

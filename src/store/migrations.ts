@@ -357,4 +357,13 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TABLE exec_grant_v8;
     `,
   },
+  {
+    version: 11,
+    name: 'reset rows indexed',
+    // Every run reads the session's last reset (the start of the model's context): without this
+    // index that read visited every row of the session (3 ms a run at 10,000 rows).
+    sql: `
+      CREATE INDEX transcript_row_resets ON transcript_row (session_key, seq) WHERE kind = 'reset';
+    `,
+  },
 ];

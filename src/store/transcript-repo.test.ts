@@ -114,4 +114,17 @@ describe('session, transcript and run repos on a real SQLite file', () => {
     assert.deepEqual(runs.get('r')?.outcome, { text: 'done' });
     assert.equal(runs.get('r')?.status, 'ok');
   });
+
+  test("the context's reset boundary is read from an index, not by visiting every row of the session", () => {
+    const { db } = open();
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT max(seq) AS s FROM transcript_row WHERE session_key = ? AND kind = 'reset'").all('k') as { detail: string }[];
+    assert.ok(plan.some((p) => p.detail.includes('transcript_row_resets')), JSON.stringify(plan));
+    const sessions = new SessionRepo(db);
+    const rows = new TranscriptRepo(db);
+    sessions.ensure('agent:main:main', 'main', 'operator');
+    rows.append('agent:main:main', user('before'));
+    rows.append('agent:main:main', { role: 'system', kind: 'reset', inContext: false, message: { role: 'system', content: 'reset' } });
+    rows.append('agent:main:main', user('after'));
+    assert.deepEqual(rows.context('agent:main:main', 10).map((r) => r.message.content), ['after']);
+  });
 });
