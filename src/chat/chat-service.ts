@@ -253,7 +253,7 @@ export class ChatService {
 
   private host(): RunHost {
     return {
-      emit: (e, p, a) => this.emit(e, p, a),
+      emit: (e, p, a, live) => this.emit(e, p, a, live),
       isHeard: (a, runId) => this.isHeard(a) || (this.handles.get(runId)?.listenerCount('event') ?? 0) > 0,
       appendRow: (k, r, broadcast) => this.appendRow(k, r, broadcast),
       sessionRow: (k) => this.row(k),
