@@ -137,9 +137,35 @@ export class ChatService {
   }
 
   emit(event: string, payload: Record<string, unknown>, audience: Audience, live = false): void {
+    if (this.heldEvents) {
+      this.heldEvents.push([event, payload, audience, live]);
+      return;
+    }
     this.opts.sink.emit(event, payload, audience, live);
     const runId = typeof payload.runId === 'string' ? payload.runId : undefined;
     if (runId && (event === 'chat' || event === 'agent')) this.handles.get(runId)?.emit('event', { event, payload });
+  }
+
+  /** Events emitted inside `atomically`, sent once its transaction committed. */
+  private heldEvents: Parameters<ChatService['emit']>[] | undefined;
+
+  /**
+   * Runs `fn`'s writes as one transaction (one commit instead of one per write: a run's start
+   * and end each took three), its events held until the commit, so nobody hears of a row that
+   * was rolled back. Not reentrant.
+   */
+  private atomically<T>(fn: () => T): T {
+    this.heldEvents = [];
+    let held: Parameters<ChatService['emit']>[];
+    let result: T;
+    try {
+      result = this.opts.db.transaction(fn)();
+    } finally {
+      held = this.heldEvents;
+      this.heldEvents = undefined;
+    }
+    for (const e of held) this.emit(...e);
+    return result;
   }
 
   /** Whether an event for `audience` could reach anyone (the sink decides; by default yes). */
@@ -182,31 +208,43 @@ export class ChatService {
     const replay = this.replay(runId, sessionKey);
     if (replay) return replay;
     const kind = opts.kind ?? 'chat';
-    const { record, created } = this.sessions.ensure(sessionKey, agentIdOf(sessionKey), opts.createdVia ?? 'operator');
-    this.runs.insert({ runId, sessionKey, kind, status: 'queued', request: {
-      message, kind, ...(opts.extraSystemPrompt ? { extraSystemPrompt: opts.extraSystemPrompt } : {}), ...(opts.queueMode ? { queueMode: opts.queueMode } : {}),
-    } });
-    const handle = new RunHandle(runId, sessionKey);
-    this.handles.set(runId, handle);
-    // A send into an existing session announces `send` first; a session the send creates gets only
-    // `participants` (chat-stream.json vs sessions.json).
-    if (!created) this.sessionsChanged(sessionKey, { reason: 'send', status: 'running' });
-    this.sessionsChanged(sessionKey, { reason: 'participants', status: 'running' });
-    if (!this.metadataAnnounced) {
-      // The first send of the process prepares the model runtime; every operator is told once to
-      // refetch chat.metadata (chat-stream.json, chat.json; later captures show no such event).
-      this.metadataAnnounced = true;
-      this.emit('chat.metadata.changed', {}, { kind: 'operators' });
-    }
     const o = opts.origin ?? {};
     const transport = o.channel ? { channel: o.channel, ...(o.senderId ? { senderId: o.senderId } : {}) } : { clients: [{ id: o.clientId ?? 'unknown', mode: o.clientMode ?? 'unknown' }] };
-    const userRow = this.appendRow(sessionKey, {
-      role: 'user', kind: 'message', runId, idempotencyKey: `${runId}:user`, inContext: true,
-      message: { role: 'user', content: message, timestamp: this.now(), idempotencyKey: `${runId}:user`, senderIsOwner: o.senderIsOwner ?? true, transport },
-    });
     const active = this.active.get(sessionKey);
-    if (!active) queueMicrotask(() => this.startRun(runId, sessionKey, record.sessionId));
-    else this.sessions.setStatus(sessionKey, 'queued');
+    const wasAnnounced = this.metadataAnnounced;
+    let sent: { sessionId: string; userRow: TranscriptRecord };
+    try {
+      // The session, the run and the user's row are stored together or not at all.
+      sent = this.atomically(() => {
+        const { record, created } = this.sessions.ensure(sessionKey, agentIdOf(sessionKey), opts.createdVia ?? 'operator');
+        this.runs.insert({ runId, sessionKey, kind, status: 'queued', request: {
+          message, kind, ...(opts.extraSystemPrompt ? { extraSystemPrompt: opts.extraSystemPrompt } : {}), ...(opts.queueMode ? { queueMode: opts.queueMode } : {}),
+        } });
+        // A send into an existing session announces `send` first; a session the send creates gets only
+        // `participants` (chat-stream.json vs sessions.json).
+        if (!created) this.sessionsChanged(sessionKey, { reason: 'send', status: 'running' });
+        this.sessionsChanged(sessionKey, { reason: 'participants', status: 'running' });
+        if (!this.metadataAnnounced) {
+          // The first send of the process prepares the model runtime; every operator is told once to
+          // refetch chat.metadata (chat-stream.json, chat.json; later captures show no such event).
+          this.metadataAnnounced = true;
+          this.emit('chat.metadata.changed', {}, { kind: 'operators' });
+        }
+        const userRow = this.appendRow(sessionKey, {
+          role: 'user', kind: 'message', runId, idempotencyKey: `${runId}:user`, inContext: true,
+          message: { role: 'user', content: message, timestamp: this.now(), idempotencyKey: `${runId}:user`, senderIsOwner: o.senderIsOwner ?? true, transport },
+        });
+        if (active) this.sessions.setStatus(sessionKey, 'queued');
+        return { sessionId: record.sessionId, userRow };
+      });
+    } catch (err) {
+      this.metadataAnnounced = wasAnnounced;
+      throw err;
+    }
+    const { userRow } = sent;
+    const handle = new RunHandle(runId, sessionKey);
+    this.handles.set(runId, handle);
+    if (!active) queueMicrotask(() => this.startRun(runId, sessionKey, sent.sessionId));
     // The aborted run ends on its own; its end starts this one ahead of older queued messages.
     if (active && opts.queueMode === 'interrupt') active.run.abortController.abort(new Error('interrupted by a newer message'));
     return { status: 'started', runId, sessionKey, handle, messageSeq: userRow.seq, ...(active && opts.queueMode === 'interrupt' ? { interruptedActiveRun: true } : {}) };
@@ -233,16 +271,20 @@ export class ChatService {
       typeof rec.request.extraSystemPrompt === 'string' ? rec.request.extraSystemPrompt : undefined,
       typeof rec.request.message === 'string' ? rec.request.message : '');
     this.active.set(sessionKey, { run, handle });
-    this.runs.markStarted(runId);
-    this.sessions.setStatus(sessionKey, 'running');
+    this.atomically(() => {
+      this.runs.markStarted(runId);
+      this.sessions.setStatus(sessionKey, 'running');
+    });
     void run.execute().then((result) => this.onRunEnded(result, sessionKey, handle));
   }
 
   private onRunEnded(result: RunResult, sessionKey: string, handle: RunHandle): void {
     const runStatus = result.status;
-    this.runs.finish(result.runId, runStatus, { ...result });
-    if (result.usage) this.sessions.addUsage(sessionKey, result.usage.input, result.usage.output);
-    this.sessions.setStatus(sessionKey, runStatus === 'ok' ? 'done' : runStatus === 'aborted' ? 'killed' : runStatus === 'timeout' ? 'timeout' : 'failed');
+    this.atomically(() => {
+      this.runs.finish(result.runId, runStatus, { ...result });
+      if (result.usage) this.sessions.addUsage(sessionKey, result.usage.input, result.usage.output);
+      this.sessions.setStatus(sessionKey, runStatus === 'ok' ? 'done' : runStatus === 'aborted' ? 'killed' : runStatus === 'timeout' ? 'timeout' : 'failed');
+    });
     this.active.delete(sessionKey);
     this.handles.delete(result.runId);
     handle.resolve(result);

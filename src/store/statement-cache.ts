@@ -40,6 +40,11 @@ export class StatementCache {
     return entry.stmt;
   }
 
+  /** Whether the database is inside a transaction (what is read then may still be rolled back). */
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
   /** Changes whenever any statement cache of this database hands out a write statement for one of `tables` (or one it cannot name). */
   writeGeneration(tables: readonly string[]): number {
     let n = this.generations.get('*') ?? 0;
@@ -74,14 +79,16 @@ export class ReadCache<V extends object> {
     if (this.entries.has(key)) return this.entries.get(key);
     const value = load();
     const frozen = value === undefined ? undefined : deepFreeze(value);
-    this.entries.set(key, frozen);
+    // Read inside a transaction, it may be rolled back (which no generation records): not kept.
+    if (!this.sql.inTransaction) this.entries.set(key, frozen);
     return frozen;
   }
 
   /** Keeps `value` as what `key` reads now: only right after the write it came from (nothing written since). */
   put(key: string, value: V): void {
     this.sync();
-    this.entries.set(key, deepFreeze(value));
+    if (this.sql.inTransaction) this.entries.delete(key);
+    else this.entries.set(key, deepFreeze(value));
   }
 
   /** Forgets every entry once one of its tables was written since they were read. */
