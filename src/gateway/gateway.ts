@@ -4,6 +4,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
+import { execEventMessage } from '../agent/tools/exec-background.js';
+import { finishedSessionTtlMs, ProcessRegistry } from '../agent/tools/process-registry.js';
 import type { LoadedConfig } from '../infra/config.js';
 import { controlUiSettingsOf } from '../infra/control-ui-settings.js';
 import type { Logger } from '../infra/logger.js';
@@ -186,9 +188,19 @@ export class Gateway {
       });
       const nodeService = new NodeService(nodes, invoker, () => opts.config.config.gateway?.nodes?.commands ?? {});
       const workspaceDir = join(opts.paths.stateDir, 'workspace');
+      const processes = new ProcessRegistry(() => finishedSessionTtlMs(opts.config.config.tools?.exec?.cleanupMs));
+      const notifyExecEvent = (sessionKey: string, note: string, key: string): void => {
+        try {
+          chat.send(sessionKey, execEventMessage(note, Date.now()), { idempotencyKey: `exec-event:${key}`, origin: { clientId: 'gateway', clientMode: 'backend' } });
+        } catch (err) {
+          opts.logger.error({ err, sessionKey }, 'a background command\'s completion note could not be queued');
+        }
+      };
       const chat = createChatService({
         db, config: opts.config.config, bus, subscriptions: chatSubscriptions, workspaceDir, anyConnection: (match) => fanout.anyConnection(match),
-        tools: async (run) => (await import('./chat/agent-tools.js')).createAgentTools({ config: () => opts.config.config, nodes, approvals, nodeService, workspaceDir }, run),
+        tools: async (run) => (await import('./chat/agent-tools.js')).createAgentTools({
+          config: () => opts.config.config, nodes, approvals, nodeService, workspaceDir, processes, notifyExecEvent,
+        }, run),
       });
       const channels = new ChannelManager({
         config: opts.config.config, env: process.env, db, logger: opts.logger, stateDir: opts.paths.stateDir, runTurn: chatTurnRunner(chat),
@@ -222,6 +234,7 @@ export class Gateway {
         chat,
         chatSubscriptions,
         approvals,
+        processes,
         invoker,
         channels,
         nodeService,
@@ -432,6 +445,9 @@ export class Gateway {
       // Runs waiting for an approval end now (their records close as expired), then the runs stop.
       this.services.approvals.stop();
       await this.services.chat.stop();
+      // After the runs: a background command killed now leaves its note queued (in SQLite) for
+      // the next start, and its audit line, before the database closes.
+      await this.services.processes.stop();
       this.services.eventLoop.close();
       try {
         this.services.devices.close();

@@ -1,7 +1,9 @@
 import type { ToolSet } from 'ai';
 import { createExecTool, type ExecSettings, type ExecToolDeps } from '../../agent/tools/exec-tool.js';
 import { systemRunPayloadOf } from '../../agent/tools/exec-result.js';
-import { runOnGatewayHost } from '../../agent/tools/gateway-run.js';
+import { runOnGatewayHost, startOnGatewayHost } from '../../agent/tools/gateway-run.js';
+import type { ProcessRegistry } from '../../agent/tools/process-registry.js';
+import { createProcessTool } from '../../agent/tools/process-tool.js';
 import { resolveExecutable } from '../../infra/argv-run.js';
 import type { ToolNode } from '../../agent/tools/node-target.js';
 import { createNodesTool, type NodesToolDeps } from '../../agent/tools/nodes-tool.js';
@@ -19,6 +21,10 @@ export interface AgentToolsDeps {
   nodeService: NodeService;
   /** Where a gateway-host exec runs when the model names no workdir (the agent workspace). */
   workspaceDir: string;
+  /** The gateway's background commands; absent: gateway-host runs are foreground only and there is no `process` tool. */
+  processes?: ProcessRegistry;
+  /** Leaves a background command's end note for `sessionKey` and wakes it (`key`: once per command). */
+  notifyExecEvent?: (sessionKey: string, note: string, key: string) => void;
 }
 
 /** `tools.exec.*` (assistant.md 8.2: host auto; an unset mode is decided per host by the exec tool). */
@@ -27,16 +33,21 @@ export function execSettingsOf(config: FarclawConfig): ExecSettings {
   return {
     host: e.host ?? 'auto', ...(e.mode ? { mode: e.mode } : {}), ...(e.node ? { node: e.node } : {}), allow: e.allow ?? [],
     ...(e.timeoutSeconds !== undefined ? { timeoutSeconds: e.timeoutSeconds } : {}),
+    ...(e.backgroundMs !== undefined ? { backgroundMs: e.backgroundMs } : {}),
+    ...(e.notifyOnExit !== undefined ? { notifyOnExit: e.notifyOnExit } : {}),
+    ...(e.notifyOnExitEmptySuccess !== undefined ? { notifyOnExitEmptySuccess: e.notifyOnExitEmptySuccess } : {}),
   };
 }
 
-/** Every known node with its connected state and the commands it may be asked to run now. */
+/** Every known node with its connected state, the commands it may be asked to run now, and those the gateway's policy keeps back. */
 export function toolNodes(nodes: NodeRegistry): ToolNode[] {
   return nodes.listRecords().map((r) => {
     const view = nodes.nodeView(r);
+    const policyDenied = r.declaredCommands.filter((c) => r.approvedCommands?.includes(c) && !view.commands.includes(c));
     return {
       nodeId: view.nodeId, displayName: view.displayName, connected: view.connected, commands: view.commands,
       ...(view.pendingCommands ? { pendingCommands: view.pendingCommands } : {}),
+      ...(policyDenied.length > 0 ? { policyDeniedCommands: policyDenied } : {}),
     };
   });
 }
@@ -49,6 +60,7 @@ const callerOf = (run: ToolRunContext): { connId: string } => ({ connId: `agent-
 
 /** The tools one agent run is offered: `exec` (with approvals) and `nodes`, both audited. */
 export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): ToolSet {
+  const processes = deps.processes;
   const exec: ExecToolDeps = {
     runId: run.runId,
     agentId: run.agentId,
@@ -65,6 +77,11 @@ export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): Too
     invokeNode: async (req) => (await deps.nodeService.invoke(callerOf(run), req)).payload,
     readNodeApprovals: (nodeId) => deps.nodeService.readExecApprovals(callerOf(run), nodeId, NODE_APPROVALS_TIMEOUT_MS),
     runOnGateway: (req) => runOnGatewayHost(req, { defaultCwd: deps.workspaceDir }),
+    ...(processes ? {
+      startOnGateway: (req) => startOnGatewayHost({ ...req, scopeKey: run.sessionKey }, { defaultCwd: deps.workspaceDir, registry: processes }),
+      keepInBackground: (s, onEnd) => processes.background(s, onEnd),
+      notifyExit: (note, key) => deps.notifyExecEvent?.(run.sessionKey, note, key),
+    } : {}),
     resolveOnGateway: (program, cwd) => resolveExecutable(program, cwd ?? deps.workspaceDir),
     isGranted: (nodeId, argv, env) => deps.approvals.isGranted(nodeId, argv, env),
     requestApproval: (ask, signal) => deps.approvals.request(ask, run, signal),
@@ -88,5 +105,15 @@ export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): Too
       command: e.command, outcome: e.outcome, ...(e.error ? { error: e.error } : {}),
     }),
   };
-  return { exec: createExecTool(exec), nodes: createNodesTool(nodeTools) };
+  const tools: ToolSet = { exec: createExecTool(exec), nodes: createNodesTool(nodeTools) };
+  if (processes) {
+    tools.process = createProcessTool({
+      registry: processes, sessionKey: run.sessionKey,
+      audit: (e) => deps.approvals.audit({
+        kind: 'tool-call', runId: run.runId, sessionKey: run.sessionKey, toolCallId: e.toolCallId, tool: 'process', host: 'gateway', command: e.command,
+        outcome: e.outcome, ...(e.error ? { error: e.error } : {}),
+      }),
+    });
+  }
+  return tools;
 }
