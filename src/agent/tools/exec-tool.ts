@@ -293,6 +293,7 @@ function finishRun(
   const { warnings } = run;
   audit.exitCode = result.exitCode;
   audit.outcome = result.exitCode === 0 && !result.timedOut ? 'completed' : 'failed';
+  if (result.timedOut) audit.error = 'timed out; the command was killed';
   deps.audit?.(audit as ExecAuditEntry);
   const aggregated = result.stdout + result.stderr;
   if (audit.toolCallId) {
@@ -317,7 +318,9 @@ function leaveRunning(deps: ExecToolDeps, s: ProcessSession, audit: Partial<Exec
   const entry = { ...audit };
   (deps.keepInBackground as NonNullable<ExecToolDeps['keepInBackground']>)(s, (ended, end: ProcessEnd) => {
     const outcome = endStatus(end) === 'completed' && end.exitCode === 0 ? 'completed' : 'failed';
-    deps.audit?.({ ...entry, exitCode: end.exitCode, outcome } as ExecAuditEntry);
+    const why = end.reason === 'timeout' ? 'timed out; the command was killed' : end.reason === 'killed' ? 'killed through the process tool'
+      : end.reason === 'gateway-stop' ? 'killed at gateway stop' : undefined;
+    deps.audit?.({ ...entry, exitCode: end.exitCode, outcome, ...(why ? { error: why } : {}) } as ExecAuditEntry);
     const note = settings.notifyOnExit === false ? undefined
       : exitNoteOf(ended, end, { notifyOnExitEmptySuccess: settings.notifyOnExitEmptySuccess, timeoutGuidance: EXEC_TIMEOUT_GUIDANCE });
     if (note) deps.notifyExit?.(note, ended.key);

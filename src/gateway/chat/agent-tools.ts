@@ -43,7 +43,13 @@ export function execSettingsOf(config: FarclawConfig): ExecSettings {
 export function toolNodes(nodes: NodeRegistry): ToolNode[] {
   return nodes.listRecords().map((r) => {
     const view = nodes.nodeView(r);
-    const policyDenied = r.declaredCommands.filter((c) => r.approvedCommands?.includes(c) && !view.commands.includes(c));
+    // Kept back by the gateway's own policy: what a live node declared beyond what the record
+    // admits (its pairing ceiling), and what an operator approved that may not be invoked.
+    const declared = nodes.session(r.nodeId)?.principal.declared?.commands ?? [];
+    const policyDenied = [...new Set([
+      ...declared.filter((c) => !r.declaredCommands.includes(c)),
+      ...r.declaredCommands.filter((c) => r.approvedCommands?.includes(c) && !view.commands.includes(c)),
+    ])];
     return {
       nodeId: view.nodeId, displayName: view.displayName, connected: view.connected, commands: view.commands,
       ...(view.pendingCommands ? { pendingCommands: view.pendingCommands } : {}),
