@@ -1,3 +1,5 @@
+import { EXEC_TIMEOUT_GUIDANCE } from './exec-result.js';
+import type { ExecAuditEntry, ExecSettings, ExecToolDeps } from './exec-tool.js';
 import type { ProcessEnd, ProcessSession } from './process-registry.js';
 
 /** OpenClaw's `tools.exec.backgroundMs` default: a gateway-host exec still running after 10 s goes on in the background. */
@@ -44,13 +46,13 @@ export const endStatus = (end: ProcessEnd): 'completed' | 'failed' => (end.reaso
  * kill through the `process` tool (the model asked for it), or a clean exit with no output unless
  * `notifyOnExitEmptySuccess`.
  */
-export function exitNoteOf(s: ProcessSession, end: ProcessEnd, opts: { notifyOnExitEmptySuccess?: boolean | undefined; timeoutGuidance: string }): string | undefined {
+export function exitNoteOf(s: ProcessSession, end: ProcessEnd, opts: { notifyOnExitEmptySuccess?: boolean | undefined } = {}): string | undefined {
   if (end.reason === 'killed') return undefined;
   const status = endStatus(end);
   const output = compactLine(s.output.slice(-NOTE_TAIL_CHARS), NOTE_SNIPPET_CHARS);
   if (status === 'completed' && end.exitCode === 0 && output === '' && opts.notifyOnExitEmptySuccess !== true) return undefined;
   const summary = `Exec ${status} (${s.id.slice(0, 8)}, ${exitLabel(end)})${output ? ` :: ${output}` : ''}`;
-  if (end.reason === 'timeout') return `${summary}\n\n${opts.timeoutGuidance}`;
+  if (end.reason === 'timeout') return `${summary}\n\n${EXEC_TIMEOUT_GUIDANCE}`;
   if (end.reason === 'gateway-stop') return `${summary}\n\nThe gateway stopped, which killed the command.`;
   return summary;
 }
@@ -95,4 +97,28 @@ export async function waitOrYield(s: ProcessSession, yieldMs: number, signal: Ab
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * A gateway-host command left running: the registry keeps following it, the model gets
+ * OpenClaw's "still running" answer, and at its end the call is audited with the final exit code
+ * and the session gets its completion note.
+ */
+export function leaveRunning(deps: ExecToolDeps, s: ProcessSession, audit: Partial<ExecAuditEntry>, settings: ExecSettings, ranMs: number): string {
+  const entry = { ...audit };
+  (deps.keepInBackground as NonNullable<ExecToolDeps['keepInBackground']>)(s, (ended, end: ProcessEnd) => {
+    const outcome = endStatus(end) === 'completed' && end.exitCode === 0 ? 'completed' : 'failed';
+    const why = end.reason === 'timeout' ? 'timed out; the command was killed' : end.reason === 'killed' ? 'killed through the process tool'
+      : end.reason === 'gateway-stop' ? 'killed at gateway stop' : undefined;
+    deps.audit?.({ ...entry, exitCode: end.exitCode, outcome, ...(why ? { error: why } : {}) } as ExecAuditEntry);
+    const note = settings.notifyOnExit === false ? undefined
+      : exitNoteOf(ended, end, { notifyOnExitEmptySuccess: settings.notifyOnExitEmptySuccess });
+    if (note) deps.notifyExit?.(note, ended.key);
+  });
+  if (audit.toolCallId) {
+    deps.runDetails?.(audit.toolCallId, {
+      status: 'running', exitCode: null, durationMs: ranMs, aggregated: s.output, sessionId: s.id, ...(s.pid !== undefined ? { pid: s.pid } : {}),
+    });
+  }
+  return stillRunningText(s);
 }

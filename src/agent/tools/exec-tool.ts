@@ -6,10 +6,10 @@ import { resolveExecHost, type ExecHost } from './exec-host.js';
 import { chooseExecNode, ToolRefusal, type ToolNode } from './node-target.js';
 import { runPreparedOnNode } from './node-exec.js';
 import { nodeTimeouts, resolveExecTimeouts } from './exec-timeouts.js';
-import { FOREGROUND_FALLBACK_WARNING, formatGatewayRunResult, formatNodeRunResult, type SystemRunPayload } from './exec-result.js';
+import { EXEC_TIMEOUT_GUIDANCE, FOREGROUND_FALLBACK_WARNING, formatGatewayRunResult, formatNodeRunResult, type SystemRunPayload } from './exec-result.js';
 import { ShellSyntaxError, splitCommand } from '../../infra/shell-words.js';
 import type { ExecRunDetails } from '../../chat/tool-activity.js';
-import { endStatus, exitNoteOf, stillRunningText, waitOrYield, yieldWindowMs } from './exec-background.js';
+import { leaveRunning, waitOrYield, yieldWindowMs } from './exec-background.js';
 import { gatewayRunPayload } from './gateway-run.js';
 import type { ProcessEnd, ProcessSession } from './process-registry.js';
 
@@ -122,8 +122,7 @@ export interface ExecToolDeps {
   sessionKey: string;
 }
 
-/** OpenClaw's words after a timeout, so a model does not blindly run a half-done command again. */
-export const EXEC_TIMEOUT_GUIDANCE = 'The command was terminated, but external side effects may already have completed. Verify the resulting state before retrying. Do not automatically rerun non-idempotent commands. Use a higher timeout only when the command is known to be safe to retry.';
+export { EXEC_TIMEOUT_GUIDANCE } from './exec-result.js';
 
 export const HEADLESS_APPROVAL_REASON = 'exec denied: Headless runs cannot wait for interactive exec approval';
 
@@ -262,7 +261,7 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
     const s = await (deps.startOnGateway as NonNullable<ExecToolDeps['startOnGateway']>)({ argv, ...cwd, timeoutMs: timeouts.runTimeoutMs, command: args.command });
     const outcome = await waitOrYield(s, yieldWindowMs(args, settings.backgroundMs), signal);
     runMs.set(deps, Math.round(performance.now() - started));
-    if (outcome.kind === 'running') return leaveRunning(deps, s, audit, settings);
+    if (outcome.kind === 'running') return leaveRunning(deps, s, audit, settings, runMs.get(deps) ?? 0);
     result = gatewayRunPayload(outcome.end.result);
   } else {
     if (!deps.runOnGateway) throw new ToolRefusal('exec host=gateway is not available on this gateway');
@@ -307,28 +306,4 @@ function finishRun(
     return `exec ${where} timed out; ${node ? nodeLimitNote(runMs.get(deps) ?? 0, run.runTimeoutMs) : ''}the command was killed. ${EXEC_TIMEOUT_GUIDANCE}${aggregated ? `\nOutput so far:\n${aggregated}` : ''}`;
   }
   return node ? formatNodeRunResult(node.nodeId, result, warnings) : formatGatewayRunResult(result, warnings);
-}
-
-/**
- * A gateway-host command left running: the registry keeps following it, the model gets
- * OpenClaw's "still running" answer, and at its end the call is audited with the final exit code
- * and the session gets its completion note.
- */
-function leaveRunning(deps: ExecToolDeps, s: ProcessSession, audit: Partial<ExecAuditEntry>, settings: ExecSettings): string {
-  const entry = { ...audit };
-  (deps.keepInBackground as NonNullable<ExecToolDeps['keepInBackground']>)(s, (ended, end: ProcessEnd) => {
-    const outcome = endStatus(end) === 'completed' && end.exitCode === 0 ? 'completed' : 'failed';
-    const why = end.reason === 'timeout' ? 'timed out; the command was killed' : end.reason === 'killed' ? 'killed through the process tool'
-      : end.reason === 'gateway-stop' ? 'killed at gateway stop' : undefined;
-    deps.audit?.({ ...entry, exitCode: end.exitCode, outcome, ...(why ? { error: why } : {}) } as ExecAuditEntry);
-    const note = settings.notifyOnExit === false ? undefined
-      : exitNoteOf(ended, end, { notifyOnExitEmptySuccess: settings.notifyOnExitEmptySuccess, timeoutGuidance: EXEC_TIMEOUT_GUIDANCE });
-    if (note) deps.notifyExit?.(note, ended.key);
-  });
-  if (audit.toolCallId) {
-    deps.runDetails?.(audit.toolCallId, {
-      status: 'running', exitCode: null, durationMs: runMs.get(deps) ?? 0, aggregated: s.output, sessionId: s.id, ...(s.pid !== undefined ? { pid: s.pid } : {}),
-    });
-  }
-  return stillRunningText(s);
 }

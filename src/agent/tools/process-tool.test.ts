@@ -162,7 +162,7 @@ describe('background exec settings and texts', () => {
 
   it('squeezes the note’s output to one line of at most 180 characters', () => {
     const s = { id: 'calm-heron', output: `${'x'.repeat(300)}\n  tail end\n` } as Parameters<typeof exitNoteOf>[0];
-    const note = exitNoteOf(s, { exitCode: 0, signal: null, reason: 'exit', result: {} as never }, { timeoutGuidance: '' }) as string;
+    const note = exitNoteOf(s, { exitCode: 0, signal: null, reason: 'exit', result: {} as never }) as string;
     assert.equal(note, `Exec completed (calm-her, code 0) :: ${'x'.repeat(179)}…`);
     assert.equal(execEventMessage('Exec completed (calm-her, code 0)', Date.UTC(2026, 11, 2, 14, 5, 9)), `System: [2026-12-02 14:05:09 UTC] Exec completed (calm-her, code 0)\n\n${EXEC_EVENT_PROMPT}`);
   });

@@ -1,6 +1,6 @@
 import { tool, zodSchema, type Tool } from 'ai';
 import { z } from 'zod';
-import { EXEC_TIMEOUT_GUIDANCE } from './exec-tool.js';
+import { EXEC_TIMEOUT_GUIDANCE } from './exec-result.js';
 import { endStatus, exitLabel } from './exec-background.js';
 import type { ProcessRegistry, ProcessSession } from './process-registry.js';
 
