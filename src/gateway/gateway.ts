@@ -188,7 +188,11 @@ export class Gateway {
       });
       const nodeService = new NodeService(nodes, invoker, () => opts.config.config.gateway?.nodes?.commands ?? {});
       const workspaceDir = join(opts.paths.stateDir, 'workspace');
-      const processes = new ProcessRegistry(() => finishedSessionTtlMs(opts.config.config.tools?.exec?.cleanupMs));
+      const processes = new ProcessRegistry({
+        ttlMs: () => finishedSessionTtlMs(opts.config.config.tools?.exec?.cleanupMs), recordsDir: join(opts.paths.stateDir, 'exec', 'background'),
+      });
+      const reaped = processes.reapOrphans();
+      if (reaped.length > 0) opts.logger.warn({ pids: reaped }, 'killed background commands a previous gateway left running');
       const notifyExecEvent = (sessionKey: string, note: string, key: string): void => {
         try {
           chat.send(sessionKey, execEventMessage(note, Date.now()), { idempotencyKey: `exec-event:${key}`, origin: { clientId: 'gateway', clientMode: 'backend' } });

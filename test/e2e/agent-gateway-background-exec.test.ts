@@ -142,3 +142,18 @@ describe('a gateway stop with a background command alive', () => {
     assert.ok(JSON.stringify(notes[0]?.content).includes('The gateway stopped, which killed the command.'));
   });
 });
+
+describe('a gateway killed (SIGKILL) with a background command alive', () => {
+  const ctx = gatewayWith();
+
+  test('the next start kills the process group the dead gateway left behind', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const { pid } = runningOf(await toolTurn(ctx, 'crash', 'crash-start', 'exec', { command: 'sleep 63', background: true }));
+    ctx.c.terminate();
+    await ctx.gw.stop('SIGKILL');
+    // Nothing of the dead gateway ran: the command lives on as an orphan.
+    assert.ok(isProcessAlive(pid));
+    ctx.gw = await startGateway({ home: ctx.home, config: { ...fakeModelConfig(ctx.fake), tools: { exec: { host: 'gateway', mode: 'full' } } } });
+    ctx.c = await operator(ctx.gw.url, []);
+    await waitFor('the orphan killed by the new gateway', () => (isProcessAlive(pid) ? undefined : true), 10_000);
+  });
+});

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { startArgv, type ArgvRun, type ArgvRunRequest, type ArgvRunResult } from '../../infra/argv-run.js';
+import { isProcessAlive } from '../../infra/process-alive.js';
 
 /** OpenClaw's `tools.exec.cleanupMs` default: a finished background session is kept 30 min. */
 export const FINISHED_SESSION_TTL_MS = 1_800_000;
@@ -47,6 +50,26 @@ export interface ProcessStartRequest {
 /** Adjectives and nouns of session ids ("calm-heron"), short enough to type. */
 const ID_ADJECTIVES = ['amber', 'brisk', 'calm', 'clear', 'crisp', 'deft', 'eager', 'fair', 'fleet', 'glad', 'keen', 'lucid', 'mellow', 'neat', 'nimble', 'plain', 'quick', 'quiet', 'rapid', 'steady', 'sunny', 'swift', 'tidy', 'warm'];
 const ID_NOUNS = ['alder', 'badger', 'brook', 'cedar', 'comet', 'dune', 'ember', 'fern', 'finch', 'fjord', 'grove', 'harbor', 'heron', 'island', 'lark', 'maple', 'meadow', 'otter', 'pine', 'reef', 'ridge', 'river', 'summit', 'willow'];
+
+/** What a background command's pid record holds (one file per pid in `recordsDir`). */
+interface PidRecord {
+  pid: number;
+  ownerPid: number;
+  /** The start of its command line, checked before a kill so a reused pid is never hit. */
+  marker: string;
+  startedAt: number;
+}
+
+const MARKER_CHARS = 200;
+
+/** The command line of a live process (Linux /proc), or undefined. */
+function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return undefined;
+  }
+}
 
 const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)] as T;
 
@@ -129,12 +152,58 @@ export class ProcessRegistry {
   private readonly expiries = new Map<string, NodeJS.Timeout>();
   private isStopped = false;
   private isExitHooked = false;
+  private readonly ttlMs: () => number;
+  private readonly recordsDir: string | undefined;
   private readonly onProcessExit = (): void => {
     for (const s of this.sessions.values()) s.kill('gateway-stop');
   };
 
-  /** @param ttlMs how long a finished background session stays (read at each end: config may change). */
-  constructor(private readonly ttlMs: () => number = () => FINISHED_SESSION_TTL_MS) {}
+  /**
+   * @param opts.ttlMs how long a finished background session stays (read at each end: config may change).
+   * @param opts.recordsDir where background commands leave pid records, so the next start kills
+   *   what a gateway that died without `stop()` (SIGKILL, a crash) left running.
+   */
+  constructor(opts: { ttlMs?: () => number; recordsDir?: string } = {}) {
+    this.ttlMs = opts.ttlMs ?? (() => FINISHED_SESSION_TTL_MS);
+    this.recordsDir = opts.recordsDir;
+  }
+
+  /**
+   * Kills the process groups of background commands a dead gateway left behind (their pid still
+   * runs the recorded command line) and drops every record a live owner does not hold. Returns
+   * the pids it killed. Call at start, with the state dir locked.
+   */
+  reapOrphans(): number[] {
+    const dir = this.recordsDir;
+    if (!dir) return [];
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+    } catch {
+      return [];
+    }
+    const killed: number[] = [];
+    for (const name of names) {
+      const path = join(dir, name);
+      let rec: PidRecord | undefined;
+      try {
+        rec = JSON.parse(readFileSync(path, 'utf8')) as PidRecord;
+      } catch {
+        // A torn record names nothing we could check: drop it.
+      }
+      if (rec && rec.ownerPid !== process.pid && isProcessAlive(rec.ownerPid)) continue;
+      if (rec && isProcessAlive(rec.pid) && commandLine(rec.pid)?.startsWith(rec.marker)) {
+        try {
+          process.kill(-rec.pid, 'SIGKILL');
+          killed.push(rec.pid);
+        } catch {
+          // gone meanwhile
+        }
+      }
+      rmSync(path, { force: true });
+    }
+    return killed;
+  }
 
   /** Whether `stop()` was called (nothing starts any more). */
   get isStopping(): boolean {
@@ -181,7 +250,29 @@ export class ProcessRegistry {
    */
   background(s: ProcessSession, onEnd: (s: ProcessSession, end: ProcessEnd) => void): void {
     s.backgrounded = true;
-    void s.done.then((end) => onEnd(s, end), () => undefined);
+    const record = this.record(s);
+    void s.done.then((end) => {
+      if (record) rmSync(record, { force: true });
+      onEnd(s, end);
+    }, () => undefined);
+  }
+
+  /**
+   * Leaves a pid record for a command that outlives its turn. No fsync: the record only matters
+   * when this process dies and the machine does not, and then the page cache keeps it.
+   */
+  private record(s: ProcessSession): string | undefined {
+    if (!this.recordsDir || s.pid === undefined) return undefined;
+    const rec: PidRecord = { pid: s.pid, ownerPid: process.pid, marker: s.request.argv.join(' ').slice(0, MARKER_CHARS), startedAt: s.startedAt };
+    const path = join(this.recordsDir, `${s.pid}.json`);
+    try {
+      mkdirSync(this.recordsDir, { recursive: true, mode: 0o700 });
+      writeFileSync(path, JSON.stringify(rec), { mode: 0o600 });
+      return path;
+    } catch {
+      // Without its record the command is still killed at stop and at this process's exit.
+      return undefined;
+    }
   }
 
   /** The background sessions of `scopeKey`, oldest first. */
