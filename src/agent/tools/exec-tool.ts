@@ -132,8 +132,8 @@ const ExecArgsSchema = z.object({
   // Values are checked by checkExecEnv, not by the schema: a number or null there must reach the
   // model as the tool's own readable error, not as the AI SDK's schema dump.
   env: z.record(z.string(), z.unknown()).optional().describe('Variables for the command, string values (names like FOO_BAR; loader, interpreter and shell hooks such as PATH, LD_*, NODE_OPTIONS are refused).'),
-  yieldMs: z.number().optional(),
-  background: z.boolean().optional(),
+  yieldMs: z.number().optional().describe('Gateway host: milliseconds to wait before the command goes on in the background (default tools.exec.backgroundMs, else 10000).'),
+  background: z.boolean().optional().describe('Gateway host: go on in the background at once; follow it with the process tool.'),
   timeoutSeconds: z.number().optional().describe('Kill the command after this many seconds (default tools.exec.timeoutSeconds, else 1800); 0 disables the limit.'),
   pty: z.boolean().optional(),
   host: z.enum(['auto', 'sandbox', 'gateway', 'node']).optional().describe('Where to run: "gateway" is this gateway host, "node" a paired node host (default: tools.exec.host).'),
