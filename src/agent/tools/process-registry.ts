@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { startArgv, type ArgvRun, type ArgvRunRequest, type ArgvRunResult } from '../../infra/argv-run.js';
-import { isProcessAlive } from '../../infra/process-alive.js';
+import { reapPidRecords, writePidRecord } from './process-records.js';
 
 /** OpenClaw's `tools.exec.cleanupMs` default: a finished background session is kept 30 min. */
 export const FINISHED_SESSION_TTL_MS = 1_800_000;
@@ -50,26 +49,6 @@ export interface ProcessStartRequest {
 /** Adjectives and nouns of session ids ("calm-heron"), short enough to type. */
 const ID_ADJECTIVES = ['amber', 'brisk', 'calm', 'clear', 'crisp', 'deft', 'eager', 'fair', 'fleet', 'glad', 'keen', 'lucid', 'mellow', 'neat', 'nimble', 'plain', 'quick', 'quiet', 'rapid', 'steady', 'sunny', 'swift', 'tidy', 'warm'];
 const ID_NOUNS = ['alder', 'badger', 'brook', 'cedar', 'comet', 'dune', 'ember', 'fern', 'finch', 'fjord', 'grove', 'harbor', 'heron', 'island', 'lark', 'maple', 'meadow', 'otter', 'pine', 'reef', 'ridge', 'river', 'summit', 'willow'];
-
-/** What a background command's pid record holds (one file per pid in `recordsDir`). */
-interface PidRecord {
-  pid: number;
-  ownerPid: number;
-  /** The start of its command line, checked before a kill so a reused pid is never hit. */
-  marker: string;
-  startedAt: number;
-}
-
-const MARKER_CHARS = 200;
-
-/** The command line of a live process (Linux /proc), or undefined. */
-function commandLine(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    return undefined;
-  }
-}
 
 const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)] as T;
 
@@ -169,40 +148,11 @@ export class ProcessRegistry {
   }
 
   /**
-   * Kills the process groups of background commands a dead gateway left behind (their pid still
-   * runs the recorded command line) and drops every record a live owner does not hold. Returns
-   * the pids it killed. Call at start, with the state dir locked.
+   * Kills the process groups of background commands a dead gateway left behind (see
+   * `reapPidRecords`); returns their pids. Call at start, with the state dir locked.
    */
   reapOrphans(): number[] {
-    const dir = this.recordsDir;
-    if (!dir) return [];
-    let names: string[];
-    try {
-      names = readdirSync(dir).filter((n) => n.endsWith('.json'));
-    } catch {
-      return [];
-    }
-    const killed: number[] = [];
-    for (const name of names) {
-      const path = join(dir, name);
-      let rec: PidRecord | undefined;
-      try {
-        rec = JSON.parse(readFileSync(path, 'utf8')) as PidRecord;
-      } catch {
-        // A torn record names nothing we could check: drop it.
-      }
-      if (rec && rec.ownerPid !== process.pid && isProcessAlive(rec.ownerPid)) continue;
-      if (rec && isProcessAlive(rec.pid) && commandLine(rec.pid)?.startsWith(rec.marker)) {
-        try {
-          process.kill(-rec.pid, 'SIGKILL');
-          killed.push(rec.pid);
-        } catch {
-          // gone meanwhile
-        }
-      }
-      rmSync(path, { force: true });
-    }
-    return killed;
+    return this.recordsDir ? reapPidRecords(this.recordsDir) : [];
   }
 
   /** Whether `stop()` was called (nothing starts any more). */
@@ -250,29 +200,11 @@ export class ProcessRegistry {
    */
   background(s: ProcessSession, onEnd: (s: ProcessSession, end: ProcessEnd) => void): void {
     s.backgrounded = true;
-    const record = this.record(s);
+    const record = this.recordsDir && s.pid !== undefined ? writePidRecord(this.recordsDir, s.pid, s.request.argv, s.startedAt) : undefined;
     void s.done.then((end) => {
       if (record) rmSync(record, { force: true });
       onEnd(s, end);
     }, () => undefined);
-  }
-
-  /**
-   * Leaves a pid record for a command that outlives its turn. No fsync: the record only matters
-   * when this process dies and the machine does not, and then the page cache keeps it.
-   */
-  private record(s: ProcessSession): string | undefined {
-    if (!this.recordsDir || s.pid === undefined) return undefined;
-    const rec: PidRecord = { pid: s.pid, ownerPid: process.pid, marker: s.request.argv.join(' ').slice(0, MARKER_CHARS), startedAt: s.startedAt };
-    const path = join(this.recordsDir, `${s.pid}.json`);
-    try {
-      mkdirSync(this.recordsDir, { recursive: true, mode: 0o700 });
-      writeFileSync(path, JSON.stringify(rec), { mode: 0o600 });
-      return path;
-    } catch {
-      // Without its record the command is still killed at stop and at this process's exit.
-      return undefined;
-    }
   }
 
   /** The background sessions of `scopeKey`, oldest first. */
