@@ -64,7 +64,7 @@ const NODE_APPROVALS_TIMEOUT_MS = 10_000;
 /** The invoke's caller: a connection id no socket has, so no socket's close cancels the run's commands. */
 const callerOf = (run: ToolRunContext): { connId: string } => ({ connId: `agent-run:${run.runId}` });
 
-/** The tools one agent run is offered: `exec` (with approvals) and `nodes`, both audited. */
+/** The tools one agent run is offered: `exec` (with approvals), `nodes` and, with a process registry, `process`; all audited. */
 export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): ToolSet {
   const processes = deps.processes;
   const exec: ExecToolDeps = {
