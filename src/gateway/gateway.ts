@@ -12,6 +12,7 @@ import type { Logger } from '../infra/logger.js';
 import type { FarclawPaths } from '../infra/paths.js';
 import { CloseCode, SHUTDOWN_DRAIN_MS } from '../protocol/version.js';
 import { lockStateDir, openStateDb, type Database } from '../store/db.js';
+import type { AuditRecord } from '../store/exec-approval-repo.js';
 import { loadOrCreateGatewayIdentity } from '../store/gateway-identity-repo.js';
 import { DeviceRegistry } from './auth/device-registry.js';
 import { AuthRateLimiter, rateLimitConfigOf } from './auth/rate-limit.js';
@@ -191,8 +192,14 @@ export class Gateway {
       const processes = new ProcessRegistry({
         ttlMs: () => finishedSessionTtlMs(opts.config.config.tools?.exec?.cleanupMs), recordsDir: join(opts.paths.stateDir, 'exec', 'background'),
       });
-      const reaped = processes.reapOrphans();
-      if (reaped.length > 0) opts.logger.warn({ pids: reaped }, 'killed background commands a previous gateway left running');
+      for (const r of processes.reapOrphans()) {
+        // The end a dead gateway could not see is audited now, once (the record is gone).
+        if (r.killed) opts.logger.warn({ pid: r.pid }, 'killed a background command a previous gateway left running');
+        if (r.audit) {
+          approvals.audit({ ...(r.audit as Omit<AuditRecord, 'seq' | 'tsMs'>), kind: 'tool-call', outcome: 'failed',
+            error: r.killed ? 'killed at gateway start: the gateway that ran it had died' : 'ended while no gateway ran; exit code unknown' });
+        }
+      }
       const notifyExecEvent = (sessionKey: string, note: string, key: string): void => {
         try {
           chat.send(sessionKey, execEventMessage(note, Date.now()), { idempotencyKey: `exec-event:${key}`, origin: { clientId: 'gateway', clientMode: 'backend' } });

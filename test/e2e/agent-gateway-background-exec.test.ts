@@ -146,7 +146,7 @@ describe('a gateway stop with a background command alive', () => {
 describe('a gateway killed (SIGKILL) with a background command alive', () => {
   const ctx = gatewayWith();
 
-  test('the next start kills the process group the dead gateway left behind', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('the next start kills the process group the dead gateway left behind and audits the call once', { timeout: TEST_TIMEOUT_MS }, async () => {
     const { pid } = runningOf(await toolTurn(ctx, 'crash', 'crash-start', 'exec', { command: 'sleep 63', background: true }));
     ctx.c.terminate();
     await ctx.gw.stop('SIGKILL');
@@ -155,5 +155,10 @@ describe('a gateway killed (SIGKILL) with a background command alive', () => {
     ctx.gw = await startGateway({ home: ctx.home, config: { ...fakeModelConfig(ctx.fake), tools: { exec: { host: 'gateway', mode: 'full' } } } });
     ctx.c = await operator(ctx.gw.url, []);
     await waitFor('the orphan killed by the new gateway', () => (isProcessAlive(pid) ? undefined : true), 10_000);
+    const audit = await ctx.c.call('farclaw.audit.log', {});
+    const lines = (audit.payload.entries as { toolCallId?: string; outcome?: string; error?: string; command?: string; sessionKey?: string }[])
+      .filter((e) => e.toolCallId === 'call_crash-start');
+    assert.deepEqual(lines.map((e) => [e.outcome, e.error, e.command, e.sessionKey]),
+      [['failed', 'killed at gateway start: the gateway that ran it had died', 'sleep 63', 'agent:main:crash']]);
   });
 });

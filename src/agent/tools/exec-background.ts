@@ -105,7 +105,7 @@ export async function waitOrYield(s: ProcessSession, yieldMs: number, signal: Ab
  * and the session gets its completion note.
  */
 export function leaveRunning(deps: ExecToolDeps, s: ProcessSession, audit: Partial<ExecAuditEntry>, settings: ExecSettings, ranMs: number): string {
-  const entry = { ...audit };
+  const entry = { ...audit, outcome: 'failed' } as ExecAuditEntry;
   (deps.keepInBackground as NonNullable<ExecToolDeps['keepInBackground']>)(s, (ended, end: ProcessEnd) => {
     const outcome = endStatus(end) === 'completed' && end.exitCode === 0 ? 'completed' : 'failed';
     const why = end.reason === 'timeout' ? 'timed out; the command was killed' : end.reason === 'killed' ? 'killed through the process tool'
@@ -114,7 +114,7 @@ export function leaveRunning(deps: ExecToolDeps, s: ProcessSession, audit: Parti
     const note = settings.notifyOnExit === false ? undefined
       : exitNoteOf(ended, end, { notifyOnExitEmptySuccess: settings.notifyOnExitEmptySuccess });
     if (note) deps.notifyExit?.(note, ended.key);
-  });
+  }, entry);
   if (audit.toolCallId) {
     deps.runDetails?.(audit.toolCallId, {
       status: 'running', exitCode: null, durationMs: ranMs, aggregated: s.output, sessionId: s.id, ...(s.pid !== undefined ? { pid: s.pid } : {}),

@@ -101,8 +101,11 @@ export interface ExecToolDeps {
    * @throws ToolRefusal when the program cannot start.
    */
   startOnGateway?(req: { argv: string[]; cwd?: string; env?: Record<string, string>; timeoutMs: number; command: string }): Promise<ProcessSession>;
-  /** Keeps following a session the tool stopped waiting for; `onEnd` runs once, at its end. */
-  keepInBackground?(s: ProcessSession, onEnd: (s: ProcessSession, end: ProcessEnd) => void): void;
+  /**
+   * Keeps following a session the tool stopped waiting for; `onEnd` runs once, at its end. `audit`
+   * is the call's audit line so far, kept for a gateway that dies before the end.
+   */
+  keepInBackground?(s: ProcessSession, onEnd: (s: ProcessSession, end: ProcessEnd) => void, audit: ExecAuditEntry): void;
   /** Leaves a background command's end note for this run's session and wakes it; `key` is unique per command. */
   notifyExit?(note: string, key: string): void;
   /** The file a gateway-host argv[0] would start as (for the approval's `resolvedPath`). */

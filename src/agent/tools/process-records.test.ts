@@ -39,18 +39,18 @@ async function until(check: () => boolean): Promise<void> {
 describe('pid records of background commands', () => {
   it('reaping kills the group of a recorded command that still runs its command line, and drops the record', async () => {
     const pid = sleeper('31');
-    const path = writePidRecord(join(dir, 'a'), pid, ['sleep', '31'], Date.now()) as string;
+    const path = writePidRecord(join(dir, 'a'), pid, ['sleep', '31'], Date.now(), { command: 'sleep 31' }) as string;
     assert.ok(existsSync(path));
-    assert.deepEqual(reapPidRecords(join(dir, 'a')), [pid]);
+    assert.deepEqual(reapPidRecords(join(dir, 'a')), [{ pid, killed: true, audit: { command: 'sleep 31' } }]);
     await until(() => !isProcessAlive(pid));
     assert.deepEqual(readdirSync(join(dir, 'a')), []);
   });
 
-  it('never kills a pid that now runs something else, and drops torn records', () => {
+  it('never kills a pid that now runs something else (its record comes back unkilled), and drops torn records', () => {
     const pid = sleeper('32');
     writePidRecord(join(dir, 'b'), pid, ['some-other-program', '--flag'], Date.now());
     writeFileSync(join(dir, 'b', '999999.json'), '{"pid":');
-    assert.deepEqual(reapPidRecords(join(dir, 'b')), []);
+    assert.deepEqual(reapPidRecords(join(dir, 'b')), [{ pid, killed: false }]);
     assert.ok(isProcessAlive(pid));
     assert.deepEqual(readdirSync(join(dir, 'b')), []);
   });

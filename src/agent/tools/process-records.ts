@@ -9,6 +9,16 @@ interface PidRecord {
   /** The start of its command line, checked before a kill so a reused pid is never hit. */
   marker: string;
   startedAt: number;
+  /** The audit line its end would have written, for the start that finds it orphaned. */
+  audit?: Record<string, unknown>;
+}
+
+/** A record of a dead gateway's command, as `reapPidRecords` found it. */
+export interface ReapedRecord {
+  pid: number;
+  /** Whether its process group was still running (and is now killed). */
+  killed: boolean;
+  audit?: Record<string, unknown>;
 }
 
 const MARKER_CHARS = 200;
@@ -28,8 +38,8 @@ function commandLine(pid: number): string | undefined {
  * exit). No fsync: the record only matters when this process dies and the machine does not, and
  * then the page cache keeps it.
  */
-export function writePidRecord(dir: string, pid: number, argv: readonly string[], startedAt: number): string | undefined {
-  const rec: PidRecord = { pid, ownerPid: process.pid, marker: argv.join(' ').slice(0, MARKER_CHARS), startedAt };
+export function writePidRecord(dir: string, pid: number, argv: readonly string[], startedAt: number, audit?: Record<string, unknown>): string | undefined {
+  const rec: PidRecord = { pid, ownerPid: process.pid, marker: argv.join(' ').slice(0, MARKER_CHARS), startedAt, ...(audit ? { audit } : {}) };
   const path = join(dir, `${pid}.json`);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -43,16 +53,16 @@ export function writePidRecord(dir: string, pid: number, argv: readonly string[]
 /**
  * Kills the process group of each recorded command whose owner is gone and whose pid still runs
  * the recorded command line (a reused pid is never hit), and drops every record no live owner
- * holds. Returns the pids it killed.
+ * holds. Returns the readable records it dropped, killed or not (one that ended meanwhile).
  */
-export function reapPidRecords(dir: string): number[] {
+export function reapPidRecords(dir: string): ReapedRecord[] {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.json'));
   } catch {
     return [];
   }
-  const killed: number[] = [];
+  const reaped: ReapedRecord[] = [];
   for (const name of names) {
     const path = join(dir, name);
     let rec: PidRecord | undefined;
@@ -62,15 +72,20 @@ export function reapPidRecords(dir: string): number[] {
       // A torn record names nothing we could check: drop it.
     }
     if (rec && rec.ownerPid !== process.pid && isProcessAlive(rec.ownerPid)) continue;
+    let killed = false;
     if (rec && isProcessAlive(rec.pid) && commandLine(rec.pid)?.startsWith(rec.marker)) {
       try {
         process.kill(-rec.pid, 'SIGKILL');
-        killed.push(rec.pid);
+        killed = true;
       } catch {
         // gone meanwhile
       }
     }
     rmSync(path, { force: true });
+    if (rec && typeof rec.pid === 'number') {
+      const audit = typeof rec.audit === 'object' && rec.audit !== null && !Array.isArray(rec.audit) ? rec.audit : undefined;
+      reaped.push({ pid: rec.pid, killed, ...(audit ? { audit } : {}) });
+    }
   }
-  return killed;
+  return reaped;
 }

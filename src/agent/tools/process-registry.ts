@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { startArgv, type ArgvRun, type ArgvRunRequest, type ArgvRunResult } from '../../infra/argv-run.js';
-import { reapPidRecords, writePidRecord } from './process-records.js';
+import { reapPidRecords, writePidRecord, type ReapedRecord } from './process-records.js';
 
 /** OpenClaw's `tools.exec.cleanupMs` default: a finished background session is kept 30 min. */
 export const FINISHED_SESSION_TTL_MS = 1_800_000;
@@ -149,9 +149,9 @@ export class ProcessRegistry {
 
   /**
    * Kills the process groups of background commands a dead gateway left behind (see
-   * `reapPidRecords`); returns their pids. Call at start, with the state dir locked.
+   * `reapPidRecords`); returns the records found. Call at start, with the state dir locked.
    */
-  reapOrphans(): number[] {
+  reapOrphans(): ReapedRecord[] {
     return this.recordsDir ? reapPidRecords(this.recordsDir) : [];
   }
 
@@ -196,11 +196,12 @@ export class ProcessRegistry {
 
   /**
    * Keeps following a running session the exec tool stopped waiting for; `onEnd` runs once, at
-   * its end (also when `stop()` kills it).
+   * its end (also when `stop()` kills it). `audit` is kept with its pid record for a start that
+   * finds it orphaned.
    */
-  background(s: ProcessSession, onEnd: (s: ProcessSession, end: ProcessEnd) => void): void {
+  background(s: ProcessSession, onEnd: (s: ProcessSession, end: ProcessEnd) => void, audit?: Record<string, unknown>): void {
     s.backgrounded = true;
-    const record = this.recordsDir && s.pid !== undefined ? writePidRecord(this.recordsDir, s.pid, s.request.argv, s.startedAt) : undefined;
+    const record = this.recordsDir && s.pid !== undefined ? writePidRecord(this.recordsDir, s.pid, s.request.argv, s.startedAt, audit) : undefined;
     void s.done.then((end) => {
       if (record) rmSync(record, { force: true });
       onEnd(s, end);

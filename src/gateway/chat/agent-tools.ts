@@ -1,5 +1,6 @@
 import type { ToolSet } from 'ai';
-import { createExecTool, type ExecSettings, type ExecToolDeps } from '../../agent/tools/exec-tool.js';
+import { createExecTool, type ExecAuditEntry, type ExecSettings, type ExecToolDeps } from '../../agent/tools/exec-tool.js';
+import type { AuditRecord } from '../../store/exec-approval-repo.js';
 import { systemRunPayloadOf } from '../../agent/tools/exec-result.js';
 import { runOnGatewayHost, startOnGatewayHost } from '../../agent/tools/gateway-run.js';
 import type { ProcessRegistry } from '../../agent/tools/process-registry.js';
@@ -64,6 +65,15 @@ const NODE_APPROVALS_TIMEOUT_MS = 10_000;
 /** The invoke's caller: a connection id no socket has, so no socket's close cancels the run's commands. */
 const callerOf = (run: ToolRunContext): { connId: string } => ({ connId: `agent-run:${run.runId}` });
 
+/** An exec call's line of the audit trail. */
+function execAuditOf(run: ToolRunContext, e: ExecAuditEntry): Omit<AuditRecord, 'seq' | 'tsMs'> {
+  return {
+    kind: 'tool-call', runId: run.runId, sessionKey: run.sessionKey, toolCallId: e.toolCallId, tool: e.tool, host: e.host, command: e.command,
+    outcome: e.outcome, ...(e.nodeId ? { nodeId: e.nodeId } : {}), ...(typeof e.exitCode === 'number' ? { exitCode: e.exitCode } : {}),
+    ...(e.approvalId ? { approvalId: e.approvalId } : {}), ...(e.decision ? { decision: e.decision } : {}), ...(e.error ? { error: e.error } : {}),
+  };
+}
+
 /** The tools one agent run is offered: `exec` (with approvals), `nodes` and, with a process registry, `process`; all audited. */
 export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): ToolSet {
   const processes = deps.processes;
@@ -85,18 +95,14 @@ export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): Too
     runOnGateway: (req) => runOnGatewayHost(req, { defaultCwd: deps.workspaceDir }),
     ...(processes ? {
       startOnGateway: (req) => startOnGatewayHost({ ...req, scopeKey: run.sessionKey }, { defaultCwd: deps.workspaceDir, registry: processes }),
-      keepInBackground: (s, onEnd) => processes.background(s, onEnd),
+      keepInBackground: (s, onEnd, entry) => processes.background(s, onEnd, { ...execAuditOf(run, entry) }),
       notifyExit: (note, key) => deps.notifyExecEvent?.(run.sessionKey, note, key),
     } : {}),
     resolveOnGateway: (program, cwd) => resolveExecutable(program, cwd ?? deps.workspaceDir),
     isGranted: (nodeId, argv, env) => deps.approvals.isGranted(nodeId, argv, env),
     requestApproval: (ask, signal) => deps.approvals.request(ask, run, signal),
     runDetails: (toolCallId, details) => run.toolDetails(toolCallId, details),
-    audit: (e) => deps.approvals.audit({
-      kind: 'tool-call', runId: run.runId, sessionKey: run.sessionKey, toolCallId: e.toolCallId, tool: e.tool, host: e.host, command: e.command,
-      outcome: e.outcome, ...(e.nodeId ? { nodeId: e.nodeId } : {}), ...(typeof e.exitCode === 'number' ? { exitCode: e.exitCode } : {}),
-      ...(e.approvalId ? { approvalId: e.approvalId } : {}), ...(e.decision ? { decision: e.decision } : {}), ...(e.error ? { error: e.error } : {}),
-    }),
+    audit: (e) => deps.approvals.audit(execAuditOf(run, e)),
   };
   const nodeTools: NodesToolDeps = {
     runId: run.runId,
