@@ -4,7 +4,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
-import { execEventMessage } from '../agent/tools/exec-background.js';
+import { execEventMessage, orphanNoteOf } from '../agent/tools/exec-background.js';
 import { finishedSessionTtlMs, ProcessRegistry } from '../agent/tools/process-registry.js';
 import type { LoadedConfig } from '../infra/config.js';
 import { controlUiSettingsOf } from '../infra/control-ui-settings.js';
@@ -192,14 +192,6 @@ export class Gateway {
       const processes = new ProcessRegistry({
         ttlMs: () => finishedSessionTtlMs(opts.config.config.tools?.exec?.cleanupMs), recordsDir: join(opts.paths.stateDir, 'exec', 'background'),
       });
-      for (const r of processes.reapOrphans()) {
-        // The end a dead gateway could not see is audited now, once (the record is gone).
-        if (r.killed) opts.logger.warn({ pid: r.pid }, 'killed a background command a previous gateway left running');
-        if (r.audit) {
-          approvals.audit({ ...(r.audit as Omit<AuditRecord, 'seq' | 'tsMs'>), kind: 'tool-call', outcome: 'failed',
-            error: r.killed ? 'killed at gateway start: the gateway that ran it had died' : 'ended while no gateway ran; exit code unknown' });
-        }
-      }
       const notifyExecEvent = (sessionKey: string, note: string, key: string): void => {
         try {
           chat.send(sessionKey, execEventMessage(note, Date.now()), { idempotencyKey: `exec-event:${key}`, origin: { clientId: 'gateway', clientMode: 'backend' } });
@@ -213,6 +205,15 @@ export class Gateway {
           config: () => opts.config.config, nodes, approvals, nodeService, workspaceDir, processes, notifyExecEvent,
         }, run),
       });
+      for (const r of processes.reapOrphans()) {
+        // The end a dead gateway could not see is audited now, once (the record is gone).
+        if (r.killed) opts.logger.warn({ pid: r.pid }, 'killed a background command a previous gateway left running');
+        if (r.audit) {
+          approvals.audit({ ...(r.audit as Omit<AuditRecord, 'seq' | 'tsMs'>), kind: 'tool-call', outcome: 'failed',
+            error: r.killed ? 'killed at gateway start: the gateway that ran it had died' : 'ended while no gateway ran; exit code unknown' });
+        }
+        if (r.note) notifyExecEvent(r.note.sessionKey, orphanNoteOf(r.note.id, r.killed), r.note.key);
+      }
       const channels = new ChannelManager({
         config: opts.config.config, env: process.env, db, logger: opts.logger, stateDir: opts.paths.stateDir, runTurn: chatTurnRunner(chat),
       });

@@ -146,15 +146,24 @@ describe('a gateway stop with a background command alive', () => {
 describe('a gateway killed (SIGKILL) with a background command alive', () => {
   const ctx = gatewayWith();
 
-  test('the next start kills the process group the dead gateway left behind and audits the call once', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const { pid } = runningOf(await toolTurn(ctx, 'crash', 'crash-start', 'exec', { command: 'sleep 63', background: true }));
+  test('the next start kills the process group the dead gateway left behind, audits the call and tells the session, once', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const { id, pid } = runningOf(await toolTurn(ctx, 'crash', 'crash-start', 'exec', { command: 'sleep 63', background: true }));
     ctx.c.terminate();
     await ctx.gw.stop('SIGKILL');
     // Nothing of the dead gateway ran: the command lives on as an orphan.
     assert.ok(isProcessAlive(pid));
+    ctx.fake.script({ kind: 'text', chunks: [RELAY] });
     ctx.gw = await startGateway({ home: ctx.home, config: { ...fakeModelConfig(ctx.fake), tools: { exec: { host: 'gateway', mode: 'full' } } } });
     ctx.c = await operator(ctx.gw.url, []);
     await waitFor('the orphan killed by the new gateway', () => (isProcessAlive(pid) ? undefined : true), 10_000);
+    // The session is told, once, as after a clean stop.
+    const messages = await waitFor('the woken session’s answer', async () => {
+      const rows = (await ctx.c.call('chat.history', { sessionKey: 'agent:main:crash' })).payload.messages as { role: string; content: unknown }[];
+      return JSON.stringify(rows.at(-1)?.content ?? '').includes(RELAY) ? rows : undefined;
+    }, 60_000);
+    const notes = messages.filter((m) => m.role === 'user' && JSON.stringify(m.content).includes(`Exec failed (${id.slice(0, 8)}, signal SIGKILL)`));
+    assert.equal(notes.length, 1);
+    assert.ok(JSON.stringify(notes[0]?.content).includes('its next start killed the command'));
     const audit = await ctx.c.call('farclaw.audit.log', {});
     const lines = (audit.payload.entries as { toolCallId?: string; outcome?: string; error?: string; command?: string; sessionKey?: string }[])
       .filter((e) => e.toolCallId === 'call_crash-start');

@@ -58,6 +58,16 @@ export function exitNoteOf(s: ProcessSession, end: ProcessEnd, opts: { notifyOnE
 }
 
 /**
+ * The note of a background command a gateway that died could not follow: killed by the next
+ * start, or already ended without anyone seeing how.
+ */
+export function orphanNoteOf(id: string, killed: boolean): string {
+  return killed
+    ? `Exec failed (${id.slice(0, 8)}, signal SIGKILL)\n\nThe gateway stopped unexpectedly while the command ran; its next start killed the command.`
+    : `Exec failed (${id.slice(0, 8)}, unknown exit code)\n\nThe gateway stopped unexpectedly while the command ran; how the command ended is unknown.`;
+}
+
+/**
  * The user message that wakes a session for an exec event: the note as OpenClaw's system line
  * (`System: [<time>] …`), then OpenClaw's instruction to relay it.
  */

@@ -39,9 +39,9 @@ async function until(check: () => boolean): Promise<void> {
 describe('pid records of background commands', () => {
   it('reaping kills the group of a recorded command that still runs its command line, and drops the record', async () => {
     const pid = sleeper('31');
-    const path = writePidRecord(join(dir, 'a'), pid, ['sleep', '31'], Date.now(), { command: 'sleep 31' }) as string;
+    const path = writePidRecord(join(dir, 'a'), pid, ['sleep', '31'], Date.now(), { audit: { command: 'sleep 31' }, note: { sessionKey: 'agent:main:a', id: 'calm-heron', key: 'k1' } }) as string;
     assert.ok(existsSync(path));
-    assert.deepEqual(reapPidRecords(join(dir, 'a')), [{ pid, killed: true, audit: { command: 'sleep 31' } }]);
+    assert.deepEqual(reapPidRecords(join(dir, 'a')), [{ pid, killed: true, audit: { command: 'sleep 31' }, note: { sessionKey: 'agent:main:a', id: 'calm-heron', key: 'k1' } }]);
     await until(() => !isProcessAlive(pid));
     assert.deepEqual(readdirSync(join(dir, 'a')), []);
   });

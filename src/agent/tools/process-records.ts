@@ -11,6 +11,21 @@ interface PidRecord {
   startedAt: number;
   /** The audit line its end would have written, for the start that finds it orphaned. */
   audit?: Record<string, unknown>;
+  /** Where its completion note would have gone. */
+  note?: OrphanNote;
+}
+
+/** The chat session a background command's end is told to, its public id, and its note's key. */
+export interface OrphanNote {
+  sessionKey: string;
+  id: string;
+  key: string;
+}
+
+/** What a record keeps beside the pid for the start that finds it orphaned. */
+export interface OrphanContext {
+  audit?: Record<string, unknown>;
+  note?: OrphanNote;
 }
 
 /** A record of a dead gateway's command, as `reapPidRecords` found it. */
@@ -19,6 +34,7 @@ export interface ReapedRecord {
   /** Whether its process group was still running (and is now killed). */
   killed: boolean;
   audit?: Record<string, unknown>;
+  note?: OrphanNote;
 }
 
 const MARKER_CHARS = 200;
@@ -38,8 +54,8 @@ function commandLine(pid: number): string | undefined {
  * exit). No fsync: the record only matters when this process dies and the machine does not, and
  * then the page cache keeps it.
  */
-export function writePidRecord(dir: string, pid: number, argv: readonly string[], startedAt: number, audit?: Record<string, unknown>): string | undefined {
-  const rec: PidRecord = { pid, ownerPid: process.pid, marker: argv.join(' ').slice(0, MARKER_CHARS), startedAt, ...(audit ? { audit } : {}) };
+export function writePidRecord(dir: string, pid: number, argv: readonly string[], startedAt: number, context: OrphanContext = {}): string | undefined {
+  const rec: PidRecord = { pid, ownerPid: process.pid, marker: argv.join(' ').slice(0, MARKER_CHARS), startedAt, ...context };
   const path = join(dir, `${pid}.json`);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -84,7 +100,9 @@ export function reapPidRecords(dir: string): ReapedRecord[] {
     rmSync(path, { force: true });
     if (rec && typeof rec.pid === 'number') {
       const audit = typeof rec.audit === 'object' && rec.audit !== null && !Array.isArray(rec.audit) ? rec.audit : undefined;
-      reaped.push({ pid: rec.pid, killed, ...(audit ? { audit } : {}) });
+      const n = rec.note;
+      const note = typeof n?.sessionKey === 'string' && typeof n.id === 'string' && typeof n.key === 'string' ? { sessionKey: n.sessionKey, id: n.id, key: n.key } : undefined;
+      reaped.push({ pid: rec.pid, killed, ...(audit ? { audit } : {}), ...(note ? { note } : {}) });
     }
   }
   return reaped;

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { startArgv, type ArgvRun, type ArgvRunRequest, type ArgvRunResult } from '../../infra/argv-run.js';
-import { reapPidRecords, writePidRecord, type ReapedRecord } from './process-records.js';
+import { reapPidRecords, writePidRecord, type OrphanContext, type ReapedRecord } from './process-records.js';
 
 /** OpenClaw's `tools.exec.cleanupMs` default: a finished background session is kept 30 min. */
 export const FINISHED_SESSION_TTL_MS = 1_800_000;
@@ -196,12 +196,12 @@ export class ProcessRegistry {
 
   /**
    * Keeps following a running session the exec tool stopped waiting for; `onEnd` runs once, at
-   * its end (also when `stop()` kills it). `audit` is kept with its pid record for a start that
-   * finds it orphaned.
+   * its end (also when `stop()` kills it). `orphan` is kept with its pid record for a start that
+   * finds it orphaned (its audit line and where its note goes).
    */
-  background(s: ProcessSession, onEnd: (s: ProcessSession, end: ProcessEnd) => void, audit?: Record<string, unknown>): void {
+  background(s: ProcessSession, onEnd: (s: ProcessSession, end: ProcessEnd) => void, orphan?: OrphanContext): void {
     s.backgrounded = true;
-    const record = this.recordsDir && s.pid !== undefined ? writePidRecord(this.recordsDir, s.pid, s.request.argv, s.startedAt, audit) : undefined;
+    const record = this.recordsDir && s.pid !== undefined ? writePidRecord(this.recordsDir, s.pid, s.request.argv, s.startedAt, orphan) : undefined;
     void s.done.then((end) => {
       if (record) rmSync(record, { force: true });
       onEnd(s, end);

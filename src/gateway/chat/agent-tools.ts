@@ -95,7 +95,10 @@ export function createAgentTools(deps: AgentToolsDeps, run: ToolRunContext): Too
     runOnGateway: (req) => runOnGatewayHost(req, { defaultCwd: deps.workspaceDir }),
     ...(processes ? {
       startOnGateway: (req) => startOnGatewayHost({ ...req, scopeKey: run.sessionKey }, { defaultCwd: deps.workspaceDir, registry: processes }),
-      keepInBackground: (s, onEnd, entry) => processes.background(s, onEnd, { ...execAuditOf(run, entry) }),
+      keepInBackground: (s, onEnd, entry) => processes.background(s, onEnd, {
+        audit: { ...execAuditOf(run, entry) },
+        ...(execSettingsOf(deps.config()).notifyOnExit !== false ? { note: { sessionKey: run.sessionKey, id: s.id, key: s.key } } : {}),
+      }),
       notifyExit: (note, key) => deps.notifyExecEvent?.(run.sessionKey, note, key),
     } : {}),
     resolveOnGateway: (program, cwd) => resolveExecutable(program, cwd ?? deps.workspaceDir),
