@@ -244,14 +244,16 @@ export class ProcessRegistry {
     this.sessions.clear();
   }
 
+  /** Drops `s` (never a later session that took its id after a remove). */
   private forget(s: ProcessSession): void {
-    if (this.sessions.get(s.id) === s) this.sessions.delete(s.id);
+    if (this.sessions.get(s.id) !== s) return;
+    this.sessions.delete(s.id);
     clearTimeout(this.expiries.get(s.id));
     this.expiries.delete(s.id);
   }
 
   private expireLater(s: ProcessSession): void {
-    if (this.isStopped) return;
+    if (this.isStopped || this.sessions.get(s.id) !== s) return;
     const timer = setTimeout(() => this.forget(s), this.ttlMs());
     timer.unref();
     this.expiries.set(s.id, timer);
