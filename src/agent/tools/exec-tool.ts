@@ -100,7 +100,7 @@ export interface ExecToolDeps {
    * going after its yield window goes on in the background. Absent: gateway runs are foreground only.
    * @throws ToolRefusal when the program cannot start.
    */
-  startOnGateway?(req: { argv: string[]; cwd?: string; env?: Record<string, string>; timeoutMs: number; command: string }): Promise<ProcessSession>;
+  startOnGateway?(req: { argv: string[]; cwd?: string; env?: Record<string, string>; timeoutMs: number; command: string; hasStdinPipe?: boolean }): Promise<ProcessSession>;
   /**
    * Keeps following a session the tool stopped waiting for; `onEnd` runs once, at its end. `audit`
    * is the call's audit line so far, kept for a gateway that dies before the end.
@@ -261,7 +261,9 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
     result = await deps.runOnNode({ nodeId: node.nodeId, argv, ...cwd, ...nodeTimeouts(timeouts), idempotencyKey: `${deps.runId}:${toolCallId}` });
   } else if (canYield) {
     const started = performance.now();
-    const s = await (deps.startOnGateway as NonNullable<ExecToolDeps['startOnGateway']>)({ argv, ...cwd, timeoutMs: timeouts.runTimeoutMs, command: args.command });
+    // Only a call that asks for continuation gets a stdin to write to later (see hasStdinPipe).
+    const hasStdinPipe = args.background === true || typeof args.yieldMs === 'number';
+    const s = await (deps.startOnGateway as NonNullable<ExecToolDeps['startOnGateway']>)({ argv, ...cwd, timeoutMs: timeouts.runTimeoutMs, command: args.command, hasStdinPipe });
     const outcome = await waitOrYield(s, yieldWindowMs(args, settings.backgroundMs), signal);
     runMs.set(deps, Math.round(performance.now() - started));
     if (outcome.kind === 'running') return leaveRunning(deps, s, audit, settings, runMs.get(deps) ?? 0);

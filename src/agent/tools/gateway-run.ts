@@ -41,18 +41,18 @@ export function gatewayRunPayload(r: ArgvRunResult): SystemRunPayload {
 /**
  * Starts an argv on the gateway host as a session of `registry` (exec `host: "gateway"` that may
  * go on in the background): the same program, cwd, environment, group and cap rules as
- * `runOnGatewayHost`, stdin a pipe the `process` tool can write to. Resolves once it runs.
+ * `runOnGatewayHost`; with `hasStdinPipe`, stdin a pipe the `process` tool can write to. Resolves once it runs.
  * @throws ToolRefusal when the program is not found or cannot start.
  */
 export async function startOnGatewayHost(
-  req: { argv: string[]; cwd?: string; env?: Record<string, string>; timeoutMs: number; command: string; scopeKey: string },
+  req: { argv: string[]; cwd?: string; env?: Record<string, string>; timeoutMs: number; command: string; scopeKey: string; hasStdinPipe?: boolean },
   opts: { defaultCwd: string; registry: ProcessRegistry; maxOutputBytes?: number },
 ): Promise<ProcessSession> {
   if (!req.cwd) mkdirSync(opts.defaultCwd, { recursive: true });
   if (opts.registry.isStopping) throw new ToolRefusal('exec: the gateway is stopping; nothing was started');
   const session = opts.registry.start({
     argv: req.argv, cwd: req.cwd ?? opts.defaultCwd, timeoutMs: req.timeoutMs, maxOutputBytes: opts.maxOutputBytes ?? GATEWAY_EXEC_MAX_OUTPUT_BYTES,
-    scopeKey: req.scopeKey, command: req.command, ...(req.env ? { env: req.env } : {}),
+    scopeKey: req.scopeKey, command: req.command, ...(req.env ? { env: req.env } : {}), ...(req.hasStdinPipe ? { hasStdinPipe: true } : {}),
   });
   try {
     await session.started;

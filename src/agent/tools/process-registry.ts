@@ -44,6 +44,11 @@ export interface ProcessStartRequest {
   scopeKey: string;
   /** The command line as the model wrote it. */
   command: string;
+  /**
+   * A stdin the `process` tool can write to; else stdin reads as empty, as a foreground run's
+   * always did (a pipe costs ~2 ms a spawn on bench:tools, so only calls that ask for continuation get one).
+   */
+  hasStdinPipe?: boolean;
 }
 
 /** Adjectives and nouns of session ids ("calm-heron"), short enough to type. */
@@ -179,7 +184,7 @@ export class ProcessRegistry {
       executable: executable ?? '', args, cwd: req.cwd, timeoutMs: req.timeoutMs, maxOutputBytes: req.maxOutputBytes,
       signal: new AbortController().signal, ...(req.env ? { env: req.env } : {}),
     };
-    const run = startArgv(runReq, { stdin: 'pipe', onOutput: (stream, kept) => session?.append(decoders[stream].write(kept)) });
+    const run = startArgv(runReq, { stdin: req.hasStdinPipe ? 'pipe' : 'ignore', onOutput: (stream, kept) => session?.append(decoders[stream].write(kept)) });
     const done = run.done.then((result) => {
       session?.append(decoders.stdout.end() + decoders.stderr.end());
       return result;

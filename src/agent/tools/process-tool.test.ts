@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import { isProcessAlive } from '../../infra/process-alive.js';
-import { createExecTool, EXEC_TIMEOUT_GUIDANCE, type ExecAuditEntry, type ExecToolDeps } from './exec-tool.js';
+import { createExecTool, EXEC_TIMEOUT_GUIDANCE, type ExecAuditEntry, type ExecSettings, type ExecToolDeps } from './exec-tool.js';
 import { execEventMessage, exitNoteOf, EXEC_EVENT_PROMPT, yieldWindowMs } from './exec-background.js';
 import { runOnGatewayHost, startOnGatewayHost } from './gateway-run.js';
 import { finishedSessionTtlMs, ProcessRegistry } from './process-registry.js';
@@ -26,12 +26,12 @@ const callOf = (t: ReturnType<typeof createExecTool>): Call => {
 };
 
 /** exec (mode full, gateway host, with background runs) and process for one session, over one real registry. */
-function tools(sessionKey = 'agent:main:a', registry = new ProcessRegistry()) {
+function tools(sessionKey = 'agent:main:a', registry = new ProcessRegistry(), settings: Partial<ExecSettings> = {}) {
   registries.push(registry);
   const audits: (ExecAuditEntry | ProcessAuditEntry)[] = [];
   const notes: { note: string; key: string }[] = [];
   const deps: ExecToolDeps = {
-    settings: () => ({ host: 'gateway', mode: 'full', allow: [] }),
+    settings: () => ({ host: 'gateway', mode: 'full', allow: [], ...settings }),
     nodes: () => [],
     runOnNode: () => Promise.reject(new Error('no node in this test')),
     runOnGateway: (req) => runOnGatewayHost(req, { defaultCwd: workspace }),
@@ -139,6 +139,14 @@ describe('exec in the background and the process tool', () => {
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(t.notes, []);
     assert.deepEqual(t.audits.map((a) => [(a as ExecAuditEntry).outcome, (a as ExecAuditEntry).exitCode]), [['completed', 0]]);
+  });
+
+  it('a call that names neither background nor yieldMs keeps stdin empty (cat ends at once); backgrounded by tools.exec.backgroundMs, it takes no write', async () => {
+    const t = tools('agent:main:a', new ProcessRegistry(), { backgroundMs: 50 });
+    assert.equal(await t.exec({ command: 'cat' }), '\n');
+    const id = sessionIdOf(await t.exec({ command: 'sleep 30' }));
+    assert.equal(await t.process({ action: 'write', sessionId: id, data: 'x' }), `Session ${id} stdin is not writable.`);
+    assert.equal(await t.process({ action: 'remove', sessionId: id }), `Removed session ${id} (termination requested).`);
   });
 
   it('refuses actions without a session id, and an unknown program is the exec tool’s error as before', async () => {
