@@ -11,6 +11,12 @@ export interface ExecRunDetails {
   /** stdout + stderr as the command wrote them. */
   aggregated: string;
   nodeId?: string;
+  /** Unset: `completed`. `failed`: it timed out; `running`: it goes on in the background. */
+  status?: 'completed' | 'failed' | 'running';
+  timedOut?: boolean;
+  /** A background command: the `process` tool's id for it, and its pid. */
+  sessionId?: string;
+  pid?: number;
 }
 
 /** Tools whose calls run commands (their items say `commandBearing`, exec adds `command_output`). */
@@ -81,8 +87,9 @@ export class ToolActivity {
         // A plain-text error keeps the bare status.
       }
     } else if (details) {
-      resultDetails = { status: 'completed', exitCode: details.exitCode, durationMs: details.durationMs, aggregated: details.aggregated,
-        ...(details.nodeId ? { nodeId: details.nodeId } : {}) };
+      resultDetails = { status: details.status ?? 'completed', exitCode: details.exitCode, durationMs: details.durationMs, aggregated: details.aggregated,
+        ...(details.nodeId ? { nodeId: details.nodeId } : {}), ...(details.timedOut ? { timedOut: true } : {}),
+        ...(details.sessionId ? { sessionId: details.sessionId } : {}), ...(details.pid !== undefined ? { pid: details.pid } : {}) };
     }
     return {
       phase: 'result', name: this.name, toolCallId: this.toolCallId, ...(this.meta ? { meta: this.meta } : {}), isError,
@@ -101,7 +108,7 @@ export class ToolActivity {
     const ran = !isError && details !== undefined;
     return {
       itemId: `command:${this.toolCallId}`, phase: 'end', title: `command ${this.meta ?? 'run command'}`, toolCallId: this.toolCallId, name: this.name,
-      output: ran ? details.aggregated : text, status: isError ? 'failed' : 'completed',
+      output: ran ? details.aggregated : text, status: isError ? 'failed' : details?.status ?? 'completed',
       ...(ran ? { exitCode: details.exitCode, durationMs: details.durationMs } : {}),
     };
   }

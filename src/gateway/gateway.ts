@@ -4,12 +4,15 @@ import type { IncomingMessage, Server } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
+import { execEventMessage, orphanNoteOf } from '../agent/tools/exec-background.js';
+import { finishedSessionTtlMs, ProcessRegistry } from '../agent/tools/process-registry.js';
 import type { LoadedConfig } from '../infra/config.js';
 import { controlUiSettingsOf } from '../infra/control-ui-settings.js';
 import type { Logger } from '../infra/logger.js';
 import type { FarclawPaths } from '../infra/paths.js';
 import { CloseCode, SHUTDOWN_DRAIN_MS } from '../protocol/version.js';
 import { lockStateDir, openStateDb, type Database } from '../store/db.js';
+import type { AuditRecord } from '../store/exec-approval-repo.js';
 import { loadOrCreateGatewayIdentity } from '../store/gateway-identity-repo.js';
 import { DeviceRegistry } from './auth/device-registry.js';
 import { AuthRateLimiter, rateLimitConfigOf } from './auth/rate-limit.js';
@@ -186,10 +189,31 @@ export class Gateway {
       });
       const nodeService = new NodeService(nodes, invoker, () => opts.config.config.gateway?.nodes?.commands ?? {});
       const workspaceDir = join(opts.paths.stateDir, 'workspace');
+      const processes = new ProcessRegistry({
+        ttlMs: () => finishedSessionTtlMs(opts.config.config.tools?.exec?.cleanupMs), recordsDir: join(opts.paths.stateDir, 'exec', 'background'),
+      });
+      const notifyExecEvent = (sessionKey: string, note: string, key: string): void => {
+        try {
+          chat.send(sessionKey, execEventMessage(note, Date.now()), { idempotencyKey: `exec-event:${key}`, origin: { clientId: 'gateway', clientMode: 'backend' } });
+        } catch (err) {
+          opts.logger.error({ err, sessionKey }, 'a background command\'s completion note could not be queued');
+        }
+      };
       const chat = createChatService({
         db, config: opts.config.config, bus, subscriptions: chatSubscriptions, workspaceDir, anyConnection: (match) => fanout.anyConnection(match),
-        tools: async (run) => (await import('./chat/agent-tools.js')).createAgentTools({ config: () => opts.config.config, nodes, approvals, nodeService, workspaceDir }, run),
+        tools: async (run) => (await import('./chat/agent-tools.js')).createAgentTools({
+          config: () => opts.config.config, nodes, approvals, nodeService, workspaceDir, processes, notifyExecEvent,
+        }, run),
       });
+      for (const r of processes.reapOrphans()) {
+        // The end a dead gateway could not see is audited now, once (the record is gone).
+        if (r.killed) opts.logger.warn({ pid: r.pid }, 'killed a background command a previous gateway left running');
+        if (r.audit) {
+          approvals.audit({ ...(r.audit as Omit<AuditRecord, 'seq' | 'tsMs'>), kind: 'tool-call', outcome: 'failed',
+            error: r.killed ? 'killed at gateway start: the gateway that ran it had died' : 'ended while no gateway ran; exit code unknown' });
+        }
+        if (r.note) notifyExecEvent(r.note.sessionKey, orphanNoteOf(r.note.id, r.killed), r.note.key);
+      }
       const channels = new ChannelManager({
         config: opts.config.config, env: process.env, db, logger: opts.logger, stateDir: opts.paths.stateDir, runTurn: chatTurnRunner(chat),
       });
@@ -222,6 +246,7 @@ export class Gateway {
         chat,
         chatSubscriptions,
         approvals,
+        processes,
         invoker,
         channels,
         nodeService,
@@ -432,6 +457,9 @@ export class Gateway {
       // Runs waiting for an approval end now (their records close as expired), then the runs stop.
       this.services.approvals.stop();
       await this.services.chat.stop();
+      // After the runs: a background command killed now leaves its note queued (in SQLite) for
+      // the next start, and its audit line, before the database closes.
+      await this.services.processes.stop();
       this.services.eventLoop.close();
       try {
         this.services.devices.close();

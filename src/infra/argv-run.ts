@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 
 /** How one argv run ended: exit status and its (capped) output. */
 export interface ArgvRunResult {
@@ -73,18 +74,42 @@ class CappedBuffer {
 
   constructor(private readonly max: number) {}
 
-  push(chunk: Buffer): void {
+  /** Keeps what fits; returns the part kept (empty once the cap is reached). */
+  push(chunk: Buffer): Buffer {
     const room = this.max - this.size;
     if (chunk.length > room) this.truncated = true;
-    if (room <= 0) return;
+    if (room <= 0) return chunk.subarray(0, 0);
     const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
     this.chunks.push(kept);
     this.size += kept.length;
+    return kept;
   }
 
   text(): string {
     return Buffer.concat(this.chunks).toString('utf8');
   }
+}
+
+/** A program started by `startArgv`, running or ended. */
+export interface ArgvRun {
+  /** Undefined when the program could not start. */
+  readonly pid: number | undefined;
+  /** Its stdin when started with `stdin: 'pipe'`, else null. */
+  readonly stdin: Writable | null;
+  /** Resolves once the program runs. @throws Error (the spawn error, e.g. code ENOENT) when it cannot start. */
+  readonly started: Promise<void>;
+  /** Its end: exit status and capped output. @throws Error as `started` does. */
+  readonly done: Promise<ArgvRunResult>;
+  /** Kills its whole process group (SIGKILL); harmless once it has ended. */
+  kill(): void;
+}
+
+/** How `startArgv` wires the program beyond `ArgvRunRequest`. */
+export interface ArgvStartOptions {
+  /** `ignore` (default): stdin reads as empty; `pipe`: the caller may write to it. */
+  stdin?: 'ignore' | 'pipe';
+  /** Each piece of output as it is kept (within the per-stream cap), in arrival order. */
+  onOutput?: (stream: 'stdout' | 'stderr', kept: Buffer) => void;
 }
 
 /**
@@ -94,26 +119,48 @@ class CappedBuffer {
  * @throws Error (the spawn error, e.g. code ENOENT) when the program cannot start.
  */
 export async function runArgv(req: ArgvRunRequest): Promise<ArgvRunResult> {
+  return await startArgv(req).done;
+}
+
+/**
+ * Starts one program as `runArgv` does and hands back the live run: its pid, stdin, and a kill
+ * for its process group, so a caller can keep following it after it stops waiting.
+ */
+export function startArgv(req: ArgvRunRequest, opts: ArgvStartOptions = {}): ArgvRun {
   const stdout = new CappedBuffer(req.maxOutputBytes);
   const stderr = new CappedBuffer(req.maxOutputBytes);
-  return await new Promise<ArgvRunResult>((resolve, reject) => {
-    const child = spawn(req.executable, req.args, { cwd: req.cwd, env: req.env ? { ...childEnv(), ...req.env } : childEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(req.executable, req.args, {
+    cwd: req.cwd, env: req.env ? { ...childEnv(), ...req.env } : childEnv(), stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'], detached: true,
+  });
+  // A write after the program closed its stdin must not take the gateway down (EPIPE).
+  child.stdin?.on('error', () => undefined);
+  const killGroup = (): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  const started = new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  // `started` may be left unread by callers that only await `done`.
+  started.catch(() => undefined);
+  const done = new Promise<ArgvRunResult>((resolve, reject) => {
     let timedOut = false;
-    const killGroup = (): void => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    };
     const timer = req.timeoutMs > 0 ? setTimeout(() => {
       timedOut = true;
       killGroup();
     }, req.timeoutMs) : undefined;
     const onAbort = (): void => killGroup();
     req.signal.addEventListener('abort', onAbort, { once: true });
-    child.stdout.on('data', (d: Buffer) => stdout.push(d));
-    child.stderr.on('data', (d: Buffer) => stderr.push(d));
+    const take = (stream: 'stdout' | 'stderr', buf: CappedBuffer) => (d: Buffer): void => {
+      const kept = buf.push(d);
+      if (kept.length > 0) opts.onOutput?.(stream, kept);
+    };
+    child.stdout?.on('data', take('stdout', stdout));
+    child.stderr?.on('data', take('stderr', stderr));
     child.once('error', (err) => {
       clearTimeout(timer);
       req.signal.removeEventListener('abort', onAbort);
@@ -128,4 +175,5 @@ export async function runArgv(req: ArgvRunRequest): Promise<ArgvRunResult> {
       });
     });
   });
+  return { pid: child.pid, stdin: child.stdin, started, done, kill: killGroup };
 }

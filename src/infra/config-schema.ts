@@ -224,6 +224,12 @@ export const ToolsConfigSchema = Type.Object(
         allow: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
         // A call's default limit; 0 (or unset) is OpenClaw's 1800 s (docs/gateway/background-process.md).
         timeoutSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+        // Background runs on the gateway host (docs/gateway/background-process.md): the default yield
+        // window, how long a finished one stays for the process tool, and the completion note.
+        backgroundMs: Type.Optional(Type.Number({ minimum: 0 })),
+        cleanupMs: Type.Optional(Type.Number({ minimum: 0 })),
+        notifyOnExit: Type.Optional(Type.Boolean()),
+        notifyOnExitEmptySuccess: Type.Optional(Type.Boolean()),
       },
       { additionalProperties: true },
     )),

@@ -108,8 +108,10 @@ describe('exec host=gateway, mode full', () => {
     assert.equal(existsSync(marker), false);
   });
 
-  test('a timeout kills the command and the model is told; an unknown program is its error', { timeout: TEST_TIMEOUT_MS }, async () => {
-    assert.match(await turn(ctx, 'gw-timeout', { command: 'sleep 30', timeoutSeconds: 1 }), /exec on the gateway host timed out; the command was killed/);
+  test('a timeout kills the command and the model is told in a failed result (not an error); an unknown program is its error', { timeout: TEST_TIMEOUT_MS }, async () => {
+    assert.match(await turn(ctx, 'gw-timeout', { command: 'sleep 30', timeoutSeconds: 1 }), /exec on the gateway host timed out; the command was killed\. The command was terminated, but external side effects/);
+    const result = events(ctx.c, 'agent').find((f) => f.payload.runId === 'gw-timeout' && f.payload.stream === 'tool' && f.payload.data.phase === 'result')?.payload.data;
+    assert.deepEqual([result?.isError, result?.result.details.status, result?.result.details.timedOut], [false, 'failed', true]);
     assert.match(await turn(ctx, 'gw-missing', { command: 'no-such-program-farclaw' }), /exec: \\"no-such-program-farclaw\\" was not found on the gateway host/);
   });
 

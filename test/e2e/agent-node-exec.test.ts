@@ -128,14 +128,36 @@ describe('exec host=node, mode full, on a real farclaw node host', () => {
   });
 });
 
+describe('exec host=node on a node whose system.run the gateway’s own policy denies', () => {
+  const f = useExecNode({ allow: ['echo'], mode: 'full' });
+
+  test('the model is told the gateway’s policy denies it, not that no node is connected', { timeout: TEST_TIMEOUT_MS }, async () => {
+    f.c.terminate();
+    await f.restartGateway({ nodes: { commands: { deny: ['system.run'] } } });
+    f.c = await operator(f.gw.url, ['tool-events']);
+    await waitFor('the node back on the restarted gateway', async () => {
+      const nodes = (await f.c.call('node.list', {})).payload.nodes as { nodeId: string; connected: boolean }[];
+      return nodes.some((n) => n.nodeId === f.nodeId && n.connected) ? true : undefined;
+    }, 30_000);
+    const message = `exec host=node: node build-box (${f.nodeId}) is connected and supports system.run, but this gateway's node command policy denies it (gateway.nodes.commands.deny, or not allowed for the node's platform); ask the user to change the gateway's policy`;
+    for (const [runId, args] of [['run-denied', { command: 'echo hi' }], ['run-denied-named', { command: 'echo hi', node: 'build-box' }]] as const) {
+      const term = await execTurn(f.c, f.fake, runId, args);
+      assert.equal(finalText(term).includes(JSON.stringify(message).slice(1, -1)), true, finalText(term));
+      assert.equal(toolResult(f.c, runId)?.payload.data.isError, true);
+    }
+  });
+});
+
 describe('exec host=node on a node whose owner caps a run below the asked timeout', () => {
   const f = useExecNode({ allow: ['sleep'], mode: 'full', runTimeoutMs: 1_500 });
 
-  test('the model is told the node’s own limit stopped it, so a longer timeoutSeconds will not help', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('the model is told the node’s own limit stopped it, so a longer timeoutSeconds will not help; the timeout is a failed result', { timeout: TEST_TIMEOUT_MS }, async () => {
     const term = await execTurn(f.c, f.fake, 'run-capped', { command: 'sleep 30', timeoutSeconds: 600 });
     assert.equal(term.payload.state, 'final');
     assert.match(finalText(term), new RegExp(`exec on node ${f.nodeId} timed out; the node host stopped it at its own time limit after about [12] s \\(600 s were asked; a longer timeoutSeconds will not help: the node's owner sets it, on a farclaw node as nodeHost\\.systemRun\\.timeoutMs\\), and the command was killed\\.`));
-    assert.equal(toolResult(f.c, 'run-capped')?.payload.data.isError, true);
+    // A timeout is a failed result, not the tool's error (OpenClaw: status "failed" with the retry guidance).
+    const result = toolResult(f.c, 'run-capped')?.payload.data;
+    assert.deepEqual([result?.isError, result?.result.details.status, result?.result.details.timedOut], [false, 'failed', true]);
   });
 });
 

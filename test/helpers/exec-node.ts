@@ -71,7 +71,8 @@ export interface ExecNodeFixture {
   /** An admin operator with the `tool-events` cap (plus `caps`). */
   c: RawClient;
   /** Stops the gateway and starts it again on the same home, port and config; `gw` is the new one. */
-  restartGateway(): Promise<void>;
+  /** Restarts the gateway on its port and home, with `gateway` config merged over the fixture's. */
+  restartGateway(gateway?: Record<string, unknown>): Promise<void>;
   /** With `record`: the proxy between the node and the gateway, holding every frame they exchanged. */
   recorder: WsRecorder | undefined;
 }
@@ -94,11 +95,14 @@ export function useExecNode(opts: {
   record?: boolean;
 }): ExecNodeFixture {
   let gwHome: TmpHome | undefined;
-  const config = () => ({ ...fakeModelConfig(f.fake), tools: { exec: { host: opts.host ?? 'node', mode: opts.mode } } });
+  const config = (gateway: Record<string, unknown> = {}) => {
+    const base = fakeModelConfig(f.fake);
+    return { ...base, gateway: { ...(base.gateway as Record<string, unknown>), ...gateway }, tools: { exec: { host: opts.host ?? 'node', mode: opts.mode } } };
+  };
   const f = {
-    async restartGateway() {
+    async restartGateway(gateway?: Record<string, unknown>) {
       if (await f.gw.stop() !== 0) throw new Error('the gateway did not stop cleanly');
-      f.gw = await startGateway({ home: f.gw.home, port: f.gw.port, config: config() });
+      f.gw = await startGateway({ home: f.gw.home, port: f.gw.port, config: config(gateway) });
     },
   } as ExecNodeFixture;
   before(async () => {

@@ -12,6 +12,9 @@ export interface SystemRunPayload {
   truncated?: boolean;
 }
 
+/** OpenClaw's words after a timeout, so a model does not blindly run a half-done command again. */
+export const EXEC_TIMEOUT_GUIDANCE = 'The command was terminated, but external side effects may already have completed. Verify the resulting state before retrying. Do not automatically rerun non-idempotent commands. Use a higher timeout only when the command is known to be safe to retry.';
+
 /** OpenClaw's note when `background`/`yieldMs` cannot be honoured: farclaw has no `process` tool to continue a run with. */
 export const FOREGROUND_FALLBACK_WARNING = 'Warning: continuation options are unavailable; running synchronously.';
 

@@ -6,8 +6,12 @@ import { resolveExecHost, type ExecHost } from './exec-host.js';
 import { chooseExecNode, ToolRefusal, type ToolNode } from './node-target.js';
 import { runPreparedOnNode } from './node-exec.js';
 import { nodeTimeouts, resolveExecTimeouts } from './exec-timeouts.js';
-import { FOREGROUND_FALLBACK_WARNING, formatGatewayRunResult, formatNodeRunResult, type SystemRunPayload } from './exec-result.js';
+import { EXEC_TIMEOUT_GUIDANCE, FOREGROUND_FALLBACK_WARNING, formatGatewayRunResult, formatNodeRunResult, type SystemRunPayload } from './exec-result.js';
 import { ShellSyntaxError, splitCommand } from '../../infra/shell-words.js';
+import type { ExecRunDetails } from '../../chat/tool-activity.js';
+import { leaveRunning, waitOrYield, yieldWindowMs } from './exec-background.js';
+import { gatewayRunPayload } from './gateway-run.js';
+import type { ProcessEnd, ProcessSession } from './process-registry.js';
 
 /** `tools.exec.mode` (assistant.md 8.2). */
 export type ExecMode = 'deny' | 'allowlist' | 'ask' | 'full';
@@ -29,6 +33,12 @@ export interface ExecSettings {
   allow: readonly string[];
   /** `tools.exec.timeoutSeconds`: the default limit of a call that names none (unset or 0: 1800 s). */
   timeoutSeconds?: number;
+  /** `tools.exec.backgroundMs`: how long a gateway-host run stays in the foreground when the call names no `yieldMs` (10 s). */
+  backgroundMs?: number;
+  /** `tools.exec.notifyOnExit` (default true): a background command's end wakes its session with a note. */
+  notifyOnExit?: boolean;
+  /** `tools.exec.notifyOnExitEmptySuccess` (default false): a note also for a clean exit without output. */
+  notifyOnExitEmptySuccess?: boolean;
 }
 
 /** A command waiting for an operator's decision. */
@@ -85,6 +95,19 @@ export interface ExecToolDeps {
    * @throws ToolRefusal when the program cannot start.
    */
   runOnGateway?(req: { argv: string[]; cwd?: string; env?: Record<string, string>; timeoutMs: number; signal?: AbortSignal }): Promise<SystemRunPayload>;
+  /**
+   * Starts an argv on the gateway host as a session the `process` tool can follow, so a run still
+   * going after its yield window goes on in the background. Absent: gateway runs are foreground only.
+   * @throws ToolRefusal when the program cannot start.
+   */
+  startOnGateway?(req: { argv: string[]; cwd?: string; env?: Record<string, string>; timeoutMs: number; command: string; hasStdinPipe?: boolean }): Promise<ProcessSession>;
+  /**
+   * Keeps following a session the tool stopped waiting for; `onEnd` runs once, at its end. `audit`
+   * is the call's audit line so far, kept for a gateway that dies before the end.
+   */
+  keepInBackground?(s: ProcessSession, onEnd: (s: ProcessSession, end: ProcessEnd) => void, audit: ExecAuditEntry): void;
+  /** Leaves a background command's end note for this run's session and wakes it; `key` is unique per command. */
+  notifyExit?(note: string, key: string): void;
   /** The file a gateway-host argv[0] would start as (for the approval's `resolvedPath`). */
   resolveOnGateway?(program: string, cwd: string | undefined): string | undefined;
   /** Whether an operator granted this exact command with this exact env on this node for good (allow-always). */
@@ -95,15 +118,14 @@ export interface ExecToolDeps {
    */
   requestApproval?(ask: ExecApprovalAsk, signal: AbortSignal | undefined): Promise<{ id: string; decision: ExecDecision }>;
   audit?(entry: ExecAuditEntry): void;
-  /** What a finished run did: its exit code, how long the command ran, its output, and where. */
-  runDetails?(toolCallId: string, details: { exitCode: number | null; durationMs: number; aggregated: string; nodeId?: string }): void;
+  /** What a run did: its exit code, how long the command ran, its output, and where (a background run: how far it got). */
+  runDetails?(toolCallId: string, details: ExecRunDetails): void;
   runId: string;
   agentId: string;
   sessionKey: string;
 }
 
-/** OpenClaw's words after a timeout, so a model does not blindly run a half-done command again. */
-export const EXEC_TIMEOUT_GUIDANCE = 'The command was terminated, but external side effects may already have completed. Verify the resulting state before retrying. Do not automatically rerun non-idempotent commands. Use a higher timeout only when the command is known to be safe to retry.';
+export { EXEC_TIMEOUT_GUIDANCE } from './exec-result.js';
 
 export const HEADLESS_APPROVAL_REASON = 'exec denied: Headless runs cannot wait for interactive exec approval';
 
@@ -113,8 +135,8 @@ const ExecArgsSchema = z.object({
   // Values are checked by checkExecEnv, not by the schema: a number or null there must reach the
   // model as the tool's own readable error, not as the AI SDK's schema dump.
   env: z.record(z.string(), z.unknown()).optional().describe('Variables for the command, string values (names like FOO_BAR; loader, interpreter and shell hooks such as PATH, LD_*, NODE_OPTIONS are refused).'),
-  yieldMs: z.number().optional(),
-  background: z.boolean().optional(),
+  yieldMs: z.number().optional().describe('Gateway host: milliseconds to wait before the command goes on in the background (default tools.exec.backgroundMs, else 10000).'),
+  background: z.boolean().optional().describe('Gateway host: go on in the background at once; follow it with the process tool.'),
   timeoutSeconds: z.number().optional().describe('Kill the command after this many seconds (default tools.exec.timeoutSeconds, else 1800); 0 disables the limit.'),
   pty: z.boolean().optional(),
   host: z.enum(['auto', 'sandbox', 'gateway', 'node']).optional().describe('Where to run: "gateway" is this gateway host, "node" a paired node host (default: tools.exec.host).'),
@@ -202,8 +224,10 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
   const node = host === 'node' ? chooseExecNode(deps.nodes(), args.node ?? settings.node) : undefined;
   if (node) audit.nodeId = node.nodeId;
   const timeouts = resolveExecTimeouts(args.timeoutSeconds, settings.timeoutSeconds);
-  // Every run is a foreground one here: the model is told its continuation options were not honoured.
-  const warnings = args.background === true || typeof args.yieldMs === 'number' ? [FOREGROUND_FALLBACK_WARNING] : [];
+  // A run that cannot go on in the background (a node's, or no registry) is a foreground one: the
+  // model is told its continuation options were not honoured.
+  const canYield = !node && deps.startOnGateway !== undefined && deps.keepInBackground !== undefined;
+  const warnings = !canYield && (args.background === true || typeof args.yieldMs === 'number') ? [FOREGROUND_FALLBACK_WARNING] : [];
   // A node that prepares runs (OpenClaw's) decides what a command line may do and binds approvals to its plan.
   if (node && node.commands.includes('system.run.prepare') && deps.invokeNode) {
     const result = await runPreparedOnNode(deps, { args, node, mode, timeouts, toolCallId, signal, ...(env ? { env } : {}) }, audit);
@@ -235,6 +259,15 @@ async function runExec(deps: ExecToolDeps, args: ExecArgs, toolCallId: string, s
   let result: SystemRunPayload;
   if (node) {
     result = await deps.runOnNode({ nodeId: node.nodeId, argv, ...cwd, ...nodeTimeouts(timeouts), idempotencyKey: `${deps.runId}:${toolCallId}` });
+  } else if (canYield) {
+    const started = performance.now();
+    // Only a call that asks for continuation gets a stdin to write to later (see hasStdinPipe).
+    const hasStdinPipe = args.background === true || typeof args.yieldMs === 'number';
+    const s = await (deps.startOnGateway as NonNullable<ExecToolDeps['startOnGateway']>)({ argv, ...cwd, timeoutMs: timeouts.runTimeoutMs, command: args.command, hasStdinPipe });
+    const outcome = await waitOrYield(s, yieldWindowMs(args, settings.backgroundMs), signal);
+    runMs.set(deps, Math.round(performance.now() - started));
+    if (outcome.kind === 'running') return leaveRunning(deps, s, audit, settings, runMs.get(deps) ?? 0);
+    result = gatewayRunPayload(outcome.end.result);
   } else {
     if (!deps.runOnGateway) throw new ToolRefusal('exec host=gateway is not available on this gateway');
     result = await deps.runOnGateway({ argv, ...cwd, timeoutMs: timeouts.runTimeoutMs, ...(signal ? { signal } : {}) });
@@ -253,22 +286,29 @@ function nodeLimitNote(ranMs: number, askedMs: number): string {
   return `the node host stopped it at its own time limit after about ${Math.round(ranMs / 1000)} s (${asked}; a longer timeoutSeconds will not help: the node's owner sets it, on a farclaw node as nodeHost.systemRun.timeoutMs), and `;
 }
 
-/** The tool result of a finished run (a timeout is the tool's error), audited. */
+/**
+ * The tool result of a finished run, audited. A timeout is a failed result, not the tool's error
+ * (OpenClaw: `status: "failed"` with the output and its retry guidance), so the model reads it as
+ * what the command did.
+ */
 function finishRun(
   deps: ExecToolDeps, result: SystemRunPayload, node: ToolNode | undefined, audit: Partial<ExecAuditEntry>, run: { warnings: readonly string[]; runTimeoutMs: number },
 ): string {
   const { warnings } = run;
   audit.exitCode = result.exitCode;
-  const where = node ? `on node ${node.nodeId}` : 'on the gateway host';
-  if (result.timedOut) {
-    audit.outcome = 'failed';
-    const output = result.stdout + result.stderr;
-    throw new ToolRefusal(`exec ${where} timed out; ${node ? nodeLimitNote(runMs.get(deps) ?? 0, run.runTimeoutMs) : ''}the command was killed. ${EXEC_TIMEOUT_GUIDANCE}${output ? `\nOutput so far:\n${output}` : ''}`);
-  }
-  audit.outcome = result.exitCode === 0 ? 'completed' : 'failed';
+  audit.outcome = result.exitCode === 0 && !result.timedOut ? 'completed' : 'failed';
+  if (result.timedOut) audit.error = 'timed out; the command was killed';
   deps.audit?.(audit as ExecAuditEntry);
+  const aggregated = result.stdout + result.stderr;
   if (audit.toolCallId) {
-    deps.runDetails?.(audit.toolCallId, { exitCode: result.exitCode, durationMs: runMs.get(deps) ?? 0, aggregated: result.stdout + result.stderr, ...(node ? { nodeId: node.nodeId } : {}) });
+    deps.runDetails?.(audit.toolCallId, {
+      exitCode: result.exitCode, durationMs: runMs.get(deps) ?? 0, aggregated, ...(node ? { nodeId: node.nodeId } : {}),
+      ...(result.timedOut ? { status: 'failed', timedOut: true } : {}),
+    });
+  }
+  if (result.timedOut) {
+    const where = node ? `on node ${node.nodeId}` : 'on the gateway host';
+    return `exec ${where} timed out; ${node ? nodeLimitNote(runMs.get(deps) ?? 0, run.runTimeoutMs) : ''}the command was killed. ${EXEC_TIMEOUT_GUIDANCE}${aggregated ? `\nOutput so far:\n${aggregated}` : ''}`;
   }
   return node ? formatNodeRunResult(node.nodeId, result, warnings) : formatGatewayRunResult(result, warnings);
 }

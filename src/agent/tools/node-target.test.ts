@@ -30,6 +30,15 @@ describe('chooseExecNode', () => {
     assert.equal(chooseExecNode([{ ...node('eee555', 'box', true), pendingCommands: ['system.run', 'camera.snap'] }], undefined).nodeId, 'eee555');
   });
 
+  it('says the gateway’s own policy denies system.run on a node that declares it, named or not, instead of "none is connected"', () => {
+    const denied: ToolNode = { ...node('fff666', 'vault', true, ['system.which']), policyDeniedCommands: ['system.run', 'system.run.prepare'] };
+    const message = 'exec host=node: node vault (fff666) is connected and supports system.run, but this gateway\'s node command policy denies it (gateway.nodes.commands.deny, or not allowed for the node\'s platform); ask the user to change the gateway\'s policy';
+    assert.throws(() => chooseExecNode([denied, node('ccc333', 'old', false)], undefined), (e: unknown) => e instanceof ToolRefusal && e.message === message);
+    assert.throws(() => chooseExecNode([denied], 'vault'), (e: unknown) => e instanceof ToolRefusal && e.message === message);
+    // Another node that may run it is still chosen.
+    assert.equal(chooseExecNode([denied, node('aaa111', 'build', true)], undefined).nodeId, 'aaa111');
+  });
+
   it('takes a named node by id, display name or id prefix, and refuses an offline or unknown one', () => {
     const nodes = [node('aaa111bbb', 'build', true), node('bbb222ccc', 'laptop', false)];
     assert.equal(chooseExecNode(nodes, 'BUILD').nodeId, 'aaa111bbb');

@@ -7,6 +7,8 @@ export interface ToolNode {
   commands: readonly string[];
   /** Commands its surface request asks for while it waits for an operator's approval. */
   pendingCommands?: readonly string[];
+  /** Commands it declares and an operator approved that the gateway's own policy (`gateway.nodes.commands`) keeps back. */
+  policyDeniedCommands?: readonly string[];
 }
 
 /** A refusal the model is shown as the tool's error. */
@@ -34,6 +36,7 @@ export function chooseExecNode(nodes: readonly ToolNode[], requested: string | u
     if (!node) throw new ToolRefusal(`exec host=node: unknown node "${requested}"; known nodes: ${names(nodes) || 'none'}`);
     if (!node.connected) throw new ToolRefusal(`exec host=node: node "${node.displayName}" is not connected`);
     if (isAwaitingApproval(node)) throw awaitingApproval([node]);
+    if (isPolicyDenied(node)) throw policyDenied([node]);
     if (!node.commands.includes('system.run')) throw new ToolRefusal(`exec host=node: node "${node.displayName}" does not support system.run`);
     return node;
   }
@@ -42,6 +45,8 @@ export function chooseExecNode(nodes: readonly ToolNode[], requested: string | u
   if (eligible.length === 0) {
     const waiting = nodes.filter((n) => n.connected && isAwaitingApproval(n));
     if (waiting.length > 0) throw awaitingApproval(waiting);
+    const denied = nodes.filter((n) => n.connected && isPolicyDenied(n));
+    if (denied.length > 0) throw policyDenied(denied);
     throw new ToolRefusal('exec host=node requires a connected node that supports system.run; none is connected (start one with `farclaw node run` and approve its commands)');
   }
   throw new ToolRefusal(`exec host=node: several nodes support system.run (${names(eligible)}); pass "node" or set tools.exec.node`);
@@ -52,6 +57,13 @@ const isAwaitingApproval = (n: ToolNode): boolean => !n.commands.includes('syste
 
 function awaitingApproval(waiting: readonly ToolNode[]): ToolRefusal {
   return new ToolRefusal(`exec host=node: node ${names(waiting)} is connected, but its commands await an operator's approval (\`farclaw nodes pending\`, then \`farclaw nodes approve <requestId>\`); ask the user to approve it`);
+}
+
+/** A node whose `system.run` only the gateway's own command policy removes: the model cannot fix that, the gateway's operator can. */
+const isPolicyDenied = (n: ToolNode): boolean => !n.commands.includes('system.run') && (n.policyDeniedCommands?.includes('system.run') ?? false);
+
+function policyDenied(nodes: readonly ToolNode[]): ToolRefusal {
+  return new ToolRefusal(`exec host=node: node ${names(nodes)} is connected and supports system.run, but this gateway's node command policy denies it (gateway.nodes.commands.deny, or not allowed for the node's platform); ask the user to change the gateway's policy`);
 }
 
 function names(nodes: readonly ToolNode[]): string {

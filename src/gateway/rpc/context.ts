@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import type { ProcessRegistry } from '../../agent/tools/process-registry.js';
 import type { ChatService } from '../../chat/chat-service.js';
 import type { ExecApprovalService } from '../approvals/exec-approval-service.js';
 import type { ChatSubscriptions } from '../chat/chat-subscriptions.js';
@@ -72,6 +73,8 @@ export interface GatewayServices {
   chatSubscriptions: ChatSubscriptions;
   /** Exec approvals, allow-always grants and the tool audit trail (assistant.md 8.5). */
   approvals: ExecApprovalService;
+  /** Commands the agent's exec left running on the gateway host (the `process` tool's registry). */
+  processes: ProcessRegistry;
   /** `node.invoke` calls on their way to nodes. */
   invoker: NodeInvoker;
   /** Messaging channels (Telegram): status and sender pairing (assistant.md 10). */
