@@ -14,6 +14,7 @@ import type { Dispatcher, Handled, ReplySink } from '../rpc/dispatcher.js';
 import { serialiseBounded } from '../rpc/frame-limits.js';
 import { readRequestFrame } from '../rpc/request-frame.js';
 import { closeReason } from './close-reason.js';
+import { EventCork } from './event-cork.js';
 import { challengeFrame, HandshakeRefusal, processConnect, type SocketFacts } from './handshake.js';
 import type { SendBudget } from './send-budget.js';
 
@@ -93,9 +94,8 @@ export class Connection implements ReplySink {
   private drained: (() => void) | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private readPaused = false;
-  private isCorked = false;
-  /** The corked events get a flush at the end of the current job (not only of the tick). */
-  private isUncorkedByJob = false;
+  /** Events published together leave in one write. */
+  private readonly eventCork: EventCork;
   private isBatchingReplies = false;
   isAlive = true;
 
@@ -108,6 +108,7 @@ export class Connection implements ReplySink {
     private readonly host: ConnectionHost,
   ) {
     (ws as OwnedSocket)[kConnection] = this;
+    this.eventCork = new EventCork(socket);
     ws.on('message', Connection.onSocketMessage);
     ws.on('pong', Connection.onSocketPong);
     ws.on('close', Connection.onSocketClose);
@@ -223,35 +224,8 @@ export class Connection implements ReplySink {
    */
   sendBusEvent(e: BusEvent): void {
     if (e.isSupersedable && this.ws.bufferedAmount > SUPERSEDABLE_SKIP_BUFFERED_BYTES) return;
-    this.corkEvents(e.isLive);
+    this.eventCork.hold(e.isLive);
     this.sendEvent(e.event, e.payload, e.stateVersion, e.payloadJson);
-  }
-
-  /**
-   * Events published together leave in one write. The socket is uncorked at the end of the tick,
-   * after every promise job queued in it, so the events a run publishes around its awaits share a
-   * write (a third fewer writes per tool run: each write to a local client costs about as much
-   * CPU as building the events). A live event (streaming text) is published from a promise job of
-   * the provider library with many more queued behind it: its write goes out when that job ends.
-   */
-  private corkEvents(isLive: boolean): void {
-    if (!this.isCorked) {
-      this.isCorked = true;
-      this.socket.cork();
-      if (isLive) queueMicrotask(() => this.uncorkEvents());
-      else process.nextTick(() => this.uncorkEvents());
-      this.isUncorkedByJob = isLive;
-    } else if (isLive && !this.isUncorkedByJob) {
-      this.isUncorkedByJob = true;
-      queueMicrotask(() => this.uncorkEvents());
-    }
-  }
-
-  /** Once per cork (whichever of the job or tick flush comes first; the other finds nothing corked). */
-  private uncorkEvents(): void {
-    if (!this.isCorked) return;
-    this.isCorked = false;
-    this.socket.uncork();
   }
 
   /**
