@@ -152,9 +152,10 @@ export class ChatService {
   /**
    * Runs `fn`'s writes as one transaction (one commit instead of one per write: a run's start
    * and end each took three), its events held until the commit, so nobody hears of a row that
-   * was rolled back. Not reentrant.
+   * was rolled back. Nested, it is a savepoint of the outer one, whose commit sends the events.
    */
   private atomically<T>(fn: () => T): T {
+    if (this.heldEvents) return this.opts.db.transaction(fn)();
     this.heldEvents = [];
     let held: Parameters<ChatService['emit']>[];
     let result: T;

@@ -84,8 +84,8 @@ export class TranscriptRepo {
    */
   append(sessionKey: string, row: NewTranscriptRow): TranscriptRecord {
     const { record, session } = this.appendTx(sessionKey, row);
-    // Inside a caller's transaction the row may still be rolled back: then nothing is kept.
-    if (session && !this.db.inTransaction) this.sessions?.remember(toSessionRecord(session));
+    // Inside a caller's transaction the session cache keeps nothing (the row may be rolled back).
+    if (session) this.sessions?.remember(toSessionRecord(session));
     return record;
   }
 
