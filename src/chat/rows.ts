@@ -67,9 +67,23 @@ export function sessionRow(key: string, rec: SessionRecord | undefined, config: 
   };
 }
 
-/** Transcript rows → the AI SDK's messages (tool calls and results paired by id). */
+/** What the model reads for a tool call whose result never made it into the transcript. */
+export const MISSING_TOOL_RESULT_TEXT = '[farclaw] this tool call has no result in the session history (its run was aborted or the gateway stopped before it finished); treat it as failed.';
+
+type ToolResultSlot = { toolCallId: string; toolName: string; output?: { type: 'text' | 'error-text'; value: string } };
+
+/**
+ * Transcript rows → the AI SDK's messages. Every provider refuses a history where a tool call is
+ * not answered right after its assistant message, so the results are paired here: each call's
+ * result (by id, the oldest open call of that id first, since some providers reuse ids) goes in
+ * one tool message right behind its call, wherever the row landed (a message queued during a
+ * run is stored before the run's results); a call whose run ended without a result (aborted, or
+ * the gateway stopped mid-tool) gets an error result saying so; a result without its call (cut
+ * off by the context window) is left out.
+ */
 export function toModelMessages(rows: readonly TranscriptRecord[]): ModelMessage[] {
-  const out: ModelMessage[] = [];
+  const out: (ModelMessage | ToolResultSlot[])[] = [];
+  const open = new Map<string, ToolResultSlot[]>();
   for (const r of rows) {
     const m = r.message;
     if (r.role === 'user') out.push({ role: 'user', content: textOf(m.content) });
@@ -88,12 +102,24 @@ export function toModelMessages(rows: readonly TranscriptRecord[]): ModelMessage
           ...calls.map((c) => ({ type: 'tool-call' as const, toolCallId: String(c.id), toolName: String(c.name), input: c.arguments ?? {} })),
         ],
       });
+      const slots = calls.map((c) => ({ toolCallId: String(c.id), toolName: String(c.name) }));
+      for (const slot of slots) open.set(slot.toolCallId, [...(open.get(slot.toolCallId) ?? []), slot]);
+      out.push(slots);
     } else if (r.role === 'toolResult') {
-      out.push({
-        role: 'tool',
-        content: [{ type: 'tool-result', toolCallId: String(m.toolCallId), toolName: String(m.toolName), output: { type: 'text', value: textOf(m.content) } }],
-      });
+      const waiting = open.get(String(m.toolCallId));
+      const slot = waiting?.shift();
+      if (!slot) continue;
+      if (waiting?.length === 0) open.delete(slot.toolCallId);
+      slot.output = { type: m.isError === true ? 'error-text' : 'text', value: textOf(m.content) };
     }
   }
-  return out;
+  return out.map((m) => Array.isArray(m)
+    ? {
+        role: 'tool' as const,
+        content: m.map((slot) => ({
+          type: 'tool-result' as const, toolCallId: slot.toolCallId, toolName: slot.toolName,
+          output: slot.output ?? { type: 'error-text' as const, value: MISSING_TOOL_RESULT_TEXT },
+        })),
+      }
+    : m);
 }

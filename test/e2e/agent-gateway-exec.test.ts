@@ -203,6 +203,21 @@ describe('exec host=gateway, mode ask', () => {
     assert.equal(existsSync(marker), false);
   });
 
+  test('a run aborted while its command awaits approval leaves the session usable: the next turn tells the model the call has no result', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const marker = join(ctx.home.home, 'ask-aborted');
+    await send(ctx, 'gw-ask-abort', { command: `touch ${marker}` });
+    await requestedFor('gw-ask-abort');
+    await ctx.c.call('chat.abort', { sessionKey: 'agent:main:gw-ask-abort' });
+    assert.equal((await waitTerminal(ctx.c, 'gw-ask-abort', 60_000)).payload.state, 'aborted');
+    // The aborted run never took its quoting reply, so the next turn gets it; the fake model
+    // refuses an unanswered tool call as the real APIs do (HTTP 400).
+    await ctx.c.call('chat.send', { sessionKey: 'agent:main:gw-ask-abort', message: 'did it run?', idempotencyKey: 'gw-ask-abort-2' });
+    const next = await waitTerminal(ctx.c, 'gw-ask-abort-2', 60_000);
+    assert.equal(next.payload.state, 'final', JSON.stringify(next.payload));
+    assert.match(finalText(next), /^Output was: \[farclaw\] this tool call has no result in the session history/);
+    assert.equal(existsSync(marker), false);
+  });
+
   test('a program in tools.exec.allow runs without asking', { timeout: TEST_TIMEOUT_MS }, async () => {
     const before = events(approver, 'exec.approval.requested').length;
     assert.equal(await turn(ctx, 'gw-ask-allowed', { command: 'echo no-question' }), `${QUOTE}\nno-question\n`);

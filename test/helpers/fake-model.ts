@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { toolPairingError } from './tool-pairing.js';
 
 /**
  * A real local HTTP server standing in for an LLM provider. It speaks OpenAI chat-completions
@@ -128,6 +129,16 @@ export async function startFakeModel(): Promise<FakeModel> {
     }
     const record: FakeRequest = { api, path, headers: req.headers, body, receivedAtNs };
     requests.push(record);
+    // A history the real API refuses is refused here too, and takes no scripted reply.
+    const refused = toolPairingError(api, body);
+    if (refused !== undefined) {
+      record.replyKind = 'error';
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(api === 'openai'
+        ? { error: { message: refused, type: 'invalid_request_error', param: 'messages', code: null } }
+        : { type: 'error', error: { type: 'invalid_request_error', message: refused } }));
+      return;
+    }
     const reply = queue.shift() ?? fallback;
     record.replyKind = reply.kind;
     if (reply.kind === 'error') {
