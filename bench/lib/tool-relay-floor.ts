@@ -54,10 +54,15 @@ async function plainRound(order: RoundOrder): Promise<void> {
   // The arguments arrive as string deltas across chunks, as a real provider streams them.
   const parts = [...sse.matchAll(/"arguments":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1] ?? ''}"`) as string);
   const args = JSON.parse(parts.join('')) as { command: string };
+  const id = /"tool_calls":\[\{"index":0,"id":"([^"]+)"/.exec(sse)?.[1] ?? '';
+  const name = /"function":\{"name":"([^"]+)"/.exec(sse)?.[1] ?? '';
   const out = await toolOutput(args.command, order.spawn);
-  const next = await client(completions, {
-    method: 'POST', body: JSON.stringify({ model: 'fake-model', stream: true, messages: [{ role: 'tool', tool_call_id: `call_${order.i}`, content: out }] }),
-  });
+  // The call goes back with its result: a provider refuses a tool message that answers no call.
+  const messages = [
+    { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name, arguments: JSON.stringify(args) } }] },
+    { role: 'tool', tool_call_id: id, content: out },
+  ];
+  const next = await client(completions, { method: 'POST', body: JSON.stringify({ model: 'fake-model', stream: true, messages }) });
   await next.text();
 }
 

@@ -1,7 +1,7 @@
 import type { LanguageModelV3, LanguageModelV3FunctionTool, LanguageModelV3Message, LanguageModelV3Prompt, LanguageModelV3ProviderTool, LanguageModelV3StreamPart, LanguageModelV3ToolChoice, SharedV3ProviderMetadata } from '@ai-sdk/provider';
 import { NoOutputGeneratedError, type AssistantContent, type ModelMessage, type ToolSet } from 'ai';
 import { convertToLanguageModelPrompt, prepareToolsAndToolChoice, standardizePrompt } from 'ai/internal';
-import type { LoopOptions, RunUsage } from './agent-loop.js';
+import type { LoopEvent, LoopOptions, RunUsage } from './agent-loop.js';
 import { executeToolCall, parseToolCall, toolResultPart, type ToolCall, type ToolOutcome } from './tool-calls.js';
 
 /**
@@ -45,14 +45,35 @@ interface Pass {
   /** A new block starts with the first text after a tool call (assistant.md 3.5). */
   blockOpen: boolean;
   sawTool: boolean;
+  /**
+   * The result of a step's last tool to finish, when another step follows: reported once the
+   * next request is on its way (see `deferResults`).
+   */
+  pending: ToolResultEvent[];
+  /** Reporting a deferred result threw: the run ends with this error at the next step event. */
+  deferredError?: unknown;
 }
+
+type ToolResultEvent = Extract<LoopEvent, { type: 'tool-result' }>;
 
 /**
  * One pass of a run: model steps until the model stops asking for tools, `maxSteps` is reached,
  * a step fails or `signal` aborts. Appends text to `blocks` and usage to `usage`; never throws.
  */
 export async function runSteps(opts: LoopOptions, signal: AbortSignal, blocks: string[], usage: RunUsage): Promise<AttemptResult> {
-  const pass: Pass = { opts, signal, blocks, usage, blockOpen: false, sawTool: false };
+  const pass: Pass = { opts, signal, blocks, usage, blockOpen: false, sawTool: false, pending: [] };
+  const result = await stepsOf(pass);
+  // However the pass ended, every tool result is reported before the caller hears of the end.
+  try {
+    reportPending(pass);
+  } catch (err) {
+    pass.deferredError ??= err;
+  }
+  return result.error === undefined && pass.deferredError !== undefined ? { ...result, error: pass.deferredError } : result;
+}
+
+async function stepsOf(pass: Pass): Promise<AttemptResult> {
+  const { opts, signal } = pass;
   let stopReason = 'stop';
   // The first step's model event goes out before the request, so a request that fails at once
   // still shows which model it went to (agent-run.json); later steps announce theirs when their
@@ -83,6 +104,7 @@ export async function runSteps(opts: LoopOptions, signal: AbortSignal, blocks: s
       const outcomes = await runTools(pass, mayRun ? ours : ours.filter((c) => c.invalid !== undefined), messages);
       if (signal.aborted) return { stopReason, sawTool: pass.sawTool };
       if (!mayRun || outcomes.length < ours.length || step >= opts.maxSteps) break;
+      deferResults(pass);
       const next = await stepMessages(read.content, outcomes, opts.tools);
       messages.push(...next);
       // The run's prompt grows by the step's two messages; earlier ones are never converted again.
@@ -104,7 +126,6 @@ async function streamStep(pass: Pass, model: LanguageModelV3, prompt: LanguageMo
     prompt, abortSignal: signal, includeRawChunks: false,
     ...(prepared.tools ? { tools: prepared.tools } : {}), ...(prepared.toolChoice ? { toolChoice: prepared.toolChoice } : {}),
   });
-  if (step > 1) opts.onEvent({ type: 'model', provider: opts.model.provider, model: opts.model.modelId });
   const read: StepRead = { content: [], calls: [] };
   /** Text and reasoning parts still streaming, by the provider's part id. */
   const open = new Map<string, OpenPart>();
@@ -112,6 +133,7 @@ async function streamStep(pass: Pass, model: LanguageModelV3, prompt: LanguageMo
   let isDone = false;
   const reader = stream.getReader();
   try {
+    if (step > 1) emit(pass, { type: 'model', provider: opts.model.provider, model: opts.model.modelId });
     for (;;) {
       const next = await reader.read();
       if (next.done) {
@@ -162,7 +184,7 @@ async function streamStep(pass: Pass, model: LanguageModelV3, prompt: LanguageMo
           });
           if (call.providerExecuted === true) break;
           pass.sawTool = true;
-          opts.onEvent({ type: 'tool-call', toolCallId: call.toolCallId, name: call.toolName, args: call.input,
+          emit(pass, { type: 'tool-call', toolCallId: call.toolCallId, name: call.toolName, args: call.input,
             precedingText: pass.blockOpen ? (pass.blocks[pass.blocks.length - 1] ?? '') : '' });
           pass.blockOpen = false;
           break;
@@ -172,7 +194,7 @@ async function streamStep(pass: Pass, model: LanguageModelV3, prompt: LanguageMo
           const output = part.usage.outputTokens.total ?? 0;
           // OpenClaw reports a step's usage as soon as the model's answer is complete, then the
           // tool-call row, then runs the tools (agent-node-exec.json).
-          opts.onEvent({ type: 'step-end', outputTokens: pass.usage.output + output, toolCalls: read.calls.filter((c) => c.providerExecuted !== true).length });
+          emit(pass, { type: 'step-end', outputTokens: pass.usage.output + output, toolCalls: read.calls.filter((c) => c.providerExecuted !== true).length });
           addUsage(pass.usage, part.usage);
           break;
         }
@@ -228,27 +250,69 @@ function onText(pass: Pass, delta: string): void {
     pass.blockOpen = true;
   }
   blocks[blocks.length - 1] += delta;
-  pass.opts.onEvent({ type: 'text', block: blocks.length - 1, delta });
+  emit(pass, { type: 'text', block: blocks.length - 1, delta });
 }
 
 /**
  * Runs a step's tool calls side by side (an invalid one answers its own error) and reports each
- * result as it comes; resolves with the outcomes of the calls that have one, in completion order.
+ * result as it comes, except the last one to finish, which waits in `pass.pending` for the
+ * caller to report or defer; resolves with the outcomes of the calls that have one, in
+ * completion order.
  */
 async function runTools(pass: Pass, calls: ToolCall[], messages: ModelMessage[]): Promise<ToolOutcome[]> {
   const { opts, signal } = pass;
   const tools = opts.tools ?? {};
   const outcomes: ToolOutcome[] = [];
+  let running = calls.length;
   await Promise.all(calls.map(async (call) => {
-    if (call.invalid === undefined && !tools[call.toolName]?.execute) return;
-    const outcome = call.invalid !== undefined
-      ? { call, output: call.invalid, isError: true }
-      : await executeToolCall(call, tools, messages, signal);
-    if (signal.aborted) return;
-    outcomes.push(outcome);
-    opts.onEvent({ type: 'tool-result', toolCallId: call.toolCallId, name: call.toolName, output: outcome.output, isError: outcome.isError });
+    try {
+      if (call.invalid === undefined && !tools[call.toolName]?.execute) return;
+      const outcome = call.invalid !== undefined
+        ? { call, output: call.invalid, isError: true }
+        : await executeToolCall(call, tools, messages, signal);
+      if (signal.aborted) return;
+      outcomes.push(outcome);
+      const event: ToolResultEvent = { type: 'tool-result', toolCallId: call.toolCallId, name: call.toolName, output: outcome.output, isError: outcome.isError };
+      if (running > 1) emit(pass, event);
+      else pass.pending.push(event);
+    } finally {
+      running -= 1;
+    }
   }));
   return outcomes;
+}
+
+/** Reports a step event, after any tool result still waiting (the caller sees them in order). */
+function emit(pass: Pass, event: LoopEvent): void {
+  reportPending(pass);
+  pass.opts.onEvent(event);
+}
+
+function reportPending(pass: Pass): void {
+  if (pass.deferredError !== undefined) throw pass.deferredError;
+  const pending = pass.pending;
+  pass.pending = [];
+  for (const event of pending) pass.opts.onEvent(event);
+}
+
+/**
+ * The step's last tool result is reported after the next request has been written, not before
+ * it: the caller stores it and tells its clients (a transcript commit and a socket write), which
+ * then overlaps the model's wait instead of delaying its request. The request goes out within
+ * the current turn of the event loop (the provider's fetch writes its body there), so an
+ * immediate runs just after it, and before the model's answer can be read. Every other step
+ * event, and the pass's end, reports it first if the immediate has not run yet, so the order
+ * the caller sees is unchanged.
+ */
+function deferResults(pass: Pass): void {
+  if (pass.pending.length === 0) return;
+  setImmediate(() => {
+    try {
+      reportPending(pass);
+    } catch (err) {
+      pass.deferredError ??= err;
+    }
+  });
 }
 
 /** The next step's new messages: the model's answer, then the tool results (streamText's shapes). */
