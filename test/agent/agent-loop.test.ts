@@ -92,6 +92,40 @@ describe('agent loop over the AI SDK provider models against the fake model', ()
     });
   }
 
+  test('a step\'s last tool result is reported once the next request is under way, and before anything of the next step', async () => {
+    const fake = await start();
+    fake.script({ kind: 'tools', calls: [{ id: 'call_1', name: 'clock', args: { tz: 'UTC' } }] }, { kind: 'text', chunks: ['Noon.'] });
+    const order: string[] = [];
+    const model = await modelFor(fake);
+    const counted = { ...model, create: () => {
+      const m = model.create();
+      const doStream = m.doStream.bind(m);
+      m.doStream = (o) => {
+        order.push('request');
+        return doStream(o);
+      };
+      return m;
+    } };
+    const clock = tool({ description: 'time', inputSchema: z.object({ tz: z.string() }), execute: async () => 'noon' });
+    const out = await runAgentLoop({ ...options({ model: counted, tools: { clock } }, []), onEvent: (e) => void (e.type !== 'text' && order.push(e.type)) });
+    assert.equal(out.status, 'ok');
+    assert.deepEqual(order, ['model', 'request', 'tool-call', 'step-end', 'request', 'tool-result', 'model', 'step-end']);
+  });
+
+  test('a failure to report a deferred tool result ends the run with that error', async () => {
+    const fake = await start();
+    fake.script({ kind: 'tools', calls: [{ id: 'call_1', name: 'clock', args: { tz: 'UTC' } }] }, { kind: 'text', chunks: ['never shown'] });
+    const clock = tool({ description: 'time', inputSchema: z.object({ tz: z.string() }), execute: async () => 'noon' });
+    const events: LoopEvent[] = [];
+    const out = await runAgentLoop({ ...options({ model: await modelFor(fake), tools: { clock } }, []), maxAttempts: 1, onEvent: (e) => {
+      if (e.type === 'tool-result') throw new Error('disk full while storing the result');
+      events.push(e);
+    } });
+    assert.equal(out.status, 'error');
+    assert.match(out.error?.message ?? '', /disk full while storing the result/);
+    assert.equal(events.filter((e) => e.type === 'text').length, 0);
+  });
+
   test('runs a step\'s tool calls side by side and sends every result in the next request', async () => {
     const fake = await start();
     fake.script(
