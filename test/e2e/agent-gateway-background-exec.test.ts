@@ -12,7 +12,7 @@ import type { Frame, RawClient } from '../helpers/raw-client.js';
 import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { isProcessAlive } from '../../src/infra/process-alive.js';
-import { childProcess } from '../helpers/exec-node.js';
+import { childProcess, groupMember } from '../helpers/exec-node.js';
 
 const TEST_TIMEOUT_MS = 120_000;
 const QUOTE = 'Output was: ';
@@ -146,28 +146,36 @@ describe('a gateway stop with a background command alive', () => {
 describe('a gateway killed (SIGKILL) with a background command alive', () => {
   const ctx = gatewayWith();
 
-  test('the next start kills the process group the dead gateway left behind, audits the call and tells the session, once', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('the next start kills the process group the dead gateway left behind, also when its first process had exited, audits each call and tells each session, once', { timeout: TEST_TIMEOUT_MS }, async () => {
     const { id, pid } = runningOf(await toolTurn(ctx, 'crash', 'crash-start', 'exec', { command: 'sleep 63', background: true }));
+    // The shell exits at once; the sleep it started lives on in its group, holding the output pipes.
+    const left = runningOf(await toolTurn(ctx, 'crash-left', 'crash-left-start', 'exec', { command: "sh -c 'sleep 64 & exit 0'", background: true }));
+    const survivor = await waitFor('the sleep left in the group', () => groupMember(left.pid, /(^|\/)sleep 64$/), 10_000);
+    await waitFor('the shell gone', () => (isProcessAlive(left.pid) ? undefined : true), 10_000);
     ctx.c.terminate();
     await ctx.gw.stop('SIGKILL');
-    // Nothing of the dead gateway ran: the command lives on as an orphan.
-    assert.ok(isProcessAlive(pid));
-    ctx.fake.script({ kind: 'text', chunks: [RELAY] });
+    // Nothing of the dead gateway ran: the commands live on as orphans.
+    assert.ok(isProcessAlive(pid) && isProcessAlive(survivor));
+    ctx.fake.script({ kind: 'text', chunks: [RELAY] }, { kind: 'text', chunks: [RELAY] });
     ctx.gw = await startGateway({ home: ctx.home, config: { ...fakeModelConfig(ctx.fake), tools: { exec: { host: 'gateway', mode: 'full' } } } });
     ctx.c = await operator(ctx.gw.url, []);
-    await waitFor('the orphan killed by the new gateway', () => (isProcessAlive(pid) ? undefined : true), 10_000);
-    // The session is told, once, as after a clean stop.
-    const messages = await waitFor('the woken session’s answer', async () => {
-      const rows = (await ctx.c.call('chat.history', { sessionKey: 'agent:main:crash' })).payload.messages as { role: string; content: unknown }[];
-      return JSON.stringify(rows.at(-1)?.content ?? '').includes(RELAY) ? rows : undefined;
-    }, 60_000);
-    const notes = messages.filter((m) => m.role === 'user' && JSON.stringify(m.content).includes(`Exec failed (${id.slice(0, 8)}, signal SIGKILL)`));
-    assert.equal(notes.length, 1);
-    assert.ok(JSON.stringify(notes[0]?.content).includes('its next start killed the command'));
+    await waitFor('the orphans killed by the new gateway', () => (isProcessAlive(pid) || isProcessAlive(survivor) ? undefined : true), 10_000);
+    // Each session is told, once, as after a clean stop.
+    for (const [session, sid] of [['crash', id], ['crash-left', left.id]] as const) {
+      const messages = await waitFor(`the woken answer of ${session}`, async () => {
+        const rows = (await ctx.c.call('chat.history', { sessionKey: `agent:main:${session}` })).payload.messages as { role: string; content: unknown }[];
+        return JSON.stringify(rows.at(-1)?.content ?? '').includes(RELAY) ? rows : undefined;
+      }, 60_000);
+      const notes = messages.filter((m) => m.role === 'user' && JSON.stringify(m.content).includes(`Exec failed (${sid.slice(0, 8)}, signal SIGKILL)`));
+      assert.equal(notes.length, 1, session);
+      assert.ok(JSON.stringify(notes[0]?.content).includes('its next start killed the command'), session);
+    }
     const audit = await ctx.c.call('farclaw.audit.log', {});
     const lines = (audit.payload.entries as { toolCallId?: string; outcome?: string; error?: string; command?: string; sessionKey?: string }[])
-      .filter((e) => e.toolCallId === 'call_crash-start');
-    assert.deepEqual(lines.map((e) => [e.outcome, e.error, e.command, e.sessionKey]),
-      [['failed', 'killed at gateway start: the gateway that ran it had died', 'sleep 63', 'agent:main:crash']]);
+      .filter((e) => e.toolCallId === 'call_crash-start' || e.toolCallId === 'call_crash-left-start');
+    assert.deepEqual(lines.map((e) => [e.toolCallId, e.outcome, e.error, e.command, e.sessionKey]).sort(), [
+      ['call_crash-left-start', 'failed', 'killed at gateway start: the gateway that ran it had died', "sh -c 'sleep 64 & exit 0'", 'agent:main:crash-left'],
+      ['call_crash-start', 'failed', 'killed at gateway start: the gateway that ran it had died', 'sleep 63', 'agent:main:crash'],
+    ]);
   });
 });
