@@ -77,7 +77,9 @@ export function writePidRecord(dir: string, pid: number, argv: readonly string[]
  * with the recorded start is the command's first process; a live pid with another start is a new
  * process, which says the command's group had emptied; with the first process gone, the group's
  * members are the command's survivors when they are in the session its spawn opened (same id)
- * and none started before it.
+ * and none started before it. What this cannot tell apart: the whole group ended, the pid came
+ * round again to a process that opened its own session and exited leaving children, all before
+ * this start; that takes a full turn of the pid space while no gateway ran.
  */
 function isGroupRunning(rec: PidRecord): boolean {
   if (typeof rec.startTicks !== 'number' || typeof rec.bootId !== 'string') {
