@@ -73,9 +73,6 @@ interface RequestRow {
   created_at_ms: number;
 }
 
-/** The list's key in the node cache. */
-const LIST_KEY = '';
-
 function nodeFromRow(r: NodeRow): NodeRecord {
   return {
     nodeId: r.node_id,
@@ -112,14 +109,17 @@ const requestFromRow = (r: RequestRow): NodeRequestRecord => ({
  */
 export class NodeRepo {
   private readonly sql: StatementCache;
-  /** By node id, and the whole list under LIST_KEY (no node id is empty). */
-  private readonly nodes: ReadCache<NodeRecord | NodeRecord[]>;
+  /** By node id. */
+  private readonly nodes: ReadCache<NodeRecord>;
+  /** The whole list, under the one key ''. */
+  private readonly nodeList: ReadCache<NodeRecord[]>;
   /** A node's pending request, by node id. */
   private readonly requests: ReadCache<NodeRequestRecord>;
 
   constructor(private readonly db: Database) {
     this.sql = new StatementCache(db);
     this.nodes = new ReadCache(this.sql, ['node']);
+    this.nodeList = new ReadCache(this.sql, ['node']);
     this.requests = new ReadCache(this.sql, ['node_pairing_request']);
   }
 
@@ -128,12 +128,12 @@ export class NodeRepo {
     return this.nodes.get(nodeId, () => {
       const row = this.sql.get('SELECT * FROM node WHERE node_id = ?').get(nodeId) as NodeRow | undefined;
       return row ? nodeFromRow(row) : undefined;
-    }) as Readonly<NodeRecord> | undefined;
+    });
   }
 
   /** Most recently connected first (frozen records). */
   list(): readonly Readonly<NodeRecord>[] {
-    return this.nodes.get(LIST_KEY, () => (this.sql.get('SELECT * FROM node ORDER BY last_connected_at_ms DESC, node_id').all() as NodeRow[]).map(nodeFromRow)) as readonly Readonly<NodeRecord>[];
+    return this.nodeList.get('', () => (this.sql.get('SELECT * FROM node ORDER BY last_connected_at_ms DESC, node_id').all() as NodeRow[]).map(nodeFromRow)) ?? [];
   }
 
   /** Inserts or replaces the whole record. */

@@ -4,15 +4,14 @@
 // `process`, its end wakes the session with OpenClaw's "Exec completed" note (once), another
 // session cannot see or kill it, and a gateway stop kills its whole process group.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
-import { chatEvents, fakeModelConfig, operator, waitTerminal } from '../helpers/chat-gateway.js';
-import { startGateway, type RunningGateway } from '../helpers/gateway-process.js';
+import { describe, test } from 'node:test';
+import type { FakeModel } from '../helpers/fake-model.js';
+import { chatEvents, gatewayWith, operator, waitTerminal } from '../helpers/chat-gateway.js';
+import { startGateway } from '../helpers/gateway-process.js';
 import type { Frame, RawClient } from '../helpers/raw-client.js';
-import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { isProcessAlive } from '../../src/infra/process-alive.js';
-import { childProcess } from '../helpers/exec-node.js';
+import { childProcess, groupMember } from '../helpers/exec-node.js';
 
 const TEST_TIMEOUT_MS = 120_000;
 const QUOTE = 'Output was: ';
@@ -20,23 +19,6 @@ const RELAY = 'The command you started has finished.';
 const EXEC_EVENT_PROMPT = 'An async command you ran earlier has completed. The result is shown in the system messages above. Please relay the command output to the user in a helpful way. If the command succeeded, share the relevant output. If it failed, explain what went wrong.';
 
 const finalText = (f: Frame): string => f.payload?.message?.content?.[0]?.text ?? '';
-
-function gatewayWith() {
-  const ctx = {} as { fake: FakeModel; gw: RunningGateway; home: TmpHome; c: RawClient };
-  before(async () => {
-    ctx.fake = await startFakeModel();
-    ctx.home = tmpHome();
-    ctx.gw = await startGateway({ home: ctx.home, config: { ...fakeModelConfig(ctx.fake), tools: { exec: { host: 'gateway', mode: 'full' } } } });
-    ctx.c = await operator(ctx.gw.url, ['tool-events']);
-  });
-  after(async () => {
-    ctx.c?.terminate();
-    await ctx.gw?.stop();
-    await ctx.fake?.close();
-    ctx.home?.dispose();
-  });
-  return ctx;
-}
 
 /** One turn in `session` where the model calls `tool` with `args` and quotes the result; returns the quoted text. */
 async function toolTurn(ctx: { fake: FakeModel; c: RawClient }, session: string, runId: string, tool: string, args: Record<string, unknown>): Promise<string> {
@@ -61,7 +43,7 @@ const eventRuns = (c: RawClient, session: string): Frame[] => c.frames.filter((f
   && f.payload?.sessionKey === `agent:main:${session}` && String(f.payload.runId).startsWith('exec-event:') && f.payload.state === 'final');
 
 describe('background exec on the gateway host', () => {
-  const ctx = gatewayWith();
+  const ctx = gatewayWith({ exec: { host: 'gateway', mode: 'full' } });
 
   test('background:true answers at once; the model polls and writes; the end wakes the session with one note, and the run is audited with its exit code', { timeout: TEST_TIMEOUT_MS }, async () => {
     const started = await toolTurn(ctx, 'bg', 'bg-start', 'exec', { command: "sh -c 'echo begin; read line; echo got-$line; exit 4'", background: true });
@@ -117,7 +99,7 @@ describe('background exec on the gateway host', () => {
 });
 
 describe('a gateway stop with a background command alive', () => {
-  const ctx = gatewayWith();
+  const ctx = gatewayWith({ exec: { host: 'gateway', mode: 'full' } });
 
   test('kills the command’s whole process group and the gateway exits cleanly; the next start tells the session', { timeout: TEST_TIMEOUT_MS }, async () => {
     const { id, pid } = runningOf(await toolTurn(ctx, 'stop', 'stop-start', 'exec', { command: "sh -c 'sleep 61 & sleep 62'", background: true }));
@@ -130,7 +112,7 @@ describe('a gateway stop with a background command alive', () => {
 
     // The note was stored with the stop (a queued run in SQLite): the next start runs it, once.
     ctx.fake.script({ kind: 'text', chunks: [RELAY] });
-    ctx.gw = await startGateway({ home: ctx.home, config: { ...fakeModelConfig(ctx.fake), tools: { exec: { host: 'gateway', mode: 'full' } } } });
+    ctx.gw = await startGateway({ home: ctx.home, config: ctx.config });
     ctx.c = await operator(ctx.gw.url, []);
     const messages = await waitFor('the woken session’s answer', async () => {
       const history = await ctx.c.call('chat.history', { sessionKey: 'agent:main:stop' });
@@ -144,30 +126,38 @@ describe('a gateway stop with a background command alive', () => {
 });
 
 describe('a gateway killed (SIGKILL) with a background command alive', () => {
-  const ctx = gatewayWith();
+  const ctx = gatewayWith({ exec: { host: 'gateway', mode: 'full' } });
 
-  test('the next start kills the process group the dead gateway left behind, audits the call and tells the session, once', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('the next start kills the process group the dead gateway left behind, also when its first process had exited, audits each call and tells each session, once', { timeout: TEST_TIMEOUT_MS }, async () => {
     const { id, pid } = runningOf(await toolTurn(ctx, 'crash', 'crash-start', 'exec', { command: 'sleep 63', background: true }));
+    // The shell exits at once; the sleep it started lives on in its group, holding the output pipes.
+    const left = runningOf(await toolTurn(ctx, 'crash-left', 'crash-left-start', 'exec', { command: "sh -c 'sleep 64 & exit 0'", background: true }));
+    const survivor = await waitFor('the sleep left in the group', () => groupMember(left.pid, /(^|\/)sleep 64$/), 10_000);
+    await waitFor('the shell gone', () => (isProcessAlive(left.pid) ? undefined : true), 10_000);
     ctx.c.terminate();
     await ctx.gw.stop('SIGKILL');
-    // Nothing of the dead gateway ran: the command lives on as an orphan.
-    assert.ok(isProcessAlive(pid));
-    ctx.fake.script({ kind: 'text', chunks: [RELAY] });
-    ctx.gw = await startGateway({ home: ctx.home, config: { ...fakeModelConfig(ctx.fake), tools: { exec: { host: 'gateway', mode: 'full' } } } });
+    // Nothing of the dead gateway ran: the commands live on as orphans.
+    assert.ok(isProcessAlive(pid) && isProcessAlive(survivor));
+    ctx.fake.script({ kind: 'text', chunks: [RELAY] }, { kind: 'text', chunks: [RELAY] });
+    ctx.gw = await startGateway({ home: ctx.home, config: ctx.config });
     ctx.c = await operator(ctx.gw.url, []);
-    await waitFor('the orphan killed by the new gateway', () => (isProcessAlive(pid) ? undefined : true), 10_000);
-    // The session is told, once, as after a clean stop.
-    const messages = await waitFor('the woken session’s answer', async () => {
-      const rows = (await ctx.c.call('chat.history', { sessionKey: 'agent:main:crash' })).payload.messages as { role: string; content: unknown }[];
-      return JSON.stringify(rows.at(-1)?.content ?? '').includes(RELAY) ? rows : undefined;
-    }, 60_000);
-    const notes = messages.filter((m) => m.role === 'user' && JSON.stringify(m.content).includes(`Exec failed (${id.slice(0, 8)}, signal SIGKILL)`));
-    assert.equal(notes.length, 1);
-    assert.ok(JSON.stringify(notes[0]?.content).includes('its next start killed the command'));
+    await waitFor('the orphans killed by the new gateway', () => (isProcessAlive(pid) || isProcessAlive(survivor) ? undefined : true), 10_000);
+    // Each session is told, once, as after a clean stop.
+    for (const [session, sid] of [['crash', id], ['crash-left', left.id]] as const) {
+      const messages = await waitFor(`the woken answer of ${session}`, async () => {
+        const rows = (await ctx.c.call('chat.history', { sessionKey: `agent:main:${session}` })).payload.messages as { role: string; content: unknown }[];
+        return JSON.stringify(rows.at(-1)?.content ?? '').includes(RELAY) ? rows : undefined;
+      }, 60_000);
+      const notes = messages.filter((m) => m.role === 'user' && JSON.stringify(m.content).includes(`Exec failed (${sid.slice(0, 8)}, signal SIGKILL)`));
+      assert.equal(notes.length, 1, session);
+      assert.ok(JSON.stringify(notes[0]?.content).includes('its next start killed the command'), session);
+    }
     const audit = await ctx.c.call('farclaw.audit.log', {});
     const lines = (audit.payload.entries as { toolCallId?: string; outcome?: string; error?: string; command?: string; sessionKey?: string }[])
-      .filter((e) => e.toolCallId === 'call_crash-start');
-    assert.deepEqual(lines.map((e) => [e.outcome, e.error, e.command, e.sessionKey]),
-      [['failed', 'killed at gateway start: the gateway that ran it had died', 'sleep 63', 'agent:main:crash']]);
+      .filter((e) => e.toolCallId === 'call_crash-start' || e.toolCallId === 'call_crash-left-start');
+    assert.deepEqual(lines.map((e) => [e.toolCallId, e.outcome, e.error, e.command, e.sessionKey]).sort(), [
+      ['call_crash-left-start', 'failed', 'killed at gateway start: the gateway that ran it had died', "sh -c 'sleep 64 & exit 0'", 'agent:main:crash-left'],
+      ['call_crash-start', 'failed', 'killed at gateway start: the gateway that ran it had died', 'sleep 63', 'agent:main:crash'],
+    ]);
   });
 });

@@ -6,40 +6,19 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
-import { fakeModelConfig, operator, waitTerminal } from '../helpers/chat-gateway.js';
-import { startGateway, type RunningGateway } from '../helpers/gateway-process.js';
+import type { FakeModel } from '../helpers/fake-model.js';
+import { gatewayWith, operator, waitTerminal } from '../helpers/chat-gateway.js';
 import type { Frame, RawClient } from '../helpers/raw-client.js';
-import { tmpHome, type TmpHome } from '../helpers/tmp-home.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const TEST_TIMEOUT_MS = 120_000;
 const QUOTE = 'Output was: ';
 const SECRET = 'gateway-secret-value-7f3a';
+/** The gateway's environment carries a secret no command it runs may see. */
+const SECRET_ENV = { FARCLAW_TEST_SECRET: SECRET };
 
 const finalText = (f: Frame): string => f.payload?.message?.content?.[0]?.text ?? '';
 const events = (c: RawClient, event: string): Frame[] => c.frames.filter((f) => f.type === 'event' && f.event === event);
-
-/** A gateway (with `tools.exec` = `exec`) whose model is the fake, plus an operator connection. */
-function gatewayWith(exec: Record<string, unknown> | undefined) {
-  const ctx = {} as { fake: FakeModel; gw: RunningGateway; home: TmpHome; c: RawClient };
-  before(async () => {
-    ctx.fake = await startFakeModel();
-    ctx.home = tmpHome();
-    ctx.gw = await startGateway({
-      home: ctx.home, env: { FARCLAW_TEST_SECRET: SECRET },
-      config: { ...fakeModelConfig(ctx.fake), ...(exec ? { tools: { exec } } : {}) },
-    });
-    ctx.c = await operator(ctx.gw.url, ['tool-events']);
-  });
-  after(async () => {
-    ctx.c?.terminate();
-    await ctx.gw?.stop();
-    await ctx.fake?.close();
-    ctx.home?.dispose();
-  });
-  return ctx;
-}
 
 /** Scripts one exec call plus a quoting answer and sends the message; returns at once. */
 async function send(ctx: { fake: FakeModel; c: RawClient }, runId: string, args: Record<string, unknown>): Promise<void> {
@@ -55,7 +34,7 @@ async function turn(ctx: { fake: FakeModel; c: RawClient }, runId: string, args:
 }
 
 describe('exec host=gateway, mode full', () => {
-  const ctx = gatewayWith({ host: 'gateway', mode: 'full' });
+  const ctx = gatewayWith({ exec: { host: 'gateway', mode: 'full' }, env: SECRET_ENV });
 
   test('the command runs on the gateway host in the agent workspace and the answer quotes it', { timeout: TEST_TIMEOUT_MS }, async () => {
     assert.equal(await turn(ctx, 'gw-echo', { command: 'echo farclaw-gateway-exec-ok' }), `${QUOTE}\nfarclaw-gateway-exec-ok\n`);
@@ -121,7 +100,7 @@ describe('exec host=gateway, mode full', () => {
 });
 
 describe('exec host=gateway, mode deny', () => {
-  const ctx = gatewayWith({ host: 'gateway', mode: 'deny' });
+  const ctx = gatewayWith({ exec: { host: 'gateway', mode: 'deny' }, env: SECRET_ENV });
 
   test('nothing runs and the model quotes the refusal', { timeout: TEST_TIMEOUT_MS }, async () => {
     const marker = join(ctx.home.home, 'deny-ran');
@@ -132,7 +111,7 @@ describe('exec host=gateway, mode deny', () => {
 });
 
 describe('exec host=gateway, mode allowlist', () => {
-  const ctx = gatewayWith({ host: 'gateway', mode: 'allowlist', allow: ['echo'] });
+  const ctx = gatewayWith({ exec: { host: 'gateway', mode: 'allowlist', allow: ['echo'] }, env: SECRET_ENV });
 
   test('an allowlisted program runs; any other is refused without running', { timeout: TEST_TIMEOUT_MS }, async () => {
     assert.equal(await turn(ctx, 'gw-allow', { command: 'echo allowed' }), `${QUOTE}\nallowed\n`);
@@ -143,7 +122,7 @@ describe('exec host=gateway, mode allowlist', () => {
 });
 
 describe('exec host=gateway, mode ask', () => {
-  const ctx = gatewayWith({ host: 'gateway', mode: 'ask', allow: ['echo'] });
+  const ctx = gatewayWith({ exec: { host: 'gateway', mode: 'ask', allow: ['echo'] }, env: SECRET_ENV });
   let approver: RawClient;
   before(async () => {
     approver = await operator(ctx.gw.url, ['approvals']);
@@ -226,7 +205,7 @@ describe('exec host=gateway, mode ask', () => {
 });
 
 describe('exec on a gateway with no tools.exec settings', () => {
-  const ctx = gatewayWith(undefined);
+  const ctx = gatewayWith({ env: SECRET_ENV });
 
   test('host auto is the gateway, which asks by default: with nobody to answer it is refused, nothing runs', { timeout: TEST_TIMEOUT_MS }, async () => {
     const marker = join(ctx.home.home, 'default-ran');
@@ -237,7 +216,7 @@ describe('exec on a gateway with no tools.exec settings', () => {
 });
 
 describe('exec with tools.exec.host node', () => {
-  const ctx = gatewayWith({ host: 'node', mode: 'full' });
+  const ctx = gatewayWith({ exec: { host: 'node', mode: 'full' }, env: SECRET_ENV });
 
   test('the model cannot move the command to the gateway host', { timeout: TEST_TIMEOUT_MS }, async () => {
     const marker = join(ctx.home.home, 'override-ran');

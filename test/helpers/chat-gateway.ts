@@ -1,6 +1,8 @@
+import { after, before } from 'node:test';
 import { startGateway, TEST_TOKEN, type GatewayOptions, type RunningGateway } from './gateway-process.js';
-import type { FakeModel } from './fake-model.js';
+import { startFakeModel, type FakeModel } from './fake-model.js';
 import { RawClient, connectParams, type Frame } from './raw-client.js';
+import { tmpHome, type TmpHome } from './tmp-home.js';
 import { waitFor } from './wait-for.js';
 
 /** A farclaw config whose model is the fake model server (assistant.md 9). */
@@ -16,6 +18,40 @@ export function fakeModelConfig(fake: FakeModel, api: 'openai-completions' | 'an
 export async function startChatGateway(fake: FakeModel, opts: Partial<GatewayOptions> & { agentDefaults?: Record<string, unknown> } = {}): Promise<RunningGateway> {
   const { agentDefaults, ...rest } = opts;
   return await startGateway({ config: fakeModelConfig(fake, 'openai-completions', agentDefaults ?? {}), ...rest });
+}
+
+/** What `gatewayWith` sets up for a `describe`; the fields are filled in its `before` hook. */
+export interface ChatGatewayFixture {
+  fake: FakeModel;
+  gw: RunningGateway;
+  home: TmpHome;
+  /** An admin operator with the `tool-events` cap. */
+  c: RawClient;
+  /** The config the gateway started with (to start another on the same home). */
+  config: Record<string, unknown>;
+}
+
+/**
+ * Declares the `before`/`after` hooks of a `describe` whose agent runs tools: the fake model, a
+ * gateway in its own home (with `tools.exec` = `exec` when given, and `env` over the home's) and an
+ * operator connection. A test may replace `gw` and `c` (a restart); whatever is there at the end is closed.
+ */
+export function gatewayWith(opts: { exec?: Record<string, unknown>; env?: NodeJS.ProcessEnv } = {}): ChatGatewayFixture {
+  const ctx = {} as ChatGatewayFixture;
+  before(async () => {
+    ctx.fake = await startFakeModel();
+    ctx.home = tmpHome();
+    ctx.config = { ...fakeModelConfig(ctx.fake), ...(opts.exec ? { tools: { exec: opts.exec } } : {}) };
+    ctx.gw = await startGateway({ home: ctx.home, ...(opts.env ? { env: opts.env } : {}), config: ctx.config });
+    ctx.c = await operator(ctx.gw.url, ['tool-events']);
+  });
+  after(async () => {
+    ctx.c?.terminate();
+    await ctx.gw?.stop();
+    await ctx.fake?.close();
+    ctx.home?.dispose();
+  });
+  return ctx;
 }
 
 /** An admin operator connection (token auth), optionally with caps such as `tool-events`. */

@@ -61,6 +61,16 @@ export function childProcess(parentPid: number, args: RegExp): number | undefine
   return procs.find((p) => p.pid !== parentPid && below.has(p.pid) && args.test(p.args))?.pid;
 }
 
+/** The pid of a process in group `pgid` whose command line matches `args`, if running (not a zombie). */
+export function groupMember(pgid: number, args: RegExp): number | undefined {
+  const ps = execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,args='], { encoding: 'utf8' });
+  for (const line of ps.split('\n')) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line);
+    if (m && Number(m[2]) === pgid && !m[3]?.startsWith('Z') && args.test(m[4]?.trim() ?? '')) return Number(m[1]);
+  }
+  return undefined;
+}
+
 /** What `useExecNode` sets up for a test file; the fields are filled in its `before` hook. */
 export interface ExecNodeFixture {
   fake: FakeModel;

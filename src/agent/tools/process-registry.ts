@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { startArgv, type ArgvRun, type ArgvRunRequest, type ArgvRunResult } from '../../infra/argv-run.js';
+import { processStart, type ProcessStart } from '../../infra/proc-stat.js';
 import { reapPidRecords, writePidRecord, type OrphanContext, type ReapedRecord } from './process-records.js';
 
 /** OpenClaw's `tools.exec.cleanupMs` default: a finished background session is kept 30 min. */
@@ -77,6 +78,11 @@ export class ProcessSession {
   readonly done: Promise<ProcessEnd>;
   /** @internal Why the registry killed it, when it did. */
   killReason: 'killed' | 'gateway-stop' | undefined;
+  /**
+   * @internal What names its first process for good (Linux), read at spawn: once that process
+   * exits and is reaped its pid may go to another, and only the group it started lives on.
+   */
+  processStart: ProcessStart | undefined;
 
   constructor(
     readonly id: string,
@@ -191,6 +197,8 @@ export class ProcessRegistry {
     });
     session = new ProcessSession(this.freeId(), req, run, done);
     const s = session;
+    // Read before this tick ends: the child cannot be reaped (and its pid reused) until then.
+    s.processStart = this.recordsDir !== undefined && run.pid !== undefined ? processStart(run.pid) : undefined;
     this.sessions.set(s.id, s);
     s.done.then(() => {
       if (!s.backgrounded) this.forget(s);
@@ -206,7 +214,7 @@ export class ProcessRegistry {
    */
   background(s: ProcessSession, onEnd: (s: ProcessSession, end: ProcessEnd) => void, orphan?: OrphanContext): void {
     s.backgrounded = true;
-    const record = this.recordsDir && s.pid !== undefined ? writePidRecord(this.recordsDir, s.pid, s.request.argv, s.startedAt, orphan) : undefined;
+    const record = this.recordsDir && s.pid !== undefined ? writePidRecord(this.recordsDir, s.pid, s.request.argv, s.startedAt, orphan, s.processStart) : undefined;
     void s.done.then((end) => {
       if (record) rmSync(record, { force: true });
       onEnd(s, end);
