@@ -373,7 +373,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // key (DMs share agent:main:main by default, assistant.md 1.1). A follow-up is the answer a
     // chat is owed for a turn the gateway started there (an exec completion note): stored with
     // that turn, deleted in the transaction that queues the answer in the outbox. A topic's
-    // message_thread_id rides on the outbox row.
+    // message_thread_id rides on the outbox row. A deleted session forgets its route.
     sql: `
       CREATE TABLE session_route (
         session_key TEXT PRIMARY KEY,
@@ -399,6 +399,9 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (channel, account_id, run_id)
       );
       ALTER TABLE channel_outbox ADD COLUMN thread_id INTEGER;
+      CREATE TRIGGER session_route_forgotten AFTER DELETE ON chat_session BEGIN
+        DELETE FROM session_route WHERE session_key = old.key;
+      END;
     `,
   },
 ];

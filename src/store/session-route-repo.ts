@@ -30,7 +30,7 @@ interface Row {
 /**
  * Each session's last channel route (OpenClaw's `deliveryContext`, assistant.md 1.1): written
  * when a channel hands the session an inbound message, read when the gateway starts a turn there
- * whose answer the chat should hear.
+ * whose answer the chat should hear. Deleting the session deletes its route (a trigger).
  */
 export class SessionRouteRepo {
   private readonly sql: StatementCache;
@@ -39,8 +39,11 @@ export class SessionRouteRepo {
     this.sql = new StatementCache(db);
   }
 
-  /** Makes `route` its session's last route. */
+  /** Makes `route` its session's last route (no write when it is already). */
   record(route: SessionRoute, nowMs: number): void {
+    const known = this.get(route.sessionKey);
+    if (known && known.channel === route.channel && known.accountId === route.accountId && known.chatId === route.chatId
+      && known.chatType === route.chatType && known.senderId === route.senderId && known.threadId === route.threadId) return;
     this.sql.get(`INSERT INTO session_route (session_key, channel, account_id, chat_id, chat_type, sender_id, thread_id, updated_at_ms)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_key) DO UPDATE SET channel = excluded.channel, account_id = excluded.account_id,
       chat_id = excluded.chat_id, chat_type = excluded.chat_type, sender_id = excluded.sender_id, thread_id = excluded.thread_id,

@@ -38,7 +38,10 @@ export async function runFollowupLoop(deps: FollowupDeps, signal: AbortSignal): 
   while (!signal.aborted) {
     for (const f of deps.queue.followups()) {
       if (busy.has(f.runId)) continue;
-      busy.set(f.runId, deliverFollowup(deps, f, attempts, signal).finally(() => busy.delete(f.runId)));
+      const work = deliverFollowup(deps, f, attempts, signal)
+        .catch((err: unknown) => deps.logger.error({ channel: 'telegram', runId: f.runId, err }, 'telegram follow-up could not be handled'))
+        .finally(() => busy.delete(f.runId));
+      busy.set(f.runId, work);
     }
     await deps.wakeup.wait(IDLE_CHECK_MS, signal);
   }
