@@ -17,6 +17,11 @@ export interface ChannelTurn {
   sessionKey: string;
   /** Where replies go, e.g. `telegram:777001`. */
   to: string;
+  /**
+   * The chat (and forum topic) the message came from: it becomes the session's last route,
+   * stored with the message. Absent for a follow-up.
+   */
+  route?: { chatId: string; chatType: string; threadId?: number };
   senderId: string;
   senderName: string | null;
   text: string;

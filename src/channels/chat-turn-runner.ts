@@ -1,5 +1,6 @@
 import type { ChatService } from '../chat/chat-service.js';
 import type { RunEvent } from '../chat/events.js';
+import { SessionRouteRepo } from '../store/session-route-repo.js';
 import type { ChannelTurn, ChannelTurnResult, ChannelTurnRunner } from './channel.js';
 
 /** Runs of one turn that a gateway stop interrupted, before the turn is given up. */
@@ -14,17 +15,26 @@ const MAX_INTERRUPTED_RUNS = 10;
  * Throws when the run fails; the channel then retries or apologises.
  */
 export function chatTurnRunner(chat: ChatService): ChannelTurnRunner {
+  const db = chat.sessions.database;
+  const routes = new SessionRouteRepo(db);
   return async (turn: ChannelTurn): Promise<ChannelTurnResult> => {
     for (let attempt = 0; attempt < MAX_INTERRUPTED_RUNS; attempt++) {
       const runId = attempt === 0 ? turn.idempotencyKey : `${turn.idempotencyKey}:rerun-${attempt}`;
       const previous = chat.runs.get(runId);
       if (previous?.status === 'interrupted') continue;
       if (previous?.status === 'ok') return { text: textOf(previous.outcome) };
-      const sent = chat.send(turn.sessionKey, turn.text, turn.startedBy ? { idempotencyKey: runId, origin: turn.startedBy } : {
+      const send = () => chat.send(turn.sessionKey, turn.text, turn.startedBy ? { idempotencyKey: runId, origin: turn.startedBy } : {
         idempotencyKey: runId,
         origin: { channel: turn.channel, senderId: turn.senderId, senderIsOwner: false },
         createdVia: turn.channel,
       });
+      const { route } = turn;
+      // The route is stored in the commit that stores the message (no commit of its own), so a
+      // note of a command this turn starts finds it.
+      const sent = route === undefined ? send() : db.transaction(() => {
+        routes.record({ sessionKey: chat.canonicalKey(turn.sessionKey), channel: turn.channel, accountId: turn.accountId, senderId: turn.senderId, ...route }, Date.now());
+        return send();
+      })();
       if (!('handle' in sent)) throw new Error(String(sent.replay.summary ?? `run ${sent.status}`));
       // A channel's own turn ends with the channel; a follow-up's run is the gateway's and goes on.
       let stopWaiting!: (err: Error) => void;

@@ -5,7 +5,6 @@ import type { FarclawConfig } from '../../infra/config-schema.js';
 import type { Logger } from '../../infra/logger.js';
 import { ChannelPairingRepo } from '../../store/channel-pairing-repo.js';
 import { ChannelQueueRepo } from '../../store/channel-queue-repo.js';
-import { SessionRouteRepo } from '../../store/session-route-repo.js';
 import { sleep, Wakeup } from '../backoff.js';
 import type { Channel, ChannelAccountStatus, ChannelTurnRunner } from '../channel.js';
 import type { TelegramSettings } from './telegram-config.js';
@@ -152,7 +151,7 @@ export class TelegramChannel implements Channel {
     try {
       if (!(await this.hello(signal))) return void (await outbox);
       const inbound = runInboundLoop({
-        api: this.api, queue: this.queue, pairing: this.pairing, routes: new SessionRouteRepo(this.opts.db), settings, status: this.stateOf,
+        api: this.api, queue: this.queue, pairing: this.pairing, settings, status: this.stateOf,
         logger, wakeup: this.inboundWake, onQueued: () => this.outboxWake.notify(), turnRunner: this.opts.turnRunner, config: this.opts.config,
         bot: () => this.bot, agentId: this.opts.agentId ?? 'main',
       }, signal);

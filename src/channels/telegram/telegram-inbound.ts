@@ -4,7 +4,6 @@ import type { Logger } from '../../infra/logger.js';
 import { sessionKeyForPeer } from '../../sessions/session-key.js';
 import type { ChannelPairingRepo } from '../../store/channel-pairing-repo.js';
 import type { ChannelQueueRepo, InboundRecord, NewOutbound } from '../../store/channel-queue-repo.js';
-import type { SessionRouteRepo } from '../../store/session-route-repo.js';
 import { backoffDelayMs, sleep, Wakeup } from '../backoff.js';
 import type { ChannelAccountStatus, ChannelTurnRunner } from '../channel.js';
 import { MAX_PENDING_PAIRING_REQUESTS, PAIRING_REQUEST_TTL_MS, newPairingCode } from '../pairing-code.js';
@@ -22,8 +21,6 @@ export interface InboundDeps {
   api: Api;
   queue: ChannelQueueRepo;
   pairing: ChannelPairingRepo;
-  /** Each session's last route: an answered message makes its chat the one follow-ups go to. */
-  routes: SessionRouteRepo;
   settings: TelegramSettings;
   status: ChannelAccountStatus;
   logger: Logger;
@@ -121,16 +118,13 @@ async function handleUpdate(deps: InboundDeps, row: InboundRecord, attempts: Map
     peerId: msg.senderId,
     ...(msg.chatType === 'private' ? {} : { group: { groupId: msg.chatId, ...(msg.threadId !== undefined ? { topicId: msg.threadId } : {}) } }),
   }, deps.config, deps.agentId);
-  deps.routes.record({
-    sessionKey, channel: 'telegram', accountId: settings.accountId, chatId: msg.chatId, chatType: msg.chatType, senderId: msg.senderId,
-    ...(msg.threadId !== undefined ? { threadId: Number(msg.threadId) } : {}),
-  }, Date.now());
   try {
     const result = await runTurn({
       channel: 'telegram',
       accountId: settings.accountId,
       sessionKey,
       to: `telegram:${msg.chatId}`,
+      route: { chatId: msg.chatId, chatType: msg.chatType, ...(msg.threadId !== undefined ? { threadId: Number(msg.threadId) } : {}) },
       senderId: msg.senderId,
       senderName: msg.senderName,
       text: decision.text,
