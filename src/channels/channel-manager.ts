@@ -3,6 +3,8 @@ import type { Database } from 'better-sqlite3';
 import type { FarclawConfig } from '../infra/config-schema.js';
 import type { Logger } from '../infra/logger.js';
 import { ChannelPairingRepo, type SenderPairingRequest } from '../store/channel-pairing-repo.js';
+import { ChannelQueueRepo } from '../store/channel-queue-repo.js';
+import { SessionRouteRepo } from '../store/session-route-repo.js';
 import type { ChannelAccountStatus, ChannelTurnRunner } from './channel.js';
 import type { TelegramChannel } from './telegram/telegram-channel.js';
 import { resolveTelegramAccounts, type TelegramSettings } from './telegram/telegram-config.js';
@@ -47,10 +49,14 @@ export class ChannelManager {
   /** Built at the first start, in `accounts` order. */
   private channels: TelegramChannel[] = [];
   private readonly pairing: ChannelPairingRepo;
+  private readonly sessionRoutes: SessionRouteRepo;
+  /** Queues of the accounts follow-ups were owed to, by account id. */
+  private readonly queues = new Map<string, ChannelQueueRepo>();
   private readonly turnRunner: ChannelTurnRunner | undefined;
 
   constructor(private readonly opts: ChannelManagerOptions) {
     this.pairing = new ChannelPairingRepo(opts.db);
+    this.sessionRoutes = new SessionRouteRepo(opts.db);
     this.turnRunner = opts.runTurn;
     this.accounts = resolveTelegramAccounts(opts.config.channels?.telegram, opts.env);
   }
@@ -109,6 +115,29 @@ export class ChannelManager {
     const c = this.account(channel, accountId);
     await c.stop();
     return { accountId: c.accountId, stopped: !c.status().running };
+  }
+
+  /**
+   * Records that the chat the session last heard from is owed the answer of run `runId` (a turn
+   * the gateway starts there with `message`). False, and nothing stored, when no chat of a
+   * configured account owns the session. Call it in the transaction that queues the run, then
+   * `followupsQueued()` after the commit.
+   */
+  oweFollowup(sessionKey: string, runId: string, message: string): boolean {
+    const route = this.sessionRoutes.get(sessionKey);
+    if (!route || !(route.channel in CHANNEL_LABELS) || !this.accounts.some((a) => a.accountId === route.accountId)) return false;
+    let queue = this.queues.get(route.accountId);
+    if (!queue) this.queues.set(route.accountId, (queue = new ChannelQueueRepo(this.opts.db, { channel: route.channel, accountId: route.accountId })));
+    queue.addFollowup({
+      runId, sessionKey, chatId: route.chatId, chatType: route.chatType, senderId: route.senderId, message,
+      ...(route.threadId !== undefined ? { threadId: route.threadId } : {}),
+    }, Date.now());
+    return true;
+  }
+
+  /** Wakes the channels to deliver follow-ups owed since they last looked. */
+  followupsQueued(): void {
+    for (const c of this.channels) c.followupsQueued();
   }
 
   /** Every configured account's status. */

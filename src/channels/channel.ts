@@ -17,11 +17,21 @@ export interface ChannelTurn {
   sessionKey: string;
   /** Where replies go, e.g. `telegram:777001`. */
   to: string;
+  /**
+   * The chat (and forum topic) the message came from: it becomes the session's last route,
+   * stored with the message. Absent for a follow-up.
+   */
+  route?: { chatId: string; chatType: string; threadId?: number };
   senderId: string;
   senderName: string | null;
   text: string;
   /** Stable per inbound message: the assistant dedupes a turn replayed after a crash by it. */
   idempotencyKey: string;
+  /**
+   * Set for a follow-up, a turn the gateway started (run `idempotencyKey`) whose answer the chat
+   * is owed: a rerun carries this origin, and `signal` only stops the wait (the run is the gateway's).
+   */
+  startedBy?: { clientId: string; clientMode: string };
   signal: AbortSignal;
   /** Called when the assistant starts a tool call during this turn (progress drafts). */
   onToolStart?(name: string, args: unknown): void;

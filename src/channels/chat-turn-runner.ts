@@ -1,5 +1,6 @@
 import type { ChatService } from '../chat/chat-service.js';
 import type { RunEvent } from '../chat/events.js';
+import { SessionRouteRepo } from '../store/session-route-repo.js';
 import type { ChannelTurn, ChannelTurnResult, ChannelTurnRunner } from './channel.js';
 
 /** Runs of one turn that a gateway stop interrupted, before the turn is given up. */
@@ -9,23 +10,40 @@ const MAX_INTERRUPTED_RUNS = 10;
  * Connects channels to the assistant: a turn is a `send` on the chat service in the turn's
  * session, keyed by the inbound message (idempotency key = run id, persisted), and answered with
  * the run's final text. After a crash the same message finds its finished run (its stored text
- * is the answer, no second run) or its interrupted run (a fresh run under the next key).
+ * is the answer, no second run) or its interrupted run (a fresh run under the next key). A
+ * follow-up (`turn.startedBy`) waits the same way for a run the gateway started.
  * Throws when the run fails; the channel then retries or apologises.
  */
 export function chatTurnRunner(chat: ChatService): ChannelTurnRunner {
+  const db = chat.sessions.database;
+  const routes = new SessionRouteRepo(db);
   return async (turn: ChannelTurn): Promise<ChannelTurnResult> => {
     for (let attempt = 0; attempt < MAX_INTERRUPTED_RUNS; attempt++) {
       const runId = attempt === 0 ? turn.idempotencyKey : `${turn.idempotencyKey}:rerun-${attempt}`;
       const previous = chat.runs.get(runId);
       if (previous?.status === 'interrupted') continue;
       if (previous?.status === 'ok') return { text: textOf(previous.outcome) };
-      const sent = chat.send(turn.sessionKey, turn.text, {
+      const send = () => chat.send(turn.sessionKey, turn.text, turn.startedBy ? { idempotencyKey: runId, origin: turn.startedBy } : {
         idempotencyKey: runId,
         origin: { channel: turn.channel, senderId: turn.senderId, senderIsOwner: false },
         createdVia: turn.channel,
       });
+      const { route } = turn;
+      // The route is stored in the commit that stores the message (no commit of its own), so a
+      // note of a command this turn starts finds it.
+      const sent = route === undefined ? send() : db.transaction(() => {
+        routes.record({ sessionKey: chat.canonicalKey(turn.sessionKey), channel: turn.channel, accountId: turn.accountId, senderId: turn.senderId, ...route }, Date.now());
+        return send();
+      })();
       if (!('handle' in sent)) throw new Error(String(sent.replay.summary ?? `run ${sent.status}`));
-      const onAbort = () => void chat.abort(sent.sessionKey, sent.runId).catch(() => undefined);
+      // A channel's own turn ends with the channel; a follow-up's run is the gateway's and goes on.
+      let stopWaiting!: (err: Error) => void;
+      const stopped = new Promise<never>((_, reject) => (stopWaiting = reject));
+      stopped.catch(() => undefined);
+      const onAbort = turn.startedBy
+        ? () => stopWaiting(new Error('the channel stopped waiting for the answer'))
+        : () => void chat.abort(sent.sessionKey, sent.runId).catch(() => undefined);
+      if (turn.startedBy && turn.signal.aborted) onAbort();
       turn.signal.addEventListener('abort', onAbort, { once: true });
       const onEvent = (e: RunEvent) => {
         const p = e.payload as { stream?: string; state?: string; data?: { phase?: string; name?: unknown; args?: unknown } };
@@ -38,7 +56,7 @@ export function chatTurnRunner(chat: ChatService): ChannelTurnRunner {
       };
       sent.handle.on('event', onEvent);
       try {
-        const result = await sent.handle.done;
+        const result = await Promise.race([sent.handle.done, stopped]);
         if (result.status === 'ok') return { text: result.text };
         throw new Error(result.error?.message ?? `run ${result.status}`);
       } finally {

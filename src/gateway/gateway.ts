@@ -20,6 +20,7 @@ import type { ServerAuth } from './auth/shared-secret.js';
 import { ExecApprovalService } from './approvals/exec-approval-service.js';
 import { ChannelManager } from '../channels/channel-manager.js';
 import { chatTurnRunner } from '../channels/chat-turn-runner.js';
+import { startGatewayTurn } from '../channels/gateway-turns.js';
 import { createChatService, modelsSnapshotFor } from './chat/chat-component.js';
 import { ChatSubscriptions } from './chat/chat-subscriptions.js';
 import { EventBus } from './events/event-bus.js';
@@ -192,9 +193,11 @@ export class Gateway {
       const processes = new ProcessRegistry({
         ttlMs: () => finishedSessionTtlMs(opts.config.config.tools?.exec?.cleanupMs), recordsDir: join(opts.paths.stateDir, 'exec', 'background'),
       });
+      const openDb = db;
+      // The session's chat on a channel, if one owns it, hears the answer (gateway-turns.ts).
       const notifyExecEvent = (sessionKey: string, note: string, key: string): void => {
         try {
-          chat.send(sessionKey, execEventMessage(note, Date.now()), { idempotencyKey: `exec-event:${key}`, origin: { clientId: 'gateway', clientMode: 'backend' } });
+          startGatewayTurn({ db: openDb, chat, channels }, sessionKey, execEventMessage(note, Date.now()), `exec-event:${key}`);
         } catch (err) {
           opts.logger.error({ err, sessionKey }, 'a background command\'s completion note could not be queued');
         }
@@ -205,6 +208,9 @@ export class Gateway {
           config: () => opts.config.config, nodes, approvals, nodeService, workspaceDir, processes, notifyExecEvent,
         }, run),
       });
+      const channels = new ChannelManager({
+        config: opts.config.config, env: process.env, db, logger: opts.logger, stateDir: opts.paths.stateDir, runTurn: chatTurnRunner(chat),
+      });
       for (const r of processes.reapOrphans()) {
         // The end a dead gateway could not see is audited now, once (the record is gone).
         if (r.killed) opts.logger.warn({ pid: r.pid }, 'killed a background command a previous gateway left running');
@@ -214,9 +220,6 @@ export class Gateway {
         }
         if (r.note) notifyExecEvent(r.note.sessionKey, orphanNoteOf(r.note.id, r.killed), r.note.key);
       }
-      const channels = new ChannelManager({
-        config: opts.config.config, env: process.env, db, logger: opts.logger, stateDir: opts.paths.stateDir, runTurn: chatTurnRunner(chat),
-      });
       const health = new HealthService({
         eventLoop, sessionsPath: opts.paths.dbPath, maxAgeMs: opts.healthIntervalMs, channels: () => channels.statuses(),
       });
@@ -268,7 +271,6 @@ export class Gateway {
         ...(opts.components?.(services, bus) ?? []),
       ]);
       const dispatcher = new Dispatcher(kernel.methods(), services, opts.logger);
-      const openDb = db;
       const gateway = new Gateway(
         services, createWsServer(), bus, fanout, readiness, dispatcher, { lock: () => lock.release(), db: () => openDb.close() },
         opts.sendBufferLimits, kernel, new HttpRouter(kernel.routes()), managed,

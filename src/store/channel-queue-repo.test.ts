@@ -127,4 +127,25 @@ describe('channel queues and sender pairing (SQLite)', () => {
     assert.ok(!p.isApproved('telegram', 'default', '888'));
     assert.equal(p.approve('telegram', 'ABCDEFGH', 5000), undefined, 'expired');
   });
+
+  it('an owed follow-up is settled once: its answer is queued with the topic in the transaction that removes it, across a reopen', () => {
+    const { db, dir } = fresh();
+    const q = new ChannelQueueRepo(db, KEY);
+    const owed = { runId: 'exec-event:a', sessionKey: 'agent:main:main', chatId: '-100', chatType: 'supergroup', senderId: '7', threadId: 42, message: 'note' };
+    q.addFollowup(owed, 1);
+    q.addFollowup({ ...owed, message: 'the same run again' }, 2);
+    const { threadId: _topic, ...untopiced } = owed;
+    q.addFollowup({ ...untopiced, runId: 'exec-event:b', chatId: '7', chatType: 'private' }, 3);
+    assert.deepEqual(q.followups().map((f) => [f.runId, f.message, f.threadId]), [['exec-event:a', 'note', 42], ['exec-event:b', 'note', undefined]]);
+    db.close();
+    open.pop();
+    const again = new ChannelQueueRepo(fresh(dir).db, KEY);
+    const reply = { chatId: '-100', html: '<b>done</b>', plain: 'done', source: 'followup:exec-event:a:0', threadId: 42 };
+    assert.ok(again.completeFollowup('exec-event:a', [reply], 4));
+    assert.ok(!again.completeFollowup('exec-event:a', [reply], 5), 'settled already: nothing queued twice');
+    assert.deepEqual(again.outbox().map((r) => [r.chatId, r.html, r.threadId]), [['-100', '<b>done</b>', 42]]);
+    assert.deepEqual(again.followups().map((f) => f.runId), ['exec-event:b']);
+    assert.ok(again.completeFollowup('exec-event:b', [], 6));
+    assert.equal(again.outboxCount(), 1);
+  });
 });

@@ -30,6 +30,8 @@ export interface OutboxRecord {
   html: string | null;
   plain: string;
   replyToMessageId: number | null;
+  /** The forum topic a `send` goes to (message_thread_id), when one was named. */
+  threadId: number | null;
   /** What produced it, e.g. `reply:<update_id>` or `pairing:<sender>`. */
   source: string;
   attempts: number;
@@ -41,6 +43,7 @@ export interface OutboxRecord {
 /** A reply to enqueue (a `send` unless `op` says otherwise). */
 export type NewOutbound = Pick<OutboxRecord, 'chatId' | 'html' | 'plain' | 'source'> & {
   replyToMessageId?: number;
+  threadId?: number;
   op?: OutboxOp;
   targetMessageId?: number;
 };
@@ -50,6 +53,20 @@ export interface DraftRecord {
   chatId: string;
   messageId: number;
   updateId: number;
+}
+
+/**
+ * The answer a chat is owed for a turn the gateway started in its session (an exec completion
+ * note): run `runId` (or its rerun) answers `message`, and the answer goes to the chat.
+ */
+export interface FollowupRecord {
+  runId: string;
+  sessionKey: string;
+  chatId: string;
+  chatType: string;
+  senderId: string;
+  threadId?: number;
+  message: string;
 }
 
 /** Handled updates kept for dedupe (spec 10.3: 30 days / 1000 entries). */
@@ -64,6 +81,7 @@ interface OutboxRow {
   html: string | null;
   plain: string;
   reply_to_message_id: number | null;
+  thread_id: number | null;
   source: string;
   attempts: number;
   not_before_ms: number;
@@ -79,6 +97,7 @@ const outboxFromRow = (r: OutboxRow): OutboxRecord => ({
   html: r.html,
   plain: r.plain,
   replyToMessageId: r.reply_to_message_id,
+  threadId: r.thread_id,
   source: r.source,
   attempts: r.attempts,
   notBeforeMs: r.not_before_ms,
@@ -218,11 +237,46 @@ export class ChannelQueueRepo {
 
   private enqueueRow(m: NewOutbound, nowMs: number): number {
     return Number(this.sql.get(`INSERT INTO channel_outbox
-      (channel, account_id, op, chat_id, target_message_id, html, plain, reply_to_message_id, source, created_at_ms)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      (channel, account_id, op, chat_id, target_message_id, html, plain, reply_to_message_id, thread_id, source, created_at_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(this.key.channel, this.key.accountId, m.op ?? 'send', m.chatId, m.targetMessageId ?? null, m.html, m.plain,
-        m.replyToMessageId ?? null, m.source, nowMs)
+        m.replyToMessageId ?? null, m.threadId ?? null, m.source, nowMs)
       .lastInsertRowid);
+  }
+
+  /**
+   * Stores the answer a chat is owed for run `runId`; ignored when that run already owes one.
+   * Call it in the transaction that queues the run, so the two exist together or not at all.
+   */
+  addFollowup(f: FollowupRecord, nowMs: number): void {
+    this.sql.get(`INSERT OR IGNORE INTO channel_followup
+      (channel, account_id, run_id, session_key, chat_id, chat_type, sender_id, thread_id, message, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(this.key.channel, this.key.accountId, f.runId, f.sessionKey, f.chatId, f.chatType, f.senderId, f.threadId ?? null, f.message, nowMs);
+  }
+
+  /** Answers still owed, oldest first. */
+  followups(): FollowupRecord[] {
+    const rows = this.sql.get(`SELECT run_id, session_key, chat_id, chat_type, sender_id, thread_id, message FROM channel_followup
+      WHERE channel = ? AND account_id = ? ORDER BY created_at_ms, rowid`).all(this.key.channel, this.key.accountId) as {
+      run_id: string; session_key: string; chat_id: string; chat_type: string; sender_id: string; thread_id: number | null; message: string;
+    }[];
+    return rows.map((r) => ({
+      runId: r.run_id, sessionKey: r.session_key, chatId: r.chat_id, chatType: r.chat_type, senderId: r.sender_id, message: r.message,
+      ...(r.thread_id !== null ? { threadId: r.thread_id } : {}),
+    }));
+  }
+
+  /**
+   * Settles an owed answer and queues its messages in one transaction; false (nothing queued)
+   * when it was settled already, so an answer is queued once however often this runs.
+   */
+  completeFollowup(runId: string, replies: readonly NewOutbound[], nowMs: number): boolean {
+    const settle = this.sql.get('DELETE FROM channel_followup WHERE channel = ? AND account_id = ? AND run_id = ?');
+    return this.db.transaction(() => {
+      if (settle.run(this.key.channel, this.key.accountId, runId).changes === 0) return false;
+      for (const r of replies) this.enqueueRow(r, nowMs);
+      return true;
+    })();
   }
 
   /** Queued messages in order (oldest first). */

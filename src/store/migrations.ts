@@ -366,4 +366,42 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX transcript_row_resets ON transcript_row (session_key, seq) WHERE kind = 'reset';
     `,
   },
+  {
+    version: 12,
+    name: 'session routes and channel follow-ups',
+    // A session's last channel route (the chat it last heard from) cannot always be read from its
+    // key (DMs share agent:main:main by default, assistant.md 1.1). A follow-up is the answer a
+    // chat is owed for a turn the gateway started there (an exec completion note): stored with
+    // that turn, deleted in the transaction that queues the answer in the outbox. A topic's
+    // message_thread_id rides on the outbox row. A deleted session forgets its route.
+    sql: `
+      CREATE TABLE session_route (
+        session_key TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        chat_type TEXT NOT NULL,
+        sender_id TEXT NOT NULL,
+        thread_id INTEGER,
+        updated_at_ms INTEGER NOT NULL
+      );
+      CREATE TABLE channel_followup (
+        channel TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        session_key TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        chat_type TEXT NOT NULL,
+        sender_id TEXT NOT NULL,
+        thread_id INTEGER,
+        message TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (channel, account_id, run_id)
+      );
+      ALTER TABLE channel_outbox ADD COLUMN thread_id INTEGER;
+      CREATE TRIGGER session_route_forgotten AFTER DELETE ON chat_session BEGIN
+        DELETE FROM session_route WHERE session_key = old.key;
+      END;
+    `,
+  },
 ];

@@ -21,6 +21,8 @@ export interface FakeSentMessage {
   text: string;
   parseMode?: string;
   replyToMessageId?: number;
+  /** The forum topic it was sent to (`message_thread_id`). */
+  threadId?: number;
   /** When the accepting answer was written (ms, `performance.timeOrigin + performance.now()`: comparable across processes). */
   acceptedAtMs?: number;
 }
@@ -199,6 +201,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       text,
       ...(typeof body.parse_mode === 'string' ? { parseMode: body.parse_mode } : {}),
       ...(typeof replyTo === 'number' ? { replyToMessageId: replyTo } : {}),
+      ...(typeof body.message_thread_id === 'number' ? { threadId: body.message_thread_id } : {}),
     };
     sent.push(message);
     shown.set(message.messageId, { ...message });

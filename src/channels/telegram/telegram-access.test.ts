@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideAccess, readInboundMessage, type InboundMessage } from './telegram-access.js';
+import { decideAccess, mayFollowUp, readInboundMessage, type InboundMessage } from './telegram-access.js';
 import { resolveTelegramSettings, type TelegramSettings } from './telegram-config.js';
 
 const BOT = { id: 8000000001, username: 'farclaw_test_bot' };
@@ -49,5 +49,25 @@ describe('Telegram group access (assistant.md 10.1)', () => {
     assert.equal(decide(settings({ groupPolicy: 'open' }), groupMessage(9, -1003, '@farclaw_test_bot hi')).kind, 'answer');
     assert.equal(decide(settings({ groupPolicy: 'open' }), groupMessage(9, -1003, 'hi')).kind, 'ignore');
     assert.deepEqual(decide(settings({ groupPolicy: 'disabled', groups: { '-1003': { requireMention: false } } }), groupMessage(9, -1003, 'hi')), { kind: 'ignore', why: 'groupPolicy disabled' });
+  });
+});
+
+describe('Telegram follow-ups to a chat unasked (a background command ended)', () => {
+  const dm = { chatId: '42', chatType: 'private', senderId: '42' };
+  const group = { chatId: '-1004', chatType: 'supergroup', senderId: '42' };
+
+  it('a DM is written to while its sender is still allowed, listed or paired, and not once DMs are disabled', () => {
+    assert.ok(mayFollowUp(dm, settings({ dmPolicy: 'allowlist', allowFrom: ['tg:42'] }), false));
+    assert.ok(mayFollowUp(dm, settings({ dmPolicy: 'pairing' }), true));
+    assert.ok(!mayFollowUp(dm, settings({ dmPolicy: 'pairing' }), false), 'no longer listed nor paired');
+    assert.ok(!mayFollowUp(dm, settings({ dmPolicy: 'disabled', allowFrom: ['*'] }), true));
+  });
+
+  it('a group is written to without a mention while it and its sender are still allowed', () => {
+    assert.ok(mayFollowUp(group, settings({ groups: { '-1004': {} } }), false), 'requireMention does not apply');
+    assert.ok(!mayFollowUp(group, settings({ groups: { '-1005': {} } }), false), 'group no longer listed');
+    assert.ok(!mayFollowUp(group, settings({ groups: { '*': {} }, groupAllowFrom: ['7'] }), false), 'sender no longer in groupAllowFrom');
+    assert.ok(!mayFollowUp(group, settings({ groupPolicy: 'disabled', groups: { '*': {} } }), false));
+    assert.ok(mayFollowUp(group, settings({ groupPolicy: 'open' }), false));
   });
 });

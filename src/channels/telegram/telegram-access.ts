@@ -59,27 +59,49 @@ export function decideAccess(
   s: TelegramSettings,
   ctx: { isPairedSender: boolean; botUsername: string | null },
 ): AccessDecision {
+  const refusal = chatRefusal(msg, s, ctx.isPairedSender);
   if (msg.chatType === 'private') {
-    if (s.dmPolicy === 'disabled') return { kind: 'ignore', why: 'dmPolicy disabled' };
-    if (s.allowFrom.includes('*') || s.allowFrom.includes(msg.senderId) || ctx.isPairedSender) {
-      return { kind: 'answer', text: msg.text };
-    }
-    return s.dmPolicy === 'pairing' ? { kind: 'pair' } : { kind: 'ignore', why: 'sender not in allowFrom' };
+    if (refusal === undefined) return { kind: 'answer', text: msg.text };
+    return s.dmPolicy === 'pairing' && refusal === NOT_ALLOWED_DM ? { kind: 'pair' } : { kind: 'ignore', why: refusal };
   }
-  if (msg.chatType !== 'group' && msg.chatType !== 'supergroup') return { kind: 'ignore', why: `chat type ${msg.chatType}` };
-  if (s.groupPolicy === 'disabled') return { kind: 'ignore', why: 'groupPolicy disabled' };
+  if (refusal !== undefined) return { kind: 'ignore', why: refusal };
   const group = s.groups[msg.chatId] ?? s.groups['*'];
-  if (s.groupPolicy === 'allowlist') {
-    if (!group) return { kind: 'ignore', why: 'group not in channels.telegram.groups' };
-    if (s.groupAllowFrom.length > 0 && !s.groupAllowFrom.includes('*') && !s.groupAllowFrom.includes(msg.senderId)) {
-      return { kind: 'ignore', why: 'sender not in groupAllowFrom' };
-    }
-  }
   if (group?.requireMention === false) return { kind: 'answer', text: msg.text };
   const mention = ctx.botUsername ? new RegExp(`[ \\t]*@${ctx.botUsername}\\b`, 'i') : undefined;
   if (mention?.test(msg.text)) return { kind: 'answer', text: msg.text.replace(mention, '').trim() };
   if (msg.isReplyToBot) return { kind: 'answer', text: msg.text };
   return { kind: 'ignore', why: 'not mentioned' };
+}
+
+/**
+ * Whether the bot may still write to a chat unasked (a follow-up): the policy that let `senderId`
+ * be answered there must still let them, mentions aside (no message is being answered).
+ */
+export function mayFollowUp(
+  chat: { chatId: string; chatType: string; senderId: string },
+  s: TelegramSettings,
+  isPairedSender: boolean,
+): boolean {
+  return chatRefusal(chat, s, isPairedSender) === undefined;
+}
+
+const NOT_ALLOWED_DM = 'sender not in allowFrom';
+
+/** Why the chat's policy refuses this sender, or undefined when it lets them be answered. */
+function chatRefusal(msg: { chatId: string; chatType: string; senderId: string }, s: TelegramSettings, isPairedSender: boolean): string | undefined {
+  if (msg.chatType === 'private') {
+    if (s.dmPolicy === 'disabled') return 'dmPolicy disabled';
+    return s.allowFrom.includes('*') || s.allowFrom.includes(msg.senderId) || isPairedSender ? undefined : NOT_ALLOWED_DM;
+  }
+  if (msg.chatType !== 'group' && msg.chatType !== 'supergroup') return `chat type ${msg.chatType}`;
+  if (s.groupPolicy === 'disabled') return 'groupPolicy disabled';
+  if (s.groupPolicy === 'allowlist') {
+    if (!(s.groups[msg.chatId] ?? s.groups['*'])) return 'group not in channels.telegram.groups';
+    if (s.groupAllowFrom.length > 0 && !s.groupAllowFrom.includes('*') && !s.groupAllowFrom.includes(msg.senderId)) {
+      return 'sender not in groupAllowFrom';
+    }
+  }
+  return undefined;
 }
 
 /** The reply to a new pairing request (assistant.md 10.4, with farclaw's own name and CLI). */

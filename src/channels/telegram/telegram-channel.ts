@@ -9,6 +9,7 @@ import { sleep, Wakeup } from '../backoff.js';
 import type { Channel, ChannelAccountStatus, ChannelTurnRunner } from '../channel.js';
 import type { TelegramSettings } from './telegram-config.js';
 import { classifyApiError, retryDelayMs } from './telegram-errors.js';
+import { runFollowupLoop } from './telegram-followups.js';
 import { runInboundLoop } from './telegram-inbound.js';
 import { runOutboxLoop } from './telegram-outbox.js';
 import { ALLOWED_UPDATES, runPollLoop, LONG_POLL_TIMEOUT_S } from './telegram-poller.js';
@@ -46,6 +47,7 @@ export class TelegramChannel implements Channel {
   private readonly api: Api;
   private readonly stateOf: ChannelAccountStatus;
   private readonly inboundWake = new Wakeup();
+  private readonly followupWake = new Wakeup();
   private readonly outboxWake = new Wakeup();
   private abort: AbortController | undefined;
   private loops: Promise<unknown> | undefined;
@@ -117,6 +119,11 @@ export class TelegramChannel implements Channel {
     return true;
   }
 
+  /** Follow-ups were owed to this account's chats: deliver them now rather than at the next look. */
+  followupsQueued(): void {
+    this.followupWake.notify();
+  }
+
   status(): ChannelAccountStatus {
     this.refreshBacklog();
     return { ...this.stateOf, backlog: { ...this.stateOf.backlog } };
@@ -144,9 +151,13 @@ export class TelegramChannel implements Channel {
     try {
       if (!(await this.hello(signal))) return void (await outbox);
       const inbound = runInboundLoop({
-        api: this.api, queue: this.queue, pairing: this.pairing, settings, status: this.stateOf, logger, wakeup: this.inboundWake,
-        onQueued: () => this.outboxWake.notify(), turnRunner: this.opts.turnRunner, config: this.opts.config,
+        api: this.api, queue: this.queue, pairing: this.pairing, settings, status: this.stateOf,
+        logger, wakeup: this.inboundWake, onQueued: () => this.outboxWake.notify(), turnRunner: this.opts.turnRunner, config: this.opts.config,
         bot: () => this.bot, agentId: this.opts.agentId ?? 'main',
+      }, signal);
+      const followups = runFollowupLoop({
+        queue: this.queue, pairing: this.pairing, settings, logger, wakeup: this.followupWake,
+        onQueued: () => this.outboxWake.notify(), turnRunner: this.opts.turnRunner,
       }, signal);
       const prune = setInterval(() => this.queue.prune(Date.now()), DONE_PRUNE_INTERVAL_MS);
       try {
@@ -163,7 +174,7 @@ export class TelegramChannel implements Channel {
         this.receiving = false;
         clearInterval(prune);
       }
-      await Promise.all([inbound, outbox]);
+      await Promise.all([inbound, followups, outbox]);
     } finally {
       lock.release();
     }

@@ -112,17 +112,19 @@ async function handleUpdate(deps: InboundDeps, row: InboundRecord, attempts: Map
   const display = new TurnDisplay({
     api: deps.api, queue: deps.queue, settings, logger, chatId: msg.chatId, updateId: row.updateId, messageId: msg.messageId,
   });
+  const sessionKey = sessionKeyForPeer({
+    channel: 'telegram',
+    accountId: settings.accountId,
+    peerId: msg.senderId,
+    ...(msg.chatType === 'private' ? {} : { group: { groupId: msg.chatId, ...(msg.threadId !== undefined ? { topicId: msg.threadId } : {}) } }),
+  }, deps.config, deps.agentId);
   try {
     const result = await runTurn({
       channel: 'telegram',
       accountId: settings.accountId,
-      sessionKey: sessionKeyForPeer({
-        channel: 'telegram',
-        accountId: settings.accountId,
-        peerId: msg.senderId,
-        ...(msg.chatType === 'private' ? {} : { group: { groupId: msg.chatId, ...(msg.threadId !== undefined ? { topicId: msg.threadId } : {}) } }),
-      }, deps.config, deps.agentId),
+      sessionKey,
       to: `telegram:${msg.chatId}`,
+      route: { chatId: msg.chatId, chatType: msg.chatType, ...(msg.threadId !== undefined ? { threadId: Number(msg.threadId) } : {}) },
       senderId: msg.senderId,
       senderName: msg.senderName,
       text: decision.text,

@@ -91,6 +91,7 @@ async function deliver(deps: OutboxDeps, row: OutboxRecord, signal: AbortSignal)
         chat_id: chatId,
         text,
         ...(html ? { parse_mode: 'HTML' } : {}),
+        ...(row.threadId !== null ? { message_thread_id: row.threadId } : {}),
         ...(row.replyToMessageId !== null ? { reply_parameters: { message_id: row.replyToMessageId, allow_sending_without_reply: true } } : {}),
       }, { signal: s, onAccepted: () => queue.delivered(row.id) }));
     }
