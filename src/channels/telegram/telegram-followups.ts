@@ -10,8 +10,10 @@ import { renderTelegramChunks } from './telegram-format.js';
 
 /** A follow-up whose answer could not be had this often is given up (logged, nothing sent). */
 const MAX_FOLLOWUP_ATTEMPTS = 3;
-/** How often owed answers are looked at without a wake-up (a wait for the assistant). */
-const IDLE_CHECK_MS = 1_000;
+/** How often owed answers are looked at again while some are owed (a wait for the assistant). */
+const OWED_CHECK_MS = 1_000;
+/** With nothing owed, only a new follow-up (its wake-up) needs a look; this is a safety net. */
+const NOTHING_OWED_CHECK_MS = 600_000;
 
 export interface FollowupDeps {
   queue: ChannelQueueRepo;
@@ -36,14 +38,15 @@ export async function runFollowupLoop(deps: FollowupDeps, signal: AbortSignal): 
   const busy = new Map<string, Promise<void>>();
   const attempts = new Map<string, number>();
   while (!signal.aborted) {
-    for (const f of deps.queue.followups()) {
+    const owed = deps.queue.followups();
+    for (const f of owed) {
       if (busy.has(f.runId)) continue;
       const work = deliverFollowup(deps, f, attempts, signal)
         .catch((err: unknown) => deps.logger.error({ channel: 'telegram', runId: f.runId, err }, 'telegram follow-up could not be handled'))
         .finally(() => busy.delete(f.runId));
       busy.set(f.runId, work);
     }
-    await deps.wakeup.wait(IDLE_CHECK_MS, signal);
+    await deps.wakeup.wait(owed.length > 0 ? OWED_CHECK_MS : NOTHING_OWED_CHECK_MS, signal);
   }
   await Promise.allSettled(busy.values());
 }
