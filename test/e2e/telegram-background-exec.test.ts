@@ -109,6 +109,20 @@ describe('Telegram hears when a background command ends (real gateway, fake Bot 
     assert.equal(sentWith(tg, relay).length, 1);
   });
 
+  it('a note the model cannot answer reaches the chat as one apology that says why, not as silence', async () => {
+    const { tg, model, home } = await fakes();
+    const gw = await gateway(tg, model, home);
+    scriptBackgroundExec(model, 'fail', "sh -c 'sleep 1; echo fail-done'");
+    model.script({ kind: 'error', status: 400, message: 'the model refused the note' });
+    tg.sendText(ANN, 'run something that ends soon');
+    await waitFor('the answer to the request', () => tg.sent.find((m) => m.text.startsWith(STARTED)), 60_000);
+    const sorry = await waitFor('the apology', () => tg.sent.find((m) => m.text.startsWith('Sorry, I could not answer about a finished background command')), 60_000);
+    assert.equal(sorry.chatId, CHAT);
+    assert.match(sorry.text, /\(LLM request failed: provider rejected the request/);
+    await settled(gw, tg);
+    assert.equal(tg.sent.filter((m) => m.text.startsWith('Sorry')).length, 1);
+  });
+
   it('a gateway restart between the note and its answer still delivers the answer, once', async () => {
     const { tg, model, home } = await fakes();
     let gw = await gateway(tg, model, home);

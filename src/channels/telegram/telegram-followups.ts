@@ -79,7 +79,11 @@ async function deliverFollowup(deps: FollowupDeps, f: FollowupRecord, attempts: 
     logger.warn({ channel: 'telegram', runId: f.runId, attempt: n, err: reason }, 'telegram follow-up has no answer');
     if (n >= MAX_FOLLOWUP_ATTEMPTS) {
       attempts.delete(f.runId);
-      return settle([]);
+      // As a message of the chat's own that fails for good: the chat hears why, not silence.
+      return settle([{
+        chatId: f.chatId, html: null, plain: `Sorry, I could not answer about a finished background command (${reason.slice(0, 200)}).`,
+        source: `followup-error:${f.runId}`, ...(f.threadId !== undefined ? { threadId: f.threadId } : {}),
+      }]);
     }
     await sleep(backoffDelayMs(n, settings.retry), signal);
   }
