@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './migrate.js';
+import { checkpointWhenIdle } from './wal-checkpoints.js';
 
 export type { Database } from 'better-sqlite3';
 
@@ -16,6 +17,7 @@ export function openStateDb(path: string): Database.Database {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     migrate(db);
+    checkpointWhenIdle(db);
     return db;
   } catch (err) {
     db.close();

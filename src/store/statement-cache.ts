@@ -6,6 +6,14 @@ import type { Database, Statement } from 'better-sqlite3';
  */
 const writeGenerations = new WeakMap<Database, Map<string, number>>();
 
+/** Per database: what to call when a write statement is handed out (see `onWrites`). */
+const writeListeners = new WeakMap<Database, () => void>();
+
+/** Calls `listener` whenever any statement cache of `db` hands out a write statement (just before it runs). */
+export function onWrites(db: Database, listener: () => void): void {
+  writeListeners.set(db, listener);
+}
+
 /** The table an `INSERT`/`REPLACE`/`UPDATE`/`DELETE` writes; undefined for anything else (`WITH …`, DDL). */
 const WRITE_TARGET = /^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+["`]?(\w+)/i;
 
@@ -36,7 +44,10 @@ export class StatementCache {
       entry = { stmt, writes: stmt.readonly ? undefined : writeTargetOf(sql) };
       this.statements.set(sql, entry);
     }
-    if (entry.writes !== undefined) this.generations.set(entry.writes, (this.generations.get(entry.writes) ?? 0) + 1);
+    if (entry.writes !== undefined) {
+      this.generations.set(entry.writes, (this.generations.get(entry.writes) ?? 0) + 1);
+      writeListeners.get(this.db)?.();
+    }
     return entry.stmt;
   }
 
